@@ -1,0 +1,4 @@
+// Placeholder: being written now.
+export const handler = async (_event: unknown): Promise<unknown> => {
+  throw new Error("not implemented");
+};

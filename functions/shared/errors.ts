@@ -1,0 +1,79 @@
+/**
+ * The one errors module. Each class's `name` is the error name Step Functions sees, so playbook Retry and
+ * Catch clauses are compiled from these classes and never spelled twice.
+ */
+export class QuellError extends Error {
+  /** Only errors marked safe may have their message shown in Slack. */
+  readonly safeForSlack: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A dependency (provider API, AWS service) failed in a way worth retrying. */
+export class TransientError extends QuellError {}
+
+/** Input did not match a schema; retrying will not help. */
+export class ValidationError extends QuellError {
+  override readonly safeForSlack = true;
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A provider answered with a status that retrying will not change (401, 403, 404, 422). */
+export class ProviderError extends QuellError {
+  override readonly safeForSlack = true;
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A secret or setting the function needs is missing. */
+export class ConfigurationError extends QuellError {}
+
+/** A human denied an approval. Sent by the Slack app with SendTaskFailure. */
+export class ApprovalDenied extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/** A safety budget (blast radius) refused the action. */
+export class BlastRadiusExceeded extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/** Error names Step Functions itself raises. */
+export const StatesErrors = {
+  all: "States.ALL",
+  timeout: "States.Timeout",
+  taskFailed: "States.TaskFailed",
+} as const;
+
+/** Lambda service errors worth retrying on every Lambda task. */
+export const LambdaServiceErrors = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+] as const;
+
+export type QuellErrorClass = abstract new (...args: never[]) => QuellError;
+
+/** The Step Functions error name for an error class. */
+export function errorName(errorClass: QuellErrorClass): string {
+  return errorClass.name;
+}
+
+/** Normalise anything thrown into a QuellError once, at the edge. */
+export function toQuellError(error: unknown): QuellError {
+  if (error instanceof QuellError) return error;
+  if (error instanceof Error) return new QuellError(error.message, { cause: error });
+  return new QuellError(String(error));
+}

@@ -1,0 +1,235 @@
+import { actions, isActionName } from "../functions/actions/registry.js";
+import { ApprovalDenied, errorName, LambdaServiceErrors, StatesErrors, TransientError } from "../functions/shared/errors.js";
+import type { Playbook } from "./define.js";
+import type { Branch, Comparison, InputValue, Step } from "./dsl.js";
+
+/**
+ * The pure compiler from a validated playbook to Amazon States Language (JSONPath). Lambda ARNs are left
+ * as `${Placeholder}`s: CDK fills them with `definitionSubstitutions`, the local runtime maps each to
+ * the handler code. Generated state names contain a dot, which step ids cannot, so they never collide.
+ */
+
+export type Asl = Record<string, unknown> & { StartAt: string; States: Record<string, AslState> };
+export type AslState = Record<string, unknown> & { Type: string };
+
+/** What a `${Placeholder}` in the ASL stands for. */
+export type FunctionRef = { kind: "action"; action: string } | { kind: "approvalRequest" } | { kind: "recorder" };
+
+export interface CompiledPlaybook {
+  readonly name: string;
+  readonly definition: Asl;
+  readonly substitutions: Readonly<Record<string, FunctionRef>>;
+}
+
+export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+export const LAMBDA_INVOKE_WAIT_FOR_TOKEN = "arn:aws:states:::lambda:invoke.waitForTaskToken";
+export const TASK_TOKEN_PATH = "$$.Task.Token";
+
+export const placeholderFor = (ref: FunctionRef): string =>
+  ref.kind === "action" ? `Action_${ref.action.replace(/[^A-Za-z0-9]/g, "_")}` : `Function_${ref.kind}`;
+
+const LAMBDA_RETRY = {
+  ErrorEquals: [errorName(TransientError), ...LambdaServiceErrors],
+  IntervalSeconds: 2,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+
+class Compiler {
+  readonly substitutions: Record<string, FunctionRef> = {};
+
+  constructor(private readonly playbook: Playbook) {}
+
+  private invoke(ref: FunctionRef, payload: Record<string, unknown>, resource = LAMBDA_INVOKE) {
+    const placeholder = placeholderFor(ref);
+    this.substitutions[placeholder] = ref;
+    return { Type: "Task", Resource: resource, Parameters: { FunctionName: `\${${placeholder}}`, Payload: payload } };
+  }
+
+  /** A recorder task: writes a timeline event (and, for `closed`, the outcome) to the incident. */
+  private record(payload: Record<string, unknown>, next?: string) {
+    return {
+      ...this.invoke({ kind: "recorder" }, { "incidentId.$": "$.incidentId", ...payload }),
+      ResultPath: null,
+      Retry: [LAMBDA_RETRY],
+      ...(next ? { Next: next } : { End: true }),
+    };
+  }
+
+  /** A generated ending: record the outcome, then end (Fail for `failed`, Succeed otherwise). */
+  private closeWith(id: string, step: string, outcome: "denied" | "expired" | "failed", summary: string) {
+    const failed = outcome === "failed";
+    const payload = { kind: "closed", step, outcome, summary, ...(failed ? { "error.$": "$.error" } : {}) };
+    return {
+      [id]: this.record(payload, `${id}.end`),
+      [`${id}.end`]: failed ? { Type: "Fail", Error: "PlaybookFailed", Cause: summary } : { Type: "Succeed" },
+    };
+  }
+
+  compileScope(scope: Branch, inBranch: boolean): { StartAt: string; States: Record<string, AslState> } {
+    const states: Record<string, AslState> = {};
+    for (const [id, step] of Object.entries(scope.steps)) Object.assign(states, this.compileStep(id, step, inBranch));
+    return { StartAt: scope.startAt, States: states };
+  }
+
+  private compileStep(id: string, step: Step, inBranch: boolean): Record<string, AslState> {
+    switch (step.type) {
+      case "action":
+        return this.action(id, step);
+      case "approval":
+        return this.approval(id, step);
+      case "choice":
+        return {
+          [id]: {
+            Type: "Choice",
+            Choices: step.choices.map((choice) => ({ ...comparison(choice.when), Next: choice.next })),
+            Default: step.otherwise,
+          },
+        };
+      case "wait":
+        return { [id]: { Type: "Wait", Seconds: step.seconds, Next: step.next } };
+      case "parallel":
+        return {
+          [id]: {
+            Type: "Parallel",
+            Branches: step.branches.map((branch) => this.compileScope(branch, true)),
+            ResultPath: `$.branches.${id}`,
+            Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` }],
+            Next: step.next,
+          },
+          ...this.closeWith(`${id}.failed`, id, "failed", `step ${id} failed`),
+        };
+      case "succeed":
+        if (inBranch) return { [id]: { Type: "Succeed" } };
+        return {
+          [id]: this.record({ kind: "closed", step: id, outcome: step.outcome, summary: step.summary }, `${id}.end`),
+          [`${id}.end`]: { Type: "Succeed" },
+        };
+      case "fail":
+        if (inBranch) return { [id]: { Type: "Fail", Error: step.error, Cause: step.cause } };
+        return {
+          [id]: this.record({ kind: "closed", step: id, outcome: "failed", summary: step.cause }, `${id}.end`),
+          [`${id}.end`]: { Type: "Fail", Error: step.error, Cause: step.cause },
+        };
+    }
+  }
+
+  private action(id: string, step: Extract<Step, { type: "action" }>): Record<string, AslState> {
+    if (!isActionName(step.action)) throw new Error(`unknown action ${step.action}`);
+    const contract = actions[step.action].definition;
+    const failed = step.onError ?? `${id}.failed`;
+    return {
+      [id]: {
+        ...this.invoke(
+          { kind: "action", action: step.action },
+          { "incidentId.$": "$.incidentId", step: id, input: payloadOf(step.input) },
+        ),
+        TimeoutSeconds: contract.timeoutSeconds + 10,
+        ResultSelector: {
+          "action.$": "$.Payload.action",
+          "mode.$": "$.Payload.mode",
+          "output.$": "$.Payload.output",
+          "writes.$": "$.Payload.writes",
+        },
+        ResultPath: `$.steps.${id}`,
+        Retry: [LAMBDA_RETRY],
+        Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: failed }],
+        Next: `${id}.record`,
+      },
+      [`${id}.record`]: this.record({ kind: "action", step: id, "result.$": `$.steps.${id}` }, step.next),
+      ...(step.onError ? {} : this.closeWith(`${id}.failed`, id, "failed", `action ${step.action} failed at ${id}`)),
+    };
+  }
+
+  private approval(id: string, step: Extract<Step, { type: "approval" }>): Record<string, AslState> {
+    const facts = Object.fromEntries(Object.entries(step.facts).map(([label, path]) => [`${label}.$`, path]));
+    return {
+      [id]: {
+        ...this.invoke(
+          { kind: "approvalRequest" },
+          {
+            "taskToken.$": TASK_TOKEN_PATH,
+            "incidentId.$": "$.incidentId",
+            "executionId.$": "$$.Execution.Id",
+            playbook: this.playbook.name,
+            step: id,
+            policy: step.policy,
+            title: step.title,
+            plan: step.plan,
+            facts,
+            timeoutSeconds: step.timeoutSeconds,
+            ...(step.approvers ? { approvers: step.approvers } : {}),
+          },
+          LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+        ),
+        TimeoutSeconds: step.timeoutSeconds,
+        ResultPath: `$.approvals.${id}`,
+        Catch: [
+          { ErrorEquals: [errorName(ApprovalDenied)], ResultPath: `$.approvals.${id}`, Next: step.onDeny ?? `${id}.denied` },
+          { ErrorEquals: [StatesErrors.timeout], ResultPath: `$.approvals.${id}`, Next: step.onTimeout ?? `${id}.expired` },
+          { ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` },
+        ],
+        Next: step.onApprove,
+      },
+      ...(step.onDeny ? {} : this.closeWith(`${id}.denied`, id, "denied", `${step.title}: denied`)),
+      ...(step.onTimeout ? {} : this.closeWith(`${id}.expired`, id, "expired", `${step.title}: no decision in time`)),
+      ...this.closeWith(`${id}.failed`, id, "failed", `approval ${id} could not be requested`),
+    };
+  }
+}
+
+function payloadOf(input: Record<string, InputValue>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input).map(([key, value]) =>
+      value !== null && typeof value === "object" ? [`${key}.$`, value.path] : [key, value],
+    ),
+  );
+}
+
+function comparison(when: Comparison): Record<string, unknown> {
+  if ("equals" in when) {
+    const operator =
+      typeof when.equals === "string" ? "StringEquals" : typeof when.equals === "number" ? "NumericEquals" : "BooleanEquals";
+    return { Variable: when.path, [operator]: when.equals };
+  }
+  if ("greaterThan" in when) return { Variable: when.path, NumericGreaterThan: when.greaterThan };
+  if ("lessThan" in when) return { Variable: when.path, NumericLessThan: when.lessThan };
+  return { Variable: when.path, IsPresent: when.isPresent };
+}
+
+/** Refuse JSONata anywhere in a definition: the local interpreter would silently ignore it. */
+export function assertJsonPathOnly(definition: unknown, where = "$"): void {
+  if (typeof definition === "string") {
+    if (/^\s*\{%/.test(definition)) throw new Error(`JSONata expression at ${where}: Quell compiles JSONPath only`);
+    return;
+  }
+  if (Array.isArray(definition)) {
+    definition.forEach((item, index) => {
+      assertJsonPathOnly(item, `${where}[${index}]`);
+    });
+    return;
+  }
+  if (definition && typeof definition === "object") {
+    for (const [key, value] of Object.entries(definition)) {
+      if (key === "QueryLanguage" && value === "JSONata") throw new Error(`QueryLanguage JSONata at ${where}`);
+      if (key === "Arguments" || key === "Output" || key === "Assign") {
+        throw new Error(`${key} at ${where} is JSONata-only or unsupported locally`);
+      }
+      assertJsonPathOnly(value, `${where}.${key}`);
+    }
+  }
+}
+
+export function compilePlaybook(playbook: Playbook): CompiledPlaybook {
+  const compiler = new Compiler(playbook);
+  const scope = compiler.compileScope(playbook, false);
+  const definition: Asl = {
+    Comment: `Quell playbook ${playbook.name}: ${playbook.description}`,
+    QueryLanguage: "JSONPath",
+    StartAt: scope.StartAt,
+    States: scope.States,
+  };
+  assertJsonPathOnly(definition);
+  return { name: playbook.name, definition, substitutions: compiler.substitutions };
+}

@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { AlertType } from "../functions/shared/alert.js";
+
+/**
+ * The playbook DSL: typed, declarative steps validated by zod and compiled to Amazon States Language
+ * (JSONPath only) by `compile.ts`. Action names are checked against the registry by `definePlaybook`.
+ */
+
+/** A JSONPath into the execution state: `$.alert...`, `$.steps.<step>.output...`, `$.incidentId`. */
+export const StatePath = z
+  .string()
+  .regex(/^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/, "a JSONPath such as $.steps.locate.output.keyId");
+
+const StepId = z.string().regex(/^[a-z][A-Za-z0-9]*$/, "a camelCase step id such as revokeKey");
+
+/** An input value: a JSONPath (`{ path: "$..." }`) or a literal. */
+export const InputValue = z.union([
+  z.object({ path: StatePath }).strict(),
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
+export type InputValue = z.infer<typeof InputValue>;
+
+export const ActionStep = z
+  .object({
+    type: z.literal("action"),
+    action: z.string().min(1),
+    input: z.record(z.string(), InputValue),
+    next: StepId,
+    /** Where a failure goes; without it the playbook records `failed` and stops. */
+    onError: StepId.optional(),
+  })
+  .strict();
+
+export const ApprovalPolicy = z.enum(["one"]);
+
+export const ApprovalStep = z
+  .object({
+    type: z.literal("approval"),
+    policy: ApprovalPolicy,
+    /** What the card's heading says is being decided. */
+    title: z.string().min(1).max(150),
+    /** What will be done if approved, one line each. Static text written by the playbook author. */
+    plan: z.array(z.string().min(1).max(300)).min(1).max(10),
+    /** Facts shown on the card, read from the state. Values are escaped before rendering. */
+    facts: z.record(z.string().min(1).max(40), StatePath),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600),
+    /** Slack user ids allowed to decide; defaults to QUELL_APPROVERS. */
+    approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/)).optional(),
+    onApprove: StepId,
+    /** Defaults to recording `denied` and ending. */
+    onDeny: StepId.optional(),
+    /** Defaults to recording `expired` and ending: a timeout is never a denial. */
+    onTimeout: StepId.optional(),
+  })
+  .strict();
+
+const Comparison = z.union([
+  z.object({ path: StatePath, equals: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
+  z.object({ path: StatePath, greaterThan: z.number() }).strict(),
+  z.object({ path: StatePath, lessThan: z.number() }).strict(),
+  z.object({ path: StatePath, isPresent: z.boolean() }).strict(),
+]);
+export type Comparison = z.infer<typeof Comparison>;
+
+export const ChoiceStep = z
+  .object({
+    type: z.literal("choice"),
+    choices: z.array(z.object({ when: Comparison, next: StepId }).strict()).min(1),
+    otherwise: StepId,
+  })
+  .strict();
+
+export const WaitStep = z
+  .object({
+    type: z.literal("wait"),
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600),
+    next: StepId,
+  })
+  .strict();
+
+export const Outcome = z.enum(["mitigated", "resolved", "denied", "expired", "failed"]);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const SucceedStep = z
+  .object({ type: z.literal("succeed"), outcome: Outcome.exclude(["failed"]), summary: z.string().max(300) })
+  .strict();
+
+export const FailStep = z
+  .object({ type: z.literal("fail"), error: z.string().min(1).max(64), cause: z.string().max(300) })
+  .strict();
+
+interface BranchShape {
+  startAt: string;
+  steps: Record<string, StepShape>;
+}
+type StepShape =
+  | z.infer<typeof ActionStep>
+  | z.infer<typeof ApprovalStep>
+  | z.infer<typeof ChoiceStep>
+  | z.infer<typeof WaitStep>
+  | z.infer<typeof SucceedStep>
+  | z.infer<typeof FailStep>
+  | { type: "parallel"; branches: BranchShape[]; next: string };
+
+export const Branch: z.ZodType<BranchShape> = z.lazy(() =>
+  z.object({ startAt: StepId, steps: z.record(StepId, Step) }).strict(),
+);
+
+export const ParallelStep = z
+  .object({ type: z.literal("parallel"), branches: z.array(Branch).min(2).max(10), next: StepId })
+  .strict();
+
+export const Step: z.ZodType<StepShape> = z.lazy(() =>
+  z.discriminatedUnion("type", [ActionStep, ApprovalStep, ChoiceStep, WaitStep, SucceedStep, FailStep, ParallelStep]),
+);
+export type Step = StepShape;
+export type Branch = BranchShape;
+
+export const PlaybookDefinition = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{2,62}$/, "kebab-case, 3 to 63 characters"),
+    description: z.string().min(1).max(500),
+    /** The alert types this playbook answers. */
+    handles: z.array(AlertType).min(1),
+    startAt: StepId,
+    steps: z.record(StepId, Step),
+  })
+  .strict();
+export type PlaybookDefinition = z.infer<typeof PlaybookDefinition>;

@@ -1,0 +1,8 @@
+import { leakedAiKey } from "./leaked-ai-key.js";
+
+/** Every playbook. Adding one: its file, one line here, and its golden ASL under test/golden/. */
+export const playbooks = [leakedAiKey] as const;
+
+export type PlaybookName = (typeof playbooks)[number]["name"];
+
+export const playbookByName = (name: string) => playbooks.find((playbook) => playbook.name === name);

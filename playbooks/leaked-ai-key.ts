@@ -1,0 +1,102 @@
+import { definePlaybook } from "./define.js";
+
+const DAY = 24 * 3600;
+
+/**
+ * A provider API key leaked to a repository. Work as a responder would: read the alert from GitHub, find
+ * the exact key at OpenAI, ask a human, revoke it, and close the GitHub alert as revoked. When no single
+ * key matches, Quell does not guess: a human revokes by hand and confirms.
+ */
+export const leakedAiKey = definePlaybook({
+  name: "leaked-ai-key",
+  description: "Revoke a leaked AI provider API key found by secret scanning, with approval.",
+  handles: ["leaked_api_key"],
+  startAt: "locateKey",
+  steps: {
+    locateKey: {
+      type: "action",
+      action: "openai.find-leaked-key",
+      input: { repository: { path: "$.alert.details.repository" }, alertNumber: { path: "$.alert.details.alertNumber" } },
+      next: "uniqueMatch",
+    },
+    uniqueMatch: {
+      type: "choice",
+      choices: [{ when: { path: "$.steps.locateKey.output.matchCount", equals: 1 }, next: "approveRevoke" }],
+      otherwise: "confirmManualRevoke",
+    },
+    approveRevoke: {
+      type: "approval",
+      policy: "one",
+      title: "Revoke the leaked OpenAI key",
+      plan: [
+        "Delete the OpenAI project API key shown below (it stops working at once and cannot be restored).",
+        "Resolve the GitHub secret-scanning alert as revoked.",
+      ],
+      facts: {
+        Repository: "$.alert.details.repository",
+        "GitHub alert": "$.alert.details.htmlUrl",
+        "Secret type": "$.alert.details.secretTypeDisplayName",
+        "OpenAI project": "$.steps.locateKey.output.match.projectName",
+        Key: "$.steps.locateKey.output.match.redactedValue",
+        "Key name": "$.steps.locateKey.output.match.keyName",
+      },
+      timeoutSeconds: DAY,
+      onApprove: "revokeKey",
+    },
+    revokeKey: {
+      type: "action",
+      action: "openai.revoke-project-key",
+      input: {
+        projectId: { path: "$.steps.locateKey.output.match.projectId" },
+        keyId: { path: "$.steps.locateKey.output.match.keyId" },
+      },
+      next: "resolveAlert",
+    },
+    resolveAlert: {
+      type: "action",
+      action: "github.resolve-secret-scanning-alert",
+      input: {
+        repository: { path: "$.alert.details.repository" },
+        alertNumber: { path: "$.alert.details.alertNumber" },
+        resolution: "revoked",
+        comment: "Key revoked by Quell after approval.",
+      },
+      next: "mitigated",
+    },
+    confirmManualRevoke: {
+      type: "approval",
+      policy: "one",
+      title: "No single OpenAI key matches: revoke it by hand",
+      plan: [
+        "Quell found no unique OpenAI key for this secret (see Matches) and will not guess.",
+        "Revoke the key by hand in the OpenAI dashboard, then Approve: Quell resolves the GitHub alert as revoked.",
+        "Deny leaves the GitHub alert open.",
+      ],
+      facts: {
+        Repository: "$.alert.details.repository",
+        "GitHub alert": "$.alert.details.htmlUrl",
+        "Secret type": "$.alert.details.secretTypeDisplayName",
+        Matches: "$.steps.locateKey.output.matchCount",
+      },
+      timeoutSeconds: DAY,
+      onApprove: "resolveAlertAfterManualRevoke",
+    },
+    resolveAlertAfterManualRevoke: {
+      type: "action",
+      action: "github.resolve-secret-scanning-alert",
+      input: {
+        repository: { path: "$.alert.details.repository" },
+        alertNumber: { path: "$.alert.details.alertNumber" },
+        resolution: "revoked",
+        comment: "Key revoked by hand; confirmed in Quell.",
+      },
+      next: "mitigatedByHand",
+    },
+    mitigated: { type: "succeed", outcome: "mitigated", summary: "Leaked key revoked and GitHub alert resolved." },
+    mitigatedByHand: {
+      type: "succeed",
+      outcome: "mitigated",
+      summary: "Key revoked by hand; GitHub alert resolved.",
+    },
+  },
+});
