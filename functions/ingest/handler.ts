@@ -1,4 +1,76 @@
-// Placeholder: being written now.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error("not implemented");
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { TransientError } from "../shared/errors.js";
+import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
+import { newId, systemClock } from "../shared/ids.js";
+import { createLogger, createMetrics } from "../shared/powertools.js";
+import { resolveSecret } from "../shared/secrets.js";
+import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { sourceByName } from "../sources/index.js";
+import { ALERT_RECEIVED, type AlertReceived, ingest } from "./core.js";
+
+const env = readEnv({
+  [EnvNames.tableName]: envSchemas.tableName,
+  [EnvNames.eventBusName]: envSchemas.tableName,
+  [EnvNames.maxBodyBytes]: envSchemas.positiveInt.default(256 * 1024),
+});
+const logger = createLogger("ingest");
+const metrics = createMetrics("ingest");
+const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
+const events = new EventBridgeClient({});
+
+async function publish(event: AlertReceived): Promise<void> {
+  const result = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: env[EnvNames.eventBusName],
+          Source: ALERT_RECEIVED.source,
+          DetailType: ALERT_RECEIVED.detailType,
+          Detail: JSON.stringify(event),
+        },
+      ],
+    }),
+  );
+  if (result.FailedEntryCount) {
+    throw new TransientError(`the event bus refused the alert: ${result.Entries?.[0]?.ErrorCode ?? "unknown"}`);
+  }
+}
+
+const PATH = /^\/alerts\/([^/]{1,64})\/?$/;
+
+export const handler = async (event: APIGatewayProxyEventV2) => {
+  const source = PATH.exec(event.rawPath ?? "")?.[1];
+  if (!source) return jsonResponse(404, { error: { code: "not_found", message: "POST /alerts/{source}" } });
+  try {
+    const response = await ingest(
+      {
+        method: event.requestContext.http.method,
+        source,
+        headers: lowerCaseHeaders(event),
+        rawBody: rawBodyOf(event),
+      },
+      {
+        secretFor: async (name) => {
+          const adapter = sourceByName(name);
+          return adapter ? resolveSecret(adapter.secretName) : undefined;
+        },
+        publish,
+        recordRejection: (rejection) => store.recordRejection(rejection),
+        clock: systemClock,
+        newId,
+        maxBodyBytes: env[EnvNames.maxBodyBytes],
+      },
+    );
+    metrics.addMetric(response.status < 300 ? "AlertAccepted" : "AlertRejected", "Count", 1);
+    if (response.status >= 400) logger.info("alert rejected", { source, status: response.status });
+    return jsonResponse(response.status, response.body);
+  } catch (error) {
+    // The sender must retry: nothing was put on the bus, so answering 2xx would lose the alert.
+    logger.error("ingest failed", { source, error: (error as Error).name, message: (error as Error).message });
+    return jsonResponse(503, { error: { code: "unavailable", message: "could not accept the alert now; retry" } });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };

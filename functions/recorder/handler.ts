@@ -1,4 +1,18 @@
-// Placeholder: being written now.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error("not implemented");
+import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { systemClock } from "../shared/ids.js";
+import { createLogger } from "../shared/powertools.js";
+import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { record } from "./core.js";
+import { RecordEvent } from "./events.js";
+
+const env = readEnv({ [EnvNames.tableName]: envSchemas.tableName });
+const logger = createLogger("recorder");
+const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
+
+/** Invoked by playbook state machines after each action and at each ending. */
+export const handler = async (event: unknown): Promise<{ recorded: true }> => {
+  const parsed = RecordEvent.parse(event);
+  logger.info("recording", { incidentId: parsed.incidentId, kind: parsed.kind, step: parsed.step });
+  await record(parsed, store);
+  return { recorded: true };
 };

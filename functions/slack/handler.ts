@@ -1,4 +1,67 @@
-// Placeholder: being written now.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error("not implemented");
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { AwsLambdaReceiver } from "@slack/bolt";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
+import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
+import { systemClock } from "../shared/ids.js";
+import { createLogger } from "../shared/powertools.js";
+import { requireSecret } from "../shared/secrets.js";
+import { verifyTimestampedSignature } from "../shared/signatures.js";
+import { slackApiUrl } from "../shared/slack-client.js";
+import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { createSlackApp } from "./app.js";
+import type { TaskSettler } from "./decide.js";
+
+const env = readEnv({ [EnvNames.tableName]: envSchemas.tableName, [EnvNames.approvers]: envSchemas.approvers });
+const logger = createLogger("slack");
+const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
+const token = await requireSecret(SecretNames.slackBotToken);
+const sfn = new SFNClient({});
+
+const tasks: TaskSettler = {
+  async succeed(taskToken, output) {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  },
+  async fail(taskToken, error, cause) {
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  },
+};
+
+const receiver = new AwsLambdaReceiver({ signingSecret });
+const url = slackApiUrl();
+createSlackApp({
+  receiver,
+  token,
+  ...(url ? { slackApiUrl: url } : {}),
+  decisions: {
+    store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
+    tasks,
+    clock: systemClock,
+    isAuthorised: (userId, approval) =>
+      (approval.approvers.length > 0 ? approval.approvers : env[EnvNames.approvers]).includes(userId),
+  },
+});
+const boltHandler = receiver.toHandler();
+
+/**
+ * Slack interactivity. The signature and a 5-minute window both ways are checked here over the raw body,
+ * in constant time, before Bolt sees the request (Bolt alone accepts future-dated timestamps).
+ */
+export const handler = async (event: APIGatewayProxyEventV2, context: unknown) => {
+  const headers = lowerCaseHeaders(event);
+  const verdict = verifyTimestampedSignature({
+    scheme: "slack",
+    rawBody: rawBodyOf(event),
+    timestamp: headers["x-slack-request-timestamp"],
+    signature: headers["x-slack-signature"],
+    secret: signingSecret,
+    now: systemClock(),
+  });
+  if (!verdict.ok) {
+    logger.warn("slack request refused", { code: verdict.code });
+    return jsonResponse(401, { error: { code: verdict.code, message: verdict.message } });
+  }
+  const contentType = headers["content-type"]?.split(";")[0]?.trim();
+  const normalized = { ...event, headers: { ...headers, "content-type": contentType ?? "" } };
+  return boltHandler(normalized as never, context as never);
 };

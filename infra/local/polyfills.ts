@@ -1,5 +1,5 @@
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions calls for every Task. */
-if (typeof Promise.withResolvers !== "function") {
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function") {
   Object.defineProperty(Promise, "withResolvers", {
     configurable: true,
     writable: true,

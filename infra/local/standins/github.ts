@@ -7,7 +7,14 @@
  * GitHub's `{message, documentation_url, status}` shape; the 422 wording is ours where GitHub documents only
  * the condition ("State does not match the resolution or resolution comment").
  */
-import { isRecord, matchPath, type Standin, type StandinResponse, startStandin, tokenFrom } from "./server.js";
+import {
+  isRecord,
+  matchPath,
+  type Standin,
+  type StandinResponse,
+  startStandin,
+  tokenFrom,
+} from "./server.js";
 
 export type SecretScanningResolution = "false_positive" | "wont_fix" | "revoked" | "used_in_tests";
 export type SecretScanningValidity = "active" | "inactive" | "unknown";
@@ -95,9 +102,15 @@ export const GITHUB_STANDIN_BOT: GitHubSimpleUser = {
   site_admin: false,
 };
 
-const RESOLUTIONS: readonly SecretScanningResolution[] = ["false_positive", "wont_fix", "revoked", "used_in_tests"];
+const RESOLUTIONS: readonly SecretScanningResolution[] = [
+  "false_positive",
+  "wont_fix",
+  "revoked",
+  "used_in_tests",
+];
 const DOCS_GET = "https://docs.github.com/rest/secret-scanning/secret-scanning#get-a-secret-scanning-alert";
-const DOCS_UPDATE = "https://docs.github.com/rest/secret-scanning/secret-scanning#update-a-secret-scanning-alert";
+const DOCS_UPDATE =
+  "https://docs.github.com/rest/secret-scanning/secret-scanning#update-a-secret-scanning-alert";
 const ALERT_ROUTE = "/repos/:owner/:repo/secret-scanning/alerts/:number";
 
 /** GitHub timestamps are ISO 8601 without milliseconds: YYYY-MM-DDTHH:MM:SSZ. */
@@ -105,7 +118,11 @@ function githubTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function error(status: number, message: string, documentationUrl = "https://docs.github.com/rest"): StandinResponse {
+function error(
+  status: number,
+  message: string,
+  documentationUrl = "https://docs.github.com/rest",
+): StandinResponse {
   return { status, body: { message, documentation_url: documentationUrl, status: String(status) } };
 }
 
@@ -188,16 +205,24 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     const { state, resolution, resolution_comment: comment } = body;
     if (state === undefined) return invalid('Invalid request.\n\n"state" wasn\'t supplied.');
     if (state !== "open" && state !== "resolved") {
-      return invalid(`Invalid request.\n\nFor 'properties/state', ${JSON.stringify(state)} is not one of ["open", "resolved"].`);
+      return invalid(
+        `Invalid request.\n\nFor 'properties/state', ${JSON.stringify(state)} is not one of ["open", "resolved"].`,
+      );
     }
-    if (resolution !== undefined && resolution !== null && !RESOLUTIONS.includes(resolution as SecretScanningResolution)) {
+    if (
+      resolution !== undefined &&
+      resolution !== null &&
+      !RESOLUTIONS.includes(resolution as SecretScanningResolution)
+    ) {
       return invalid(
         `Invalid request.\n\nFor 'properties/resolution', ${JSON.stringify(resolution)} is not one of ` +
           `["false_positive", "wont_fix", "revoked", "used_in_tests", null].`,
       );
     }
     if (comment !== undefined && comment !== null && typeof comment !== "string") {
-      return invalid(`Invalid request.\n\nFor 'properties/resolution_comment', ${JSON.stringify(comment)} is not a string or null.`);
+      return invalid(
+        `Invalid request.\n\nFor 'properties/resolution_comment', ${JSON.stringify(comment)} is not a string or null.`,
+      );
     }
     const now = githubTime(new Date());
     if (state === "resolved") {

@@ -104,7 +104,12 @@ function unixSeconds(value: Date | number | undefined, fallback: number): number
   return typeof value === "number" ? Math.floor(value) : Math.floor(value.getTime() / 1000);
 }
 
-function openaiError(status: number, message: string, code: string | null, param: string | null = null): StandinResponse {
+function openaiError(
+  status: number,
+  message: string,
+  code: string | null,
+  param: string | null = null,
+): StandinResponse {
   return { status, body: { error: { message, type: "invalid_request_error", param, code } } };
 }
 
@@ -125,7 +130,12 @@ interface StoredProject {
 }
 
 /** One page of `items`, after the item with id `after` (when given), at most `limit` long. */
-function page<T extends { id: string }>(all: T[], visible: (item: T) => boolean, limit: number, after?: string) {
+function page<T extends { id: string }>(
+  all: T[],
+  visible: (item: T) => boolean,
+  limit: number,
+  after?: string,
+) {
   let start = 0;
   if (after !== undefined) {
     const index = all.findIndex((item) => item.id === after);
@@ -178,7 +188,12 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions): Promise
     if (raw === undefined) return DEFAULT_LIMIT;
     const limit = Number(raw);
     if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
-      return openaiError(400, `Invalid 'limit': expected an integer between 1 and ${MAX_LIMIT}, got '${raw}'.`, "invalid_value", "limit");
+      return openaiError(
+        400,
+        `Invalid 'limit': expected an integer between 1 and ${MAX_LIMIT}, got '${raw}'.`,
+        "invalid_value",
+        "limit",
+      );
     }
     return limit;
   }
@@ -186,7 +201,8 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions): Promise
   const findProject = (id: string | undefined) => projects.find((project) => project.seed.id === id);
   const projectNotFound = (id: string | undefined) =>
     openaiError(404, `No project found with id '${id ?? ""}'.`, "not_found");
-  const keyNotFound = (id: string | undefined) => openaiError(404, `No API key found with id '${id ?? ""}'.`, "not_found");
+  const keyNotFound = (id: string | undefined) =>
+    openaiError(404, `No API key found with id '${id ?? ""}'.`, "not_found");
 
   const standin = await startStandin({
     name: "OpenAI Admin API",
@@ -218,7 +234,12 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions): Promise
         if (typeof limit !== "number") return limit;
         const includeArchived = query.include_archived === "true";
         const all = projects.map(projectObject);
-        const { data, hasMore } = page(all, (p) => includeArchived || p.status !== "archived", limit, query.after);
+        const { data, hasMore } = page(
+          all,
+          (p) => includeArchived || p.status !== "archived",
+          limit,
+          query.after,
+        );
         return { status: 200, body: list(data, hasMore) };
       }
 
@@ -239,7 +260,13 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions): Promise
         // Cursor positions count deleted keys too, so deleting while paging does not lose the place.
         const all = project.keys.map((key) => ({ id: key.seed.id, key }));
         const { data, hasMore } = page(all, (item) => !item.key.deleted, limit, query.after);
-        return { status: 200, body: list(data.map((item) => keyObject(item.key)), hasMore) };
+        return {
+          status: 200,
+          body: list(
+            data.map((item) => keyObject(item.key)),
+            hasMore,
+          ),
+        };
       }
 
       params = matchPath("/v1/organization/projects/:project/api_keys/:key", path);

@@ -200,7 +200,10 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 }
 
 /** The token of an `Authorization: <scheme> <token>` header when the scheme is one of `schemes` (any case). */
-export function tokenFrom(authorization: string | undefined, schemes: readonly string[] = ["bearer"]): string | undefined {
+export function tokenFrom(
+  authorization: string | undefined,
+  schemes: readonly string[] = ["bearer"],
+): string | undefined {
   if (!authorization) return undefined;
   const match = /^(\S+)\s+(\S.*)$/.exec(authorization.trim());
   if (!match?.[1] || !match[2]) return undefined;

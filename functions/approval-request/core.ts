@@ -1,0 +1,67 @@
+import { z } from "zod";
+import type { Clock } from "../shared/ids.js";
+import { type Approval, approvalIdFor } from "../shared/incident.js";
+import type { IncidentStore } from "../shared/store.js";
+import { pendingApprovalCard } from "../slack/cards.js";
+
+/** What a compiled approval step sends (see playbooks/compile.ts). */
+export const ApprovalRequestEvent = z.object({
+  taskToken: z.string().min(1).max(2048),
+  incidentId: z.string().min(1),
+  executionId: z.string().min(1),
+  playbook: z.string().min(1),
+  step: z.string().min(1),
+  policy: z.enum(["one"]),
+  title: z.string().min(1),
+  plan: z.array(z.string()),
+  facts: z.record(z.string(), z.unknown()),
+  timeoutSeconds: z.number().int().positive(),
+  approvers: z.array(z.string()).optional(),
+});
+export type ApprovalRequestEvent = z.infer<typeof ApprovalRequestEvent>;
+
+export interface SlackPoster {
+  postMessage(message: { channel: string; text: string; blocks: unknown[] }): Promise<{ channel: string; ts: string }>;
+}
+
+export interface ApprovalRequestDeps {
+  readonly store: IncidentStore;
+  readonly slack: SlackPoster;
+  readonly channel: string;
+  readonly defaultApprovers: readonly string[];
+  readonly dryRun: boolean;
+  readonly clock: Clock;
+}
+
+/**
+ * Store the task token behind an approval id and post the card. The token never leaves DynamoDB; the
+ * card's buttons carry only the approval id.
+ */
+export async function requestApproval(event: ApprovalRequestEvent, deps: ApprovalRequestDeps) {
+  const incident = await deps.store.getIncident(event.incidentId);
+  if (!incident) throw new Error(`incident ${event.incidentId} does not exist`);
+  const now = deps.clock();
+  const approval: Approval = {
+    approvalId: approvalIdFor(event.incidentId, event.step),
+    incidentId: event.incidentId,
+    step: event.step,
+    status: "pending",
+    title: event.title,
+    plan: event.plan,
+    facts: event.facts,
+    approvers: event.approvers ?? deps.defaultApprovers,
+    requestedAt: now.toISOString(),
+    timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
+  };
+  await deps.store.putApproval(approval, event.taskToken);
+  const card = pendingApprovalCard({ incident, approval, plan: event.plan, facts: event.facts, dryRun: deps.dryRun });
+  const posted = await deps.slack.postMessage({ channel: deps.channel, ...card });
+  await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);
+  await deps.store.updateIncident(event.incidentId, { status: "awaiting_approval" });
+  await deps.store.appendTimeline(event.incidentId, {
+    kind: "approval_requested",
+    summary: `approval requested: ${event.title}`,
+    detail: { approvalId: approval.approvalId, step: event.step, channel: posted.channel, messageTs: posted.ts },
+  });
+  return { approvalId: approval.approvalId };
+}

@@ -1,0 +1,29 @@
+import type { IncidentStore } from "../shared/store.js";
+import type { RecordEvent } from "./events.js";
+
+/** Write what a playbook step did (or how the playbook ended) to the incident and its timeline. */
+export async function record(event: RecordEvent, store: IncidentStore): Promise<void> {
+  if (event.kind === "action") {
+    const { result } = event;
+    const count = result.writes.length;
+    const summary =
+      result.mode === "planned"
+        ? `${result.action}: dry run, ${count} write(s) planned and not sent`
+        : `${result.action}: ${count === 0 ? "nothing to change" : `${count} write(s) applied`}`;
+    await store.appendTimeline(event.incidentId, {
+      kind: result.mode === "planned" ? "action_planned" : "action_applied",
+      summary,
+      detail: { step: event.step, action: result.action, writes: result.writes, output: result.output },
+    });
+    return;
+  }
+  if (event.outcome === "expired") {
+    await store.decideApproval(event.incidentId, event.step, { status: "expired", by: "quell:timeout" });
+  }
+  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
+  await store.appendTimeline(event.incidentId, {
+    kind: "closed",
+    summary: `${event.outcome}: ${event.summary}`,
+    detail: { step: event.step, outcome: event.outcome, ...(event.error ? { error: event.error.Error } : {}) },
+  });
+}

@@ -1,0 +1,319 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { CanonicalAlert } from "./alert.js";
+import { randomBytes } from "node:crypto";
+import type { Clock } from "./ids.js";
+import {
+  type Approval,
+  type ApprovalStatus,
+  FINAL_STATUSES,
+  type Incident,
+  type TimelineEvent,
+} from "./incident.js";
+
+const META = "META";
+const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });
+const approvalKey = (incidentId: string, step: string) => ({ pk: `INC#${incidentId}`, sk: `APR#${step}` });
+
+export const createDocumentClient = () =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
+
+export interface Rejection {
+  readonly source: string;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly bodySha256: string;
+  readonly bodyBytes: number;
+}
+
+/** Everything Quell keeps in its one table: incidents, their timelines, alerts, approvals, dedup and rejects. */
+export class IncidentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  private now = () => this.clock().toISOString();
+
+  /**
+   * Claim a dedup key for an incident. Returns the incident id that owns the key: the given one when the
+   * claim wins, the existing owner when the key was claimed within the window.
+   */
+  async claimDedupKey(dedupKey: string, incidentId: string, windowSeconds: number): Promise<string> {
+    const nowSeconds = Math.floor(this.clock().getTime() / 1000);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP", incidentId, expiresAt: nowSeconds + windowSeconds },
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
+          ExpressionAttributeValues: { ":now": nowSeconds },
+        }),
+      );
+      return incidentId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" }, ConsistentRead: true }),
+      );
+      return String(existing.Item?.incidentId);
+    }
+  }
+
+  async createIncident(incident: Incident): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...incidentKey(incident.id), entity: "incident", ...incident },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true }),
+    );
+    return result.Item ? stripKeys<Incident>(result.Item) : undefined;
+  }
+
+  /** Incidents, newest first. A scan is fine at local scale; see README for the production index. */
+  async listIncidents(limit = 100): Promise<Incident[]> {
+    const items: Incident[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "entity = :incident",
+          ExpressionAttributeValues: { ":incident": "incident" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(stripKeys<Incident>(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+  }
+
+  /**
+   * Update an incident unless it already reached a final status (a late event never reopens it). Returns
+   * false when the incident is final.
+   */
+  async updateIncident(id: string, changes: Partial<Omit<Incident, "id">>): Promise<boolean> {
+    const set = setExpression({ ...changes, updatedAt: this.now() });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: incidentKey(id),
+          UpdateExpression: set.expression,
+          ConditionExpression: `attribute_exists(pk) AND NOT #status IN (${FINAL_STATUSES.map((_, i) => `:f${i}`).join(", ")})`,
+          ExpressionAttributeNames: { ...set.names, "#status": "status" },
+          ExpressionAttributeValues: {
+            ...set.values,
+            ...Object.fromEntries(FINAL_STATUSES.map((final, i) => [`:f${i}`, final])),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async countAlert(id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: incidentKey(id),
+        UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
+        ExpressionAttributeValues: { ":one": 1, ":now": this.now() },
+      }),
+    );
+  }
+
+  async saveAlert(incidentId: string, alert: CanonicalAlert): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `INC#${incidentId}`, sk: `ALERT#${alert.receivedAt}#${alert.id}`, entity: "alert", alert },
+      }),
+    );
+  }
+
+  async appendTimeline(incidentId: string, event: Omit<TimelineEvent, "at"> & { at?: string }): Promise<void> {
+    const at = event.at ?? this.now();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `INC#${incidentId}`,
+          sk: `EVT#${at}#${randomBytes(4).toString("hex")}`,
+          entity: "event",
+          ...event,
+          at,
+        },
+      }),
+    );
+  }
+
+  /** The incident with its timeline, approvals (without task tokens) and alerts. */
+  async getIncidentDetail(id: string) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `INC#${id}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const meta = items.find((item) => item.sk === META);
+    if (!meta) return undefined;
+    const withPrefix = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
+    return {
+      ...stripKeys<Incident>(meta),
+      approvals: withPrefix("APR#").map(({ taskToken: _token, ...approval }) => stripKeys<Approval>(approval)),
+      timeline: withPrefix("EVT#").map((item) => stripKeys<TimelineEvent>(item)),
+      alerts: withPrefix("ALERT#").map((item) => item.alert as CanonicalAlert),
+    };
+  }
+
+  /** Store a pending approval and its task token. A retried request for the same step refreshes the token. */
+  async putApproval(approval: Approval, taskToken: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...approvalKey(approval.incidentId, approval.step), entity: "approval", ...approval, taskToken },
+        ConditionExpression: "attribute_not_exists(pk) OR #status = :pending",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":pending": "pending" },
+      }),
+    );
+  }
+
+  async setApprovalMessage(incidentId: string, step: string, channel: string, messageTs: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: approvalKey(incidentId, step),
+        UpdateExpression: "SET channel = :channel, messageTs = :ts",
+        ExpressionAttributeValues: { ":channel": channel, ":ts": messageTs },
+      }),
+    );
+  }
+
+  async getApproval(incidentId: string, step: string): Promise<(Approval & { taskToken: string }) | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: approvalKey(incidentId, step), ConsistentRead: true }),
+    );
+    return result.Item ? stripKeys<Approval & { taskToken: string }>(result.Item) : undefined;
+  }
+
+  /**
+   * Decide a pending approval. The first decision wins through a conditional write; later ones get
+   * `undefined` and must not settle the task again.
+   */
+  async decideApproval(
+    incidentId: string,
+    step: string,
+    decision: { status: Exclude<ApprovalStatus, "pending">; by: string; team?: string; reason?: string },
+  ): Promise<(Approval & { taskToken: string }) | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(incidentId, step),
+          UpdateExpression:
+            "SET #status = :status, decidedBy = :by, decidedByTeam = :team, decidedAt = :at, reason = :reason",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":status": decision.status,
+            ":by": decision.by,
+            ":team": decision.team ?? null,
+            ":at": this.now(),
+            ":reason": decision.reason ?? null,
+            ":pending": "pending",
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return stripKeys<Approval & { taskToken: string }>(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Keep a rejected request (never its body): time, source, reason and a hash of the body. */
+  async recordRejection(rejection: Rejection, retentionDays = 30): Promise<void> {
+    const at = this.now();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `REJECT#${at.slice(0, 10)}`,
+          sk: `${at}#${randomBytes(4).toString("hex")}`,
+          entity: "rejection",
+          at,
+          ...rejection,
+          expiresAt: Math.floor(this.clock().getTime() / 1000) + retentionDays * 86400,
+        },
+      }),
+    );
+  }
+
+  async listRejections(day: string): Promise<(Rejection & { at: string })[]> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `REJECT#${day}` },
+        ConsistentRead: true,
+      }),
+    );
+    return (page.Items ?? []).map((item) => stripKeys<Rejection & { at: string }>(item));
+  }
+}
+
+function setExpression(changes: Record<string, unknown>) {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+  return {
+    expression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(", ")}`,
+    names: Object.fromEntries(entries.map(([key], i) => [`#k${i}`, key])),
+    values: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+  };
+}
+
+function stripKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, entity: _entity, expiresAt: _expiresAt, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,59 @@
+import { App, type BlockButtonAction, type Receiver } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import { type DecisionDeps, decide } from "./decide.js";
+import { SlackActionIds } from "./ids.js";
+
+export interface SlackAppOptions {
+  readonly receiver: Receiver;
+  readonly token: string;
+  readonly slackApiUrl?: string;
+  readonly decisions: Omit<DecisionDeps, "cards">;
+}
+
+const NOT_AUTHORISED = "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
+
+/**
+ * The one Bolt app definition. It is served by AwsLambdaReceiver on Lambda and, locally, by the same
+ * receiver behind the local HTTP server. A listener does only fast work: ack, one conditional write,
+ * SendTaskSuccess/Failure and the card update.
+ */
+export function createSlackApp(options: SlackAppOptions): App {
+  const app = new App({
+    token: options.token,
+    receiver: options.receiver,
+    tokenVerificationEnabled: false,
+    clientOptions: { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}), retryConfig: { retries: 1 } },
+  });
+
+  const cardsFor = (client: WebClient): DecisionDeps["cards"] => ({
+    async update(channel, ts, card) {
+      await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks as never });
+    },
+  });
+
+  for (const [actionId, decision] of [
+    [SlackActionIds.approve, "approved"],
+    [SlackActionIds.deny, "denied"],
+  ] as const) {
+    app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
+      await ack();
+      const outcome = await decide(
+        { approvalId: action.value ?? "", decision, userId: body.user.id, ...(body.team?.id ? { teamId: body.team.id } : {}) },
+        { ...options.decisions, cards: cardsFor(client) },
+      );
+      const channel = body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
+      if (!channel) return;
+      if (outcome.kind === "not_authorised") {
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: NOT_AUTHORISED });
+      } else if (outcome.kind === "already_final") {
+        const { status, decidedBy } = outcome.approval;
+        const by = decidedBy && status !== "expired" ? ` by <@${escapeMrkdwn(decidedBy, 30)}>` : "";
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: `Already ${status}${by}; nothing changed.` });
+      } else if (outcome.kind === "unknown_approval") {
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: "This approval is unknown to Quell." });
+      }
+    });
+  }
+  return app;
+}

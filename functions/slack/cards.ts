@@ -1,0 +1,115 @@
+import type { Approval, Incident } from "../shared/incident.js";
+import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
+import { SlackActionIds } from "./ids.js";
+
+/** What an approval card shows. Titles and plan lines come from the playbook; everything else is escaped. */
+export interface ApprovalCardInput {
+  readonly incident: Pick<Incident, "id" | "title" | "severity" | "type" | "playbook">;
+  readonly approval: Pick<Approval, "approvalId" | "title" | "timeoutAt" | "status"> &
+    Partial<Pick<Approval, "decidedBy" | "decidedAt" | "reason">>;
+  readonly plan: readonly string[];
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly dryRun: boolean;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Block Kit blocks are plain JSON objects.
+type Block = Record<string, any>;
+
+const SEVERITY_ICON: Record<string, string> = {
+  critical: ":red_circle:",
+  high: ":large_orange_circle:",
+  medium: ":large_yellow_circle:",
+  low: ":white_circle:",
+  info: ":white_circle:",
+};
+
+function bodyBlocks(input: ApprovalCardInput): Block[] {
+  const { incident, approval } = input;
+  const facts = Object.entries(input.facts).slice(0, 10);
+  return [
+    { type: "header", text: { type: "plain_text", text: plainText(approval.title) } },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text:
+          `${SEVERITY_ICON[incident.severity] ?? ""} *${escapeMrkdwn(incident.severity)}* · ` +
+          `${escapeMrkdwn(incident.type)} · incident \`${escapeMrkdwn(incident.id)}\`\n` +
+          `*What happened:* ${escapeMrkdwn(incident.title, 300)}`,
+      },
+    },
+    ...(facts.length > 0
+      ? [
+          {
+            type: "section",
+            fields: facts.map(([label, value]) => ({
+              type: "mrkdwn",
+              text: `*${escapeMrkdwn(label, 40)}*\n${escapeMrkdwn(value, 300)}`,
+            })),
+          },
+        ]
+      : []),
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `*If approved, Quell will:*\n${input.plan.map((line) => `• ${escapeMrkdwn(line, 300)}`).join("\n")}`,
+      },
+    },
+  ];
+}
+
+/** The card while the decision is pending: facts, plan, and Approve / Deny buttons carrying the approval id. */
+export function pendingApprovalCard(input: ApprovalCardInput): { text: string; blocks: Block[] } {
+  const { approval } = input;
+  const notes = [
+    input.dryRun ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing." : undefined,
+    `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
+  ].filter(Boolean);
+  return {
+    text: `Approval needed: ${plainText(approval.title)}`,
+    blocks: [
+      ...bodyBlocks(input),
+      { type: "context", elements: notes.map((text) => ({ type: "mrkdwn", text })) },
+      {
+        type: "actions",
+        block_id: "quell.decision",
+        elements: [
+          {
+            type: "button",
+            action_id: SlackActionIds.approve,
+            style: "primary",
+            text: { type: "plain_text", text: "Approve" },
+            value: approval.approvalId,
+          },
+          {
+            type: "button",
+            action_id: SlackActionIds.deny,
+            style: "danger",
+            text: { type: "plain_text", text: "Deny" },
+            value: approval.approvalId,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const OUTCOME_LINE = {
+  approved: ":white_check_mark: *Approved*",
+  denied: ":no_entry: *Denied*",
+  expired: ":hourglass: *Expired*: nobody decided in time",
+} as const;
+
+/** The card once decided: who and when, and no buttons. */
+export function decidedApprovalCard(input: ApprovalCardInput): { text: string; blocks: Block[] } {
+  const { approval } = input;
+  const status = approval.status === "pending" ? "expired" : approval.status;
+  const who = approval.decidedBy && approval.status !== "expired" ? ` by <@${approval.decidedBy}>` : "";
+  const reason = approval.reason ? ` (reason: ${escapeMrkdwn(approval.reason, 300)})` : "";
+  const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}`;
+  return {
+    text: `${plainText(approval.title)}: ${status}`,
+    blocks: [...bodyBlocks(input), { type: "context", elements: [{ type: "mrkdwn", text: line }] }],
+  };
+}

@@ -1,0 +1,126 @@
+import type { Clock } from "../shared/ids.js";
+import { type Approval, parseApprovalId } from "../shared/incident.js";
+import type { IncidentStore } from "../shared/store.js";
+import { type ApprovalCardInput, decidedApprovalCard } from "./cards.js";
+import { SLACK_USER_ID } from "./ids.js";
+
+/** SendTaskSuccess/Failure errors that mean the task is no longer waiting. */
+const TASK_GONE = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
+
+export interface TaskSettler {
+  succeed(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+export interface CardUpdater {
+  update(channel: string, ts: string, card: { text: string; blocks: unknown[] }): Promise<void>;
+}
+
+export interface DecisionDeps {
+  readonly store: IncidentStore;
+  readonly tasks: TaskSettler;
+  readonly cards: CardUpdater;
+  readonly clock: Clock;
+  /** Whether a Slack user may decide this approval (its own approvers, else the configured ones). */
+  readonly isAuthorised: (userId: string, approval: Approval) => boolean;
+}
+
+export interface DecisionRequest {
+  readonly approvalId: string;
+  readonly decision: "approved" | "denied";
+  readonly userId: string;
+  readonly teamId?: string;
+  readonly reason?: string;
+}
+
+export type DecisionOutcome =
+  | { kind: "decided"; approval: Approval }
+  | { kind: "unknown_approval" }
+  | { kind: "not_authorised"; approval: Approval }
+  | { kind: "already_final"; approval: Approval };
+
+/**
+ * Decide an approval: check the clicker, win the conditional write, settle the task exactly once, record
+ * it and update the card. A double click, a Slack retry or a click after expiry settles nothing.
+ */
+export async function decide(request: DecisionRequest, deps: DecisionDeps): Promise<DecisionOutcome> {
+  const ids = parseApprovalId(request.approvalId);
+  if (!ids || !SLACK_USER_ID.test(request.userId)) return { kind: "unknown_approval" };
+  const approval = await deps.store.getApproval(ids.incidentId, ids.step);
+  if (!approval) return { kind: "unknown_approval" };
+
+  if (!deps.isAuthorised(request.userId, approval)) {
+    await deps.store.appendTimeline(ids.incidentId, {
+      kind: "approval_refused",
+      summary: `${request.userId} is not authorised to decide ${approval.title}; the approval stays ${approval.status}`,
+      actor: request.userId,
+      detail: { approvalId: approval.approvalId, attempted: request.decision, teamId: request.teamId ?? null },
+    });
+    return { kind: "not_authorised", approval };
+  }
+  if (approval.status !== "pending") return { kind: "already_final", approval };
+
+  const decided = await deps.store.decideApproval(ids.incidentId, ids.step, {
+    status: request.decision,
+    by: request.userId,
+    ...(request.teamId ? { team: request.teamId } : {}),
+    ...(request.reason ? { reason: request.reason } : {}),
+  });
+  if (!decided) {
+    const current = await deps.store.getApproval(ids.incidentId, ids.step);
+    return { kind: "already_final", approval: current ?? approval };
+  }
+
+  const decidedAt = decided.decidedAt ?? deps.clock().toISOString();
+  try {
+    if (request.decision === "approved") {
+      await deps.tasks.succeed(decided.taskToken, {
+        decision: "approved",
+        by: request.userId,
+        teamId: request.teamId ?? null,
+        at: decidedAt,
+      });
+    } else {
+      await deps.tasks.fail(decided.taskToken, "ApprovalDenied", `denied by ${request.userId}`);
+    }
+  } catch (error) {
+    if (!TASK_GONE.has((error as Error).name)) throw error;
+    // The step timed out between the card's last render and this click: the playbook already expired.
+    await deps.store.appendTimeline(ids.incidentId, {
+      kind: "approval_refused",
+      summary: `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`,
+      actor: request.userId,
+      detail: { approvalId: decided.approvalId, error: (error as Error).name },
+    });
+    return { kind: "already_final", approval: { ...decided, status: "expired" } };
+  }
+  await deps.store.appendTimeline(ids.incidentId, {
+    kind: "approval_decided",
+    summary: `${request.decision} by ${request.userId}`,
+    actor: request.userId,
+    detail: {
+      approvalId: decided.approvalId,
+      decision: request.decision,
+      teamId: request.teamId ?? null,
+      messageTs: decided.messageTs ?? null,
+      reason: request.reason ?? null,
+    },
+  });
+  await refreshCard(decided, deps);
+  return { kind: "decided", approval: decided };
+}
+
+/** Re-render the card from the stored approval so it always shows the recorded truth. */
+export async function refreshCard(approval: Approval, deps: Pick<DecisionDeps, "store" | "cards">): Promise<void> {
+  if (!approval.channel || !approval.messageTs) return;
+  const incident = await deps.store.getIncident(approval.incidentId);
+  if (!incident) return;
+  const input: ApprovalCardInput = {
+    incident,
+    approval,
+    plan: approval.plan,
+    facts: approval.facts,
+    dryRun: false,
+  };
+  await deps.cards.update(approval.channel, approval.messageTs, decidedApprovalCard(input));
+}

@@ -1,0 +1,7 @@
+/** Slack action ids, in one place: cards render them, the Bolt app listens for them. */
+export const SlackActionIds = {
+  approve: "quell.approve",
+  deny: "quell.deny",
+} as const;
+
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
