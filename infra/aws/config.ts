@@ -1,0 +1,15 @@
+/** Deploy configuration. Only infra/aws/app.ts reads it (from CDK context); everything else receives it. */
+export interface QuellConfig {
+  /** Names the stacks (`Quell-<name>-Data`, `Quell-<name>-Logic`) so environments can share an account. */
+  readonly environmentName: string;
+  /** When true (the default), actions plan and record their writes but never send them. */
+  readonly dryRun: boolean;
+  /** Channel id approval requests are posted to. */
+  readonly slackChannel?: string;
+  /** Slack user ids allowed to decide when a playbook names none. */
+  readonly approvers: readonly string[];
+  /** Override of the Slack Web API base URL (a stand-in); unset means Slack itself. */
+  readonly slackApiUrl?: string;
+  /** How long an alert's dedup key folds repeats into one incident. */
+  readonly dedupWindowSeconds: number;
+}

@@ -1,0 +1,129 @@
+import { createRequire } from "node:module";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { type SecretName, secretArnVariable } from "../../../functions/shared/env.js";
+import { acknowledge, X_RAY_WILDCARD_REASON } from "../nag.js";
+import { fromRoot, repoRoot } from "../paths.js";
+
+/** Looks a secret up by name; the data stack owns the secrets, functions only get references. */
+export interface SecretLookup {
+  secret(name: SecretName): ISecret;
+}
+
+export interface QuellFunctionProps {
+  /** Handler file relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Secrets the function reads: it gets `<NAME>_SECRET_ARN` and read access to each, never the value. */
+  readonly secrets?: readonly SecretName[];
+  readonly secretLookup: SecretLookup;
+  /** Invoked asynchronously (EventBridge): retries, then a dead-letter queue. */
+  readonly asyncInvoked?: boolean;
+  readonly memorySize?: number;
+}
+
+const LOG_RETENTION = RetentionDays.THREE_MONTHS;
+
+/** Runs at synth, before any bundling: Quell never falls back to Docker bundling. */
+function assertLocalEsbuild(): void {
+  try {
+    createRequire(import.meta.url).resolve("esbuild");
+  } catch {
+    throw new Error("esbuild is not installed: run npm ci. Quell bundles with local esbuild, never Docker.");
+  }
+}
+
+/**
+ * Every Lambda default in one place: Node.js 22 on arm64, an ESM bundle built by local esbuild, source
+ * maps, active X-Ray tracing, its own log group with retention, and its own role that starts with only
+ * log writes and tracing. Grant through this construct (it is the grantable), not through `fn`.
+ */
+export class QuellFunction extends Construct implements IGrantable {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly deadLetterQueue?: Queue;
+  readonly grantPrincipal: IPrincipal;
+  readonly secretNames: readonly SecretName[];
+
+  constructor(scope: Construct, id: string, props: QuellFunctionProps) {
+    super(scope, id);
+    assertLocalEsbuild();
+
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runtime role of ${props.description}`.slice(0, 1000),
+    });
+    this.grantPrincipal = this.role;
+
+    this.logGroup = new LogGroup(this, "Logs", { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup.grantWrite(this.role);
+
+    this.secretNames = [...new Set(props.secrets ?? [])].sort();
+    const secretEnvironment: Record<string, string> = {};
+    for (const name of this.secretNames) {
+      const secret = props.secretLookup.secret(name);
+      secretEnvironment[secretArnVariable(name)] = secret.secretArn;
+      secret.grantRead(this.role);
+    }
+
+    if (props.asyncInvoked) {
+      this.deadLetterQueue = new Queue(this, "DeadLetters", {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+    }
+
+    this.fn = new NodejsFunction(this, "Function", {
+      entry: fromRoot(props.entry),
+      handler: "handler",
+      projectRoot: repoRoot,
+      depsLockFilePath: fromRoot("package-lock.json"),
+      description: props.description.slice(0, 256),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        ...props.environment,
+        ...secretEnvironment,
+      },
+      ...(this.deadLetterQueue
+        ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(6) }
+        : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        // Ship the AWS SDK versions the code was tested with rather than whatever the runtime carries.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+
+    acknowledge(this.role, "AwsSolutions-IAM5[Resource::*]", X_RAY_WILDCARD_REASON);
+    acknowledge(
+      this.fn,
+      "AwsSolutions-L1",
+      "Quell pins nodejs22.x on purpose: the esbuild target (node22), the local runtime the handlers are " +
+        "tested on and the Powertools support matrix all match it. Moving to a newer runtime is a " +
+        "deliberate, tested change made in this one construct.",
+    );
+  }
+}

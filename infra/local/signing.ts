@@ -1,0 +1,59 @@
+import { hmacSha256Hex } from "../../functions/shared/hash.js";
+import { SlackActionIds } from "../../functions/slack/ids.js";
+
+/** Headers GitHub would send with a webhook delivery of `body`. */
+export function githubWebhookHeaders(body: string | Uint8Array, secret: string, options: { event?: string; delivery?: string } = {}) {
+  return {
+    "content-type": "application/json",
+    "x-github-event": options.event ?? "secret_scanning_alert",
+    "x-github-delivery": options.delivery ?? crypto.randomUUID(),
+    "x-hub-signature-256": `sha256=${hmacSha256Hex(secret, body)}`,
+  };
+}
+
+/** Headers Slack would send with `body`: `v0=HMAC("v0:<ts>:<body>")` with the app's signing secret. */
+export function slackSignatureHeaders(body: string, secret: string, now = new Date()) {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  return {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": timestamp,
+    "x-slack-signature": `v0=${hmacSha256Hex(secret, `v0:${timestamp}:${body}`)}`,
+  };
+}
+
+/** A `block_actions` interaction for a click on a card's Approve or Deny button, form-encoded as Slack does. */
+export function approvalClickBody(options: {
+  approvalId: string;
+  decision: "approve" | "deny";
+  userId: string;
+  teamId?: string;
+  channel?: string;
+  messageTs?: string;
+}): string {
+  const teamId = options.teamId ?? "T0LOCAL";
+  const payload = {
+    type: "block_actions",
+    team: { id: teamId, domain: "local" },
+    user: { id: options.userId, username: options.userId, team_id: teamId },
+    api_app_id: "A0LOCAL",
+    token: "unused-verification-token",
+    trigger_id: `${Date.now()}.local`,
+    ...(options.channel ? { channel: { id: options.channel, name: options.channel } } : {}),
+    ...(options.channel && options.messageTs
+      ? {
+          container: { type: "message", message_ts: options.messageTs, channel_id: options.channel },
+          message: { type: "message", ts: options.messageTs },
+        }
+      : {}),
+    actions: [
+      {
+        type: "button",
+        block_id: "quell.decision",
+        action_id: options.decision === "approve" ? SlackActionIds.approve : SlackActionIds.deny,
+        value: options.approvalId,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

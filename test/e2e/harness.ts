@@ -1,0 +1,106 @@
+import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
+import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
+import { type ScenarioStandins, startScenarioStandins } from "../../infra/local/standins/scenario.js";
+import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
+import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "../../infra/local/signing.js";
+
+export const SECRETS = {
+  github: "test-github-webhook-secret",
+  slackSigning: "test-slack-signing-secret",
+  generic: "test-generic-webhook-secret",
+};
+export const APPROVER = "U0APPROVER";
+export const CHANNEL = "C0INCIDENTS";
+
+export interface Harness {
+  readonly runtime: LocalRuntime;
+  readonly standins: ScenarioStandins;
+  postGitHub(body: string, options?: { secret?: string; event?: string; delivery?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> }>;
+  click(approvalId: string, decision: "approve" | "deny", userId?: string): Promise<Response>;
+  /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
+  incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
+  stop(): Promise<void>;
+}
+
+export interface IncidentView {
+  id: string;
+  status: string;
+  playbook: string | null;
+  alertCount: number;
+  approvals: { approvalId: string; status: string; decidedBy?: string; channel?: string; messageTs?: string }[];
+  timeline: { at: string; kind: string; summary: string; actor?: string; detail?: Record<string, unknown> }[];
+}
+
+export async function startHarness(
+  options: { dryRun: boolean; approvalTimeoutSeconds?: number; alerts?: GitHubAlertSeed[]; projects?: OpenAIProjectSeed[] },
+): Promise<Harness> {
+  const standins = await startScenarioStandins({
+    ...(options.alerts ? { alerts: options.alerts } : {}),
+    ...(options.projects ? { projects: options.projects } : {}),
+  });
+  const runtime = await startLocalRuntime({
+    port: 0,
+    dataDir: null,
+    ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
+    env: {
+      QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
+      QUELL_WEBHOOK_SECRET: SECRETS.generic,
+      SLACK_SIGNING_SECRET: SECRETS.slackSigning,
+      SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
+      SLACK_API_URL: `${standins.slack.url}/api/`,
+      QUELL_SLACK_CHANNEL: CHANNEL,
+      QUELL_APPROVERS: APPROVER,
+      GITHUB_TOKEN: standins.credentials.githubToken,
+      GITHUB_API_URL: standins.github.url,
+      OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
+      OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+      QUELL_DRY_RUN: String(options.dryRun),
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+    },
+  });
+  return {
+    runtime,
+    standins,
+    async postGitHub(body, post = {}) {
+      const response = await fetch(`${runtime.url}/alerts/github`, {
+        method: "POST",
+        headers: {
+          ...githubWebhookHeaders(body, post.secret ?? SECRETS.github, {
+            ...(post.event ? { event: post.event } : {}),
+            ...(post.delivery ? { delivery: post.delivery } : {}),
+          }),
+          ...post.headers,
+        },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    async click(approvalId, decision, userId = APPROVER) {
+      const body = approvalClickBody({ approvalId, decision, userId, channel: CHANNEL });
+      return fetch(`${runtime.url}/slack/events`, {
+        method: "POST",
+        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
+        body,
+      });
+    },
+    async incident(id, done = () => true) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const response = await fetch(`${runtime.url}/incidents/${id}`);
+        if (response.status === 200) {
+          const view = (await response.json()) as IncidentView;
+          if (done(view)) return view;
+          if (Date.now() > deadline) throw new Error(`incident ${id} did not settle: ${JSON.stringify(view, null, 2)}`);
+        } else if (Date.now() > deadline) {
+          throw new Error(`incident ${id} never appeared (${response.status})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    async stop() {
+      await runtime.idle();
+      await runtime.stop();
+      await standins.close();
+    },
+  };
+}

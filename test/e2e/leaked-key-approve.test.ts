@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LEAKED_SECRET, webhookBody } from "../../infra/local/standins/scenario.js";
+import { APPROVER, type Harness, startHarness } from "./harness.js";
+
+describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ dryRun: false });
+  });
+  afterAll(async () => harness?.stop());
+
+  it("travels webhook → triage → approval card → click → revoke → GitHub resolved → mitigated", async () => {
+    const accepted = await harness.postGitHub(webhookBody());
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ status: "accepted", alertId: expect.stringMatching(/^alr_/) });
+
+    const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
+    const button = JSON.stringify(card.blocks).match(/"value":"(inc_[a-z0-9]+\.approveRevoke)"/);
+    expect(button?.[1]).toBeDefined();
+    const approvalId = button?.[1] as string;
+    const incidentId = approvalId.split(".")[0] as string;
+
+    const click = await harness.click(approvalId, "approve");
+    expect(click.status).toBe(200);
+
+    const incident = await harness.incident(incidentId, (view) => view.status === "mitigated");
+    expect(incident.playbook).toBe("leaked-ai-key");
+    expect(incident.timeline.map((event) => event.kind)).toEqual([
+      "received",
+      "triaged",
+      "playbook_started",
+      "action_applied",
+      "approval_requested",
+      "approval_decided",
+      "action_applied",
+      "action_applied",
+      "closed",
+    ]);
+    expect(incident.approvals[0]).toMatchObject({ status: "approved", decidedBy: APPROVER });
+    expect(JSON.stringify(incident)).not.toContain(LEAKED_SECRET);
+
+    const deletions = harness.standins.openai.requests.filter((request) => request.method === "DELETE");
+    expect(deletions).toHaveLength(1);
+    expect(deletions[0]).toMatchObject({
+      path: "/v1/organization/projects/proj_support_chat/api_keys/key_support_prod",
+      authorization: `Bearer ${harness.standins.credentials.openaiAdminKey}`,
+    });
+    const patches = harness.standins.github.requests.filter((request) => request.method === "PATCH");
+    expect(patches).toHaveLength(1);
+    expect(patches[0]).toMatchObject({
+      path: "/repos/example-corp/support-chat-service/secret-scanning/alerts/42",
+      authorization: `Bearer ${harness.standins.credentials.githubToken}`,
+      body: { state: "resolved", resolution: "revoked", resolution_comment: "Key revoked by Quell after approval." },
+    });
+  });
+});
