@@ -1,5 +1,11 @@
 import { actions, isActionName } from "../functions/actions/registry.js";
-import { ApprovalDenied, errorName, LambdaServiceErrors, StatesErrors, TransientError } from "../functions/shared/errors.js";
+import {
+  ApprovalDenied,
+  errorName,
+  LambdaServiceErrors,
+  StatesErrors,
+  TransientError,
+} from "../functions/shared/errors.js";
 import type { Playbook } from "./define.js";
 import type { Branch, Comparison, InputValue, Step } from "./dsl.js";
 
@@ -13,7 +19,10 @@ export type Asl = Record<string, unknown> & { StartAt: string; States: Record<st
 export type AslState = Record<string, unknown> & { Type: string };
 
 /** What a `${Placeholder}` in the ASL stands for. */
-export type FunctionRef = { kind: "action"; action: string } | { kind: "approvalRequest" } | { kind: "recorder" };
+export type FunctionRef =
+  | { kind: "action"; action: string }
+  | { kind: "approvalRequest" }
+  | { kind: "recorder" };
 
 export interface CompiledPlaybook {
   readonly name: string;
@@ -44,7 +53,11 @@ class Compiler {
   private invoke(ref: FunctionRef, payload: Record<string, unknown>, resource = LAMBDA_INVOKE) {
     const placeholder = placeholderFor(ref);
     this.substitutions[placeholder] = ref;
-    return { Type: "Task", Resource: resource, Parameters: { FunctionName: `\${${placeholder}}`, Payload: payload } };
+    return {
+      Type: "Task",
+      Resource: resource,
+      Parameters: { FunctionName: `\${${placeholder}}`, Payload: payload },
+    };
   }
 
   /** A recorder task: writes a timeline event (and, for `closed`, the outcome) to the incident. */
@@ -69,7 +82,8 @@ class Compiler {
 
   compileScope(scope: Branch, inBranch: boolean): { StartAt: string; States: Record<string, AslState> } {
     const states: Record<string, AslState> = {};
-    for (const [id, step] of Object.entries(scope.steps)) Object.assign(states, this.compileStep(id, step, inBranch));
+    for (const [id, step] of Object.entries(scope.steps))
+      Object.assign(states, this.compileStep(id, step, inBranch));
     return { StartAt: scope.startAt, States: states };
   }
 
@@ -103,13 +117,19 @@ class Compiler {
       case "succeed":
         if (inBranch) return { [id]: { Type: "Succeed" } };
         return {
-          [id]: this.record({ kind: "closed", step: id, outcome: step.outcome, summary: step.summary }, `${id}.end`),
+          [id]: this.record(
+            { kind: "closed", step: id, outcome: step.outcome, summary: step.summary },
+            `${id}.end`,
+          ),
           [`${id}.end`]: { Type: "Succeed" },
         };
       case "fail":
         if (inBranch) return { [id]: { Type: "Fail", Error: step.error, Cause: step.cause } };
         return {
-          [id]: this.record({ kind: "closed", step: id, outcome: "failed", summary: step.cause }, `${id}.end`),
+          [id]: this.record(
+            { kind: "closed", step: id, outcome: "failed", summary: step.cause },
+            `${id}.end`,
+          ),
           [`${id}.end`]: { Type: "Fail", Error: step.error, Cause: step.cause },
         };
     }
@@ -138,7 +158,9 @@ class Compiler {
         Next: `${id}.record`,
       },
       [`${id}.record`]: this.record({ kind: "action", step: id, "result.$": `$.steps.${id}` }, step.next),
-      ...(step.onError ? {} : this.closeWith(`${id}.failed`, id, "failed", `action ${step.action} failed at ${id}`)),
+      ...(step.onError
+        ? {}
+        : this.closeWith(`${id}.failed`, id, "failed", `action ${step.action} failed at ${id}`)),
     };
   }
 
@@ -166,14 +188,24 @@ class Compiler {
         TimeoutSeconds: step.timeoutSeconds,
         ResultPath: `$.approvals.${id}`,
         Catch: [
-          { ErrorEquals: [errorName(ApprovalDenied)], ResultPath: `$.approvals.${id}`, Next: step.onDeny ?? `${id}.denied` },
-          { ErrorEquals: [StatesErrors.timeout], ResultPath: `$.approvals.${id}`, Next: step.onTimeout ?? `${id}.expired` },
+          {
+            ErrorEquals: [errorName(ApprovalDenied)],
+            ResultPath: `$.approvals.${id}`,
+            Next: step.onDeny ?? `${id}.denied`,
+          },
+          {
+            ErrorEquals: [StatesErrors.timeout],
+            ResultPath: `$.approvals.${id}`,
+            Next: step.onTimeout ?? `${id}.expired`,
+          },
           { ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` },
         ],
         Next: step.onApprove,
       },
       ...(step.onDeny ? {} : this.closeWith(`${id}.denied`, id, "denied", `${step.title}: denied`)),
-      ...(step.onTimeout ? {} : this.closeWith(`${id}.expired`, id, "expired", `${step.title}: no decision in time`)),
+      ...(step.onTimeout
+        ? {}
+        : this.closeWith(`${id}.expired`, id, "expired", `${step.title}: no decision in time`)),
       ...this.closeWith(`${id}.failed`, id, "failed", `approval ${id} could not be requested`),
     };
   }
@@ -190,7 +222,11 @@ function payloadOf(input: Record<string, InputValue>): Record<string, unknown> {
 function comparison(when: Comparison): Record<string, unknown> {
   if ("equals" in when) {
     const operator =
-      typeof when.equals === "string" ? "StringEquals" : typeof when.equals === "number" ? "NumericEquals" : "BooleanEquals";
+      typeof when.equals === "string"
+        ? "StringEquals"
+        : typeof when.equals === "number"
+          ? "NumericEquals"
+          : "BooleanEquals";
     return { Variable: when.path, [operator]: when.equals };
   }
   if ("greaterThan" in when) return { Variable: when.path, NumericGreaterThan: when.greaterThan };
@@ -201,7 +237,8 @@ function comparison(when: Comparison): Record<string, unknown> {
 /** Refuse JSONata anywhere in a definition: the local interpreter would silently ignore it. */
 export function assertJsonPathOnly(definition: unknown, where = "$"): void {
   if (typeof definition === "string") {
-    if (/^\s*\{%/.test(definition)) throw new Error(`JSONata expression at ${where}: Quell compiles JSONPath only`);
+    if (/^\s*\{%/.test(definition))
+      throw new Error(`JSONata expression at ${where}: Quell compiles JSONPath only`);
     return;
   }
   if (Array.isArray(definition)) {
@@ -212,7 +249,8 @@ export function assertJsonPathOnly(definition: unknown, where = "$"): void {
   }
   if (definition && typeof definition === "object") {
     for (const [key, value] of Object.entries(definition)) {
-      if (key === "QueryLanguage" && value === "JSONata") throw new Error(`QueryLanguage JSONata at ${where}`);
+      if (key === "QueryLanguage" && value === "JSONata")
+        throw new Error(`QueryLanguage JSONata at ${where}`);
       if (key === "Arguments" || key === "Output" || key === "Assign") {
         throw new Error(`${key} at ${where} is JSONata-only or unsupported locally`);
       }

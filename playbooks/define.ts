@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actions, type ActionName, isActionName } from "../functions/actions/registry.js";
+import { type ActionName, actions, isActionName } from "../functions/actions/registry.js";
 import { ValidationError } from "../functions/shared/errors.js";
 import { type Branch, PlaybookDefinition, type Step } from "./dsl.js";
 
@@ -61,7 +61,12 @@ function checkScope(scope: Branch, where: string, problems: string[]): void {
   for (const id of ids) if (!reached.has(id)) problems.push(`${where}.${id}: cannot be reached from startAt`);
 }
 
-function checkActionStep(id: string, step: Extract<Step, { type: "action" }>, where: string, problems: string[]) {
+function checkActionStep(
+  id: string,
+  step: Extract<Step, { type: "action" }>,
+  where: string,
+  problems: string[],
+) {
   if (!isActionName(step.action)) {
     problems.push(`${where}: unknown action "${step.action}"`);
     return;
@@ -73,7 +78,8 @@ function checkActionStep(id: string, step: Extract<Step, { type: "action" }>, wh
     const given = Object.keys(step.input);
     for (const key of expected) {
       const optional = shape[key]?.safeParse(undefined).success ?? false;
-      if (!optional && !given.includes(key)) problems.push(`${where}: input "${key}" of ${step.action} is missing`);
+      if (!optional && !given.includes(key))
+        problems.push(`${where}: input "${key}" of ${step.action} is missing`);
     }
     for (const key of given) {
       if (!expected.includes(key)) problems.push(`${where}: ${step.action} takes no input "${key}"`);

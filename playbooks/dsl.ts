@@ -122,7 +122,15 @@ export const ParallelStep = z
   .strict();
 
 export const Step: z.ZodType<StepShape> = z.lazy(() =>
-  z.discriminatedUnion("type", [ActionStep, ApprovalStep, ChoiceStep, WaitStep, SucceedStep, FailStep, ParallelStep]),
+  z.discriminatedUnion("type", [
+    ActionStep,
+    ApprovalStep,
+    ChoiceStep,
+    WaitStep,
+    SucceedStep,
+    FailStep,
+    ParallelStep,
+  ]),
 );
 export type Step = StepShape;
 export type Branch = BranchShape;

@@ -16,7 +16,10 @@ export const leakedAiKey = definePlaybook({
     locateKey: {
       type: "action",
       action: "openai.find-leaked-key",
-      input: { repository: { path: "$.alert.details.repository" }, alertNumber: { path: "$.alert.details.alertNumber" } },
+      input: {
+        repository: { path: "$.alert.details.repository" },
+        alertNumber: { path: "$.alert.details.alertNumber" },
+      },
       next: "uniqueMatch",
     },
     uniqueMatch: {
@@ -92,7 +95,11 @@ export const leakedAiKey = definePlaybook({
       },
       next: "mitigatedByHand",
     },
-    mitigated: { type: "succeed", outcome: "mitigated", summary: "Leaked key revoked and GitHub alert resolved." },
+    mitigated: {
+      type: "succeed",
+      outcome: "mitigated",
+      summary: "Leaked key revoked and GitHub alert resolved.",
+    },
     mitigatedByHand: {
       type: "succeed",
       outcome: "mitigated",

@@ -44,11 +44,7 @@ export interface ActionPlan<Output> {
   readonly writes: readonly Write[];
 }
 
-export interface ActionDefinition<
-  Name extends string,
-  Input extends z.ZodType,
-  Output extends z.ZodType,
-> {
+export interface ActionDefinition<Name extends string, Input extends z.ZodType, Output extends z.ZodType> {
   readonly name: Name;
   readonly description: string;
   readonly input: Input;

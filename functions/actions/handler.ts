@@ -33,15 +33,26 @@ export function createActionHandler(action: AnyAction) {
     logger.appendKeys({ incidentId: parsed.incidentId, step: parsed.step });
     try {
       const result = await runAction(action, parsed.input, { dryRun, context });
-      logger.info("action finished", { action: action.name, mode: result.mode, writes: result.writes.length });
+      logger.info("action finished", {
+        action: action.name,
+        mode: result.mode,
+        writes: result.writes.length,
+      });
       return result;
     } catch (error) {
       const quellError = toQuellError(error);
-      logger.warn("action failed", { action: action.name, error: quellError.name, message: quellError.message });
+      logger.warn("action failed", {
+        action: action.name,
+        error: quellError.name,
+        message: quellError.message,
+      });
       throw quellError;
     }
   };
-  const config = new IdempotencyConfig({ eventKeyJmesPath: "[incidentId, step]", throwOnNoIdempotencyKey: true });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: "[incidentId, step]",
+    throwOnNoIdempotencyKey: true,
+  });
   const idempotent = makeIdempotent(run, {
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env[EnvNames.idempotencyTableName] }),
     config,

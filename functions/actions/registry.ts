@@ -11,7 +11,10 @@ import { revokeOpenAiProjectKey } from "./openai-revoke-project-key/action.js";
 export const actions = {
   [findLeakedOpenAiKey.name]: { definition: findLeakedOpenAiKey, folder: "openai-find-leaked-key" },
   [revokeOpenAiProjectKey.name]: { definition: revokeOpenAiProjectKey, folder: "openai-revoke-project-key" },
-  [resolveGitHubSecretAlert.name]: { definition: resolveGitHubSecretAlert, folder: "github-resolve-secret-alert" },
+  [resolveGitHubSecretAlert.name]: {
+    definition: resolveGitHubSecretAlert,
+    folder: "github-resolve-secret-alert",
+  },
   [deactivateAwsAccessKey.name]: { definition: deactivateAwsAccessKey, folder: "aws-deactivate-access-key" },
 } as const satisfies Record<string, { definition: AnyAction; folder: string }>;
 

@@ -8,7 +8,7 @@ import type { ActionContext, AnyAction, WriteDescription } from "./contract.js";
 /** What every action run returns to the playbook, and what the timeline records. */
 export const ActionResult = z.object({
   action: z.string(),
-  /** `planned`: dry run, nothing sent. `applied`: every write was sent. */
+  /** `planned`: dry run, writes recorded and not sent. `applied`: every write was sent (or none was needed). */
   mode: z.enum(["planned", "applied"]),
   output: z.unknown(),
   writes: z.array(z.unknown()),
@@ -42,7 +42,9 @@ export async function runAction(
     throw new ValidationError(`${action.name} produced an invalid output`, issuesOf(output.error));
   }
   const writes: WriteDescription[] = plan.writes.map((write) => write.description);
-  if (options.dryRun) return { action: action.name, mode: "planned", output: output.data, writes };
+  // A run with nothing to write (a read-only action, or a target already in the wanted state) is complete.
+  if (options.dryRun && writes.length > 0)
+    return { action: action.name, mode: "planned", output: output.data, writes };
   for (const write of plan.writes) await write.send();
   return { action: action.name, mode: "applied", output: output.data, writes };
 }

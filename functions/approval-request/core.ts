@@ -21,7 +21,11 @@ export const ApprovalRequestEvent = z.object({
 export type ApprovalRequestEvent = z.infer<typeof ApprovalRequestEvent>;
 
 export interface SlackPoster {
-  postMessage(message: { channel: string; text: string; blocks: unknown[] }): Promise<{ channel: string; ts: string }>;
+  postMessage(message: {
+    channel: string;
+    text: string;
+    blocks: unknown[];
+  }): Promise<{ channel: string; ts: string }>;
 }
 
 export interface ApprovalRequestDeps {
@@ -54,14 +58,25 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
   };
   await deps.store.putApproval(approval, event.taskToken);
-  const card = pendingApprovalCard({ incident, approval, plan: event.plan, facts: event.facts, dryRun: deps.dryRun });
+  const card = pendingApprovalCard({
+    incident,
+    approval,
+    plan: event.plan,
+    facts: event.facts,
+    dryRun: deps.dryRun,
+  });
   const posted = await deps.slack.postMessage({ channel: deps.channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);
   await deps.store.updateIncident(event.incidentId, { status: "awaiting_approval" });
   await deps.store.appendTimeline(event.incidentId, {
     kind: "approval_requested",
     summary: `approval requested: ${event.title}`,
-    detail: { approvalId: approval.approvalId, step: event.step, channel: posted.channel, messageTs: posted.ts },
+    detail: {
+      approvalId: approval.approvalId,
+      step: event.step,
+      channel: posted.channel,
+      messageTs: posted.ts,
+    },
   });
   return { approvalId: approval.approvalId };
 }

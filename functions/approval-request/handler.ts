@@ -24,7 +24,8 @@ export const handler = async (event: unknown) => {
     slack: {
       async postMessage(message) {
         const posted = await slack.chat.postMessage({ ...message, unfurl_links: false, unfurl_media: false });
-        if (!posted.channel || !posted.ts) throw new Error("Slack did not return the posted message's channel and ts");
+        if (!posted.channel || !posted.ts)
+          throw new Error("Slack did not return the posted message's channel and ts");
         return { channel: posted.channel, ts: posted.ts };
       },
     },

@@ -41,7 +41,9 @@ export interface IngestDeps {
 type Issue = { path: string; message: string };
 
 const issuesOf = (error: z.ZodError): Issue[] =>
-  error.issues.slice(0, 50).map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+  error.issues
+    .slice(0, 50)
+    .map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
 
 /**
  * Authenticate, bound, parse and validate one webhook delivery, then hand it to the bus. Every refusal
@@ -62,21 +64,40 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
 
   const adapter = sourceByName(request.source);
   if (!adapter) {
-    return reject(404, "unknown_source", `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`);
+    return reject(
+      404,
+      "unknown_source",
+      `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`,
+    );
   }
   if (request.method !== "POST") return reject(405, "method_not_allowed", "use POST");
   if (request.rawBody.byteLength > deps.maxBodyBytes) {
-    return reject(413, "too_large", `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`);
+    return reject(
+      413,
+      "too_large",
+      `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`,
+    );
   }
   const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
   if (contentType !== "application/json") {
-    return reject(415, "unsupported_media_type", `content-type must be application/json, not "${contentType ?? ""}"`);
+    return reject(
+      415,
+      "unsupported_media_type",
+      `content-type must be application/json, not "${contentType ?? ""}"`,
+    );
   }
   const secret = await deps.secretFor(adapter.name);
   if (!secret) {
-    return reject(401, "not_configured", `source ${adapter.name} has no secret configured; it refuses everything`);
+    return reject(
+      401,
+      "not_configured",
+      `source ${adapter.name} has no secret configured; it refuses everything`,
+    );
   }
-  const auth = adapter.authenticate({ headers: request.headers, rawBody: request.rawBody, now: deps.clock() }, secret);
+  const auth = adapter.authenticate(
+    { headers: request.headers, rawBody: request.rawBody, now: deps.clock() },
+    secret,
+  );
   if (!auth.ok) return reject(401, auth.code, auth.message);
 
   const kind = adapter.checkEventKind?.(request.headers) ?? { accept: true };

@@ -34,7 +34,9 @@ async function publish(event: AlertReceived): Promise<void> {
     }),
   );
   if (result.FailedEntryCount) {
-    throw new TransientError(`the event bus refused the alert: ${result.Entries?.[0]?.ErrorCode ?? "unknown"}`);
+    throw new TransientError(
+      `the event bus refused the alert: ${result.Entries?.[0]?.ErrorCode ?? "unknown"}`,
+    );
   }
 }
 
@@ -68,8 +70,14 @@ export const handler = async (event: APIGatewayProxyEventV2) => {
     return jsonResponse(response.status, response.body);
   } catch (error) {
     // The sender must retry: nothing was put on the bus, so answering 2xx would lose the alert.
-    logger.error("ingest failed", { source, error: (error as Error).name, message: (error as Error).message });
-    return jsonResponse(503, { error: { code: "unavailable", message: "could not accept the alert now; retry" } });
+    logger.error("ingest failed", {
+      source,
+      error: (error as Error).name,
+      message: (error as Error).message,
+    });
+    return jsonResponse(503, {
+      error: { code: "unavailable", message: "could not accept the alert now; retry" },
+    });
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -24,6 +24,10 @@ export async function record(event: RecordEvent, store: IncidentStore): Promise<
   await store.appendTimeline(event.incidentId, {
     kind: "closed",
     summary: `${event.outcome}: ${event.summary}`,
-    detail: { step: event.step, outcome: event.outcome, ...(event.error ? { error: event.error.Error } : {}) },
+    detail: {
+      step: event.step,
+      outcome: event.outcome,
+      ...(event.error ? { error: event.error.Error } : {}),
+    },
   });
 }

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
-export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+export const sha256Hex = (data: string | Uint8Array): string =>
+  createHash("sha256").update(data).digest("hex");
 
 export const hmacSha256Hex = (secret: string, data: string | Uint8Array): string =>
   createHmac("sha256", secret).update(data).digest("hex");

@@ -55,7 +55,10 @@ export function createHttpClient(options: { timeoutMs?: number; userAgent?: stri
       try {
         body = JSON.parse(text);
       } catch {
-        throw new ProviderError(`${where} answered ${response.status} with a body that is not JSON`, response.status);
+        throw new ProviderError(
+          `${where} answered ${response.status} with a body that is not JSON`,
+          response.status,
+        );
       }
     }
     return { status: response.status, body: body as T };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AlertType, Severity } from "./alert.js";
+import type { AlertType, Severity } from "./alert.js";
 
 /** Incident states. Denied, expired and mitigated are distinct, recorded outcomes. */
 export const IncidentStatus = z.enum([
@@ -15,7 +15,13 @@ export const IncidentStatus = z.enum([
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
-export const FINAL_STATUSES: readonly IncidentStatus[] = ["mitigated", "resolved", "denied", "expired", "failed"];
+export const FINAL_STATUSES: readonly IncidentStatus[] = [
+  "mitigated",
+  "resolved",
+  "denied",
+  "expired",
+  "failed",
+];
 
 export const TimelineKind = z.enum([
   "received",

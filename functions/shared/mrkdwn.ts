@@ -3,10 +3,13 @@
  * escape the three characters Slack parses (&, <, >) so `<!channel>` and `<http://evil|disguised>` render as
  * text, and bound the length.
  */
-const CONTROL_AND_BIDI = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
+const CONTROL_AND_BIDI =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 
 export function escapeMrkdwn(value: unknown, maxLength = 500): string {
-  const text = typeof value === "string" ? value : value === null || value === undefined ? "—" : JSON.stringify(value);
+  const text =
+    typeof value === "string" ? value : value === null || value === undefined ? "—" : JSON.stringify(value);
   const cleaned = text.replace(CONTROL_AND_BIDI, "").replace(/[\r\n]+/g, " ");
   const bounded = cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
   return bounded.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -15,7 +15,8 @@ export function parseRawJson(rawBody: Uint8Array, maxDepth = MAX_JSON_DEPTH): Ra
   }
   if (text.trim().length === 0) return { ok: false, message: "body is empty" };
   const depth = maxNestingDepth(text);
-  if (depth > maxDepth) return { ok: false, message: `JSON nests ${depth} levels deep; the limit is ${maxDepth}` };
+  if (depth > maxDepth)
+    return { ok: false, message: `JSON nests ${depth} levels deep; the limit is ${maxDepth}` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {

@@ -23,6 +23,7 @@ export async function resolveSecret(
 
 export async function requireSecret(name: SecretName, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const value = await resolveSecret(name, env);
-  if (!value) throw new ConfigurationError(`${name} is not configured (set ${name} or ${secretArnVariable(name)})`);
+  if (!value)
+    throw new ConfigurationError(`${name} is not configured (set ${name} or ${secretArnVariable(name)})`);
   return value;
 }

@@ -1,14 +1,20 @@
 import { constantTimeEqual, hmacSha256Hex } from "./hash.js";
 
 /** Verify GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, in constant time. */
-export function verifyGitHubSignature(rawBody: Uint8Array, header: string | undefined, secret: string): boolean {
+export function verifyGitHubSignature(
+  rawBody: Uint8Array,
+  header: string | undefined,
+  secret: string,
+): boolean {
   if (!header?.startsWith("sha256=")) return false;
   return constantTimeEqual(header, `sha256=${hmacSha256Hex(secret, rawBody)}`);
 }
 
 export const REPLAY_WINDOW_SECONDS = 300;
 
-export type TimestampedVerdict = { ok: true } | { ok: false; code: "bad_signature" | "stale"; message: string };
+export type TimestampedVerdict =
+  | { ok: true }
+  | { ok: false; code: "bad_signature" | "stale"; message: string };
 
 /**
  * The two timestamped schemes. Quell's own (generic sources): `v1=<hex HMAC-SHA256 of "<ts>.<raw body>">`.

@@ -3,7 +3,8 @@ import { EnvNames, SecretNames } from "./env.js";
 import { requireSecret } from "./secrets.js";
 
 /** Slack's Web API, or the URL in SLACK_API_URL (a local stand-in or a proxy). */
-export const slackApiUrl = (env: NodeJS.ProcessEnv = process.env): string | undefined => env[EnvNames.slackApiUrl];
+export const slackApiUrl = (env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  env[EnvNames.slackApiUrl];
 
 let client: Promise<WebClient> | undefined;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
@@ -8,7 +9,6 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { CanonicalAlert } from "./alert.js";
-import { randomBytes } from "node:crypto";
 import type { Clock } from "./ids.js";
 import {
   type Approval,
@@ -67,7 +67,11 @@ export class IncidentStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" },
+          ConsistentRead: true,
+        }),
       );
       return String(existing.Item?.incidentId);
     }
@@ -157,12 +161,20 @@ export class IncidentStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `INC#${incidentId}`, sk: `ALERT#${alert.receivedAt}#${alert.id}`, entity: "alert", alert },
+        Item: {
+          pk: `INC#${incidentId}`,
+          sk: `ALERT#${alert.receivedAt}#${alert.id}`,
+          entity: "alert",
+          alert,
+        },
       }),
     );
   }
 
-  async appendTimeline(incidentId: string, event: Omit<TimelineEvent, "at"> & { at?: string }): Promise<void> {
+  async appendTimeline(
+    incidentId: string,
+    event: Omit<TimelineEvent, "at"> & { at?: string },
+  ): Promise<void> {
     const at = event.at ?? this.now();
     await this.db.send(
       new PutCommand({
@@ -200,7 +212,9 @@ export class IncidentStore {
     const withPrefix = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
     return {
       ...stripKeys<Incident>(meta),
-      approvals: withPrefix("APR#").map(({ taskToken: _token, ...approval }) => stripKeys<Approval>(approval)),
+      approvals: withPrefix("APR#").map(({ taskToken: _token, ...approval }) =>
+        stripKeys<Approval>(approval),
+      ),
       timeline: withPrefix("EVT#").map((item) => stripKeys<TimelineEvent>(item)),
       alerts: withPrefix("ALERT#").map((item) => item.alert as CanonicalAlert),
     };
@@ -211,7 +225,12 @@ export class IncidentStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...approvalKey(approval.incidentId, approval.step), entity: "approval", ...approval, taskToken },
+        Item: {
+          ...approvalKey(approval.incidentId, approval.step),
+          entity: "approval",
+          ...approval,
+          taskToken,
+        },
         ConditionExpression: "attribute_not_exists(pk) OR #status = :pending",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: { ":pending": "pending" },
@@ -219,7 +238,12 @@ export class IncidentStore {
     );
   }
 
-  async setApprovalMessage(incidentId: string, step: string, channel: string, messageTs: string): Promise<void> {
+  async setApprovalMessage(
+    incidentId: string,
+    step: string,
+    channel: string,
+    messageTs: string,
+  ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -230,7 +254,10 @@ export class IncidentStore {
     );
   }
 
-  async getApproval(incidentId: string, step: string): Promise<(Approval & { taskToken: string }) | undefined> {
+  async getApproval(
+    incidentId: string,
+    step: string,
+  ): Promise<(Approval & { taskToken: string }) | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: approvalKey(incidentId, step), ConsistentRead: true }),
     );

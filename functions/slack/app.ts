@@ -11,7 +11,8 @@ export interface SlackAppOptions {
   readonly decisions: Omit<DecisionDeps, "cards">;
 }
 
-const NOT_AUTHORISED = "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
+const NOT_AUTHORISED =
+  "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
 
 /**
  * The one Bolt app definition. It is served by AwsLambdaReceiver on Lambda and, locally, by the same
@@ -23,7 +24,10 @@ export function createSlackApp(options: SlackAppOptions): App {
     token: options.token,
     receiver: options.receiver,
     tokenVerificationEnabled: false,
-    clientOptions: { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}), retryConfig: { retries: 1 } },
+    clientOptions: {
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      retryConfig: { retries: 1 },
+    },
   });
 
   const cardsFor = (client: WebClient): DecisionDeps["cards"] => ({
@@ -39,19 +43,33 @@ export function createSlackApp(options: SlackAppOptions): App {
     app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
       await ack();
       const outcome = await decide(
-        { approvalId: action.value ?? "", decision, userId: body.user.id, ...(body.team?.id ? { teamId: body.team.id } : {}) },
+        {
+          approvalId: action.value ?? "",
+          decision,
+          userId: body.user.id,
+          ...(body.team?.id ? { teamId: body.team.id } : {}),
+        },
         { ...options.decisions, cards: cardsFor(client) },
       );
-      const channel = body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
+      const channel =
+        body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
       if (!channel) return;
       if (outcome.kind === "not_authorised") {
         await client.chat.postEphemeral({ channel, user: body.user.id, text: NOT_AUTHORISED });
       } else if (outcome.kind === "already_final") {
         const { status, decidedBy } = outcome.approval;
         const by = decidedBy && status !== "expired" ? ` by <@${escapeMrkdwn(decidedBy, 30)}>` : "";
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: `Already ${status}${by}; nothing changed.` });
+        await client.chat.postEphemeral({
+          channel,
+          user: body.user.id,
+          text: `Already ${status}${by}; nothing changed.`,
+        });
       } else if (outcome.kind === "unknown_approval") {
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: "This approval is unknown to Quell." });
+        await client.chat.postEphemeral({
+          channel,
+          user: body.user.id,
+          text: "This approval is unknown to Quell.",
+        });
       }
     });
   }

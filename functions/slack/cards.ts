@@ -63,7 +63,9 @@ function bodyBlocks(input: ApprovalCardInput): Block[] {
 export function pendingApprovalCard(input: ApprovalCardInput): { text: string; blocks: Block[] } {
   const { approval } = input;
   const notes = [
-    input.dryRun ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing." : undefined,
+    input.dryRun
+      ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing."
+      : undefined,
     `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
   ].filter(Boolean);
   return {

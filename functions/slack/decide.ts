@@ -54,7 +54,11 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
       kind: "approval_refused",
       summary: `${request.userId} is not authorised to decide ${approval.title}; the approval stays ${approval.status}`,
       actor: request.userId,
-      detail: { approvalId: approval.approvalId, attempted: request.decision, teamId: request.teamId ?? null },
+      detail: {
+        approvalId: approval.approvalId,
+        attempted: request.decision,
+        teamId: request.teamId ?? null,
+      },
     });
     return { kind: "not_authorised", approval };
   }
@@ -111,7 +115,10 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
 }
 
 /** Re-render the card from the stored approval so it always shows the recorded truth. */
-export async function refreshCard(approval: Approval, deps: Pick<DecisionDeps, "store" | "cards">): Promise<void> {
+export async function refreshCard(
+  approval: Approval,
+  deps: Pick<DecisionDeps, "store" | "cards">,
+): Promise<void> {
   if (!approval.channel || !approval.messageTs) return;
   const incident = await deps.store.getIncident(approval.incidentId);
   if (!incident) return;

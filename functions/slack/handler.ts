@@ -12,7 +12,10 @@ import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { createSlackApp } from "./app.js";
 import type { TaskSettler } from "./decide.js";
 
-const env = readEnv({ [EnvNames.tableName]: envSchemas.tableName, [EnvNames.approvers]: envSchemas.approvers });
+const env = readEnv({
+  [EnvNames.tableName]: envSchemas.tableName,
+  [EnvNames.approvers]: envSchemas.approvers,
+});
 const logger = createLogger("slack");
 const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
 const token = await requireSecret(SecretNames.slackBotToken);

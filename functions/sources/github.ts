@@ -6,7 +6,15 @@ import type { SourceAdapter } from "./source.js";
 
 /** The parts of GitHub's `secret_scanning_alert` webhook that Quell reads. Everything else passes through. */
 const SecretScanningAlertEvent = z.object({
-  action: z.enum(["created", "publicly_leaked", "reopened", "resolved", "validated", "assigned", "unassigned"]),
+  action: z.enum([
+    "created",
+    "publicly_leaked",
+    "reopened",
+    "resolved",
+    "validated",
+    "assigned",
+    "unassigned",
+  ]),
   alert: z.object({
     number: z.number().int().positive(),
     secret_type: z.string().min(1).max(200),
@@ -46,7 +54,11 @@ function severityOf(event: SecretScanningAlertEvent): Severity {
 }
 
 const statusOf = (action: SecretScanningAlertEvent["action"]) =>
-  action === "resolved" ? "resolved" : action === "created" || action === "publicly_leaked" ? "firing" : "update";
+  action === "resolved"
+    ? "resolved"
+    : action === "created" || action === "publicly_leaked"
+      ? "firing"
+      : "update";
 
 export const github: SourceAdapter<SecretScanningAlertEvent> = {
   name: "github",
@@ -54,12 +66,20 @@ export const github: SourceAdapter<SecretScanningAlertEvent> = {
   authenticate: (request, secret) =>
     verifyGitHubSignature(request.rawBody, request.headers["x-hub-signature-256"], secret)
       ? { ok: true }
-      : { ok: false, code: "bad_signature", message: "X-Hub-Signature-256 is missing or does not match the body" },
+      : {
+          ok: false,
+          code: "bad_signature",
+          message: "X-Hub-Signature-256 is missing or does not match the body",
+        },
   checkEventKind: (headers) => {
     const event = headers["x-github-event"];
     if (event === "ping") return { accept: false, status: 200, body: { status: "pong" } };
     if (event === undefined || event === "secret_scanning_alert") return { accept: true };
-    return { accept: false, status: 422, message: `GitHub event "${event}" is not handled; send secret_scanning_alert` };
+    return {
+      accept: false,
+      status: 422,
+      message: `GitHub event "${event}" is not handled; send secret_scanning_alert`,
+    };
   },
   deliveryId: (headers) => headers["x-github-delivery"],
   schema: SecretScanningAlertEvent,

@@ -8,7 +8,9 @@ export interface SignedRequest {
   readonly now: Date;
 }
 
-export type AuthResult = { ok: true } | { ok: false; code: "bad_signature" | "not_configured" | "stale"; message: string };
+export type AuthResult =
+  | { ok: true }
+  | { ok: false; code: "bad_signature" | "not_configured" | "stale"; message: string };
 
 /** Facts ingest adds to every accepted alert. */
 export interface Receipt {
@@ -18,7 +20,9 @@ export interface Receipt {
 }
 
 /** How the request says which kind of payload it carries, when the tool says so in a header. */
-export type EventKindCheck = (headers: SignedRequest["headers"]) =>
+export type EventKindCheck = (
+  headers: SignedRequest["headers"],
+) =>
   | { accept: true }
   | { accept: false; status: 200; body: Record<string, unknown> }
   | { accept: false; status: 422; message: string };

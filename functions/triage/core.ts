@@ -24,7 +24,11 @@ export type TriageOutcome =
 
 export interface PlaybookStarter {
   /** Start the playbook's execution, named after the incident; starting twice must not run it twice. */
-  start(playbook: string, executionName: string, input: { incidentId: string; alert: CanonicalAlert }): Promise<void>;
+  start(
+    playbook: string,
+    executionName: string,
+    input: { incidentId: string; alert: CanonicalAlert },
+  ): Promise<void>;
 }
 
 export interface TriageDeps {
@@ -96,7 +100,11 @@ export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Pro
     const reason: NotStartedReason =
       alert.status === "resolved" ? "resolved" : alert.type === "other" ? "out_of_scope" : "no_playbook";
     await store.updateIncident(incidentId, { status: reason === "resolved" ? "resolved" : "no_playbook" });
-    await store.appendTimeline(incidentId, { kind: "not_started", summary: `no playbook started: ${reason}`, detail: { reason } });
+    await store.appendTimeline(incidentId, {
+      kind: "not_started",
+      summary: `no playbook started: ${reason}`,
+      detail: { reason },
+    });
     return { outcome: "not_started", incidentId, reason };
   }
   return startPlaybook(incidentId, playbook, alert, deps);
@@ -119,7 +127,11 @@ async function startPlaybook(
 }
 
 /** A redelivery or update of an alert that already has an incident: count it, never start a second run. */
-async function joinExisting(incidentId: string, alert: CanonicalAlert, deps: TriageDeps): Promise<TriageOutcome> {
+async function joinExisting(
+  incidentId: string,
+  alert: CanonicalAlert,
+  deps: TriageDeps,
+): Promise<TriageOutcome> {
   const incident = await deps.store.getIncident(incidentId);
   if (!incident) {
     // The first delivery claimed the key but has not created the incident yet: let the bus retry.

@@ -11,13 +11,15 @@ export class StepFunctionsStarter implements PlaybookStarter {
 
   async start(playbook: string, executionName: string, input: object): Promise<void> {
     const stateMachineArn = this.stateMachineArns[playbook];
-    if (!stateMachineArn) throw new ConfigurationError(`no state machine is deployed for playbook ${playbook}`);
+    if (!stateMachineArn)
+      throw new ConfigurationError(`no state machine is deployed for playbook ${playbook}`);
     try {
       await this.sfn.send(
         new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
       );
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || (error as Error).name === "ExecutionAlreadyExists") return;
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === "ExecutionAlreadyExists")
+        return;
       throw error;
     }
   }

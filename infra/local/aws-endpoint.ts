@@ -55,7 +55,9 @@ export function createAwsEndpoint(stepFunctions: LocalStepFunctions, bus: LocalE
 
   return async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
     const target = String(request.headers["x-amz-target"] ?? "");
-    const contentType = target.startsWith("AWSEvents.") ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
+    const contentType = target.startsWith("AWSEvents.")
+      ? "application/x-amz-json-1.1"
+      : "application/x-amz-json-1.0";
     const send = (status: number, payload: unknown) => {
       response.writeHead(status, { "content-type": contentType, "x-amzn-requestid": randomUUID() });
       response.end(JSON.stringify(payload));
@@ -71,7 +73,10 @@ export function createAwsEndpoint(stepFunctions: LocalStepFunctions, bus: LocalE
       return send(200, operation(JSON.parse(body.toString("utf8") || "{}")));
     } catch (error) {
       const name = error instanceof AwsStyleError ? error.name : "InternalFailure";
-      return send(name === "InternalFailure" ? 500 : 400, { __type: name, message: (error as Error).message });
+      return send(name === "InternalFailure" ? 500 : 400, {
+        __type: name,
+        message: (error as Error).message,
+      });
     }
   };
 }

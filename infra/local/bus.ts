@@ -23,7 +23,12 @@ export class LocalEventBus {
 
   constructor(
     private readonly rules: readonly BusRule[],
-    private readonly options: { attempts?: number; backoffMs?: number; account?: string; region?: string } = {},
+    private readonly options: {
+      attempts?: number;
+      backoffMs?: number;
+      account?: string;
+      region?: string;
+    } = {},
   ) {}
 
   put(entry: Record<string, unknown>): string {
@@ -58,7 +63,9 @@ export class LocalEventBus {
           this.deadLetters.push({ event, error: (error as Error).message, attempts });
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, (this.options.backoffMs ?? 200) * 2 ** (attempt - 1)));
+        await new Promise((resolve) =>
+          setTimeout(resolve, (this.options.backoffMs ?? 200) * 2 ** (attempt - 1)),
+        );
       }
     }
   }

@@ -29,7 +29,11 @@ export const LOCAL_TABLES = [
 export async function startLocalDynamo(options: { dataDir?: string } = {}): Promise<LocalDynamo> {
   const port = await freePort();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child: ChildProcess = spawn({ port, sharedDb: true, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  const child: ChildProcess = spawn({
+    port,
+    sharedDb: true,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
   let output = "";
   child.stderr?.on("data", (chunk) => {
     output += String(chunk);
@@ -45,7 +49,8 @@ export async function startLocalDynamo(options: { dataDir?: string } = {}): Prom
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output.slice(-1000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output.slice(-1000)}`);
     try {
       await client.send(new ListTablesCommand({}));
       break;
@@ -83,7 +88,10 @@ async function ensureTable(client: DynamoDBClient, table: (typeof LOCAL_TABLES)[
         TableName: table.name,
         BillingMode: "PAY_PER_REQUEST",
         AttributeDefinitions: table.keys.map((name) => ({ AttributeName: name, AttributeType: "S" })),
-        KeySchema: table.keys.map((name, index) => ({ AttributeName: name, KeyType: index === 0 ? "HASH" : "RANGE" })),
+        KeySchema: table.keys.map((name, index) => ({
+          AttributeName: name,
+          KeyType: index === 0 ? "HASH" : "RANGE",
+        })),
       }),
     );
   } catch (error) {

@@ -61,7 +61,10 @@ export function toFunctionUrlEvent(
   };
 }
 
-export function writeFunctionUrlResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string) {
+export function writeFunctionUrlResult(
+  response: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string,
+) {
   const structured = typeof result === "string" ? { statusCode: 200, body: result } : result;
   const headers = Object.fromEntries(
     Object.entries(structured.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),

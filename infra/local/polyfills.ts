@@ -14,4 +14,5 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function"
     },
   });
 }
+
 export {};

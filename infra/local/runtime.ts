@@ -36,7 +36,10 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-type FunctionUrlHandler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+type FunctionUrlHandler = (
+  event: APIGatewayProxyEventV2,
+  context: unknown,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 type PlainHandler = (event: unknown) => Promise<unknown>;
 
 let started = false;
@@ -49,23 +52,33 @@ let started = false;
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   if (started) throw new Error("a local runtime is already running in this process");
   started = true;
-  const dynamo = await startLocalDynamo(options.dataDir ? { dataDir: join(options.dataDir, "dynamodb") } : {});
+  const dynamo = await startLocalDynamo(
+    options.dataDir ? { dataDir: join(options.dataDir, "dynamodb") } : {},
+  );
   let ready = false;
-  let route: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void> = async () => {};
+  let route: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void> =
+    async () => {};
   const server = createServer((request, response) => {
     readBody(request)
-      .then((body) => (ready ? route(request, response, body) : sendJson(response, 503, { status: "starting" })))
+      .then((body) =>
+        ready ? route(request, response, body) : sendJson(response, 503, { status: "starting" }),
+      )
       .catch((error: Error) => {
         if (response.headersSent) return;
-        if (error instanceof BodyTooLarge) return sendJson(response, 413, { error: { code: "too_large", message: error.message } });
-        sendJson(response, 500, { error: { code: "internal", message: "the local runtime failed; see its log" } });
+        if (error instanceof BodyTooLarge)
+          return sendJson(response, 413, { error: { code: "too_large", message: error.message } });
+        sendJson(response, 500, {
+          error: { code: "internal", message: "the local runtime failed; see its log" },
+        });
         console.error(error);
       });
   });
   const port = await listen(server, options.port);
   const url = `http://127.0.0.1:${port}`;
 
-  const playbookArns = Object.fromEntries(playbooks.map((playbook) => [playbook.name, LocalStepFunctions.arnFor(playbook.name)]));
+  const playbookArns = Object.fromEntries(
+    playbooks.map((playbook) => [playbook.name, LocalStepFunctions.arnFor(playbook.name)]),
+  );
   Object.assign(process.env, {
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "local",
@@ -133,14 +146,17 @@ async function loadHandlers() {
   const ingest = (await import("../../functions/ingest/handler.js")).handler as FunctionUrlHandler;
   const slack = (await import("../../functions/slack/handler.js")).handler as FunctionUrlHandler;
   const triage = (await import("../../functions/triage/handler.js")).handler as PlainHandler;
-  const approvalRequest = (await import("../../functions/approval-request/handler.js")).handler as PlainHandler;
+  const approvalRequest = (await import("../../functions/approval-request/handler.js"))
+    .handler as PlainHandler;
   const recorder = (await import("../../functions/recorder/handler.js")).handler as PlainHandler;
   const actionHandlers = new Map<string, LocalHandler>();
   for (const [name, entry] of Object.entries(actions)) {
     const module = (await import(`../../functions/actions/${entry.folder}/handler.ts`)) as {
       handler: (event: unknown, context: unknown) => Promise<unknown>;
     };
-    actionHandlers.set(name, (payload) => module.handler(payload, lambdaContext(entry.definition.timeoutSeconds)));
+    actionHandlers.set(name, (payload) =>
+      module.handler(payload, lambdaContext(entry.definition.timeoutSeconds)),
+    );
   }
   return {
     ingest,
@@ -177,7 +193,10 @@ function createRouter(deps: {
     if (pathname.startsWith("/_aws/")) return deps.aws(request, response, body);
     if (pathname === "/healthz" && method === "GET") return sendJson(response, 200, { status: "ok" });
     if (pathname.startsWith("/alerts/")) {
-      return writeFunctionUrlResult(response, await deps.handlers.ingest(toFunctionUrlEvent(request, body), lambdaContext(10)));
+      return writeFunctionUrlResult(
+        response,
+        await deps.handlers.ingest(toFunctionUrlEvent(request, body), lambdaContext(10)),
+      );
     }
     if (pathname === "/slack/events" && method === "POST") {
       const event = toFunctionUrlEvent(request, body, "text");

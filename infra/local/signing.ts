@@ -2,7 +2,11 @@ import { hmacSha256Hex } from "../../functions/shared/hash.js";
 import { SlackActionIds } from "../../functions/slack/ids.js";
 
 /** Headers GitHub would send with a webhook delivery of `body`. */
-export function githubWebhookHeaders(body: string | Uint8Array, secret: string, options: { event?: string; delivery?: string } = {}) {
+export function githubWebhookHeaders(
+  body: string | Uint8Array,
+  secret: string,
+  options: { event?: string; delivery?: string } = {},
+) {
   return {
     "content-type": "application/json",
     "x-github-event": options.event ?? "secret_scanning_alert",

@@ -2,9 +2,9 @@ import "./polyfills.js";
 import { randomBytes } from "node:crypto";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import {
-  assertJsonPathOnly,
   type Asl,
   type AslState,
+  assertJsonPathOnly,
   type CompiledPlaybook,
   type FunctionRef,
   LAMBDA_INVOKE,
@@ -83,20 +83,30 @@ export class LocalStepFunctions {
       Object.fromEntries(
         Object.entries(states).map(([name, state]) => {
           if (state.Type === "Parallel") {
-            const branches = (state.Branches as Asl[]).map((branch) => ({ ...branch, States: rewrite(branch.States) }));
+            const branches = (state.Branches as Asl[]).map((branch) => ({
+              ...branch,
+              States: rewrite(branch.States),
+            }));
             return [name, { ...state, Branches: branches }];
           }
           if (state.Type !== "Task") return [name, state];
-          const parameters = structuredClone(state.Parameters) as { FunctionName?: string; Payload?: Record<string, unknown> };
+          const parameters = structuredClone(state.Parameters) as {
+            FunctionName?: string;
+            Payload?: Record<string, unknown>;
+          };
           const placeholder = /^\$\{(.+)\}$/.exec(parameters.FunctionName ?? "")?.[1];
           if (!placeholder || !playbook.substitutions[placeholder]) {
-            throw new Error(`${playbook.name}.${name}: Task has no local handler (FunctionName ${parameters.FunctionName})`);
+            throw new Error(
+              `${playbook.name}.${name}: Task has no local handler (FunctionName ${parameters.FunctionName})`,
+            );
           }
           parameters.FunctionName = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${placeholder}`;
           const prepared: AslState = { ...state, Parameters: parameters };
           if (state.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN && parameters.Payload) {
             if (parameters.Payload["taskToken.$"] !== TASK_TOKEN_PATH) {
-              throw new Error(`${playbook.name}.${name}: callback task must pass ${TASK_TOKEN_PATH} as taskToken`);
+              throw new Error(
+                `${playbook.name}.${name}: callback task must pass ${TASK_TOKEN_PATH} as taskToken`,
+              );
             }
             delete parameters.Payload["taskToken.$"];
             parameters.Payload.taskToken = TOKEN_PLACEHOLDER;
@@ -105,7 +115,9 @@ export class LocalStepFunctions {
             prepared.TimeoutSeconds = timeout + 5;
             callbackTimeouts.set(name, timeout);
           } else if (state.Resource !== LAMBDA_INVOKE) {
-            throw new Error(`${playbook.name}.${name}: resource ${String(state.Resource)} is not supported locally`);
+            throw new Error(
+              `${playbook.name}.${name}: resource ${String(state.Resource)} is not supported locally`,
+            );
           }
           return [name, prepared];
         }),
@@ -128,22 +140,37 @@ export class LocalStepFunctions {
         }
       }
       if (state.Type !== "Task") continue;
-      const placeholder = String((state.Parameters as { FunctionName: string }).FunctionName).split(":function:")[1] ?? "";
+      const placeholder =
+        String((state.Parameters as { FunctionName: string }).FunctionName).split(":function:")[1] ?? "";
       const ref = placeholders[placeholder];
       if (!ref) throw new Error(`state ${name}: no local handler for ${placeholder}`);
       const handler = this.resolveHandler(ref);
       const callbackTimeout = callbackTimeouts.get(name);
       overrides[name] =
         callbackTimeout === undefined
-          ? async (input) => ({ StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload) })
-          : (input) => this.invokeWithCallback(handler, (input as { Payload: Record<string, unknown> }).Payload, callbackTimeout);
+          ? async (input) => ({
+              StatusCode: 200,
+              Payload: await handler((input as { Payload: unknown }).Payload),
+            })
+          : (input) =>
+              this.invokeWithCallback(
+                handler,
+                (input as { Payload: Record<string, unknown> }).Payload,
+                callbackTimeout,
+              );
     }
     return overrides;
   }
 
-  private async invokeWithCallback(handler: LocalHandler, payload: Record<string, unknown>, timeoutSeconds: number) {
+  private async invokeWithCallback(
+    handler: LocalHandler,
+    payload: Record<string, unknown>,
+    timeoutSeconds: number,
+  ) {
     const token = `local-task-token-${randomBytes(24).toString("hex")}`;
-    const settled = new Promise<unknown>((resolve, reject) => this.pendingTasks.set(token, { resolve, reject }));
+    const settled = new Promise<unknown>((resolve, reject) =>
+      this.pendingTasks.set(token, { resolve, reject }),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -163,7 +190,11 @@ export class LocalStepFunctions {
 
   startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Execution {
     const machine = this.machines.get(request.stateMachineArn);
-    if (!machine) throw new AwsStyleError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${request.stateMachineArn}'`);
+    if (!machine)
+      throw new AwsStyleError(
+        "StateMachineDoesNotExist",
+        `State Machine Does Not Exist: '${request.stateMachineArn}'`,
+      );
     const name = request.name ?? randomBytes(16).toString("hex");
     const executionArn = `${request.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const input = request.input ?? "{}";
@@ -182,7 +213,14 @@ export class LocalStepFunctions {
           machine.callbackTimeouts,
         ) as never,
       },
-      context: { Execution: { Id: executionArn, Name: name, StartTime: startDate.toISOString(), Input: JSON.parse(input) } },
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: startDate.toISOString(),
+          Input: JSON.parse(input),
+        },
+      },
     });
     const execution: Execution = {
       executionArn,
@@ -212,7 +250,8 @@ export class LocalStepFunctions {
 
   describeExecution(executionArn: string): Execution {
     const execution = this.executions.get(executionArn);
-    if (!execution) throw new AwsStyleError("ExecutionDoesNotExist", `Execution Does Not Exist: '${executionArn}'`);
+    if (!execution)
+      throw new AwsStyleError("ExecutionDoesNotExist", `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 

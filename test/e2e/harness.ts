@@ -1,8 +1,8 @@
+import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
+import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "../../infra/local/signing.js";
 import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
 import { type ScenarioStandins, startScenarioStandins } from "../../infra/local/standins/scenario.js";
-import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
-import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "../../infra/local/signing.js";
 
 export const SECRETS = {
   github: "test-github-webhook-secret",
@@ -15,7 +15,10 @@ export const CHANNEL = "C0INCIDENTS";
 export interface Harness {
   readonly runtime: LocalRuntime;
   readonly standins: ScenarioStandins;
-  postGitHub(body: string, options?: { secret?: string; event?: string; delivery?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> }>;
+  postGitHub(
+    body: string,
+    options?: { secret?: string; event?: string; delivery?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   click(approvalId: string, decision: "approve" | "deny", userId?: string): Promise<Response>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
@@ -27,13 +30,22 @@ export interface IncidentView {
   status: string;
   playbook: string | null;
   alertCount: number;
-  approvals: { approvalId: string; status: string; decidedBy?: string; channel?: string; messageTs?: string }[];
+  approvals: {
+    approvalId: string;
+    status: string;
+    decidedBy?: string;
+    channel?: string;
+    messageTs?: string;
+  }[];
   timeline: { at: string; kind: string; summary: string; actor?: string; detail?: Record<string, unknown> }[];
 }
 
-export async function startHarness(
-  options: { dryRun: boolean; approvalTimeoutSeconds?: number; alerts?: GitHubAlertSeed[]; projects?: OpenAIProjectSeed[] },
-): Promise<Harness> {
+export async function startHarness(options: {
+  dryRun: boolean;
+  approvalTimeoutSeconds?: number;
+  alerts?: GitHubAlertSeed[];
+  projects?: OpenAIProjectSeed[];
+}): Promise<Harness> {
   const standins = await startScenarioStandins({
     ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.projects ? { projects: options.projects } : {}),
@@ -90,7 +102,8 @@ export async function startHarness(
         if (response.status === 200) {
           const view = (await response.json()) as IncidentView;
           if (done(view)) return view;
-          if (Date.now() > deadline) throw new Error(`incident ${id} did not settle: ${JSON.stringify(view, null, 2)}`);
+          if (Date.now() > deadline)
+            throw new Error(`incident ${id} did not settle: ${JSON.stringify(view, null, 2)}`);
         } else if (Date.now() > deadline) {
           throw new Error(`incident ${id} never appeared (${response.status})`);
         }

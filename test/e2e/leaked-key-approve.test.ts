@@ -50,7 +50,11 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
     expect(patches[0]).toMatchObject({
       path: "/repos/example-corp/support-chat-service/secret-scanning/alerts/42",
       authorization: `Bearer ${harness.standins.credentials.githubToken}`,
-      body: { state: "resolved", resolution: "revoked", resolution_comment: "Key revoked by Quell after approval." },
+      body: {
+        state: "resolved",
+        resolution: "revoked",
+        resolution_comment: "Key revoked by Quell after approval.",
+      },
     });
   });
 });

@@ -22,11 +22,16 @@ export const deactivateAwsAccessKey = defineAction({
   name: "aws.deactivate-access-key",
   description: "Set an IAM user's access key to Inactive (iam:UpdateAccessKey).",
   input: Input,
-  output: z.object({ userName: z.string(), accessKeyId: z.string(), previousStatus: z.enum(["Active", "Inactive"]) }),
+  output: z.object({
+    userName: z.string(),
+    accessKeyId: z.string(),
+    previousStatus: z.enum(["Active", "Inactive"]),
+  }),
   secrets: [],
   iam: [
     {
       actions: ["iam:ListAccessKeys", "iam:UpdateAccessKey"],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that infra fills per stack.
       resources: ["arn:${Partition}:iam::${Account}:user/*"],
     },
   ],
@@ -37,7 +42,9 @@ export const deactivateAwsAccessKey = defineAction({
     const listed = await context.aws.iam().send(new ListAccessKeysCommand({ UserName: input.userName }));
     const key = listed.AccessKeyMetadata?.find((metadata) => metadata.AccessKeyId === input.accessKeyId);
     if (!key?.Status) {
-      throw new ValidationError(`access key ${input.accessKeyId} does not belong to IAM user ${input.userName}`);
+      throw new ValidationError(
+        `access key ${input.accessKeyId} does not belong to IAM user ${input.userName}`,
+      );
     }
     const previousStatus = key.Status === "Active" ? "Active" : "Inactive";
     const output = { ...input, previousStatus } as const;

@@ -4,7 +4,10 @@ import { defineAction } from "../contract.js";
 import { githubHeaders, RepositoryName, secretScanningAlertUrl } from "../providers.js";
 
 const Resolution = z.enum(["false_positive", "wont_fix", "revoked", "used_in_tests"]);
-const AlertState = z.object({ state: z.enum(["open", "resolved"]), resolution: z.string().nullable().optional() });
+const AlertState = z.object({
+  state: z.enum(["open", "resolved"]),
+  resolution: z.string().nullable().optional(),
+});
 
 /** Resolve a GitHub secret-scanning alert (PATCH), skipping the write when it is already resolved. */
 export const resolveGitHubSecretAlert = defineAction({
@@ -30,7 +33,9 @@ export const resolveGitHubSecretAlert = defineAction({
   async plan(input, { http, secret, env }) {
     const bearer = await secret(SecretNames.githubToken);
     const url = secretScanningAlertUrl(env, input.repository, input.alertNumber);
-    const current = AlertState.parse((await http({ method: "GET", url, bearer, headers: githubHeaders })).body);
+    const current = AlertState.parse(
+      (await http({ method: "GET", url, bearer, headers: githubHeaders })).body,
+    );
     const output = {
       repository: input.repository,
       alertNumber: input.alertNumber,

@@ -9,7 +9,11 @@ import { matchesRedacted } from "./redaction.js";
 const Page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), has_more: z.boolean(), last_id: z.string().nullable().optional() });
 const Project = z.object({ id: z.string(), name: z.string() });
-const ProjectKey = z.object({ id: z.string(), name: z.string().nullable().optional(), redacted_value: z.string() });
+const ProjectKey = z.object({
+  id: z.string(),
+  name: z.string().nullable().optional(),
+  redacted_value: z.string(),
+});
 const GitHubAlert = z.object({ secret: z.string().min(1), secret_type: z.string() });
 
 const Candidate = z.object({
@@ -78,7 +82,12 @@ export const findLeakedOpenAiKey = defineAction({
     const projects = await listAll(http, base, adminKey, Project);
     const candidates: z.infer<typeof Candidate>[] = [];
     for (const project of projects) {
-      const keys = await listAll(http, `${base}/${encodeURIComponent(project.id)}/api_keys`, adminKey, ProjectKey);
+      const keys = await listAll(
+        http,
+        `${base}/${encodeURIComponent(project.id)}/api_keys`,
+        adminKey,
+        ProjectKey,
+      );
       for (const key of keys) {
         if (!matchesRedacted(alert.secret, key.redacted_value)) continue;
         candidates.push({

@@ -7,5 +7,7 @@ export function matchesRedacted(secret: string, redacted: string): boolean {
   if (parts.length !== 2) return false;
   const [prefix = "", suffix = ""] = parts;
   if (prefix.length < 3 || suffix.length < 2) return false;
-  return secret.length >= prefix.length + suffix.length && secret.startsWith(prefix) && secret.endsWith(suffix);
+  return (
+    secret.length >= prefix.length + suffix.length && secret.startsWith(prefix) && secret.endsWith(suffix)
+  );
 }

@@ -10,7 +10,8 @@ const ProjectKey = z.object({ id: z.string(), redacted_value: z.string() });
 /** Delete an OpenAI project API key. Not reversible: a deleted key cannot be restored. */
 export const revokeOpenAiProjectKey = defineAction({
   name: "openai.revoke-project-key",
-  description: "Delete an OpenAI project API key (DELETE /v1/organization/projects/{project}/api_keys/{key}).",
+  description:
+    "Delete an OpenAI project API key (DELETE /v1/organization/projects/{project}/api_keys/{key}).",
   input: z.object({ projectId: OpenAiId, keyId: OpenAiId }),
   output: z.object({
     projectId: z.string(),

@@ -64,7 +64,10 @@ export class QuellFunction extends Construct implements IGrantable {
     });
     this.grantPrincipal = this.role;
 
-    this.logGroup = new LogGroup(this, "Logs", { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.logGroup.grantWrite(this.role);
 
     this.secretNames = [...new Set(props.secrets ?? [])].sort();
@@ -121,9 +124,8 @@ export class QuellFunction extends Construct implements IGrantable {
     acknowledge(
       this.fn,
       "AwsSolutions-L1",
-      "Quell pins nodejs22.x on purpose: the esbuild target (node22), the local runtime the handlers are " +
-        "tested on and the Powertools support matrix all match it. Moving to a newer runtime is a " +
-        "deliberate, tested change made in this one construct.",
+      "The design pins nodejs22.x and bundles for target node22; nodejs24.x exists but moving to it is " +
+        "a deliberate, tested change (runtime and esbuild target together) made in this one construct.",
     );
   }
 }

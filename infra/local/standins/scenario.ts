@@ -31,13 +31,23 @@ export const openaiProjectsSeed = (): OpenAIProjectSeed[] => [
     name: "support-chat",
     keys: [
       { id: "key_support_prod", name: "support-chat-prod", secret: LEAKED_SECRET },
-      { id: "key_support_ci", name: "support-chat-ci", secret: "sk-proj-CIq7N2xfakeFAKEfake1111111111111111111111ciKEY" },
+      {
+        id: "key_support_ci",
+        name: "support-chat-ci",
+        secret: "sk-proj-CIq7N2xfakeFAKEfake1111111111111111111111ciKEY",
+      },
     ],
   },
   {
     id: "proj_docs_indexer",
     name: "docs-indexer",
-    keys: [{ id: "key_docs", name: "docs-indexer", secret: "sk-proj-DOCSfakeFAKEfake222222222222222222222222docsKEY" }],
+    keys: [
+      {
+        id: "key_docs",
+        name: "docs-indexer",
+        secret: "sk-proj-DOCSfakeFAKEfake222222222222222222222222docsKEY",
+      },
+    ],
   },
 ];
 
@@ -61,7 +71,10 @@ export async function startScenarioStandins(
     openaiAdminKey: "sk-admin-local-standin-key",
     slackBotToken: "xoxb-local-standin-token",
   };
-  const github = await startGitHubStandin({ token: credentials.githubToken, alerts: options.alerts ?? [githubAlertSeed()] });
+  const github = await startGitHubStandin({
+    token: credentials.githubToken,
+    alerts: options.alerts ?? [githubAlertSeed()],
+  });
   const openai = await startOpenAIStandin({
     adminKey: credentials.openaiAdminKey,
     projects: options.projects ?? openaiProjectsSeed(),

@@ -1,0 +1,65 @@
+import { Annotations, App, type Environment } from "aws-cdk-lib";
+import type { QuellConfig } from "./config.js";
+import { addQuell } from "./quell.js";
+
+/**
+ * The CDK app, and the only reader of deploy configuration. Context (cdk.json or `-c key=value`):
+ *   environmentName  stack name part, default "dev"
+ *   dryRun           "true" (default) or "false": whether actions send their writes
+ *   slackChannel     channel id approval requests go to
+ *   approvers        comma-separated Slack user ids allowed to decide
+ *   slackApiUrl      Slack Web API base URL override (stand-ins), optional
+ *   dedupWindowSeconds  default 604800 (7 days)
+ *   account, region  target environment; default the CLI's, and none (environment-agnostic) offline
+ */
+const app = new App();
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  return String(value).trim();
+}
+
+function readConfig(): QuellConfig {
+  const environmentName = context("environmentName") ?? "dev";
+  if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(environmentName)) {
+    throw new Error(
+      `environmentName must be 1-16 letters or digits, starting with a letter: ${environmentName}`,
+    );
+  }
+  const dryRun = context("dryRun") ?? "true";
+  if (dryRun !== "true" && dryRun !== "false") throw new Error(`dryRun must be "true" or "false": ${dryRun}`);
+  const approvers = (context("approvers") ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const invalid = approvers.filter((id) => !/^[UW][A-Z0-9]+$/.test(id));
+  if (invalid.length > 0) throw new Error(`approvers must be Slack user ids: ${invalid.join(", ")}`);
+  const dedupWindowSeconds = Number(context("dedupWindowSeconds") ?? 7 * 24 * 3600);
+  if (!Number.isInteger(dedupWindowSeconds) || dedupWindowSeconds <= 0) {
+    throw new Error(`dedupWindowSeconds must be a positive integer: ${context("dedupWindowSeconds")}`);
+  }
+  const slackChannel = context("slackChannel");
+  const slackApiUrl = context("slackApiUrl");
+  return {
+    environmentName,
+    dryRun: dryRun === "true",
+    approvers,
+    dedupWindowSeconds,
+    ...(slackChannel ? { slackChannel } : {}),
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+  };
+}
+
+const account = context("account") ?? process.env.CDK_DEFAULT_ACCOUNT;
+const region = context("region") ?? process.env.CDK_DEFAULT_REGION;
+const env: Environment | undefined = account || region ? { account, region } : undefined;
+
+const config = readConfig();
+const { logic } = addQuell(app, config, env);
+if (!config.slackChannel) {
+  logic.node.addWarning?.(
+    "slackChannel is not set (-c slackChannel=C0123456789): approval requests cannot be posted.",
+  );
+}
+app.synth();

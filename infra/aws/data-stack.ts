@@ -1,0 +1,22 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import type { SecretName } from "../../functions/shared/env.js";
+import { IncidentTables } from "./constructs/incident-tables.js";
+import { SecretStore } from "./constructs/secret-store.js";
+
+export interface DataStackProps extends StackProps {
+  readonly secretNames: readonly SecretName[];
+}
+
+/** Everything stateful: the tables and the secrets. Deploys rarely; the logic stack references it. */
+export class DataStack extends Stack {
+  readonly tables: IncidentTables;
+  readonly secrets: SecretStore;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    this.tables = new IncidentTables(this, "Tables");
+    this.secrets = new SecretStore(this, "Secrets", { names: props.secretNames });
+    new CfnOutput(this, "IncidentsTableName", { value: this.tables.incidents.tableName });
+  }
+}

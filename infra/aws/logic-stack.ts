@@ -1,0 +1,58 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import type { QuellConfig } from "./config.js";
+import { ActionFunctions } from "./constructs/action-functions.js";
+import { AlertIntake } from "./constructs/alert-intake.js";
+import { PlaybookMachines } from "./constructs/playbook-machines.js";
+import { PlaybookTasks } from "./constructs/playbook-tasks.js";
+import { SlackInteractions } from "./constructs/slack-interactions.js";
+import type { DataStack } from "./data-stack.js";
+import { pascal } from "./paths.js";
+
+export interface LogicStackProps extends StackProps {
+  readonly config: QuellConfig;
+  readonly data: DataStack;
+}
+
+/** Everything stateless: the bus, the functions and the playbook state machines. */
+export class LogicStack extends Stack {
+  readonly actions: ActionFunctions;
+  readonly tasks: PlaybookTasks;
+  readonly playbooks: PlaybookMachines;
+  readonly intake: AlertIntake;
+  readonly slack: SlackInteractions;
+
+  constructor(scope: Construct, id: string, props: LogicStackProps) {
+    super(scope, id, props);
+    const { config, data } = props;
+    const table = data.tables.incidents;
+    const secretLookup = data.secrets;
+
+    this.actions = new ActionFunctions(this, "Actions", {
+      idempotencyTable: data.tables.idempotency,
+      secretLookup,
+      dryRun: config.dryRun,
+    });
+    this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });
+    this.playbooks = new PlaybookMachines(this, "Playbooks", { actions: this.actions, tasks: this.tasks });
+    const machines = this.playbooks.machines;
+    this.intake = new AlertIntake(this, "Intake", { table, secretLookup, config, machines });
+    this.slack = new SlackInteractions(this, "SlackInteractions", { table, secretLookup, config, machines });
+
+    new CfnOutput(this, "IngestUrl", {
+      value: this.intake.ingestUrl.url,
+      description: "Alert webhooks: POST {url}alerts/{source}",
+    });
+    new CfnOutput(this, "SlackInteractionsUrl", {
+      value: this.slack.url.url,
+      description: "Slack app Interactivity Request URL",
+    });
+    new CfnOutput(this, "EventBusName", { value: this.intake.bus.eventBusName });
+    for (const machine of machines) {
+      new CfnOutput(this, `Playbook${pascal(machine.name)}Arn`, {
+        value: machine.stateMachine.stateMachineArn,
+        description: `State machine of playbook ${machine.name}`,
+      });
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { githubAlertSeed, webhookBody } from "../../infra/local/standins/scenario.js";
+import { APPROVER, type Harness, startHarness } from "./harness.js";
+
+/** A webhook for another alert number of the same repository. */
+const bodyForAlert = (number: number) => {
+  const body = JSON.parse(webhookBody());
+  body.alert.number = number;
+  body.alert.html_url = body.alert.html_url.replace(/\/42$/, `/${number}`);
+  return JSON.stringify(body);
+};
+const approvalIdIn = (blocks: unknown) =>
+  /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
+
+describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambiguous key", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      dryRun: false,
+      alerts: [
+        githubAlertSeed(),
+        githubAlertSeed({ number: 43, secret: "sk-proj-NOMATCHfakeFAKEfake33333333333333333333333unknown" }),
+      ],
+    });
+  });
+  afterAll(async () => harness?.stop());
+
+  it("one incident and one card for a delivery repeated three times; a deny ends it denied and changes nothing", async () => {
+    const body = bodyForAlert(42);
+    const responses = await Promise.all([1, 2, 3].map(() => harness.postGitHub(body)));
+    expect(responses.map((response) => response.status)).toEqual([202, 202, 202]);
+    await harness.runtime.bus.idle();
+
+    const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
+    const approvalId = approvalIdIn(card.blocks);
+    const incidentId = approvalId.split(".")[0] as string;
+    const incidents = (await (await fetch(`${harness.runtime.url}/incidents`)).json()) as {
+      incidents: unknown[];
+    };
+    expect(incidents.incidents).toHaveLength(1);
+
+    const intruder = await harness.click(approvalId, "approve", "U0INTRUDER");
+    expect(intruder.status).toBe(200);
+    const ephemeral = harness.standins.slack.ephemerals.at(-1);
+    expect(ephemeral).toMatchObject({ user: "U0INTRUDER" });
+    expect(ephemeral?.text).toContain("not authorised");
+
+    expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    const incident = await harness.incident(incidentId, (view) => view.status === "denied");
+    expect(incident.alertCount).toBe(3);
+    expect(incident.approvals[0]).toMatchObject({ status: "denied", decidedBy: APPROVER });
+    const kinds = incident.timeline.map((event) => event.kind);
+    expect(kinds.filter((kind) => kind === "duplicate")).toHaveLength(2);
+    expect(kinds).toContain("approval_refused");
+    expect(kinds.at(-1)).toBe("closed");
+
+    // A second click after the decision settles nothing and changes nothing.
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    await harness.runtime.idle();
+    expect((await harness.incident(incidentId)).status).toBe("denied");
+
+    expect(harness.standins.slack.messages).toHaveLength(1);
+    const decided = harness.standins.slack.messages[0];
+    expect(JSON.stringify(decided?.blocks)).not.toContain("quell.approve");
+    expect(JSON.stringify(decided?.blocks)).toContain(`Denied* by <@${APPROVER}>`);
+    expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(0);
+    expect(harness.standins.github.requests.filter((request) => request.method === "PATCH")).toHaveLength(0);
+  });
+
+  it("does not guess when no OpenAI key matches: the card says so and approving only resolves the GitHub alert", async () => {
+    const before = harness.standins.slack.messages.length;
+    expect((await harness.postGitHub(bodyForAlert(43))).status).toBe(202);
+    const card = await harness.standins.slack.waitForMessage(
+      (message) => harness.standins.slack.messages.indexOf(message) >= before,
+      15_000,
+    );
+    const text = JSON.stringify(card.blocks);
+    expect(text).toContain("No single OpenAI key matches");
+    expect(text).toContain("*Matches*\\n0");
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.confirmManualRevoke$/);
+
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    const incident = await harness.incident(
+      approvalId.split(".")[0] as string,
+      (view) => view.status === "mitigated",
+    );
+    expect(incident.timeline.at(-1)?.summary).toContain("revoked by hand");
+    expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(0);
+    const patches = harness.standins.github.requests.filter((request) => request.method === "PATCH");
+    expect(patches).toHaveLength(1);
+    expect(patches[0]?.path).toBe("/repos/example-corp/support-chat-service/secret-scanning/alerts/43");
+  });
+});
