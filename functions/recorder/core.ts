@@ -9,7 +9,7 @@ export async function record(event: RecordEvent, store: IncidentStore): Promise<
     const summary =
       result.mode === "planned"
         ? `${result.action}: dry run, ${count} write(s) planned and not sent`
-        : `${result.action}: ${count === 0 ? "nothing to change" : `${count} write(s) applied`}`;
+        : `${result.action}: ${count === 0 ? "done, nothing to write" : `${count} write(s) applied`}`;
     await store.appendTimeline(event.incidentId, {
       kind: result.mode === "planned" ? "action_planned" : "action_applied",
       summary,

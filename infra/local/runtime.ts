@@ -1,6 +1,6 @@
 import "./polyfills.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { actions } from "../../functions/actions/registry.js";
 import { ALERT_RECEIVED } from "../../functions/ingest/core.js";
@@ -11,7 +11,7 @@ import { compilePlaybook, type FunctionRef } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
 import { createAwsEndpoint } from "./aws-endpoint.js";
 import { LocalEventBus } from "./bus.js";
-import { LOCAL_TABLES, type LocalDynamo, startLocalDynamo } from "./dynamodb.js";
+import { LOCAL_TABLES, startLocalDynamo } from "./dynamodb.js";
 import { BodyTooLarge, readBody, sendJson, toFunctionUrlEvent, writeFunctionUrlResult } from "./http.js";
 import { type LocalHandler, LocalStepFunctions } from "./stepfunctions.js";
 
@@ -53,7 +53,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   if (started) throw new Error("a local runtime is already running in this process");
   started = true;
   const dynamo = await startLocalDynamo(
-    options.dataDir ? { dataDir: join(options.dataDir, "dynamodb") } : {},
+    options.dataDir ? { dataDir: resolve(options.dataDir, "dynamodb") } : {},
   );
   let ready = false;
   let route: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void> =

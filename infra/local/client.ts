@@ -1,0 +1,82 @@
+import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "./signing.js";
+
+/** What the demo and the CLI do over HTTP against a running Quell, through the same routes as any tool. */
+export class QuellClient {
+  constructor(
+    readonly url: string,
+    private readonly secrets: { github: string; slackSigning: string },
+  ) {}
+
+  async sendGitHubWebhook(body: string) {
+    const response = await fetch(`${this.url}/alerts/github`, {
+      method: "POST",
+      headers: githubWebhookHeaders(body, this.secrets.github),
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as { alertId?: string; error?: unknown } };
+  }
+
+  /** Decide an approval through the signed Slack interaction path, exactly as a button click would. */
+  async decide(approvalId: string, decision: "approve" | "deny", userId: string) {
+    const body = approvalClickBody({ approvalId, decision, userId });
+    const response = await fetch(`${this.url}/slack/events`, {
+      method: "POST",
+      headers: slackSignatureHeaders(body, this.secrets.slackSigning),
+      body,
+    });
+    return response.status;
+  }
+
+  async incidents() {
+    return ((await (await fetch(`${this.url}/incidents`)).json()) as { incidents: IncidentSummary[] }).incidents;
+  }
+
+  async incident(id: string): Promise<IncidentDetail | undefined> {
+    const response = await fetch(`${this.url}/incidents/${encodeURIComponent(id)}`);
+    return response.status === 200 ? ((await response.json()) as IncidentDetail) : undefined;
+  }
+
+  /** Poll until the incident satisfies `done`, or fail after `timeoutMs`. */
+  async waitFor(id: string, done: (incident: IncidentDetail) => boolean, timeoutMs = 30_000): Promise<IncidentDetail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const incident = await this.incident(id);
+      if (incident && done(incident)) return incident;
+      if (Date.now() > deadline) throw new Error(`incident ${id} did not reach the expected state in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+export interface IncidentSummary {
+  id: string;
+  status: string;
+  severity: string;
+  type: string;
+  title: string;
+  playbook: string | null;
+  alertCount: number;
+  createdAt: string;
+}
+
+export interface IncidentDetail extends IncidentSummary {
+  approvals: { approvalId: string; status: string; title: string; decidedBy?: string; decidedAt?: string }[];
+  timeline: { at: string; kind: string; summary: string; actor?: string; detail?: Record<string, unknown> }[];
+}
+
+/** The timeline as a responder reads it in a terminal. */
+export function formatTimeline(incident: IncidentDetail): string {
+  const lines = [`${incident.id}  ${incident.status.toUpperCase()}  ${incident.severity}  ${incident.title}`];
+  for (const event of incident.timeline) {
+    lines.push(`  ${event.at}  ${event.kind.padEnd(18)} ${event.summary}`);
+    const writes = event.detail?.writes;
+    if (Array.isArray(writes)) {
+      for (const write of writes as { method?: string; url?: string; operation?: string; body?: unknown }[]) {
+        const target = write.url ?? write.operation ?? "";
+        const body = write.body === undefined ? "" : ` ${JSON.stringify(write.body)}`;
+        lines.push(`  ${"".padEnd(24)}${"".padEnd(19)}${write.method ?? ""} ${target}${body}`);
+      }
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,82 @@
+import { QuellClient } from "./client.js";
+import { runDemo } from "./demo.js";
+import { DATA_DIR, DEFAULT_PORT, LOCAL_CHANNEL, LOCAL_RESPONDER, loadLocalSecrets, localSecretsFile } from "./local-config.js";
+import { startLocalRuntime } from "./runtime.js";
+import { type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
+
+/**
+ * `npm start`: Quell on this machine. `npm run demo`: the same, plus a demo incident that decides only its
+ * own card. Providers without credentials are replaced by clearly labelled loopback stand-ins.
+ */
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const demo = args.has("--demo");
+  const env = process.env;
+  const secrets = loadLocalSecrets(env);
+  const needsStandins = !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY;
+  const standins: ScenarioStandins | undefined = needsStandins ? await startScenarioStandins() : undefined;
+  const demoUser = "U0QUELLDEMO";
+  const approvers = env.QUELL_APPROVERS || (demo ? `${LOCAL_RESPONDER},${demoUser}` : LOCAL_RESPONDER);
+
+  const providerEnv: Record<string, string> = {};
+  const lines: string[] = [];
+  if (standins && !env.SLACK_BOT_TOKEN) {
+    Object.assign(providerEnv, { SLACK_BOT_TOKEN: standins.credentials.slackBotToken, SLACK_API_URL: `${standins.slack.url}/api/` });
+    lines.push(`  Slack    LOCAL STAND-IN at ${standins.slack.url} (no SLACK_BOT_TOKEN): cards are kept, not sent`);
+  }
+  if (standins && !env.GITHUB_TOKEN) {
+    Object.assign(providerEnv, { GITHUB_TOKEN: standins.credentials.githubToken, GITHUB_API_URL: standins.github.url });
+    lines.push(`  GitHub   LOCAL STAND-IN at ${standins.github.url} (no GITHUB_TOKEN)`);
+  }
+  if (standins && !env.OPENAI_ADMIN_KEY) {
+    Object.assign(providerEnv, { OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey, OPENAI_BASE_URL: `${standins.openai.url}/v1` });
+    lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
+  }
+  const dryRun = env.QUELL_DRY_RUN ?? "true";
+  const runtime = await startLocalRuntime({
+    port: Number(env.QUELL_PORT ?? DEFAULT_PORT),
+    dataDir: DATA_DIR,
+    env: {
+      ...secrets,
+      ...providerEnv,
+      QUELL_DRY_RUN: dryRun,
+      QUELL_APPROVERS: approvers,
+      QUELL_SLACK_CHANNEL: env.QUELL_SLACK_CHANNEL ?? LOCAL_CHANNEL,
+      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    },
+  });
+
+  console.log(
+    [
+      `Quell is running at ${runtime.url}  (dry run: ${dryRun}; state in ${DATA_DIR}/)`,
+      `  POST ${runtime.url}/alerts/{source}   GET ${runtime.url}/incidents   POST ${runtime.url}/slack/events`,
+      `  secrets: environment, else ${localSecretsFile()} (generated for this machine)`,
+      `  approvers: ${approvers}`,
+      ...lines,
+      `  decide from the terminal: npm run quell -- approve <approval-id> --as ${LOCAL_RESPONDER}`,
+    ].join("\n"),
+  );
+
+  const stop = async () => {
+    await runtime.stop();
+    await standins?.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+
+  if (demo) {
+    const client = new QuellClient(runtime.url, {
+      github: secrets.QUELL_GITHUB_WEBHOOK_SECRET as string,
+      slackSigning: secrets.SLACK_SIGNING_SECRET as string,
+    });
+    await runDemo({ client, demoUser, ...(standins && !env.SLACK_BOT_TOKEN ? { slack: standins.slack } : {}) });
+    if (args.has("--exit")) return stop();
+    console.log("\nQuell keeps running; Ctrl-C stops it.");
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
