@@ -1,0 +1,100 @@
+import { parseArgs } from "node:util";
+import { formatTimeline, QuellClient } from "./client.js";
+import { LOCAL_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
+import { webhookBody } from "./standins/scenario.js";
+
+const HELP = `Usage: npm run quell -- <command>
+
+  incidents                              list incidents
+  incident <incident-id>                 show an incident and its timeline
+  approve <approval-id> [--as <user>]    approve through the signed Slack interaction path
+  deny <approval-id> [--as <user>]       deny through the same path
+  send-sample                            send the sample GitHub secret-scanning alert
+
+Talks to QUELL_URL (default http://127.0.0.1:$QUELL_PORT, port 8787) with the secrets in the environment,
+else those in .quell/local-secrets.json. --as defaults to ${LOCAL_RESPONDER}.`;
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { as: { type: "string", default: LOCAL_RESPONDER }, help: { type: "boolean", short: "h" } },
+  });
+  const [command, argument] = positionals;
+  if (values.help || !command) {
+    console.log(HELP);
+    return command ? 0 : 1;
+  }
+  const secrets = loadLocalSecrets();
+  const client = new QuellClient(quellUrl(), {
+    github: secrets.QUELL_GITHUB_WEBHOOK_SECRET as string,
+    slackSigning: secrets.SLACK_SIGNING_SECRET as string,
+  });
+  switch (command) {
+    case "incidents": {
+      for (const incident of await client.incidents()) {
+        console.log(
+          `${incident.id}  ${incident.status.padEnd(17)} ${incident.severity.padEnd(8)} ${incident.title}`,
+        );
+      }
+      return 0;
+    }
+    case "incident": {
+      const incident = argument ? await client.incident(argument) : undefined;
+      if (!incident) {
+        console.error(`no incident ${argument ?? "(missing id)"}`);
+        return 1;
+      }
+      console.log(formatTimeline(incident));
+      for (const approval of incident.approvals) {
+        console.log(
+          `  approval ${approval.approvalId}: ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ""}`,
+        );
+      }
+      return 0;
+    }
+    case "approve":
+    case "deny": {
+      if (!argument) {
+        console.error(`${command} needs an approval id (see: npm run quell -- incident <id>)`);
+        return 1;
+      }
+      const status = await client.decide(argument, command, values.as);
+      if (status !== 200) {
+        console.error(`Quell refused the ${command} (${status})`);
+        return 1;
+      }
+      const incident = await client.incident(argument.split(".")[0] ?? "");
+      const approval = incident?.approvals.find((candidate) => candidate.approvalId === argument);
+      if (!approval) {
+        console.error(`no approval ${argument}`);
+        return 1;
+      }
+      if (approval.status === "pending") {
+        console.error(
+          `approval ${argument} is still pending: ${values.as} is not an authorised approver (QUELL_APPROVERS)`,
+        );
+        return 1;
+      }
+      console.log(
+        `approval ${argument}: ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ""}`,
+      );
+      return approval.decidedBy === values.as ? 0 : 1;
+    }
+    case "send-sample": {
+      const response = await client.sendGitHubWebhook(webhookBody());
+      console.log(`${response.status} ${JSON.stringify(response.body)}`);
+      return response.status === 202 ? 0 : 1;
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${HELP}`);
+      return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
