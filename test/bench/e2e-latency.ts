@@ -1,0 +1,153 @@
+/**
+ * Benchmark: webhook in to action applied on the local runtime, with the approval click sent as soon as the
+ * card appears (human time left out). Live mode against the loopback stand-ins, so the DELETE really lands.
+ *
+ *   npm run bench:e2e -- [iterations=30]
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const { cpus, totalmem } = await import("node:os");
+const { startLocalRuntime } = await import("../../infra/local/runtime.js");
+const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
+  "../../infra/local/signing.js"
+);
+const { githubAlertSeed, startScenarioStandins, webhookBody } = await import(
+  "../../infra/local/standins/scenario.js"
+);
+
+const iterations = Number(process.argv[2] ?? 30);
+const secrets = { github: "bench-github", slack: "bench-slack" };
+const secretFor = (n: number) =>
+  `sk-proj-BENCH${String(n).padStart(4, "0")}fakeFAKEfake000000000000000000000bench${n}`;
+const numbers = Array.from({ length: iterations + 1 }, (_, i) => 100 + i);
+
+const standins = await startScenarioStandins({
+  alerts: numbers.map((number) => githubAlertSeed({ number, secret: secretFor(number) })),
+  projects: [
+    {
+      id: "proj_bench",
+      name: "bench",
+      keys: numbers.map((number) => ({
+        id: `key_${number}`,
+        name: `bench-${number}`,
+        secret: secretFor(number),
+      })),
+    },
+  ],
+});
+const runtime = await startLocalRuntime({
+  port: 0,
+  dataDir: null,
+  env: {
+    QUELL_GITHUB_WEBHOOK_SECRET: secrets.github,
+    QUELL_WEBHOOK_SECRET: "bench-generic",
+    SLACK_SIGNING_SECRET: secrets.slack,
+    SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
+    SLACK_API_URL: `${standins.slack.url}/api/`,
+    QUELL_SLACK_CHANNEL: "C0BENCH",
+    QUELL_APPROVERS: "U0BENCH",
+    GITHUB_TOKEN: standins.credentials.githubToken,
+    GITHUB_API_URL: standins.github.url,
+    OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
+    OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    QUELL_DRY_RUN: "false",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+  },
+});
+
+async function once(number: number) {
+  const body = JSON.parse(webhookBody());
+  body.alert.number = number;
+  const raw = JSON.stringify(body);
+  const cardPosted = standins.slack.nextMessage(undefined, 30_000);
+  const deleted = new Promise<number>((resolve) => {
+    const poll = setInterval(() => {
+      if (
+        standins.openai.requests.some(
+          (request) => request.method === "DELETE" && request.path.endsWith(`/key_${number}`),
+        )
+      ) {
+        clearInterval(poll);
+        resolve(performance.now());
+      }
+    }, 1);
+  });
+  const start = performance.now();
+  const response = await fetch(`${runtime.url}/alerts/github`, {
+    method: "POST",
+    headers: githubWebhookHeaders(raw, secrets.github),
+    body: raw,
+  });
+  if (response.status !== 202) throw new Error(`webhook refused: ${response.status}`);
+  const accepted = performance.now();
+  const card = await cardPosted;
+  const cardAt = performance.now();
+  const approvalId = /"value":"(inc_[a-z0-9]+\.approveRevoke)"/.exec(
+    JSON.stringify(card.blocks),
+  )?.[1] as string;
+  const click = approvalClickBody({ approvalId, decision: "approve", userId: "U0BENCH" });
+  const clickResponse = await fetch(`${runtime.url}/slack/events`, {
+    method: "POST",
+    headers: slackSignatureHeaders(click, secrets.slack),
+    body: click,
+  });
+  const clickAnswered = performance.now();
+  if (clickResponse.status !== 200) throw new Error(`click refused: ${clickResponse.status}`);
+  const appliedAt = await deleted;
+  return {
+    accepted: accepted - start,
+    card: cardAt - start,
+    click: clickAnswered - cardAt,
+    applied: appliedAt - start,
+  };
+}
+
+await once(numbers[0] as number); // warm-up: first imports and DynamoDB Local's JIT, not counted
+const samples = [];
+for (const number of numbers.slice(1)) samples.push(await once(number));
+await runtime.idle();
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+};
+const row = (name: string, values: number[]) =>
+  `${name.padEnd(34)} p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(1).padStart(7)} ms   max ${Math.max(
+    ...values,
+  )
+    .toFixed(1)
+    .padStart(7)} ms`;
+console.log(
+  `Quell local end-to-end latency, ${samples.length} incidents after 1 warm-up (live mode, loopback stand-ins)`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
+console.log(
+  row(
+    "webhook in → 202",
+    samples.map((s) => s.accepted),
+  ),
+);
+console.log(
+  row(
+    "webhook in → approval card posted",
+    samples.map((s) => s.card),
+  ),
+);
+console.log(
+  row(
+    "click → answered (200)",
+    samples.map((s) => s.click),
+  ),
+);
+console.log(
+  row(
+    "webhook in → key revoked (DELETE)",
+    samples.map((s) => s.applied),
+  ),
+);
+await runtime.stop();
+await standins.close();
+process.exit(0);
+
+export {};
