@@ -33,8 +33,10 @@ function readConfig(): QuellConfig {
     .split(",")
     .map((id) => id.trim())
     .filter(Boolean);
-  const invalid = approvers.filter((id) => !/^[UW][A-Z0-9]+$/.test(id));
-  if (invalid.length > 0) throw new Error(`approvers must be Slack user ids: ${invalid.join(", ")}`);
+  const invalid = approvers.filter((id) => !/^[UWS][A-Z0-9]+$/.test(id));
+  if (invalid.length > 0) {
+    throw new Error(`approvers must be Slack user or user group ids: ${invalid.join(", ")}`);
+  }
   const dedupWindowSeconds = Number(context("dedupWindowSeconds") ?? 7 * 24 * 3600);
   if (!Number.isInteger(dedupWindowSeconds) || dedupWindowSeconds <= 0) {
     throw new Error(`dedupWindowSeconds must be a positive integer: ${context("dedupWindowSeconds")}`);
@@ -58,7 +60,8 @@ const env: Environment | undefined = account || region ? { account, region } : u
 const config = readConfig();
 const { logic } = addQuell(app, config, env);
 if (!config.slackChannel) {
-  logic.node.addWarning?.(
+  Annotations.of(logic).addWarningV2(
+    "quell:slackChannelUnset",
     "slackChannel is not set (-c slackChannel=C0123456789): approval requests cannot be posted.",
   );
 }

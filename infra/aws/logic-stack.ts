@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
@@ -24,6 +24,9 @@ export class LogicStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LogicStackProps) {
     super(scope, id, props);
+    // Strong references (Export/Import): the data stack cannot be deleted, nor a table or secret replaced,
+    // while this stack still uses it.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config, data } = props;
     const table = data.tables.incidents;
     const secretLookup = data.secrets;

@@ -13,7 +13,10 @@ export class QuellClient {
       headers: githubWebhookHeaders(body, this.secrets.github),
       body,
     });
-    return { status: response.status, body: (await response.json()) as { alertId?: string; error?: unknown } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { alertId?: string; error?: unknown },
+    };
   }
 
   /** Decide an approval through the signed Slack interaction path, exactly as a button click would. */
@@ -28,7 +31,8 @@ export class QuellClient {
   }
 
   async incidents() {
-    return ((await (await fetch(`${this.url}/incidents`)).json()) as { incidents: IncidentSummary[] }).incidents;
+    return ((await (await fetch(`${this.url}/incidents`)).json()) as { incidents: IncidentSummary[] })
+      .incidents;
   }
 
   async incident(id: string): Promise<IncidentDetail | undefined> {
@@ -37,12 +41,17 @@ export class QuellClient {
   }
 
   /** Poll until the incident satisfies `done`, or fail after `timeoutMs`. */
-  async waitFor(id: string, done: (incident: IncidentDetail) => boolean, timeoutMs = 30_000): Promise<IncidentDetail> {
+  async waitFor(
+    id: string,
+    done: (incident: IncidentDetail) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<IncidentDetail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const incident = await this.incident(id);
       if (incident && done(incident)) return incident;
-      if (Date.now() > deadline) throw new Error(`incident ${id} did not reach the expected state in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`incident ${id} did not reach the expected state in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -1,7 +1,7 @@
 import type { QuellClient } from "./client.js";
 import { formatTimeline } from "./client.js";
-import type { SlackStandin } from "./standins/slack.js";
 import { webhookBody } from "./standins/scenario.js";
+import type { SlackStandin } from "./standins/slack.js";
 
 const APPROVAL_ID = /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/;
 
@@ -12,7 +12,9 @@ const APPROVAL_ID = /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/;
 export async function runDemo(options: { client: QuellClient; demoUser: string; slack?: SlackStandin }) {
   const { client } = options;
   const started = performance.now();
-  console.log("\n[demo] GitHub secret scanning reports an OpenAI key leaked in example-corp/support-chat-service");
+  console.log(
+    "\n[demo] GitHub secret scanning reports an OpenAI key leaked in example-corp/support-chat-service",
+  );
   const accepted = await client.sendGitHubWebhook(webhookBody());
   if (accepted.status !== 202 || !accepted.body.alertId) {
     throw new Error(`[demo] the webhook was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
@@ -29,20 +31,27 @@ export async function runDemo(options: { client: QuellClient; demoUser: string; 
     ["mitigated", "denied", "expired", "failed"].includes(incident.status),
   );
   console.log(`\n${formatTimeline(final)}`);
-  console.log(`\n[demo] ${final.status} in ${Math.round(performance.now() - started)} ms (webhook in to outcome)`);
+  console.log(
+    `\n[demo] ${final.status} in ${Math.round(performance.now() - started)} ms (webhook in to outcome)`,
+  );
   if (final.status !== "mitigated") throw new Error(`[demo] expected mitigated, got ${final.status}`);
 }
 
 /** The approval id on the demo incident's card: from the Slack stand-in, or the incident itself. */
 async function waitForDemoApproval(client: QuellClient, slack?: SlackStandin): Promise<string> {
   if (slack) {
-    const card = await slack.waitForMessage((message) => APPROVAL_ID.test(JSON.stringify(message.blocks)), 30_000);
+    const card = await slack.waitForMessage(
+      (message) => APPROVAL_ID.test(JSON.stringify(message.blocks)),
+      30_000,
+    );
     return APPROVAL_ID.exec(JSON.stringify(card.blocks))?.[1] as string;
   }
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     for (const summary of await client.incidents()) {
-      const pending = (await client.incident(summary.id))?.approvals.find((approval) => approval.status === "pending");
+      const pending = (await client.incident(summary.id))?.approvals.find(
+        (approval) => approval.status === "pending",
+      );
       if (pending && summary.title.includes("example-corp/support-chat-service")) return pending.approvalId;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

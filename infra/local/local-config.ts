@@ -21,7 +21,10 @@ export const localSecretsFile = (dataDir = DATA_DIR) => join(dataDir, "local-sec
  * Secrets for this machine: the environment wins; otherwise values generated once and kept (mode 0600)
  * under .quell/, so the CLI and a restart use the same ones.
  */
-export function loadLocalSecrets(env: NodeJS.ProcessEnv = process.env, dataDir = DATA_DIR): Record<string, string> {
+export function loadLocalSecrets(
+  env: NodeJS.ProcessEnv = process.env,
+  dataDir = DATA_DIR,
+): Record<string, string> {
   const file = localSecretsFile(dataDir);
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   let changed = false;

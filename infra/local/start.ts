@@ -1,6 +1,13 @@
 import { QuellClient } from "./client.js";
 import { runDemo } from "./demo.js";
-import { DATA_DIR, DEFAULT_PORT, LOCAL_CHANNEL, LOCAL_RESPONDER, loadLocalSecrets, localSecretsFile } from "./local-config.js";
+import {
+  DATA_DIR,
+  DEFAULT_PORT,
+  LOCAL_CHANNEL,
+  LOCAL_RESPONDER,
+  loadLocalSecrets,
+  localSecretsFile,
+} from "./local-config.js";
 import { startLocalRuntime } from "./runtime.js";
 import { type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
 
@@ -21,15 +28,26 @@ async function main(): Promise<void> {
   const providerEnv: Record<string, string> = {};
   const lines: string[] = [];
   if (standins && !env.SLACK_BOT_TOKEN) {
-    Object.assign(providerEnv, { SLACK_BOT_TOKEN: standins.credentials.slackBotToken, SLACK_API_URL: `${standins.slack.url}/api/` });
-    lines.push(`  Slack    LOCAL STAND-IN at ${standins.slack.url} (no SLACK_BOT_TOKEN): cards are kept, not sent`);
+    Object.assign(providerEnv, {
+      SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
+      SLACK_API_URL: `${standins.slack.url}/api/`,
+    });
+    lines.push(
+      `  Slack    LOCAL STAND-IN at ${standins.slack.url} (no SLACK_BOT_TOKEN): cards are kept, not sent`,
+    );
   }
   if (standins && !env.GITHUB_TOKEN) {
-    Object.assign(providerEnv, { GITHUB_TOKEN: standins.credentials.githubToken, GITHUB_API_URL: standins.github.url });
+    Object.assign(providerEnv, {
+      GITHUB_TOKEN: standins.credentials.githubToken,
+      GITHUB_API_URL: standins.github.url,
+    });
     lines.push(`  GitHub   LOCAL STAND-IN at ${standins.github.url} (no GITHUB_TOKEN)`);
   }
   if (standins && !env.OPENAI_ADMIN_KEY) {
-    Object.assign(providerEnv, { OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey, OPENAI_BASE_URL: `${standins.openai.url}/v1` });
+    Object.assign(providerEnv, {
+      OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
+      OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    });
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
   }
   const dryRun = env.QUELL_DRY_RUN ?? "true";
@@ -70,7 +88,11 @@ async function main(): Promise<void> {
       github: secrets.QUELL_GITHUB_WEBHOOK_SECRET as string,
       slackSigning: secrets.SLACK_SIGNING_SECRET as string,
     });
-    await runDemo({ client, demoUser, ...(standins && !env.SLACK_BOT_TOKEN ? { slack: standins.slack } : {}) });
+    await runDemo({
+      client,
+      demoUser,
+      ...(standins && !env.SLACK_BOT_TOKEN ? { slack: standins.slack } : {}),
+    });
     if (args.has("--exit")) return stop();
     console.log("\nQuell keeps running; Ctrl-C stops it.");
   }

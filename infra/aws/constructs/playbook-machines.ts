@@ -74,7 +74,6 @@ export class PlaybookMachines extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
       const stateMachine = new StateMachine(this, machineId, {
-        comment: `Quell playbook ${playbook.name}`,
         stateMachineType: StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromString(definition),
         definitionSubstitutions: Object.fromEntries(

@@ -37,7 +37,7 @@ export class SecretStore extends Construct implements SecretLookup {
         removalPolicy: RemovalPolicy.RETAIN,
       });
       acknowledge(secret, "AwsSolutions-SMG4", ROTATION_REASON);
-      new CfnOutput(this, `${pascal(name)}Arn`, {
+      new CfnOutput(this, `${pascal(name.toLowerCase())}Arn`, {
         value: secret.secretArn,
         description: `Put the ${purposes[name]} here`,
       });

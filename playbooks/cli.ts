@@ -1,0 +1,129 @@
+/**
+ * Playbook tooling: `npm run compile-playbooks -- <command>`.
+ *
+ *   compile [name]  print the compiled ASL (one playbook, or every playbook keyed by name)
+ *   golden          write test/golden/<playbook>.asl.json for every playbook
+ *   validate        check every playbook (DSL, compiler, ASL validator, placeholders); exit 1 on problems
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import type { Asl, CompiledPlaybook } from "./compile.js";
+import type { Playbook } from "./define.js";
+
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+const GOLDEN_DIR = fileURLToPath(new URL("../test/golden/", import.meta.url));
+const USAGE = "usage: tsx playbooks/cli.ts <compile [name] | golden | validate>";
+
+/** The golden file's exact text: pretty JSON, 2-space indent, trailing newline. */
+export const goldenText = (definition: Asl): string => `${JSON.stringify(definition, null, 2)}\n`;
+
+/** Every `${Placeholder}` a Task's FunctionName uses, in every scope (Parallel branches included). */
+export function taskPlaceholders(scope: { States: Record<string, Record<string, unknown>> }): string[] {
+  const found: string[] = [];
+  for (const state of Object.values(scope.States)) {
+    if (state.Type === "Task") {
+      const name = (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName;
+      const match = typeof name === "string" ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(name) : null;
+      found.push(match?.[1] ?? `<no placeholder: ${String(name)}>`);
+    }
+    if (state.Type === "Parallel") {
+      for (const branch of state.Branches as { States: Record<string, Record<string, unknown>> }[]) {
+        found.push(...taskPlaceholders(branch));
+      }
+    }
+  }
+  return found;
+}
+
+/** Problems with one compiled playbook; empty when it is fine. */
+export function problemsOf(compiled: CompiledPlaybook): string[] {
+  const validate = createRequire(import.meta.url)("asl-validator") as AslValidator;
+  // The validator writes default QueryLanguage fields into what it checks, so give it a copy.
+  const verdict = validate(structuredClone(compiled.definition), { checkPaths: true, checkArn: true });
+  const problems = verdict.isValid ? [] : [`ASL is invalid: ${verdict.errorsText("; ")}`];
+  for (const placeholder of taskPlaceholders(compiled.definition)) {
+    if (!Object.hasOwn(compiled.substitutions, placeholder)) {
+      problems.push(`Task placeholder ${placeholder} is not in substitutions`);
+    }
+  }
+  return problems;
+}
+
+async function load(): Promise<{
+  playbooks: readonly Playbook[];
+  compilePlaybook: (playbook: Playbook) => CompiledPlaybook;
+}> {
+  // Playbooks validate when their module loads, so an invalid one throws here, not at a later step.
+  const [{ playbooks }, { compilePlaybook }] = await Promise.all([
+    import("./index.js"),
+    import("./compile.js"),
+  ]);
+  return { playbooks, compilePlaybook };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, name] = argv;
+  if (command === "compile") {
+    const { playbooks, compilePlaybook } = await load();
+    if (name === undefined) {
+      const all = Object.fromEntries(playbooks.map((p) => [p.name, compilePlaybook(p).definition]));
+      process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      return 0;
+    }
+    const playbook = playbooks.find((candidate) => candidate.name === name);
+    if (!playbook) {
+      process.stderr.write(`unknown playbook "${name}"; known: ${playbooks.map((p) => p.name).join(", ")}\n`);
+      return 2;
+    }
+    process.stdout.write(goldenText(compilePlaybook(playbook).definition));
+    return 0;
+  }
+  if (command === "golden") {
+    const { playbooks, compilePlaybook } = await load();
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    for (const playbook of playbooks) {
+      const path = `${GOLDEN_DIR}${playbook.name}.asl.json`;
+      writeFileSync(path, goldenText(compilePlaybook(playbook).definition));
+      process.stdout.write(`wrote ${path}\n`);
+    }
+    return 0;
+  }
+  if (command === "validate") {
+    let loaded: Awaited<ReturnType<typeof load>>;
+    try {
+      loaded = await load();
+    } catch (error) {
+      const issues = (error as { issues?: { message: string }[] }).issues ?? [];
+      process.stderr.write(`✕ ${(error as Error).message}\n`);
+      for (const issue of issues) process.stderr.write(`  - ${issue.message}\n`);
+      return 1;
+    }
+    let failed = 0;
+    for (const playbook of loaded.playbooks) {
+      let problems: string[];
+      try {
+        problems = problemsOf(loaded.compilePlaybook(playbook));
+      } catch (error) {
+        problems = [`does not compile: ${(error as Error).message}`];
+      }
+      if (problems.length === 0) {
+        process.stdout.write(`✓ ${playbook.name}\n`);
+        continue;
+      }
+      failed++;
+      process.stderr.write(`✕ ${playbook.name}\n${problems.map((problem) => `  - ${problem}\n`).join("")}`);
+    }
+    return failed === 0 ? 0 : 1;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await main(process.argv.slice(2));
+}

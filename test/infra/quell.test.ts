@@ -1,0 +1,610 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { actionNames, actions } from "../../functions/actions/registry.js";
+import type { QuellFunction } from "../../infra/aws/constructs/quell-function.js";
+import { addQuell } from "../../infra/aws/quell.js";
+import { compilePlaybook } from "../../playbooks/compile.js";
+import { playbooks } from "../../playbooks/index.js";
+import {
+  type CfnTemplate,
+  logicalIdOf,
+  type SynthesizedQuell,
+  synthQuell,
+  TEST_CONFIG,
+  TEST_ENV,
+} from "./quell-app.js";
+
+// One synthesis (cdk.json context, cdk-nag plugin, CloudFormation validation) shared by every test below.
+let quell: SynthesizedQuell;
+beforeAll(() => {
+  quell = synthQuell();
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+
+/** Follow Fn::ImportValue into the data stack's exports, so references compare by producer resource. */
+function deref(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(deref);
+  if (value && typeof value === "object") {
+    const node = value as Record<string, unknown>;
+    if ("Fn::ImportValue" in node) {
+      const name = node["Fn::ImportValue"];
+      const output = Object.values(quell.raw.data.Outputs ?? {}).find(
+        (candidate) => candidate.Export?.Name === name,
+      );
+      if (!output) throw new Error(`no export ${String(name)} in the data stack`);
+      return output.Value;
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, deref(inner)]));
+  }
+  return value;
+}
+
+/** A CloudFormation value as one string: `Ref` -> `<Id>`, `Fn::GetAtt` -> `<Id.Attr>`, joins joined. */
+function flat(value: unknown): string {
+  const resolved = deref(value);
+  if (typeof resolved === "string") return resolved;
+  const node = resolved as Record<string, unknown>;
+  if ("Ref" in node) return `<${String(node.Ref)}>`;
+  if ("Fn::GetAtt" in node) return `<${(node["Fn::GetAtt"] as string[]).join(".")}>`;
+  if ("Fn::Join" in node) {
+    const [separator, parts] = node["Fn::Join"] as [string, unknown[]];
+    return parts.map(flat).join(separator);
+  }
+  return JSON.stringify(resolved);
+}
+
+const ref = (construct: IConstruct) => `<${logicalIdOf(construct)}>`;
+const arnOf = (construct: IConstruct) => `<${logicalIdOf(construct)}.Arn>`;
+
+function resource(template: CfnTemplate, logicalId: string) {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId}`);
+  return found;
+}
+
+const functionProps = (fn: QuellFunction) => resource(quell.raw.logic, logicalIdOf(fn.fn)).Properties ?? {};
+const environmentOf = (fn: QuellFunction) =>
+  ((functionProps(fn).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
+
+/** Every Allow statement that applies to a role: its inline policies and every AWS::IAM::Policy attached to it. */
+function statementsOfRole(roleLogicalId: string): Statement[] {
+  const role = resource(quell.raw.logic, roleLogicalId);
+  const inline = list(role.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
+  const attached = Object.values(quell.raw.logic.Resources)
+    .filter((candidate) => candidate.Type === "AWS::IAM::Policy")
+    .filter((policy) =>
+      list(policy.Properties?.Roles as { Ref: string }[]).some((roleRef) => roleRef.Ref === roleLogicalId),
+    )
+    .flatMap(
+      (policy) =>
+        (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
+  return [...inline, ...attached].filter((statement) => statement.Effect === "Allow");
+}
+
+const statementsOf = (fn: QuellFunction) => statementsOfRole(logicalIdOf(fn.role));
+const actionsIn = (statements: Statement[]) =>
+  sorted(statements.flatMap((statement) => list(statement.Action)));
+/** The resources (flattened) every statement granting `action` names. */
+const resourcesFor = (statements: Statement[], action: string) =>
+  sorted(
+    statements
+      .filter((statement) => list(statement.Action).includes(action))
+      .flatMap((statement) => list(statement.Resource).map(flat)),
+  );
+
+const PLUMBING = [
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+];
+const IDEMPOTENCY = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+const SECRET_READ = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
+const X_RAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+const SFN_LOG_DELIVERY_AND_TRACING = [
+  "logs:CreateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:DescribeLogGroups",
+  "logs:DescribeResourcePolicies",
+  "logs:GetLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:UpdateLogDelivery",
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
+];
+
+/** A contract ARN as the test environment should render it. */
+const rendered = (arn: string) =>
+  arn.replace(/\$\{(Partition|Region|Account)\}/g, (_match, name: string) =>
+    name === "Partition" ? "<AWS::Partition>" : name === "Region" ? TEST_ENV.region : TEST_ENV.account,
+  );
+
+const actionFunction = (name: string) => quell.logic.actions.functionFor(name);
+const actionEntries = () => actionNames.map((name) => [name, actions[name].definition] as const);
+
+/** What each non-action function may read, by intent: secrets and environment variable names. */
+const coreFunctions = () =>
+  ({
+    ingest: {
+      fn: quell.logic.intake.ingest,
+      secrets: ["QUELL_GITHUB_WEBHOOK_SECRET", "QUELL_WEBHOOK_SECRET"],
+      env: ["QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
+    },
+    triage: {
+      fn: quell.logic.intake.triage,
+      secrets: [],
+      env: ["QUELL_DEDUP_WINDOW_SECONDS", "QUELL_PLAYBOOK_ARNS", "QUELL_TABLE_NAME"],
+    },
+    approvalRequest: {
+      fn: quell.logic.tasks.approvalRequest,
+      secrets: ["SLACK_BOT_TOKEN"],
+      env: ["QUELL_APPROVERS", "QUELL_DRY_RUN", "QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
+    },
+    recorder: { fn: quell.logic.tasks.recorder, secrets: [], env: ["QUELL_TABLE_NAME"] },
+    slack: {
+      fn: quell.logic.slack.slack,
+      secrets: ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
+      env: ["QUELL_APPROVERS", "QUELL_TABLE_NAME"],
+    },
+  }) satisfies Record<string, { fn: QuellFunction; secrets: string[]; env: string[] }>;
+
+/** Every function with the secrets it is meant to read: core functions by intent, actions by contract. */
+const secretExpectations = (): [string, QuellFunction, readonly string[]][] => [
+  ...Object.entries(coreFunctions()).map(
+    ([name, core]) => [name, core.fn, core.secrets] as [string, QuellFunction, string[]],
+  ),
+  ...actionEntries().map(
+    ([name, definition]) =>
+      [name, actionFunction(name), definition.secrets] as [string, QuellFunction, readonly string[]],
+  ),
+];
+
+describe("action functions", () => {
+  it("has one function per registered action, with its contract's timeout and its own role", () => {
+    const roles = new Set<string>();
+    for (const [name, definition] of actionEntries()) {
+      const fn = actionFunction(name);
+      expect(functionProps(fn).Timeout).toBe(definition.timeoutSeconds);
+      roles.add(logicalIdOf(fn.role));
+    }
+    expect(roles.size).toBe(actionNames.length);
+  });
+
+  it.each(actionNames)(
+    "role of %s grants exactly its IAM contract plus logs, tracing, idempotency and secrets",
+    (name) => {
+      const { definition } = actions[name];
+      const statements = statementsOf(actionFunction(name));
+      const expected = [
+        ...definition.iam.flatMap((need) => need.actions),
+        ...PLUMBING,
+        ...IDEMPOTENCY,
+        ...(definition.secrets.length > 0 ? SECRET_READ : []),
+      ];
+      expect(actionsIn(statements)).toEqual(sorted(expected));
+      expect(
+        resource(quell.raw.logic, logicalIdOf(actionFunction(name).role)).Properties?.ManagedPolicyArns,
+      ).toBeUndefined();
+
+      for (const need of definition.iam) {
+        for (const action of need.actions) {
+          expect(resourcesFor(statements, action), `${name}: ${action}`).toEqual(
+            sorted(need.resources.map(rendered)),
+          );
+        }
+      }
+      const idempotencyTable = arnOf(quell.data.tables.idempotency);
+      for (const action of IDEMPOTENCY) expect(resourcesFor(statements, action)).toEqual([idempotencyTable]);
+      expect(resourcesFor(statements, "logs:PutLogEvents")).toEqual([arnOf(actionFunction(name).logGroup)]);
+    },
+  );
+
+  it.each(actionNames)("%s gets the idempotency table name and the dry-run flag", (name) => {
+    const env = environmentOf(actionFunction(name));
+    expect(flat(env.QUELL_IDEMPOTENCY_TABLE_NAME)).toBe(ref(quell.data.tables.idempotency));
+    expect(env.QUELL_DRY_RUN).toBe(String(TEST_CONFIG.dryRun));
+  });
+});
+
+describe("every function", () => {
+  it("exists once per core function and action, nothing else", () => {
+    quell.logicTemplate.resourceCountIs(
+      "AWS::Lambda::Function",
+      Object.keys(coreFunctions()).length + actionNames.length,
+    );
+    quell.dataTemplate.resourceCountIs("AWS::Lambda::Function", 0);
+  });
+
+  it("runs Node.js 22 on arm64 with active X-Ray tracing, source maps, a retained log group and its own role", () => {
+    const functions = Object.values(quell.raw.logic.Resources).filter(
+      (r) => r.Type === "AWS::Lambda::Function",
+    );
+    const roles = functions.map((fn) => flat(fn.Properties?.Role));
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const fn of functions) {
+      const props = fn.Properties ?? {};
+      expect(props.Runtime).toBe("nodejs22.x");
+      expect(props.Architectures).toEqual(["arm64"]);
+      expect(props.TracingConfig).toEqual({ Mode: "Active" });
+      expect((props.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe(
+        "--enable-source-maps",
+      );
+      const logGroupId = flat((props.LoggingConfig as { LogGroup: unknown }).LogGroup).slice(1, -1);
+      expect(resource(quell.raw.logic, logGroupId).Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it("uses no AWS managed policies", () => {
+    for (const role of Object.values(quell.raw.logic.Resources).filter((r) => r.Type === "AWS::IAM::Role")) {
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("gets only the environment variables it is meant to", () => {
+    for (const [name, core] of Object.entries(coreFunctions())) {
+      const expected = ["NODE_OPTIONS", ...core.env, ...core.secrets.map((secret) => `${secret}_SECRET_ARN`)];
+      expect(Object.keys(environmentOf(core.fn)).sort(), name).toEqual(sorted(expected));
+    }
+  });
+});
+
+describe("secrets", () => {
+  const secretNamesInTemplate = () => quell.data.secrets.names;
+
+  it("are created for exactly the secrets some function reads, with generated placeholders", () => {
+    const used = secretExpectations().flatMap(([, , secrets]) => secrets);
+    expect(sorted(secretNamesInTemplate())).toEqual(sorted(used));
+    const secrets = Object.values(quell.raw.data.Resources).filter(
+      (r) => r.Type === "AWS::SecretsManager::Secret",
+    );
+    expect(secrets).toHaveLength(sorted(used).length);
+    for (const secret of secrets) {
+      expect(secret.Properties?.SecretString).toBeUndefined();
+      expect(secret.Properties?.GenerateSecretString).toBeDefined();
+    }
+  });
+
+  it("reach functions only as <NAME>_SECRET_ARN references, and only where declared", () => {
+    const allNames = secretNamesInTemplate();
+    for (const [name, fn, declared] of secretExpectations()) {
+      const env = environmentOf(fn);
+      for (const secret of allNames) expect(env[secret], `${name} must not hold ${secret}`).toBeUndefined();
+      const arnVariables = Object.keys(env).filter((key) => key.endsWith("_SECRET_ARN"));
+      expect(arnVariables.sort(), name).toEqual(sorted(declared.map((secret) => `${secret}_SECRET_ARN`)));
+      for (const secret of declared) {
+        expect(flat(env[`${secret}_SECRET_ARN`]), `${name}: ${secret}`).toBe(
+          ref(quell.data.secrets.secret(secret as never)),
+        );
+      }
+      const statements = statementsOf(fn);
+      const expectedArns = sorted(declared.map((secret) => ref(quell.data.secrets.secret(secret as never))));
+      for (const action of SECRET_READ)
+        expect(resourcesFor(statements, action), `${name}: ${action}`).toEqual(expectedArns);
+      expect(actionsIn(statements).filter((action) => action.startsWith("secretsmanager:"))).toEqual(
+        declared.length > 0 ? SECRET_READ : [],
+      );
+    }
+  });
+
+  it("are never resolved into a template as values (no secretsmanager dynamic references)", () => {
+    for (const template of [quell.raw.data, quell.raw.logic]) {
+      expect(JSON.stringify(template)).not.toContain("resolve:secretsmanager");
+    }
+  });
+});
+
+describe("ingest and slack Function URLs", () => {
+  it("exist for ingest and slack only, with auth NONE (bodies are signed and verified in code)", () => {
+    const urls = Object.values(quell.raw.logic.Resources).filter((r) => r.Type === "AWS::Lambda::Url");
+    expect(sorted(urls.map((url) => flat(url.Properties?.TargetFunctionArn)))).toEqual(
+      sorted([arnOf(quell.logic.intake.ingest.fn), arnOf(quell.logic.slack.slack.fn)]),
+    );
+    for (const url of urls) expect(url.Properties?.AuthType).toBe("NONE");
+  });
+
+  it("are stack outputs, with the bus name and every playbook's state machine ARN", () => {
+    const outputs = quell.raw.logic.Outputs ?? {};
+    const values = Object.values(outputs).map((output) => flat(output.Value));
+    expect(values).toContain(`<${logicalIdOf(quell.logic.intake.ingestUrl)}.FunctionUrl>`);
+    expect(values).toContain(`<${logicalIdOf(quell.logic.slack.url)}.FunctionUrl>`);
+    expect(values).toContain(ref(quell.logic.intake.bus));
+    for (const machine of quell.logic.playbooks.machines) expect(values).toContain(ref(machine.stateMachine));
+  });
+});
+
+describe("ingest", () => {
+  it("may put events on the Quell bus and put items in the incident table, nothing more", () => {
+    const statements = statementsOf(quell.logic.intake.ingest);
+    expect(resourcesFor(statements, "events:PutEvents")).toEqual([arnOf(quell.logic.intake.bus)]);
+    expect(actionsIn(statements).filter((action) => action.startsWith("dynamodb:"))).toEqual([
+      "dynamodb:PutItem",
+    ]);
+    expect(resourcesFor(statements, "dynamodb:PutItem")).toEqual([arnOf(quell.data.tables.incidents)]);
+    const env = environmentOf(quell.logic.intake.ingest);
+    expect(flat(env.QUELL_EVENT_BUS_NAME)).toBe(ref(quell.logic.intake.bus));
+    expect(flat(env.QUELL_TABLE_NAME)).toBe(ref(quell.data.tables.incidents));
+  });
+});
+
+describe("triage", () => {
+  it("is the target of the Alert Received rule on the Quell bus, with retries and a dead-letter queue", () => {
+    const rule = resource(quell.raw.logic, logicalIdOf(quell.logic.intake.triageRule)).Properties ?? {};
+    expect(rule.EventPattern).toEqual({ source: ["quell.ingest"], "detail-type": ["Alert Received"] });
+    expect(flat(rule.EventBusName)).toBe(ref(quell.logic.intake.bus));
+    const targets = rule.Targets as Record<string, unknown>[];
+    expect(targets).toHaveLength(1);
+    const [target] = targets;
+    expect(flat(target?.Arn)).toBe(arnOf(quell.logic.intake.triage.fn));
+    expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });
+    const deadLetters = quell.logic.intake.triage.deadLetterQueue;
+    if (!deadLetters) throw new Error("triage has no dead-letter queue");
+    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(deadLetters));
+    expect(
+      flat((functionProps(quell.logic.intake.triage).DeadLetterConfig as { TargetArn: unknown }).TargetArn),
+    ).toBe(arnOf(deadLetters));
+  });
+
+  it("knows every playbook's state machine and may start exactly those", () => {
+    const env = environmentOf(quell.logic.intake.triage);
+    const machines = quell.logic.playbooks.machines;
+    expect(JSON.parse(flat(env.QUELL_PLAYBOOK_ARNS))).toEqual(
+      Object.fromEntries(machines.map((machine) => [machine.name, ref(machine.stateMachine)])),
+    );
+    expect(env.QUELL_DEDUP_WINDOW_SECONDS).toBe(String(TEST_CONFIG.dedupWindowSeconds));
+    const statements = statementsOf(quell.logic.intake.triage);
+    expect(actionsIn(statements).filter((action) => action.startsWith("states:"))).toEqual([
+      "states:StartExecution",
+    ]);
+    expect(resourcesFor(statements, "states:StartExecution")).toEqual(
+      sorted(machines.map((machine) => ref(machine.stateMachine))),
+    );
+  });
+});
+
+describe("Slack", () => {
+  it("answers task tokens of the playbook state machines only (success or failure, no heartbeat)", () => {
+    const statements = statementsOf(quell.logic.slack.slack);
+    const machines = sorted(quell.logic.playbooks.machines.map((machine) => ref(machine.stateMachine)));
+    expect(actionsIn(statements).filter((action) => action.startsWith("states:"))).toEqual([
+      "states:SendTaskFailure",
+      "states:SendTaskSuccess",
+    ]);
+    expect(resourcesFor(statements, "states:SendTaskSuccess")).toEqual(machines);
+    expect(resourcesFor(statements, "states:SendTaskFailure")).toEqual(machines);
+  });
+
+  it("posts approval requests to the configured channel for the configured approvers", () => {
+    const env = environmentOf(quell.logic.tasks.approvalRequest);
+    expect(env.QUELL_SLACK_CHANNEL).toBe(TEST_CONFIG.slackChannel);
+    expect(env.QUELL_APPROVERS).toBe(TEST_CONFIG.approvers.join(","));
+    expect(env.QUELL_DRY_RUN).toBe("true");
+    expect(environmentOf(quell.logic.slack.slack).QUELL_APPROVERS).toBe(TEST_CONFIG.approvers.join(","));
+  });
+});
+
+describe("playbook state machines", () => {
+  it("are Standard, log ALL events without execution data, and trace with X-Ray", () => {
+    quell.logicTemplate.resourceCountIs("AWS::StepFunctions::StateMachine", playbooks.length);
+    for (const machine of quell.logic.playbooks.machines) {
+      const props = resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties ?? {};
+      expect(props.StateMachineType).toBe("STANDARD");
+      expect(props.TracingConfiguration).toEqual({ Enabled: true });
+      const logging = props.LoggingConfiguration as {
+        Level: string;
+        IncludeExecutionData: boolean;
+        Destinations: unknown[];
+      };
+      expect(logging.Level).toBe("ALL");
+      expect(logging.IncludeExecutionData).toBe(false);
+      expect(logging.Destinations).toHaveLength(1);
+    }
+  });
+
+  it.each(playbooks.map((playbook) => playbook.name))(
+    "%s: every placeholder resolves to the right function",
+    (name) => {
+      const playbook = playbooks.find((candidate) => candidate.name === name);
+      const machine = quell.logic.playbooks.machines.find((candidate) => candidate.name === name);
+      if (!playbook || !machine) throw new Error(`no state machine for ${name}`);
+      const compiled = compilePlaybook(playbook);
+      const props = resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties ?? {};
+      expect(JSON.parse(props.DefinitionString as string)).toEqual(compiled.definition);
+
+      const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
+      const expected = Object.fromEntries(
+        Object.entries(compiled.substitutions).map(([placeholder, target]) => {
+          const fn =
+            target.kind === "action"
+              ? actionFunction(target.action)
+              : target.kind === "approvalRequest"
+                ? quell.logic.tasks.approvalRequest
+                : quell.logic.tasks.recorder;
+          return [placeholder, arnOf(fn.fn)];
+        }),
+      );
+      expect(
+        Object.fromEntries(Object.entries(substitutions).map(([key, value]) => [key, flat(value)])),
+      ).toEqual(expected);
+
+      let definition = props.DefinitionString as string;
+      for (const [placeholder, value] of Object.entries(expected))
+        definition = definition.replaceAll(`\${${placeholder}}`, value);
+      expect(definition).not.toContain("${");
+    },
+  );
+
+  it("may each invoke exactly the functions their definitions name", () => {
+    for (const machine of quell.logic.playbooks.machines) {
+      const roleId = flat(
+        resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties?.RoleArn,
+      ).replace(/^<(.*)\.Arn>$/, "$1");
+      const statements = statementsOfRole(roleId);
+      const substitutions = resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties
+        ?.DefinitionSubstitutions as Record<string, unknown>;
+      expect(resourcesFor(statements, "lambda:InvokeFunction")).toEqual(
+        sorted(Object.values(substitutions).map(flat)),
+      );
+      expect(actionsIn(statements).filter((action) => action.startsWith("lambda:"))).toEqual([
+        "lambda:InvokeFunction",
+      ]);
+    }
+  });
+});
+
+describe("wildcards", () => {
+  const wildcardStatements = (statements: Statement[]) =>
+    statements.filter((statement) => list(statement.Resource).some((value) => flat(value).includes("*")));
+
+  it("appear in function roles only for X-Ray, and in action roles for contract ARNs", () => {
+    const contractArns = new Map(
+      actionEntries().map(([name, definition]) => [
+        logicalIdOf(actionFunction(name).role),
+        new Set(definition.iam.flatMap((need) => need.resources.map(rendered))),
+      ]),
+    );
+    const roles = Object.entries(quell.raw.logic.Resources)
+      .filter(([, r]) => r.Type === "AWS::Lambda::Function")
+      .map(([, fn]) => flat(fn.Properties?.Role).replace(/^<(.*)\.Arn>$/, "$1"));
+    for (const roleId of roles) {
+      for (const statement of wildcardStatements(statementsOfRole(roleId))) {
+        const resources = list(statement.Resource).map(flat);
+        if (resources.includes("*")) {
+          expect(resources, roleId).toEqual(["*"]);
+          expect(sorted(list(statement.Action)), roleId).toEqual(sorted(X_RAY));
+        } else {
+          for (const arn of resources)
+            expect(contractArns.get(roleId)?.has(arn), `${roleId}: ${arn}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("appear in state machine roles only for log delivery and X-Ray", () => {
+    for (const machine of quell.logic.playbooks.machines) {
+      const roleId = logicalIdOf(machine.stateMachine.role);
+      const wildcards = wildcardStatements(statementsOfRole(roleId));
+      for (const statement of wildcards) expect(list(statement.Resource)).toEqual(["*"]);
+      expect(actionsIn(wildcards)).toEqual(SFN_LOG_DELIVERY_AND_TRACING);
+    }
+  });
+});
+
+describe("data stack", () => {
+  it("keeps incidents in a retained, protected, point-in-time-recoverable pk/sk table with TTL expiresAt", () => {
+    const table = resource(quell.raw.data, logicalIdOf(quell.data.tables.incidents));
+    expect(table.DeletionPolicy).toBe("Retain");
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it("keeps Powertools idempotency records in an id table with TTL expiration", () => {
+    const table = resource(quell.raw.data, logicalIdOf(quell.data.tables.idempotency));
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+      TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
+    });
+  });
+
+  it("uses generated physical names", () => {
+    const named: Record<string, string> = {
+      "AWS::DynamoDB::Table": "TableName",
+      "AWS::SecretsManager::Secret": "Name",
+      "AWS::Lambda::Function": "FunctionName",
+      "AWS::IAM::Role": "RoleName",
+      "AWS::StepFunctions::StateMachine": "StateMachineName",
+      "AWS::Logs::LogGroup": "LogGroupName",
+      "AWS::SQS::Queue": "QueueName",
+    };
+    for (const template of [quell.raw.data, quell.raw.logic]) {
+      for (const [id, r] of Object.entries(template.Resources)) {
+        const property = named[r.Type];
+        if (property) expect(r.Properties?.[property], `${id}.${property}`).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe("cdk-nag (AwsSolutions)", () => {
+  const ALLOWED_ACKNOWLEDGEMENTS = [
+    /^AwsSolutions-SMG4$/,
+    /^AwsSolutions-L1$/,
+    /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    /^AwsSolutions-IAM5\[Resource::arn:[^\]]+\]$/,
+  ];
+
+  const unacknowledged = (app: App) =>
+    new AwsSolutionsChecks(undefined, { verbose: true })
+      .validateScope(app)
+      .violations.map(
+        (violation) =>
+          `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(", ")}`,
+      );
+
+  it("synthesizes with the plugin registered, without unacknowledged findings or error annotations", () => {
+    expect(unacknowledged(quell.app)).toEqual([]);
+    const report = JSON.parse(
+      readFileSync(join(quell.assembly.directory, "validation-report.json"), "utf8"),
+    ) as {
+      pluginReports: { violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((pluginReport) => pluginReport.violations ?? [])).toEqual([]);
+    for (const stack of [quell.data, quell.logic]) {
+      const errors = quell.assembly
+        .getStackArtifact(stack.artifactId)
+        .messages.filter((m) => m.level === "error");
+      expect(errors).toEqual([]);
+    }
+  });
+
+  it("has no unacknowledged findings for an environment-agnostic deployment either", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    addQuell(app, TEST_CONFIG);
+    expect(unacknowledged(app)).toEqual([]);
+  });
+
+  it("acknowledges only reviewed kinds of findings, each with a specific reason", () => {
+    const acknowledged: { id: string; reason: string; path: string }[] = [];
+    for (const construct of quell.app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledged.push({ id: id.replace(/^annotation::/i, ""), reason, path: construct.node.path });
+        }
+      }
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { id, reason, path } of acknowledged) {
+      expect(
+        ALLOWED_ACKNOWLEDGEMENTS.some((pattern) => pattern.test(id)),
+        `${path}: ${id}`,
+      ).toBe(true);
+      expect(reason.length, `${path}: ${id}`).toBeGreaterThan(80);
+    }
+  });
+});
