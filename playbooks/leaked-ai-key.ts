@@ -2,6 +2,19 @@ import { definePlaybook } from "./define.js";
 
 const DAY = 24 * 3600;
 
+/** The GitHub alert this playbook works on, as action input. */
+const githubAlert = {
+  repository: { path: "$.alert.details.repository" },
+  alertNumber: { path: "$.alert.details.alertNumber" },
+} as const;
+
+/** Facts every card of this playbook shows. */
+const alertFacts = {
+  Repository: "$.alert.details.repository",
+  "GitHub alert": "$.alert.details.htmlUrl",
+  "Secret type": "$.alert.details.secretTypeDisplayName",
+} as const;
+
 /**
  * A provider API key leaked to a repository. Work as a responder would: read the alert from GitHub, find
  * the exact key at OpenAI, ask a human, revoke it, and close the GitHub alert as revoked. When no single
@@ -36,9 +49,7 @@ export const leakedAiKey = definePlaybook({
         "Resolve the GitHub secret-scanning alert as revoked.",
       ],
       facts: {
-        Repository: "$.alert.details.repository",
-        "GitHub alert": "$.alert.details.htmlUrl",
-        "Secret type": "$.alert.details.secretTypeDisplayName",
+        ...alertFacts,
         "OpenAI project": "$.steps.locateKey.output.match.projectName",
         Key: "$.steps.locateKey.output.match.redactedValue",
         "Key name": "$.steps.locateKey.output.match.keyName",
@@ -59,8 +70,7 @@ export const leakedAiKey = definePlaybook({
       type: "action",
       action: "github.resolve-secret-scanning-alert",
       input: {
-        repository: { path: "$.alert.details.repository" },
-        alertNumber: { path: "$.alert.details.alertNumber" },
+        ...githubAlert,
         resolution: "revoked",
         comment: "Key revoked by Quell after approval.",
       },
@@ -76,9 +86,7 @@ export const leakedAiKey = definePlaybook({
         "Deny leaves the GitHub alert open.",
       ],
       facts: {
-        Repository: "$.alert.details.repository",
-        "GitHub alert": "$.alert.details.htmlUrl",
-        "Secret type": "$.alert.details.secretTypeDisplayName",
+        ...alertFacts,
         Matches: "$.steps.locateKey.output.matchCount",
       },
       timeoutSeconds: DAY,
@@ -88,8 +96,7 @@ export const leakedAiKey = definePlaybook({
       type: "action",
       action: "github.resolve-secret-scanning-alert",
       input: {
-        repository: { path: "$.alert.details.repository" },
-        alertNumber: { path: "$.alert.details.alertNumber" },
+        ...githubAlert,
         resolution: "revoked",
         comment: "Key revoked by hand; confirmed in Quell.",
       },

@@ -58,6 +58,13 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
   };
   await deps.store.putApproval(approval, event.taskToken);
+  // Recorded before the card exists, so no click on the card can be recorded ahead of its request.
+  await deps.store.updateIncident(event.incidentId, { status: "awaiting_approval" });
+  await deps.store.appendTimeline(event.incidentId, {
+    kind: "approval_requested",
+    summary: `approval requested: ${event.title}`,
+    detail: { approvalId: approval.approvalId, step: event.step, channel: deps.channel },
+  });
   const card = pendingApprovalCard({
     incident,
     approval,
@@ -67,16 +74,5 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   });
   const posted = await deps.slack.postMessage({ channel: deps.channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);
-  await deps.store.updateIncident(event.incidentId, { status: "awaiting_approval" });
-  await deps.store.appendTimeline(event.incidentId, {
-    kind: "approval_requested",
-    summary: `approval requested: ${event.title}`,
-    detail: {
-      approvalId: approval.approvalId,
-      step: event.step,
-      channel: posted.channel,
-      messageTs: posted.ts,
-    },
-  });
-  return { approvalId: approval.approvalId };
+  return { approvalId: approval.approvalId, channel: posted.channel, messageTs: posted.ts };
 }

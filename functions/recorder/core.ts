@@ -20,7 +20,7 @@ export async function record(event: RecordEvent, store: IncidentStore): Promise<
   if (event.outcome === "expired") {
     await store.decideApproval(event.incidentId, event.step, { status: "expired", by: "quell:timeout" });
   }
-  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
+  // The timeline entry comes first, so whoever waits for the final status sees the whole story.
   await store.appendTimeline(event.incidentId, {
     kind: "closed",
     summary: `${event.outcome}: ${event.summary}`,
@@ -30,4 +30,5 @@ export async function record(event: RecordEvent, store: IncidentStore): Promise<
       ...(event.error ? { error: event.error.Error } : {}),
     },
   });
+  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
 }

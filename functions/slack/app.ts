@@ -48,6 +48,9 @@ export function createSlackApp(options: SlackAppOptions): App {
           decision,
           userId: body.user.id,
           ...(body.team?.id ? { teamId: body.team.id } : {}),
+          ...(body.channel?.id && body.message?.ts
+            ? { message: { channel: body.channel.id, ts: body.message.ts } }
+            : {}),
         },
         { ...options.decisions, cards: cardsFor(client) },
       );

@@ -31,6 +31,8 @@ export interface DecisionRequest {
   readonly userId: string;
   readonly teamId?: string;
   readonly reason?: string;
+  /** The card the click came from, when Slack says (used if the stored card reference is not written yet). */
+  readonly message?: { readonly channel: string; readonly ts: string };
 }
 
 export type DecisionOutcome =
@@ -76,6 +78,19 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
   }
 
   const decidedAt = decided.decidedAt ?? deps.clock().toISOString();
+  // Recorded before the task is settled, so the playbook's next steps always come after it in the timeline.
+  await deps.store.appendTimeline(ids.incidentId, {
+    kind: "approval_decided",
+    summary: `${request.decision} by ${request.userId}`,
+    actor: request.userId,
+    detail: {
+      approvalId: decided.approvalId,
+      decision: request.decision,
+      teamId: request.teamId ?? null,
+      messageTs: decided.messageTs ?? request.message?.ts ?? null,
+      reason: request.reason ?? null,
+    },
+  });
   try {
     if (request.decision === "approved") {
       await deps.tasks.succeed(decided.taskToken, {
@@ -98,21 +113,14 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     });
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
-  await deps.store.appendTimeline(ids.incidentId, {
-    kind: "approval_decided",
-    summary: `${request.decision} by ${request.userId}`,
-    actor: request.userId,
-    detail: {
-      approvalId: decided.approvalId,
-      decision: request.decision,
-      teamId: request.teamId ?? null,
-      messageTs: decided.messageTs ?? null,
-      reason: request.reason ?? null,
-    },
-  });
-  await refreshCard(decided, deps);
+  if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
+  const card = decided.channel && decided.messageTs ? decided : { ...decided, ...cardRef(request.message) };
+  await refreshCard(card, deps);
   return { kind: "decided", approval: decided };
 }
+
+const cardRef = (message: DecisionRequest["message"]) =>
+  message ? { channel: message.channel, messageTs: message.ts } : {};
 
 /** Re-render the card from the stored approval so it always shows the recorded truth. */
 export async function refreshCard(

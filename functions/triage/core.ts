@@ -116,13 +116,15 @@ async function startPlaybook(
   alert: CanonicalAlert,
   deps: TriageDeps,
 ): Promise<TriageOutcome> {
-  await deps.starter.start(playbook, incidentId, { incidentId, alert });
-  await deps.store.updateIncident(incidentId, { status: "running", playbook, executionName: incidentId });
+  // Status and timeline first: once started, the playbook writes its own steps and must not be overtaken.
+  await deps.store.updateIncident(incidentId, { status: "running", playbook });
   await deps.store.appendTimeline(incidentId, {
     kind: "playbook_started",
     summary: `playbook ${playbook} started`,
     detail: { playbook, executionName: incidentId },
   });
+  await deps.starter.start(playbook, incidentId, { incidentId, alert });
+  await deps.store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook };
 }
 
@@ -145,7 +147,11 @@ async function joinExisting(
     detail: { alertId: alert.id, status: alert.status, reason: "duplicate" },
   });
   // A first delivery that stopped between opening the incident and starting its playbook is finished here.
-  if (incident.status === "open" && incident.playbook && !incident.executionName) {
+  if (
+    (incident.status === "open" || incident.status === "running") &&
+    incident.playbook &&
+    !incident.executionName
+  ) {
     return startPlaybook(incidentId, incident.playbook, alert, deps);
   }
   return { outcome: "not_started", incidentId, reason: "duplicate" };

@@ -2,7 +2,11 @@ import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.
 import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "../../infra/local/signing.js";
 import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
-import { type ScenarioStandins, startScenarioStandins } from "../../infra/local/standins/scenario.js";
+import {
+  type ScenarioStandins,
+  startScenarioStandins,
+  webhookBody,
+} from "../../infra/local/standins/scenario.js";
 
 export const SECRETS = {
   github: "test-github-webhook-secret",
@@ -10,6 +14,18 @@ export const SECRETS = {
   generic: "test-generic-webhook-secret",
 };
 export const APPROVER = "U0APPROVER";
+
+/** The fixture's webhook body, for another alert number of the same repository. */
+export function webhookForAlert(number: number): string {
+  const body = JSON.parse(webhookBody());
+  body.alert.number = number;
+  body.alert.html_url = body.alert.html_url.replace(/\/42$/, `/${number}`);
+  return JSON.stringify(body);
+}
+
+/** The approval id an approval card's buttons carry. */
+export const approvalIdIn = (blocks: unknown): string =>
+  /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
 export const CHANNEL = "C0INCIDENTS";
 
 export interface Harness {

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubAlertSeed, webhookBody } from "../../infra/local/standins/scenario.js";
-import { type Harness, startHarness } from "./harness.js";
+import { githubAlertSeed } from "../../infra/local/standins/scenario.js";
+import { approvalIdIn, type Harness, startHarness, webhookForAlert } from "./harness.js";
 
 const APPROVAL_TIMEOUT_SECONDS = 3;
-const bodyForAlert = (number: number) => {
-  const body = JSON.parse(webhookBody());
-  body.alert.number = number;
-  return JSON.stringify(body);
-};
-const approvalIdIn = (blocks: unknown) =>
-  /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
 
 describe("dry run and expiry", () => {
   let harness: Harness;
@@ -23,7 +16,7 @@ describe("dry run and expiry", () => {
   afterAll(async () => harness?.stop());
 
   it("in dry run records every write exactly as it would be sent, and sends none", async () => {
-    expect((await harness.postGitHub(bodyForAlert(42))).status).toBe(202);
+    expect((await harness.postGitHub(webhookForAlert(42))).status).toBe(202);
     const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
     expect(JSON.stringify(card.blocks)).toContain("Dry run");
     const approvalId = approvalIdIn(card.blocks);
@@ -63,7 +56,7 @@ describe("dry run and expiry", () => {
 
   it("expires when nobody decides in time: outcome expired, not denied, and a late click changes nothing", async () => {
     const before = harness.standins.slack.messages.length;
-    expect((await harness.postGitHub(bodyForAlert(44))).status).toBe(202);
+    expect((await harness.postGitHub(webhookForAlert(44))).status).toBe(202);
     const card = await harness.standins.slack.waitForMessage(
       (message) => harness.standins.slack.messages.indexOf(message) >= before,
       15_000,

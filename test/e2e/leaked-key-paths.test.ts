@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubAlertSeed, webhookBody } from "../../infra/local/standins/scenario.js";
-import { APPROVER, type Harness, startHarness } from "./harness.js";
-
-/** A webhook for another alert number of the same repository. */
-const bodyForAlert = (number: number) => {
-  const body = JSON.parse(webhookBody());
-  body.alert.number = number;
-  body.alert.html_url = body.alert.html_url.replace(/\/42$/, `/${number}`);
-  return JSON.stringify(body);
-};
-const approvalIdIn = (blocks: unknown) =>
-  /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
+import { githubAlertSeed } from "../../infra/local/standins/scenario.js";
+import { APPROVER, approvalIdIn, type Harness, startHarness, webhookForAlert } from "./harness.js";
 
 describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambiguous key", () => {
   let harness: Harness;
@@ -26,7 +16,7 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
   afterAll(async () => harness?.stop());
 
   it("one incident and one card for a delivery repeated three times; a deny ends it denied and changes nothing", async () => {
-    const body = bodyForAlert(42);
+    const body = webhookForAlert(42);
     const responses = await Promise.all([1, 2, 3].map(() => harness.postGitHub(body)));
     expect(responses.map((response) => response.status)).toEqual([202, 202, 202]);
     await harness.runtime.bus.idle();
@@ -69,7 +59,7 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
 
   it("does not guess when no OpenAI key matches: the card says so and approving only resolves the GitHub alert", async () => {
     const before = harness.standins.slack.messages.length;
-    expect((await harness.postGitHub(bodyForAlert(43))).status).toBe(202);
+    expect((await harness.postGitHub(webhookForAlert(43))).status).toBe(202);
     const card = await harness.standins.slack.waitForMessage(
       (message) => harness.standins.slack.messages.indexOf(message) >= before,
       15_000,
