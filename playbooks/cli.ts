@@ -46,7 +46,7 @@ export function problemsOf(compiled: CompiledPlaybook): string[] {
   // The validator writes default QueryLanguage fields into what it checks, so give it a copy.
   const verdict = validate(structuredClone(compiled.definition), { checkPaths: true, checkArn: true });
   const problems = verdict.isValid ? [] : [`ASL is invalid: ${verdict.errorsText("; ")}`];
-  for (const placeholder of taskPlaceholders(compiled.definition)) {
+  for (const placeholder of new Set(taskPlaceholders(compiled.definition))) {
     if (!Object.hasOwn(compiled.substitutions, placeholder)) {
       problems.push(`Task placeholder ${placeholder} is not in substitutions`);
     }
@@ -125,5 +125,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // `compile | head` closes the pipe early; that is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

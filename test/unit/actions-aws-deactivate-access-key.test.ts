@@ -1,0 +1,119 @@
+import {
+  type AccessKeyMetadata,
+  type IAMClient,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from "@aws-sdk/client-iam";
+import { describe, expect, it } from "vitest";
+import { deactivateAwsAccessKey } from "../../functions/actions/aws-deactivate-access-key/action.js";
+import type { ActionContext } from "../../functions/actions/contract.js";
+import { runAction } from "../../functions/actions/run.js";
+import { ValidationError } from "../../functions/shared/errors.js";
+
+const USER = "ci-deployer";
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const input = { userName: USER, accessKeyId: KEY };
+
+/** An IAM client double: records every command and answers ListAccessKeys with `keys`. */
+function fakeIam(keys: AccessKeyMetadata[]) {
+  const sent: { command: string; input: unknown }[] = [];
+  const client = {
+    async send(command: ListAccessKeysCommand | UpdateAccessKeyCommand) {
+      sent.push({ command: command.constructor.name, input: command.input });
+      if (command instanceof ListAccessKeysCommand) return { AccessKeyMetadata: keys, IsTruncated: false };
+      if (command instanceof UpdateAccessKeyCommand) return {};
+      throw new Error(`unexpected command ${String(command)}`);
+    },
+  };
+  const context: ActionContext = {
+    http: async () => {
+      throw new Error("no HTTP here");
+    },
+    secret: async () => {
+      throw new Error("no secrets here");
+    },
+    aws: { iam: () => client as unknown as IAMClient },
+    env: {},
+  };
+  return { context, sent };
+}
+
+describe("aws.deactivate-access-key", () => {
+  it("lists the user's keys, then sets the key Inactive", async () => {
+    const { context, sent } = fakeIam([
+      { UserName: USER, AccessKeyId: "AKIAOTHERKEYEXAMPLE1", Status: "Active" },
+      { UserName: USER, AccessKeyId: KEY, Status: "Active" },
+    ]);
+    const result = await runAction(deactivateAwsAccessKey, input, { dryRun: false, context });
+    expect(sent).toEqual([
+      { command: "ListAccessKeysCommand", input: { UserName: USER } },
+      { command: "UpdateAccessKeyCommand", input: { UserName: USER, AccessKeyId: KEY, Status: "Inactive" } },
+    ]);
+    expect(result).toMatchObject({ mode: "applied", output: { ...input, previousStatus: "Active" } });
+  });
+
+  it("in dry run records the UpdateAccessKey it would send, and sends only the read", async () => {
+    const { context, sent } = fakeIam([{ UserName: USER, AccessKeyId: KEY, Status: "Active" }]);
+    const result = await runAction(deactivateAwsAccessKey, input, { dryRun: true, context });
+    expect(result.mode).toBe("planned");
+    expect(result.writes).toEqual([
+      {
+        kind: "aws",
+        service: "iam",
+        operation: "UpdateAccessKey",
+        input: { UserName: USER, AccessKeyId: KEY, Status: "Inactive" },
+      },
+    ]);
+    expect(sent.map((entry) => entry.command)).toEqual(["ListAccessKeysCommand"]);
+  });
+
+  it("writes nothing when the key is already Inactive", async () => {
+    const { context, sent } = fakeIam([{ UserName: USER, AccessKeyId: KEY, Status: "Inactive" }]);
+    const result = await runAction(deactivateAwsAccessKey, input, { dryRun: false, context });
+    expect(sent.map((entry) => entry.command)).toEqual(["ListAccessKeysCommand"]);
+    expect(result).toMatchObject({ mode: "applied", writes: [], output: { previousStatus: "Inactive" } });
+  });
+
+  it("refuses a key that is not the user's, without writing", async () => {
+    const { context, sent } = fakeIam([
+      { UserName: USER, AccessKeyId: "AKIAOTHERKEYEXAMPLE1", Status: "Active" },
+    ]);
+    const run = runAction(deactivateAwsAccessKey, input, { dryRun: false, context });
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    await expect(run).rejects.toThrow(`access key ${KEY} does not belong to IAM user ${USER}`);
+    expect(sent.map((entry) => entry.command)).toEqual(["ListAccessKeysCommand"]);
+  });
+
+  it("refuses malformed input before calling IAM", async () => {
+    const { context, sent } = fakeIam([]);
+    const run = runAction(
+      deactivateAwsAccessKey,
+      { userName: USER, accessKeyId: "not-a-key" },
+      {
+        dryRun: false,
+        context,
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    expect(sent).toEqual([]);
+  });
+
+  it("undo sets the key Active again", async () => {
+    const { context, sent } = fakeIam([]);
+    const undo = deactivateAwsAccessKey.undo;
+    expect(undo).toBeTypeOf("function");
+    const writes = (await undo?.(input, context)) ?? [];
+    for (const write of writes) await write.send();
+    expect(sent).toEqual([
+      { command: "UpdateAccessKeyCommand", input: { UserName: USER, AccessKeyId: KEY, Status: "Active" } },
+    ]);
+    expect(writes.map((write) => write.description)).toEqual([
+      {
+        kind: "aws",
+        service: "iam",
+        operation: "UpdateAccessKey",
+        input: { UserName: USER, AccessKeyId: KEY, Status: "Active" },
+      },
+    ]);
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type ActionContext, defineAction } from "../../functions/actions/contract.js";
+import { runAction } from "../../functions/actions/run.js";
+import { BlastRadiusExceeded, ValidationError } from "../../functions/shared/errors.js";
+
+/** A context whose every dependency fails loudly: the test action needs none of them. */
+const context: ActionContext = {
+  http: async () => {
+    throw new Error("no HTTP in this test");
+  },
+  secret: async () => {
+    throw new Error("no secrets in this test");
+  },
+  aws: {
+    iam: () => {
+      throw new Error("no AWS in this test");
+    },
+  },
+  env: {},
+};
+
+/** An action that plans one write per target; `sent` and `plans` count what really happened. */
+function tagAction() {
+  const sent: string[] = [];
+  let plans = 0;
+  const action = defineAction({
+    name: "test.tag-targets",
+    description: "Tag each target (test double).",
+    input: z.object({ targets: z.array(z.string().min(1)) }),
+    output: z.object({ count: z.number() }),
+    secrets: [],
+    iam: [],
+    reversible: false,
+    blastRadius: { maxWrites: 2 },
+    timeoutSeconds: 5,
+    async plan(input) {
+      plans++;
+      return {
+        output: { count: input.targets.length },
+        writes: input.targets.map((target) => ({
+          description: { kind: "http" as const, method: "POST" as const, url: `https://tags.test/${target}` },
+          send: async () => {
+            sent.push(target);
+          },
+        })),
+      };
+    },
+  });
+  return { action, sent, plans: () => plans };
+}
+
+describe("runAction", () => {
+  it("refuses invalid input with a ValidationError listing the issues, before planning", async () => {
+    const { action, plans } = tagAction();
+    const error = await runAction(action, { targets: "a" }, { dryRun: false, context }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: "targets", message: expect.any(String) }]);
+    expect(plans()).toBe(0);
+  });
+
+  it("in dry run returns `planned` with the write descriptions and sends nothing", async () => {
+    const { action, sent } = tagAction();
+    const result = await runAction(action, { targets: ["a", "b"] }, { dryRun: true, context });
+    expect(result).toEqual({
+      action: "test.tag-targets",
+      mode: "planned",
+      output: { count: 2 },
+      writes: [
+        { kind: "http", method: "POST", url: "https://tags.test/a" },
+        { kind: "http", method: "POST", url: "https://tags.test/b" },
+      ],
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("live returns `applied` and sends each write once, in order", async () => {
+    const { action, sent } = tagAction();
+    const result = await runAction(action, { targets: ["b", "a"] }, { dryRun: false, context });
+    expect(result.mode).toBe("applied");
+    expect(result.writes).toHaveLength(2);
+    expect(sent).toEqual(["b", "a"]);
+  });
+
+  it("refuses a plan over the blast-radius budget before sending anything", async () => {
+    const { action, sent } = tagAction();
+    const run = runAction(action, { targets: ["a", "b", "c"] }, { dryRun: false, context });
+    await expect(run).rejects.toBeInstanceOf(BlastRadiusExceeded);
+    await expect(run).rejects.toThrow("planned 3 writes; its budget is 2");
+    expect(sent).toEqual([]);
+  });
+
+  it("in dry run, a plan with nothing to write is already `applied`", async () => {
+    const { action, sent } = tagAction();
+    const result = await runAction(action, { targets: [] }, { dryRun: true, context });
+    expect(result).toEqual({ action: "test.tag-targets", mode: "applied", output: { count: 0 }, writes: [] });
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import type { ActionName } from "../../functions/actions/registry.js";
+import { ValidationError } from "../../functions/shared/errors.js";
+import { type AuthoredPlaybook, type AuthoredStep, definePlaybook } from "../../playbooks/define.js";
+
+type ResolveStep = Extract<AuthoredStep, { type: "action" }>;
+
+/** A minimal valid playbook; each test breaks exactly one thing in it. */
+const resolveStep = (changes: Partial<ResolveStep> = {}): ResolveStep => ({
+  type: "action",
+  action: "github.resolve-secret-scanning-alert",
+  input: {
+    repository: { path: "$.alert.details.repository" },
+    alertNumber: { path: "$.alert.details.alertNumber" },
+    resolution: "revoked",
+    comment: "Resolved by Quell.",
+  },
+  next: "done",
+  ...changes,
+});
+
+const playbook = (steps: Record<string, AuthoredStep> = { resolve: resolveStep() }): AuthoredPlaybook => ({
+  name: "unit-define",
+  description: "A playbook the definePlaybook tests break on purpose.",
+  handles: ["leaked_api_key"],
+  startAt: "resolve",
+  steps: { ...steps, done: { type: "succeed", outcome: "resolved", summary: "done" } },
+});
+
+/** The message definePlaybook refuses with; fails the test if it accepts. */
+function refusal(authored: AuthoredPlaybook): string {
+  try {
+    definePlaybook(authored);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).message;
+  }
+  throw new Error("definePlaybook accepted a playbook it should refuse");
+}
+
+describe("definePlaybook", () => {
+  it("accepts the unbroken playbook", () => {
+    expect(definePlaybook(playbook())).toMatchObject({ kind: "quell.playbook", name: "unit-define" });
+  });
+
+  it("refuses a `next` to a missing step", () => {
+    expect(refusal(playbook({ resolve: resolveStep({ next: "nowhere" }) }))).toContain(
+      'unit-define.resolve: goes to "nowhere", which is not a step here',
+    );
+  });
+
+  it("refuses an unreachable step", () => {
+    const orphan: AuthoredStep = { type: "succeed", outcome: "resolved", summary: "never reached" };
+    expect(refusal(playbook({ resolve: resolveStep(), orphan }))).toContain(
+      "unit-define.orphan: cannot be reached from startAt",
+    );
+  });
+
+  it("refuses an unknown action", () => {
+    const action = "openai.delete-organization" as unknown as ActionName;
+    expect(refusal(playbook({ resolve: resolveStep({ action }) }))).toContain(
+      'unknown action "openai.delete-organization"',
+    );
+  });
+
+  it("refuses a missing required action input", () => {
+    const { comment: _omitted, ...input } = resolveStep().input;
+    expect(refusal(playbook({ resolve: resolveStep({ input }) }))).toContain(
+      'input "comment" of github.resolve-secret-scanning-alert is missing',
+    );
+  });
+
+  it("refuses an input key the action does not take", () => {
+    const input = { ...resolveStep().input, branch: "main" };
+    expect(refusal(playbook({ resolve: resolveStep({ input }) }))).toContain(
+      'github.resolve-secret-scanning-alert takes no input "branch"',
+    );
+  });
+
+  it("refuses a JSONata expression as a literal input", () => {
+    const input = { ...resolveStep().input, comment: "{% $states.input.alert.title %}" };
+    expect(refusal(playbook({ resolve: resolveStep({ input }) }))).toContain(
+      'input "comment" is a JSONata expression',
+    );
+  });
+});

@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../../functions/shared/ids.js";
+import { type Approval, approvalIdFor } from "../../functions/shared/incident.js";
+import type { IncidentStore } from "../../functions/shared/store.js";
+import {
+  type CardUpdater,
+  type DecisionDeps,
+  decide,
+  type TaskSettler,
+} from "../../functions/slack/decide.js";
+import { type LocalStore, startLocalStore } from "./local-store.js";
+
+const NOW = new Date("2026-11-25T00:00:00Z");
+const APPROVER = "U0APPROVER";
+const TEAM = "T0TEAM";
+const CHANNEL = "C0INCIDENTS";
+const MESSAGE_TS = "1795564800.000100";
+const STEP = "approveRevoke";
+
+/** Records settlements; `failWith` makes the next settle throw an error of that name. */
+class RecordingTasks implements TaskSettler {
+  readonly succeeded: { token: string; output: Record<string, unknown> }[] = [];
+  readonly failed: { token: string; error: string; cause: string }[] = [];
+  failWith: string | undefined;
+  private throwIfAsked() {
+    if (!this.failWith) return;
+    const error = new Error(`settle refused: ${this.failWith}`);
+    error.name = this.failWith;
+    throw error;
+  }
+  async succeed(token: string, output: Record<string, unknown>) {
+    this.throwIfAsked();
+    this.succeeded.push({ token, output });
+  }
+  async fail(token: string, error: string, cause: string) {
+    this.throwIfAsked();
+    this.failed.push({ token, error, cause });
+  }
+}
+
+class RecordingCards implements CardUpdater {
+  readonly updates: { channel: string; ts: string; card: { text: string; blocks: unknown[] } }[] = [];
+  async update(channel: string, ts: string, card: { text: string; blocks: unknown[] }) {
+    this.updates.push({ channel, ts, card });
+  }
+}
+
+describe("decide against DynamoDB Local", () => {
+  let local: LocalStore;
+  let store: IncidentStore;
+
+  beforeAll(async () => {
+    local = await startLocalStore();
+    store = local.store(() => NOW);
+  });
+  afterAll(async () => local?.stop());
+
+  /** An incident awaiting one pending approval whose card was posted; returns its approval id and token. */
+  async function pendingApproval() {
+    const incidentId = newId("inc");
+    const taskToken = `token-${incidentId}`;
+    await store.createIncident({
+      id: incidentId,
+      status: "awaiting_approval",
+      type: "leaked_api_key",
+      severity: "high",
+      title: "OpenAI API Key leaked in example-corp/support-chat-service",
+      source: "github",
+      dedupKey: `github:1:secret_scanning:${incidentId}`,
+      playbook: "leaked-ai-key",
+      executionName: incidentId,
+      alertCount: 1,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
+    const approval: Approval = {
+      approvalId: approvalIdFor(incidentId, STEP),
+      incidentId,
+      step: STEP,
+      status: "pending",
+      title: "Revoke the leaked OpenAI key",
+      plan: ["Delete the OpenAI project API key shown below."],
+      facts: { Repository: "example-corp/support-chat-service" },
+      approvers: [APPROVER],
+      requestedAt: NOW.toISOString(),
+      timeoutAt: new Date(NOW.getTime() + 86_400_000).toISOString(),
+    };
+    await store.putApproval(approval, taskToken);
+    await store.setApprovalMessage(incidentId, STEP, CHANNEL, MESSAGE_TS);
+    return { incidentId, approvalId: approval.approvalId, taskToken };
+  }
+
+  function deps() {
+    const tasks = new RecordingTasks();
+    const cards = new RecordingCards();
+    const decisionDeps: DecisionDeps = {
+      store,
+      tasks,
+      cards,
+      clock: () => NOW,
+      isAuthorised: (userId, approval) => approval.approvers.includes(userId),
+    };
+    return { tasks, cards, decisionDeps };
+  }
+  const timeline = async (incidentId: string) => (await store.getIncidentDetail(incidentId))?.timeline ?? [];
+
+  it("approve settles the task once with the user and team, and records the decision", async () => {
+    const { incidentId, approvalId, taskToken } = await pendingApproval();
+    const { tasks, decisionDeps } = deps();
+    const outcome = await decide(
+      { approvalId, decision: "approved", userId: APPROVER, teamId: TEAM },
+      decisionDeps,
+    );
+
+    expect(outcome.kind).toBe("decided");
+    expect(tasks.succeeded).toEqual([
+      {
+        token: taskToken,
+        output: { decision: "approved", by: APPROVER, teamId: TEAM, at: NOW.toISOString() },
+      },
+    ]);
+    expect(tasks.failed).toEqual([]);
+    expect(await store.getApproval(incidentId, STEP)).toMatchObject({
+      status: "approved",
+      decidedBy: APPROVER,
+      decidedByTeam: TEAM,
+    });
+    expect((await timeline(incidentId)).map((event) => event.kind)).toEqual(["approval_decided"]);
+    expect((await store.getIncident(incidentId))?.status).toBe("running");
+  });
+
+  it("a second click is already_final and settles nothing more", async () => {
+    const { approvalId } = await pendingApproval();
+    const { tasks, decisionDeps } = deps();
+    await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+    const again = await decide({ approvalId, decision: "denied", userId: APPROVER }, decisionDeps);
+
+    expect(again).toMatchObject({ kind: "already_final", approval: { status: "approved" } });
+    expect(tasks.succeeded).toHaveLength(1);
+    expect(tasks.failed).toEqual([]);
+  });
+
+  it("an unauthorised user changes nothing, and the attempt is on the timeline", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { tasks, cards, decisionDeps } = deps();
+    const outcome = await decide({ approvalId, decision: "approved", userId: "U0INTRUDER" }, decisionDeps);
+
+    expect(outcome.kind).toBe("not_authorised");
+    expect(tasks.succeeded).toEqual([]);
+    expect(cards.updates).toEqual([]);
+    expect((await store.getApproval(incidentId, STEP))?.status).toBe("pending");
+    expect(await timeline(incidentId)).toEqual([
+      expect.objectContaining({
+        kind: "approval_refused",
+        actor: "U0INTRUDER",
+        detail: expect.objectContaining({ approvalId, attempted: "approved" }),
+      }),
+    ]);
+  });
+
+  it("deny fails the task with ApprovalDenied", async () => {
+    const { incidentId, approvalId, taskToken } = await pendingApproval();
+    const { tasks, decisionDeps } = deps();
+    const outcome = await decide({ approvalId, decision: "denied", userId: APPROVER }, decisionDeps);
+
+    expect(outcome.kind).toBe("decided");
+    expect(tasks.failed).toEqual([
+      { token: taskToken, error: "ApprovalDenied", cause: `denied by ${APPROVER}` },
+    ]);
+    expect(tasks.succeeded).toEqual([]);
+    expect((await store.getApproval(incidentId, STEP))?.status).toBe("denied");
+  });
+
+  it.each([
+    ["not an approval id", "approve-everything"],
+    ["a too-short incident id", "inc_abc.approveRevoke"],
+    ["a step that is not camelCase", "inc_0123456789abcdefghjkmnpqrs.Approve-Revoke"],
+    ["a well-formed id nobody stored", "inc_0123456789abcdefghjkmnpqrs.approveRevoke"],
+  ])("an approval id that is %s is unknown_approval", async (_name, approvalId) => {
+    const { tasks, decisionDeps } = deps();
+    expect(await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps)).toEqual({
+      kind: "unknown_approval",
+    });
+    expect(tasks.succeeded).toEqual([]);
+  });
+
+  it("a click after the task timed out is already_final, expired, and on the timeline", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { tasks, cards, decisionDeps } = deps();
+    tasks.failWith = "TaskTimedOut";
+    const outcome = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+
+    expect(outcome).toMatchObject({ kind: "already_final", approval: { status: "expired" } });
+    expect(cards.updates).toEqual([]);
+    // The decision is recorded before the task is settled; the refusal then says it changed nothing.
+    // (With a frozen clock both entries share a timestamp, so their order is not asserted.)
+    expect(await timeline(incidentId)).toContainEqual(
+      expect.objectContaining({
+        kind: "approval_refused",
+        actor: APPROVER,
+        detail: { approvalId, error: "TaskTimedOut" },
+      }),
+    );
+  });
+
+  it("re-renders the card without buttons once decided", async () => {
+    const { approvalId } = await pendingApproval();
+    const { cards, decisionDeps } = deps();
+    await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+
+    expect(cards.updates).toHaveLength(1);
+    const [update] = cards.updates;
+    expect(update).toMatchObject({ channel: CHANNEL, ts: MESSAGE_TS });
+    const blocks = JSON.stringify(update?.card.blocks);
+    expect(blocks).not.toContain("quell.approve");
+    expect(blocks).not.toContain("quell.deny");
+    expect(blocks).not.toContain('"type":"actions"');
+    expect(blocks).toContain(`*Approved* by <@${APPROVER}>`);
+  });
+});

@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CanonicalAlert } from "../../functions/shared/alert.js";
+import { newId } from "../../functions/shared/ids.js";
+import type { IncidentStore } from "../../functions/shared/store.js";
+import {
+  type AlertReceivedDetail,
+  type PlaybookStarter,
+  type TriageDeps,
+  triage,
+} from "../../functions/triage/core.js";
+import { routeByType } from "../../functions/triage/routing.js";
+import { type LocalStore, startLocalStore } from "./local-store.js";
+
+/**
+ * The dedup record's `expiresAt` is also the table's TTL attribute, and DynamoDB Local really deletes expired
+ * items. The frozen clock is in the past, so a short window would let TTL delete a live claim mid-test: use a
+ * window that ends far in the future.
+ */
+const WINDOW_SECONDS = 10 * 365 * 24 * 3600;
+
+/** A GitHub delivery of the created-OpenAI-key fixture, with its own alert number so tests never share a dedup key. */
+function delivery(
+  alertNumber: number,
+  changes: { action?: string; secretType?: string } = {},
+): AlertReceivedDetail {
+  const payload = JSON.parse(
+    readFileSync(
+      new URL("../fixtures/github/secret-scanning-alert-created-openai-key.json", import.meta.url),
+      "utf8",
+    ),
+  );
+  payload.alert.number = alertNumber;
+  if (changes.action) payload.action = changes.action;
+  if (changes.secretType) payload.alert.secret_type = changes.secretType;
+  return { alertId: newId("alr"), source: "github", receivedAt: "2026-11-24T23:59:00.000Z", payload };
+}
+
+/** Records starts; like Step Functions, a second start with an existing execution name runs nothing new. */
+class RecordingStarter implements PlaybookStarter {
+  readonly calls: { playbook: string; executionName: string; alert: CanonicalAlert }[] = [];
+  readonly executions = new Set<string>();
+  async start(playbook: string, executionName: string, input: { incidentId: string; alert: CanonicalAlert }) {
+    this.calls.push({ playbook, executionName, alert: input.alert });
+    this.executions.add(executionName);
+  }
+}
+
+describe("triage against DynamoDB Local", () => {
+  let local: LocalStore;
+  let now: Date;
+  let store: IncidentStore;
+
+  beforeAll(async () => {
+    local = await startLocalStore();
+    store = local.store(() => now);
+  });
+  afterAll(async () => local?.stop());
+
+  const setup = () => {
+    now = new Date("2026-11-25T00:00:00Z");
+    const starter = new RecordingStarter();
+    const deps: TriageDeps = {
+      store,
+      starter,
+      route: routeByType,
+      clock: () => now,
+      newId,
+      dedupWindowSeconds: WINDOW_SECONDS,
+    };
+    return { starter, deps };
+  };
+  const incidentsFor = async (alertNumber: number) =>
+    (await store.listIncidents(1000)).filter((incident) =>
+      incident.dedupKey.endsWith(`:secret_scanning:${alertNumber}`),
+    );
+
+  it("opens one incident for the same alert delivered twice and starts its playbook once", async () => {
+    const { starter, deps } = setup();
+    const first = await triage(delivery(101), deps);
+    const second = await triage(delivery(101), deps);
+
+    expect(first).toEqual({
+      outcome: "started",
+      incidentId: expect.stringMatching(/^inc_/),
+      playbook: "leaked-ai-key",
+    });
+    expect(second).toEqual({ outcome: "not_started", incidentId: first.incidentId, reason: "duplicate" });
+    expect(starter.calls).toHaveLength(1);
+    expect(starter.calls[0]).toMatchObject({ playbook: "leaked-ai-key", executionName: first.incidentId });
+    expect(await incidentsFor(101)).toHaveLength(1);
+    expect(await store.getIncident(first.incidentId)).toMatchObject({
+      status: "running",
+      alertCount: 2,
+      executionName: first.incidentId,
+    });
+    const detail = await store.getIncidentDetail(first.incidentId);
+    expect(detail?.alerts).toHaveLength(2);
+    expect(detail?.timeline.map((event) => event.kind).sort()).toEqual(
+      ["duplicate", "playbook_started", "received", "triaged"].sort(),
+    );
+  });
+
+  it("opens one incident and one execution for five concurrent deliveries", async () => {
+    const { starter, deps } = setup();
+    const deliveries = Array.from({ length: 5 }, () => delivery(202));
+    const settled = await Promise.allSettled(deliveries.map((detail) => triage(detail, deps)));
+    // A delivery that lost the race before the incident was written throws so the bus retries it: retry it.
+    for (const [index, result] of settled.entries()) {
+      if (result.status === "rejected") await triage(deliveries[index] as AlertReceivedDetail, deps);
+    }
+
+    const incidents = await incidentsFor(202);
+    expect(incidents).toHaveLength(1);
+    const incidentId = incidents[0]?.id as string;
+    // Duplicates racing the first delivery may call start again under the same execution name, which the
+    // starter contract makes a no-op; the guarantee is one incident and one execution.
+    expect([...starter.executions]).toEqual([incidentId]);
+    expect(await store.getIncident(incidentId)).toMatchObject({ alertCount: 5, executionName: incidentId });
+  });
+
+  it("starts nothing for a non-AI secret type, and records why", async () => {
+    const { starter, deps } = setup();
+    const result = await triage(delivery(303, { secretType: "github_personal_access_token" }), deps);
+
+    expect(result).toEqual({
+      outcome: "not_started",
+      incidentId: expect.any(String),
+      reason: "out_of_scope",
+    });
+    expect(starter.calls).toEqual([]);
+    const detail = await store.getIncidentDetail(result.incidentId);
+    expect(detail).toMatchObject({ status: "no_playbook", type: "other", playbook: null });
+    expect(detail?.timeline.filter((event) => event.kind === "not_started")).toEqual([
+      expect.objectContaining({ detail: { reason: "out_of_scope" } }),
+    ]);
+  });
+
+  it("starts nothing for a resolved event of an alert it has never seen", async () => {
+    const { starter, deps } = setup();
+    const result = await triage(delivery(404, { action: "resolved" }), deps);
+
+    expect(result).toEqual({ outcome: "not_started", incidentId: expect.any(String), reason: "resolved" });
+    expect(starter.calls).toEqual([]);
+    const detail = await store.getIncidentDetail(result.incidentId);
+    expect(detail?.status).toBe("resolved");
+    expect(detail?.timeline.filter((event) => event.kind === "not_started")).toEqual([
+      expect.objectContaining({ detail: { reason: "resolved" } }),
+    ]);
+  });
+
+  it("opens a new incident once the dedup window has passed", async () => {
+    const { starter, deps } = setup();
+    const first = await triage(delivery(505), deps);
+    now = new Date(now.getTime() + (WINDOW_SECONDS - 1) * 1000);
+    const within = await triage(delivery(505), deps);
+    now = new Date(now.getTime() + 2000);
+    const after = await triage(delivery(505), deps);
+
+    expect(within).toMatchObject({
+      outcome: "not_started",
+      incidentId: first.incidentId,
+      reason: "duplicate",
+    });
+    expect(after.outcome).toBe("started");
+    expect(after.incidentId).not.toBe(first.incidentId);
+    expect(starter.calls.map((call) => call.executionName)).toEqual([first.incidentId, after.incidentId]);
+    expect(await incidentsFor(505)).toHaveLength(2);
+  });
+});
