@@ -35,6 +35,13 @@ const targetsOf = (step: Step): string[] => {
 
 const JSONATA = /^\s*\{%/;
 
+function* stepIdsOf(scope: Branch): Generator<string> {
+  for (const [id, step] of Object.entries(scope.steps)) {
+    yield id;
+    if (step.type === "parallel") for (const branch of step.branches) yield* stepIdsOf(branch);
+  }
+}
+
 function checkScope(scope: Branch, where: string, problems: string[]): void {
   const ids = new Set(Object.keys(scope.steps));
   if (!ids.has(scope.startAt)) problems.push(`${where}: startAt "${scope.startAt}" is not a step`);
@@ -107,6 +114,12 @@ export function definePlaybook(authored: AuthoredPlaybook): Playbook {
   }
   const problems: string[] = [];
   checkScope(parsed.data, parsed.data.name, problems);
+  // Step Functions needs state names unique across the whole machine, branches included.
+  const seen = new Set<string>();
+  for (const id of stepIdsOf(parsed.data)) {
+    if (seen.has(id)) problems.push(`${parsed.data.name}: step id "${id}" is used more than once`);
+    seen.add(id);
+  }
   if (problems.length > 0) {
     throw new ValidationError(
       `playbook ${authored.name} is invalid: ${problems.join("; ")}`,

@@ -60,6 +60,8 @@ export interface Incident {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly outcome?: string;
+  /** The Slack message whose thread carries this incident's progress (its first approval card). */
+  readonly slackThread?: { readonly channel: string; readonly ts: string };
 }
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired"]);

@@ -10,13 +10,13 @@ const CONTROL_AND_BIDI =
 export function escapeMrkdwn(value: unknown, maxLength = 500): string {
   const text =
     typeof value === "string" ? value : value === null || value === undefined ? "—" : JSON.stringify(value);
-  const cleaned = text.replace(CONTROL_AND_BIDI, "").replace(/[\r\n]+/g, " ");
+  const cleaned = text.replace(/[\r\n]+/g, " ").replace(CONTROL_AND_BIDI, "");
   const bounded = cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
   return bounded.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Plain-text fields are not parsed by Slack, but still carry no control characters and stay bounded. */
 export function plainText(value: string, maxLength = 150): string {
-  const cleaned = value.replace(CONTROL_AND_BIDI, "").replace(/[\r\n]+/g, " ");
+  const cleaned = value.replace(/[\r\n]+/g, " ").replace(CONTROL_AND_BIDI, "");
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
 }

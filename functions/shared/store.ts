@@ -29,6 +29,11 @@ const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
 
+export interface DedupClaim {
+  readonly incidentId: string;
+  readonly alertId: string;
+}
+
 export interface Rejection {
   readonly source: string;
   readonly status: number;
@@ -49,31 +54,29 @@ export class IncidentStore {
   private now = () => this.clock().toISOString();
 
   /**
-   * Claim a dedup key for an incident. Returns the incident id that owns the key: the given one when the
-   * claim wins, the existing owner when the key was claimed within the window.
+   * Claim a dedup key for an incident, on behalf of one alert. Returns the claim that holds the key: this one
+   * when it wins (or the key's window expired), else the earlier claim (its incident, and the alert that made
+   * it, so a redelivery of that same alert can be recognised).
    */
-  async claimDedupKey(dedupKey: string, incidentId: string, windowSeconds: number): Promise<string> {
+  async claimDedupKey(dedupKey: string, claim: DedupClaim, windowSeconds: number): Promise<DedupClaim> {
     const nowSeconds = Math.floor(this.clock().getTime() / 1000);
+    const key = { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP", incidentId, expiresAt: nowSeconds + windowSeconds },
+          Item: { ...key, ...claim, expiresAt: nowSeconds + windowSeconds },
           ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
           ExpressionAttributeValues: { ":now": nowSeconds },
         }),
       );
-      return incidentId;
+      return claim;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.db.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
-      return String(existing.Item?.incidentId);
+      return { incidentId: String(existing.Item?.incidentId), alertId: String(existing.Item?.alertId) };
     }
   }
 
@@ -254,6 +257,23 @@ export class IncidentStore {
     );
   }
 
+  /** Remember the incident's Slack thread: the first card posted wins; later cards do not move it. */
+  async setSlackThread(incidentId: string, channel: string, ts: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: incidentKey(incidentId),
+          UpdateExpression: "SET slackThread = :thread",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(slackThread)",
+          ExpressionAttributeValues: { ":thread": { channel, ts } },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async getApproval(
     incidentId: string,
     step: string,
@@ -296,6 +316,36 @@ export class IncidentStore {
       return stripKeys<Approval & { taskToken: string }>(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Correct a decision that could not be delivered: only if the approval still holds exactly that decision,
+   * move it to `expired` (the task was gone) or back to `pending` (the delivery failed; a new click may retry).
+   */
+  async correctApproval(
+    incidentId: string,
+    step: string,
+    change: { from: { status: ApprovalStatus; by: string }; to: "expired" | "pending" },
+  ): Promise<boolean> {
+    const reopen = change.to === "pending";
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(incidentId, step),
+          UpdateExpression: reopen
+            ? "SET #status = :to REMOVE decidedBy, decidedByTeam, decidedAt, reason"
+            : "SET #status = :to",
+          ConditionExpression: "#status = :from AND decidedBy = :by",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":to": change.to, ":from": change.from.status, ":by": change.from.by },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -9,8 +9,12 @@ export interface SlackAppOptions {
   readonly token: string;
   readonly slackApiUrl?: string;
   readonly decisions: Omit<DecisionDeps, "cards">;
+  /** Told about decisions that could not be delivered (logged by the handler). */
+  readonly onError?: (error: unknown) => void;
 }
 
+const NOT_DELIVERED =
+  "Quell could not deliver your decision; the approval is pending again. Please click again.";
 const NOT_AUTHORISED =
   "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
 
@@ -42,18 +46,29 @@ export function createSlackApp(options: SlackAppOptions): App {
   ] as const) {
     app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
       await ack();
-      const outcome = await decide(
-        {
-          approvalId: action.value ?? "",
-          decision,
-          userId: body.user.id,
-          ...(body.team?.id ? { teamId: body.team.id } : {}),
-          ...(body.channel?.id && body.message?.ts
-            ? { message: { channel: body.channel.id, ts: body.message.ts } }
-            : {}),
-        },
-        { ...options.decisions, cards: cardsFor(client) },
-      );
+      const request = {
+        approvalId: action.value ?? "",
+        decision,
+        userId: body.user.id,
+        ...(body.team?.id ? { teamId: body.team.id } : {}),
+        ...(body.channel?.id && body.message?.ts
+          ? { message: { channel: body.channel.id, ts: body.message.ts } }
+          : {}),
+      };
+      let outcome: Awaited<ReturnType<typeof decide>>;
+      try {
+        outcome = await decide(request, { ...options.decisions, cards: cardsFor(client) });
+      } catch (error) {
+        options.onError?.(error);
+        if (body.channel?.id) {
+          await client.chat.postEphemeral({
+            channel: body.channel.id,
+            user: body.user.id,
+            text: NOT_DELIVERED,
+          });
+        }
+        return;
+      }
       const channel =
         body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
       if (!channel) return;

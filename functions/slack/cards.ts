@@ -53,7 +53,11 @@ function bodyBlocks(input: ApprovalCardInput): Block[] {
       type: "section",
       text: {
         type: "mrkdwn",
-        text: `*If approved, Quell will:*\n${input.plan.map((line) => `• ${escapeMrkdwn(line, 300)}`).join("\n")}`,
+        // Slack refuses section text over 3,000 characters.
+        text: `*If approved, Quell will:*\n${input.plan.map((line) => `• ${escapeMrkdwn(line, 300)}`).join("\n")}`.slice(
+          0,
+          3000,
+        ),
       },
     },
   ];

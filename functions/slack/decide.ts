@@ -103,14 +103,23 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
       await deps.tasks.fail(decided.taskToken, "ApprovalDenied", `denied by ${request.userId}`);
     }
   } catch (error) {
-    if (!TASK_GONE.has((error as Error).name)) throw error;
-    // The step timed out between the card's last render and this click: the playbook already expired.
+    const name = (error as Error).name;
+    const gone = TASK_GONE.has(name);
+    // Gone: the step timed out between the card's last render and this click, so the playbook expired.
+    // Otherwise the decision was not delivered: put the approval back to pending so a new click can settle it.
+    await deps.store.correctApproval(ids.incidentId, ids.step, {
+      from: { status: request.decision, by: request.userId },
+      to: gone ? "expired" : "pending",
+    });
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
-      summary: `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`,
+      summary: gone
+        ? `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`
+        : `${request.decision} by ${request.userId} could not be delivered (${name}); the approval is pending again`,
       actor: request.userId,
-      detail: { approvalId: decided.approvalId, error: (error as Error).name },
+      detail: { approvalId: decided.approvalId, error: name },
     });
+    if (!gone) throw error;
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });

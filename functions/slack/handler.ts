@@ -35,6 +35,7 @@ const url = slackApiUrl();
 createSlackApp({
   receiver,
   token,
+  onError: (error) => logger.error("decision not delivered", { error: (error as Error).name }),
   ...(url ? { slackApiUrl: url } : {}),
   decisions: {
     store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),

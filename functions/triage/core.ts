@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { CanonicalAlert } from "../shared/alert.js";
-import { ValidationError } from "../shared/errors.js";
+import { TransientError, ValidationError } from "../shared/errors.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
-import type { Incident } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
 import { sourceByName } from "../sources/index.js";
 
@@ -55,20 +54,32 @@ export function normalize(detail: AlertReceivedDetail): CanonicalAlert {
 }
 
 /**
- * Normalise, dedupe, open the incident, route and start its playbook. Safe to run twice for the same
- * event (EventBridge delivers at least once): the dedup claim and the execution name make it idempotent.
+ * Normalise, dedupe, open the incident, route and start its playbook. Safe to run again for the same event
+ * (EventBridge delivers at least once): the dedup claim remembers which alert made it, every write below is
+ * conditional or idempotent, and the execution name is the incident id.
  */
 export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Promise<TriageOutcome> {
-  const { store } = deps;
   const alert = normalize(detail);
-  const candidateId = deps.newId("inc");
-  const incidentId = await store.claimDedupKey(alert.dedupKey, candidateId, deps.dedupWindowSeconds);
+  const claim = await deps.store.claimDedupKey(
+    alert.dedupKey,
+    { incidentId: deps.newId("inc"), alertId: alert.id },
+    deps.dedupWindowSeconds,
+  );
+  // Another alert holds the key: this one joins its incident. The same alert means a redelivery of the
+  // event that made the claim, which finishes whatever that first attempt did not.
+  if (claim.alertId !== alert.id) return joinExisting(claim.incidentId, alert, deps);
+  return openIncident(claim.incidentId, alert, deps);
+}
 
-  if (incidentId !== candidateId) return joinExisting(incidentId, alert, deps);
-
+async function openIncident(
+  incidentId: string,
+  alert: CanonicalAlert,
+  deps: TriageDeps,
+): Promise<TriageOutcome> {
+  const { store } = deps;
   const now = deps.clock().toISOString();
   const playbook = alert.status === "resolved" ? undefined : deps.route(alert);
-  const incident: Incident = {
+  const created = await store.createIncident({
     id: incidentId,
     status: "open",
     type: alert.type,
@@ -81,33 +92,39 @@ export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Pro
     alertCount: 1,
     createdAt: now,
     updatedAt: now,
-  };
-  await store.createIncident(incident);
-  await store.saveAlert(incidentId, alert);
-  await store.appendTimeline(incidentId, {
-    at: alert.receivedAt,
-    kind: "received",
-    summary: `alert ${alert.id} received from ${alert.source}`,
-    detail: { alertId: alert.id, sourceIds: alert.sourceIds },
   });
-  await store.appendTimeline(incidentId, {
-    kind: "triaged",
-    summary: `${alert.type}, severity ${alert.severity}`,
-    detail: { type: alert.type, severity: alert.severity, dedupKey: alert.dedupKey, tags: alert.tags },
-  });
-
+  if (created) {
+    await store.saveAlert(incidentId, alert);
+    await store.appendTimeline(incidentId, {
+      at: alert.receivedAt,
+      kind: "received",
+      summary: `alert ${alert.id} received from ${alert.source}`,
+      detail: { alertId: alert.id, sourceIds: alert.sourceIds },
+    });
+    await store.appendTimeline(incidentId, {
+      kind: "triaged",
+      summary: `${alert.type}, severity ${alert.severity}`,
+      detail: { type: alert.type, severity: alert.severity, dedupKey: alert.dedupKey, tags: alert.tags },
+    });
+  }
+  const incident = created ? undefined : await store.getIncident(incidentId);
   if (!playbook) {
     const reason: NotStartedReason =
       alert.status === "resolved" ? "resolved" : alert.type === "other" ? "out_of_scope" : "no_playbook";
-    await store.updateIncident(incidentId, { status: reason === "resolved" ? "resolved" : "no_playbook" });
-    await store.appendTimeline(incidentId, {
-      kind: "not_started",
-      summary: `no playbook started: ${reason}`,
-      detail: { reason },
-    });
+    if (created || incident?.status === "open") {
+      await store.updateIncident(incidentId, { status: reason === "resolved" ? "resolved" : "no_playbook" });
+      await store.appendTimeline(incidentId, {
+        kind: "not_started",
+        summary: `no playbook started: ${reason}`,
+        detail: { reason },
+      });
+    }
     return { outcome: "not_started", incidentId, reason };
   }
-  return startPlaybook(incidentId, playbook, alert, deps);
+  if (incident?.executionName) return { outcome: "started", incidentId, playbook };
+  return startPlaybook(incidentId, playbook, alert, deps, {
+    announce: created || incident?.status === "open",
+  });
 }
 
 async function startPlaybook(
@@ -115,14 +132,17 @@ async function startPlaybook(
   playbook: string,
   alert: CanonicalAlert,
   deps: TriageDeps,
+  options: { announce: boolean },
 ): Promise<TriageOutcome> {
   // Status and timeline first: once started, the playbook writes its own steps and must not be overtaken.
-  await deps.store.updateIncident(incidentId, { status: "running", playbook });
-  await deps.store.appendTimeline(incidentId, {
-    kind: "playbook_started",
-    summary: `playbook ${playbook} started`,
-    detail: { playbook, executionName: incidentId },
-  });
+  if (options.announce) {
+    await deps.store.updateIncident(incidentId, { status: "running", playbook });
+    await deps.store.appendTimeline(incidentId, {
+      kind: "playbook_started",
+      summary: `playbook ${playbook} started`,
+      detail: { playbook, executionName: incidentId },
+    });
+  }
   await deps.starter.start(playbook, incidentId, { incidentId, alert });
   await deps.store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook };
@@ -136,8 +156,8 @@ async function joinExisting(
 ): Promise<TriageOutcome> {
   const incident = await deps.store.getIncident(incidentId);
   if (!incident) {
-    // The first delivery claimed the key but has not created the incident yet: let the bus retry.
-    throw new Error(`incident ${incidentId} for ${alert.dedupKey} is not written yet`);
+    // The alert that claimed the key has not opened its incident yet: let the bus retry this one.
+    throw new TransientError(`incident ${incidentId} for ${alert.dedupKey} is not written yet`);
   }
   await deps.store.saveAlert(incidentId, alert);
   await deps.store.countAlert(incidentId);
@@ -146,13 +166,5 @@ async function joinExisting(
     summary: `alert ${alert.id} joined this incident (${alert.status}); nothing new started`,
     detail: { alertId: alert.id, status: alert.status, reason: "duplicate" },
   });
-  // A first delivery that stopped between opening the incident and starting its playbook is finished here.
-  if (
-    (incident.status === "open" || incident.status === "running") &&
-    incident.playbook &&
-    !incident.executionName
-  ) {
-    return startPlaybook(incidentId, incident.playbook, alert, deps);
-  }
   return { outcome: "not_started", incidentId, reason: "duplicate" };
 }

@@ -49,6 +49,17 @@ describe("definePlaybook", () => {
     );
   });
 
+  it("refuses a step id used twice across parallel branches (Step Functions needs unique state names)", () => {
+    const branch = {
+      startAt: "done",
+      steps: { done: { type: "succeed", outcome: "resolved", summary: "b" } },
+    } as const;
+    const message = refusal(
+      playbook({ resolve: { type: "parallel", branches: [branch, branch], next: "done" } }),
+    );
+    expect(message).toContain('step id "done" is used more than once');
+  });
+
   it("refuses an unreachable step", () => {
     const orphan: AuthoredStep = { type: "succeed", outcome: "resolved", summary: "never reached" };
     expect(refusal(playbook({ resolve: resolveStep(), orphan }))).toContain(

@@ -203,6 +203,32 @@ describe("decide against DynamoDB Local", () => {
     );
   });
 
+  it("stores the approval as expired when the task was gone, not as approved", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { tasks, decisionDeps } = deps();
+    tasks.failWith = "TaskTimedOut";
+    await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+    const step = approvalId.split(".")[1] as string;
+    expect(await store.getApproval(incidentId, step)).toMatchObject({ status: "expired" });
+  });
+
+  it("puts the approval back to pending when the decision could not be delivered, so a new click settles it", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { tasks, decisionDeps } = deps();
+    tasks.failWith = "ThrottlingException";
+    await expect(
+      decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps),
+    ).rejects.toThrow("ThrottlingException");
+    const step = approvalId.split(".")[1] as string;
+    expect(await store.getApproval(incidentId, step)).toMatchObject({ status: "pending" });
+    expect(await store.getApproval(incidentId, step)).not.toHaveProperty("decidedBy");
+
+    tasks.failWith = undefined;
+    const retried = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+    expect(retried.kind).toBe("decided");
+    expect(tasks.succeeded).toHaveLength(1);
+  });
+
   it("re-renders the card without buttons once decided", async () => {
     const { approvalId } = await pendingApproval();
     const { cards, decisionDeps } = deps();

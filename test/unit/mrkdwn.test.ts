@@ -6,6 +6,10 @@ import { type ApprovalCardInput, pendingApprovalCard } from "../../functions/sla
 const RAW_CONTROL_SEQUENCES = ["<!channel>", "<!here", "<!everyone", "<http", "<@U", "<#C"];
 
 describe("escapeMrkdwn", () => {
+  it("folds a lone carriage return into a space instead of gluing words", () => {
+    expect(escapeMrkdwn("three\rfour")).toBe("three four");
+  });
+
   it.each([
     ["a channel ping", "<!channel> approve now", "&lt;!channel&gt; approve now"],
     ["a disguised link", "<https://evil.example|click>", "&lt;https://evil.example|click&gt;"],

@@ -113,10 +113,28 @@ describe("triage against DynamoDB Local", () => {
     const incidents = await incidentsFor(202);
     expect(incidents).toHaveLength(1);
     const incidentId = incidents[0]?.id as string;
-    // Duplicates racing the first delivery may call start again under the same execution name, which the
-    // starter contract makes a no-op; the guarantee is one incident and one execution.
     expect([...starter.executions]).toEqual([incidentId]);
-    expect(await store.getIncident(incidentId)).toMatchObject({ alertCount: 5, executionName: incidentId });
+    expect(starter.calls).toHaveLength(1);
+    const detail = await store.getIncidentDetail(incidentId);
+    expect(detail).toMatchObject({ alertCount: 5, executionName: incidentId });
+    expect(detail?.timeline.filter((event) => event.kind === "playbook_started")).toHaveLength(1);
+    expect(detail?.timeline.filter((event) => event.kind === "duplicate")).toHaveLength(4);
+  });
+
+  it("finishes a first delivery that failed after claiming the key when the bus redelivers it", async () => {
+    const { starter, deps } = setup();
+    const first = delivery(204);
+    const failing = {
+      ...deps,
+      starter: { start: () => Promise.reject(new Error("StartExecution throttled")) },
+    };
+    await expect(triage(first, failing)).rejects.toThrow("throttled");
+    const redelivered = await triage(first, deps);
+    expect(redelivered).toMatchObject({ outcome: "started" });
+    expect(starter.calls).toHaveLength(1);
+    const detail = await store.getIncidentDetail(redelivered.incidentId);
+    expect(detail).toMatchObject({ alertCount: 1, executionName: redelivered.incidentId, status: "running" });
+    expect(detail?.timeline.filter((event) => event.kind === "playbook_started")).toHaveLength(1);
   });
 
   it("starts nothing for a non-AI secret type, and records why", async () => {
