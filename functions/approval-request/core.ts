@@ -74,5 +74,6 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   });
   const posted = await deps.slack.postMessage({ channel: deps.channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);
+  await deps.store.setSlackThread(event.incidentId, posted.channel, posted.ts);
   return { approvalId: approval.approvalId, channel: posted.channel, messageTs: posted.ts };
 }

@@ -1,18 +1,25 @@
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
+import { createEventPublisher } from "../shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { record } from "./core.js";
 import { RecordEvent } from "./events.js";
 
-const env = readEnv({ [EnvNames.tableName]: envSchemas.tableName });
+const env = readEnv({
+  [EnvNames.tableName]: envSchemas.tableName,
+  [EnvNames.eventBusName]: envSchemas.tableName,
+});
 const logger = createLogger("recorder");
-const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
+const deps = {
+  store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
+  events: createEventPublisher(env[EnvNames.eventBusName]),
+};
 
 /** Invoked by playbook state machines after each action and at each ending. */
 export const handler = async (event: unknown): Promise<{ recorded: true }> => {
   const parsed = RecordEvent.parse(event);
   logger.info("recording", { incidentId: parsed.incidentId, kind: parsed.kind, step: parsed.step });
-  await record(parsed, store);
+  await record(parsed, deps);
   return { recorded: true };
 };

@@ -1,5 +1,4 @@
 import { App, type BlockButtonAction, type Receiver } from "@slack/bolt";
-import type { WebClient } from "@slack/web-api";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
 import { type DecisionDeps, decide } from "./decide.js";
 import { SlackActionIds } from "./ids.js";
@@ -8,7 +7,7 @@ export interface SlackAppOptions {
   readonly receiver: Receiver;
   readonly token: string;
   readonly slackApiUrl?: string;
-  readonly decisions: Omit<DecisionDeps, "cards">;
+  readonly decisions: DecisionDeps;
   /** Told about decisions that could not be delivered (logged by the handler). */
   readonly onError?: (error: unknown) => void;
 }
@@ -34,12 +33,6 @@ export function createSlackApp(options: SlackAppOptions): App {
     },
   });
 
-  const cardsFor = (client: WebClient): DecisionDeps["cards"] => ({
-    async update(channel, ts, card) {
-      await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks as never });
-    },
-  });
-
   for (const [actionId, decision] of [
     [SlackActionIds.approve, "approved"],
     [SlackActionIds.deny, "denied"],
@@ -57,7 +50,7 @@ export function createSlackApp(options: SlackAppOptions): App {
       };
       let outcome: Awaited<ReturnType<typeof decide>>;
       try {
-        outcome = await decide(request, { ...options.decisions, cards: cardsFor(client) });
+        outcome = await decide(request, options.decisions);
       } catch (error) {
         options.onError?.(error);
         if (body.channel?.id) {

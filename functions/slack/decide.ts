@@ -1,7 +1,7 @@
 import type { Clock } from "../shared/ids.js";
 import { type Approval, parseApprovalId } from "../shared/incident.js";
+import type { QuellEventPublisher } from "../shared/quell-events.js";
 import type { IncidentStore } from "../shared/store.js";
-import { type ApprovalCardInput, decidedApprovalCard } from "./cards.js";
 import { SLACK_USER_ID } from "./ids.js";
 
 /** SendTaskSuccess/Failure errors that mean the task is no longer waiting. */
@@ -12,14 +12,11 @@ export interface TaskSettler {
   fail(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
-export interface CardUpdater {
-  update(channel: string, ts: string, card: { text: string; blocks: unknown[] }): Promise<void>;
-}
-
 export interface DecisionDeps {
   readonly store: IncidentStore;
   readonly tasks: TaskSettler;
-  readonly cards: CardUpdater;
+  /** Quell events on the bus: the notifier re-renders the card from them, off the click's hot path. */
+  readonly events: QuellEventPublisher;
   readonly clock: Clock;
   /** Whether a Slack user may decide this approval (its own approvers, else the configured ones). */
   readonly isAuthorised: (userId: string, approval: Approval) => boolean;
@@ -31,7 +28,7 @@ export interface DecisionRequest {
   readonly userId: string;
   readonly teamId?: string;
   readonly reason?: string;
-  /** The card the click came from, when Slack says (used if the stored card reference is not written yet). */
+  /** The card the click came from, when Slack says. */
   readonly message?: { readonly channel: string; readonly ts: string };
 }
 
@@ -123,28 +120,11 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
-  const card = decided.channel && decided.messageTs ? decided : { ...decided, ...cardRef(request.message) };
-  await refreshCard(card, deps);
+  await deps.events.publish({
+    incidentId: ids.incidentId,
+    kind: "approval_decided",
+    summary: `${request.decision} by ${request.userId}`,
+    approvalStep: ids.step,
+  });
   return { kind: "decided", approval: decided };
-}
-
-const cardRef = (message: DecisionRequest["message"]) =>
-  message ? { channel: message.channel, messageTs: message.ts } : {};
-
-/** Re-render the card from the stored approval so it always shows the recorded truth. */
-export async function refreshCard(
-  approval: Approval,
-  deps: Pick<DecisionDeps, "store" | "cards">,
-): Promise<void> {
-  if (!approval.channel || !approval.messageTs) return;
-  const incident = await deps.store.getIncident(approval.incidentId);
-  if (!incident) return;
-  const input: ApprovalCardInput = {
-    incident,
-    approval,
-    plan: approval.plan,
-    facts: approval.facts,
-    dryRun: false,
-  };
-  await deps.cards.update(approval.channel, approval.messageTs, decidedApprovalCard(input));
 }

@@ -5,6 +5,7 @@ import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
+import { createEventPublisher } from "../shared/quell-events.js";
 import { requireSecret } from "../shared/secrets.js";
 import { verifyTimestampedSignature } from "../shared/signatures.js";
 import { slackApiUrl } from "../shared/slack-client.js";
@@ -15,6 +16,7 @@ import type { TaskSettler } from "./decide.js";
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.approvers]: envSchemas.approvers,
+  [EnvNames.eventBusName]: envSchemas.tableName,
 });
 const logger = createLogger("slack");
 const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
@@ -40,6 +42,7 @@ createSlackApp({
   decisions: {
     store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
     tasks,
+    events: createEventPublisher(env[EnvNames.eventBusName]),
     clock: systemClock,
     isAuthorised: (userId, approval) =>
       (approval.approvers.length > 0 ? approval.approvers : env[EnvNames.approvers]).includes(userId),

@@ -6,6 +6,7 @@ import { actions } from "../../functions/actions/registry.js";
 import { ALERT_RECEIVED } from "../../functions/ingest/core.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { systemClock } from "../../functions/shared/ids.js";
+import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
 import { compilePlaybook, type FunctionRef } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
@@ -106,6 +107,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const playbook of playbooks) stepFunctions.register(compilePlaybook(playbook));
   const bus = new LocalEventBus([
     { source: ALERT_RECEIVED.source, detailType: ALERT_RECEIVED.detailType, target: handlers.triage },
+    { source: QUELL_EVENT.source, detailType: QUELL_EVENT.detailType, target: handlers.notifier },
   ]);
   const store = new IncidentStore(createDocumentClient(), LOCAL_TABLES[0].name, systemClock);
   route = createRouter({ handlers, store, aws: createAwsEndpoint(stepFunctions, bus) });
@@ -149,6 +151,7 @@ async function loadHandlers() {
   const approvalRequest = (await import("../../functions/approval-request/handler.js"))
     .handler as PlainHandler;
   const recorder = (await import("../../functions/recorder/handler.js")).handler as PlainHandler;
+  const notifier = (await import("../../functions/notifier/handler.js")).handler as PlainHandler;
   const actionHandlers = new Map<string, LocalHandler>();
   for (const [name, entry] of Object.entries(actions)) {
     const module = (await import(`../../functions/actions/${entry.folder}/handler.ts`)) as {
@@ -162,6 +165,7 @@ async function loadHandlers() {
     ingest,
     slack,
     triage,
+    notifier,
     resolve(ref: FunctionRef): LocalHandler {
       if (ref.kind === "approvalRequest") return approvalRequest;
       if (ref.kind === "recorder") return recorder;

@@ -39,6 +39,21 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
     expect(incident.approvals[0]).toMatchObject({ status: "approved", decidedBy: APPROVER });
     expect(JSON.stringify(incident)).not.toContain(LEAKED_SECRET);
 
+    await harness.runtime.idle();
+    const thread = harness.standins.slack.messages.filter((message) => message.threadTs === card.ts);
+    // Quell events reach Slack asynchronously and, as on EventBridge, unordered; each is posted once.
+    expect(thread).toHaveLength(3);
+    expect(thread.map((message) => message.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("openai.revoke-project-key: 1 write(s) applied"),
+        expect.stringContaining("github.resolve-secret-scanning-alert: 1 write(s) applied"),
+        expect.stringContaining("mitigated: Leaked key revoked and GitHub alert resolved."),
+      ]),
+    );
+    expect(JSON.stringify(harness.standins.slack.find(card.channel, card.ts)?.blocks)).toContain(
+      `*Approved* by <@${APPROVER}>`,
+    );
+
     const deletions = harness.standins.openai.requests.filter((request) => request.method === "DELETE");
     expect(deletions).toHaveLength(1);
     expect(deletions[0]).toMatchObject({

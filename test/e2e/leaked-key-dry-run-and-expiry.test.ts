@@ -58,7 +58,8 @@ describe("dry run and expiry", () => {
     const before = harness.standins.slack.messages.length;
     expect((await harness.postGitHub(webhookForAlert(44))).status).toBe(202);
     const card = await harness.standins.slack.waitForMessage(
-      (message) => harness.standins.slack.messages.indexOf(message) >= before,
+      (message) =>
+        harness.standins.slack.messages.indexOf(message) >= before && message.threadTs === undefined,
       15_000,
     );
     const approvalId = approvalIdIn(card.blocks);
@@ -76,5 +77,8 @@ describe("dry run and expiry", () => {
     expect(after.status).toBe("expired");
     expect(after.timeline.some((event) => event.kind === "approval_decided")).toBe(false);
     expect(harness.standins.slack.ephemerals.at(-1)?.text).toContain("Already expired");
+    const expiredCard = harness.standins.slack.find(card.channel, card.ts);
+    expect(JSON.stringify(expiredCard?.blocks)).toContain("*Expired*");
+    expect(JSON.stringify(expiredCard?.blocks)).not.toContain("quell.approve");
   });
 });

@@ -49,8 +49,14 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     await harness.runtime.idle();
     expect((await harness.incident(incidentId)).status).toBe("denied");
 
-    expect(harness.standins.slack.messages).toHaveLength(1);
-    const decided = harness.standins.slack.messages[0];
+    await harness.runtime.idle();
+    const cards = harness.standins.slack.messages.filter((message) => message.threadTs === undefined);
+    expect(cards).toHaveLength(1);
+    const decided = cards[0];
+    const thread = harness.standins.slack.messages.filter((message) => message.threadTs === decided?.ts);
+    expect(thread.map((message) => message.text)).toEqual([
+      expect.stringContaining("denied: Revoke the leaked OpenAI key: denied"),
+    ]);
     expect(JSON.stringify(decided?.blocks)).not.toContain("quell.approve");
     expect(JSON.stringify(decided?.blocks)).toContain(`Denied* by <@${APPROVER}>`);
     expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(0);
@@ -61,7 +67,8 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     const before = harness.standins.slack.messages.length;
     expect((await harness.postGitHub(webhookForAlert(43))).status).toBe(202);
     const card = await harness.standins.slack.waitForMessage(
-      (message) => harness.standins.slack.messages.indexOf(message) >= before,
+      (message) =>
+        harness.standins.slack.messages.indexOf(message) >= before && message.threadTs === undefined,
       15_000,
     );
     const text = JSON.stringify(card.blocks);

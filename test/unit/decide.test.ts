@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../functions/shared/ids.js";
 import { type Approval, approvalIdFor } from "../../functions/shared/incident.js";
+import type { IncidentTimelineEvent, QuellEventPublisher } from "../../functions/shared/quell-events.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
-import {
-  type CardUpdater,
-  type DecisionDeps,
-  decide,
-  type TaskSettler,
-} from "../../functions/slack/decide.js";
+import { type DecisionDeps, decide, type TaskSettler } from "../../functions/slack/decide.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
@@ -38,10 +34,11 @@ class RecordingTasks implements TaskSettler {
   }
 }
 
-class RecordingCards implements CardUpdater {
-  readonly updates: { channel: string; ts: string; card: { text: string; blocks: unknown[] } }[] = [];
-  async update(channel: string, ts: string, card: { text: string; blocks: unknown[] }) {
-    this.updates.push({ channel, ts, card });
+/** Records the Quell events a decision publishes (the notifier re-renders the card from them). */
+class RecordingEvents implements QuellEventPublisher {
+  readonly published: IncidentTimelineEvent[] = [];
+  async publish(event: IncidentTimelineEvent) {
+    this.published.push(event);
   }
 }
 
@@ -92,15 +89,15 @@ describe("decide against DynamoDB Local", () => {
 
   function deps() {
     const tasks = new RecordingTasks();
-    const cards = new RecordingCards();
+    const events = new RecordingEvents();
     const decisionDeps: DecisionDeps = {
       store,
       tasks,
-      cards,
+      events,
       clock: () => NOW,
       isAuthorised: (userId, approval) => approval.approvers.includes(userId),
     };
-    return { tasks, cards, decisionDeps };
+    return { tasks, events, decisionDeps };
   }
   const timeline = async (incidentId: string) => (await store.getIncidentDetail(incidentId))?.timeline ?? [];
 
@@ -142,12 +139,12 @@ describe("decide against DynamoDB Local", () => {
 
   it("an unauthorised user changes nothing, and the attempt is on the timeline", async () => {
     const { incidentId, approvalId } = await pendingApproval();
-    const { tasks, cards, decisionDeps } = deps();
+    const { tasks, events, decisionDeps } = deps();
     const outcome = await decide({ approvalId, decision: "approved", userId: "U0INTRUDER" }, decisionDeps);
 
     expect(outcome.kind).toBe("not_authorised");
     expect(tasks.succeeded).toEqual([]);
-    expect(cards.updates).toEqual([]);
+    expect(events.published).toEqual([]);
     expect((await store.getApproval(incidentId, STEP))?.status).toBe("pending");
     expect(await timeline(incidentId)).toEqual([
       expect.objectContaining({
@@ -186,12 +183,12 @@ describe("decide against DynamoDB Local", () => {
 
   it("a click after the task timed out is already_final, expired, and on the timeline", async () => {
     const { incidentId, approvalId } = await pendingApproval();
-    const { tasks, cards, decisionDeps } = deps();
+    const { tasks, events, decisionDeps } = deps();
     tasks.failWith = "TaskTimedOut";
     const outcome = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
 
     expect(outcome).toMatchObject({ kind: "already_final", approval: { status: "expired" } });
-    expect(cards.updates).toEqual([]);
+    expect(events.published).toEqual([]);
     // The decision is recorded before the task is settled; the refusal then says it changed nothing.
     // (With a frozen clock both entries share a timestamp, so their order is not asserted.)
     expect(await timeline(incidentId)).toContainEqual(
@@ -229,18 +226,14 @@ describe("decide against DynamoDB Local", () => {
     expect(tasks.succeeded).toHaveLength(1);
   });
 
-  it("re-renders the card without buttons once decided", async () => {
-    const { approvalId } = await pendingApproval();
-    const { cards, decisionDeps } = deps();
+  it("tells the bus once decided, so the notifier re-renders the card off the click's hot path", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { events, decisionDeps } = deps();
+    await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
     await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
 
-    expect(cards.updates).toHaveLength(1);
-    const [update] = cards.updates;
-    expect(update).toMatchObject({ channel: CHANNEL, ts: MESSAGE_TS });
-    const blocks = JSON.stringify(update?.card.blocks);
-    expect(blocks).not.toContain("quell.approve");
-    expect(blocks).not.toContain("quell.deny");
-    expect(blocks).not.toContain('"type":"actions"');
-    expect(blocks).toContain(`*Approved* by <@${APPROVER}>`);
+    expect(events.published).toEqual([
+      { incidentId, kind: "approval_decided", summary: `approved by ${APPROVER}`, approvalStep: STEP },
+    ]);
   });
 });

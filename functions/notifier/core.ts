@@ -1,0 +1,56 @@
+import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import type { IncidentTimelineEvent } from "../shared/quell-events.js";
+import type { IncidentStore } from "../shared/store.js";
+import { type CardUpdater, refreshCard } from "../slack/card-refresh.js";
+
+export interface ThreadPoster {
+  post(message: {
+    channel: string;
+    text: string;
+    threadTs?: string;
+  }): Promise<{ channel: string; ts: string }>;
+}
+
+export interface NotifierDeps {
+  readonly store: IncidentStore;
+  readonly cards: CardUpdater;
+  readonly threads: ThreadPoster;
+  /** Where the closing summary goes when no approval card opened a thread. */
+  readonly channel: string;
+}
+
+const ICON: Record<string, string> = {
+  action_planned: ":memo:",
+  action_applied: ":white_check_mark:",
+  closed: ":checkered_flag:",
+};
+
+/**
+ * Keep Slack telling the truth, off the hot path: re-render decided and expired cards, and post each
+ * action and the closing summary in the incident's thread.
+ */
+export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
+  const { store } = deps;
+  if (event.kind === "approval_decided" || (event.kind === "closed" && event.outcome === "expired")) {
+    if (!event.approvalStep) return;
+    const approval = await store.getApproval(event.incidentId, event.approvalStep);
+    if (approval) await refreshCard(approval, deps);
+  }
+  if (event.kind !== "action_planned" && event.kind !== "action_applied" && event.kind !== "closed") return;
+
+  const incident = await store.getIncident(event.incidentId);
+  if (!incident) return;
+  const text = `${ICON[event.kind] ?? ""} ${escapeMrkdwn(event.summary, 600)}`;
+  if (incident.slackThread) {
+    const { channel, ts } = incident.slackThread;
+    await deps.threads.post({ channel, threadTs: ts, text });
+    return;
+  }
+  // No card opened a thread: steps before the first card stay on the timeline only, and an incident that
+  // never needed a card still gets its closing summary in the channel.
+  if (event.kind !== "closed") return;
+  await deps.threads.post({
+    channel: deps.channel,
+    text: `*${escapeMrkdwn(incident.title, 300)}* (incident \`${escapeMrkdwn(incident.id)}\`)\n${text}`,
+  });
+}

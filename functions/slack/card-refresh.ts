@@ -1,0 +1,25 @@
+import type { Approval } from "../shared/incident.js";
+import type { IncidentStore } from "../shared/store.js";
+import { type ApprovalCardInput, decidedApprovalCard } from "./cards.js";
+
+export interface CardUpdater {
+  update(channel: string, ts: string, card: { text: string; blocks: unknown[] }): Promise<void>;
+}
+
+/** Re-render the card from the stored approval so it always shows the recorded truth. */
+export async function refreshCard(
+  approval: Approval,
+  deps: { store: IncidentStore; cards: CardUpdater },
+): Promise<void> {
+  if (!approval.channel || !approval.messageTs) return;
+  const incident = await deps.store.getIncident(approval.incidentId);
+  if (!incident) return;
+  const input: ApprovalCardInput = {
+    incident,
+    approval,
+    plan: approval.plan,
+    facts: approval.facts,
+    dryRun: false,
+  };
+  await deps.cards.update(approval.channel, approval.messageTs, decidedApprovalCard(input));
+}

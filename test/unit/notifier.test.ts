@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NotifierDeps, notify } from "../../functions/notifier/core.js";
+import { newId } from "../../functions/shared/ids.js";
+import { approvalIdFor } from "../../functions/shared/incident.js";
+import type { IncidentStore } from "../../functions/shared/store.js";
+import { type LocalStore, startLocalStore } from "./local-store.js";
+
+const NOW = new Date("2026-11-25T00:00:00.000Z");
+const STEP = "approveRevoke";
+const CHANNEL = "C0INCIDENTS";
+const CARD_TS = "1764028800.000100";
+
+describe("notifier against DynamoDB Local", () => {
+  let local: LocalStore;
+  let store: IncidentStore;
+  beforeAll(async () => {
+    local = await startLocalStore();
+    store = local.store(() => NOW);
+  });
+  afterAll(async () => local?.stop());
+
+  async function incident(options: { withCard: boolean; title?: string }) {
+    const id = newId("inc");
+    await store.createIncident({
+      id,
+      status: "awaiting_approval",
+      type: "leaked_api_key",
+      severity: "high",
+      title: options.title ?? "OpenAI API Key leaked in example-corp/support-chat-service",
+      source: "github",
+      dedupKey: `github:1:secret_scanning:${id}`,
+      playbook: "leaked-ai-key",
+      executionName: id,
+      alertCount: 1,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
+    if (options.withCard) {
+      await store.putApproval(
+        {
+          approvalId: approvalIdFor(id, STEP),
+          incidentId: id,
+          step: STEP,
+          status: "pending",
+          title: "Revoke the leaked OpenAI key",
+          plan: ["Delete the key."],
+          facts: { Repository: "example-corp/support-chat-service" },
+          approvers: ["U0APPROVER"],
+          requestedAt: NOW.toISOString(),
+          timeoutAt: NOW.toISOString(),
+        },
+        "token",
+      );
+      await store.setApprovalMessage(id, STEP, CHANNEL, CARD_TS);
+      await store.setSlackThread(id, CHANNEL, CARD_TS);
+    }
+    return id;
+  }
+
+  function fakeSlack() {
+    const updates: { channel: string; ts: string; blocks: string }[] = [];
+    const posts: { channel: string; text: string; threadTs?: string }[] = [];
+    const deps: NotifierDeps = {
+      store,
+      channel: "C0DEFAULT",
+      cards: {
+        async update(channel, ts, card) {
+          updates.push({ channel, ts, blocks: JSON.stringify(card.blocks) });
+        },
+      },
+      threads: {
+        async post(message) {
+          posts.push(message);
+          return { channel: message.channel, ts: `1764028900.00${posts.length}` };
+        },
+      },
+    };
+    return { updates, posts, deps };
+  }
+
+  it("re-renders a decided card without buttons, saying who decided", async () => {
+    const id = await incident({ withCard: true });
+    await store.decideApproval(id, STEP, { status: "approved", by: "U0APPROVER" });
+    const { updates, deps } = fakeSlack();
+    await notify(
+      { incidentId: id, kind: "approval_decided", summary: "approved by U0APPROVER", approvalStep: STEP },
+      deps,
+    );
+
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ channel: CHANNEL, ts: CARD_TS });
+    expect(updates[0]?.blocks).not.toContain('"type":"actions"');
+    expect(updates[0]?.blocks).toContain("*Approved* by <@U0APPROVER>");
+  });
+
+  it("posts actions and the closing summary in the card's thread, and marks an expired card", async () => {
+    const id = await incident({ withCard: true });
+    const { updates, posts, deps } = fakeSlack();
+    await notify(
+      { incidentId: id, kind: "action_applied", summary: "openai.revoke-project-key: 1 write(s) applied" },
+      deps,
+    );
+    await store.decideApproval(id, STEP, { status: "expired", by: "quell:timeout" });
+    await notify(
+      {
+        incidentId: id,
+        kind: "closed",
+        summary: "expired: no decision",
+        outcome: "expired",
+        approvalStep: STEP,
+      },
+      deps,
+    );
+
+    expect(posts.map((post) => [post.channel, post.threadTs])).toEqual([
+      [CHANNEL, CARD_TS],
+      [CHANNEL, CARD_TS],
+    ]);
+    expect(posts[1]?.text).toContain("expired: no decision");
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.blocks).toContain("*Expired*");
+    expect(updates[0]?.blocks).not.toContain("quell.approve");
+  });
+
+  it("without a card, keeps early steps off Slack and posts the closing summary with the title escaped", async () => {
+    const id = await incident({ withCard: false, title: "<!channel> leak <https://evil.example|click>" });
+    const { posts, deps } = fakeSlack();
+    await notify({ incidentId: id, kind: "action_planned", summary: "planned <@U0EVIL>" }, deps);
+    await notify(
+      { incidentId: id, kind: "closed", summary: "mitigated <@U0EVIL>", outcome: "mitigated" },
+      deps,
+    );
+
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({ channel: "C0DEFAULT" });
+    expect(posts[0]?.threadTs).toBeUndefined();
+    expect(posts[0]?.text).not.toMatch(/<!channel>|<https:|<@U0EVIL>/);
+    expect(posts[0]?.text).toContain("&lt;!channel&gt;");
+  });
+});
