@@ -1,9 +1,12 @@
-import type { z } from "zod";
+import { z } from "zod";
+import { type SecretName, SecretNames } from "../shared/env.js";
 import { sha256Hex } from "../shared/hash.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import { parseRawJson } from "../shared/raw-json.js";
 import type { Rejection } from "../shared/store.js";
-import { sourceByName, sourceNames } from "../sources/index.js";
+import { bearerToken } from "../sources/auth.js";
+import { eventSourceByName, eventSourceNames, sourceByName, sourceNames } from "../sources/index.js";
+import type { SourceAdapter } from "../sources/source.js";
 
 export interface IngestRequest {
   readonly method: string;
@@ -30,7 +33,8 @@ export interface AlertReceived {
 export const ALERT_RECEIVED = { source: "quell.ingest", detailType: "Alert Received" } as const;
 
 export interface IngestDeps {
-  readonly secretFor: (source: string) => Promise<string | undefined>;
+  /** A secret by name, or undefined when it is not configured (the route then refuses everything). */
+  readonly secret: (name: SecretName) => Promise<string | undefined>;
   readonly publish: (event: AlertReceived) => Promise<void>;
   readonly recordRejection: (rejection: Rejection) => Promise<void>;
   readonly clock: Clock;
@@ -45,71 +49,99 @@ const issuesOf = (error: z.ZodError): Issue[] =>
     .slice(0, 50)
     .map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
 
-/**
- * Authenticate, bound, parse and validate one webhook delivery, then hand it to the bus. Every refusal
- * says what was wrong and is kept (without the body); nothing accepted is answered before it is on the bus.
- */
-export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
-  const reject = async (status: number, code: string, message: string, issues?: Issue[]) => {
-    await deps.recordRejection({
-      source: request.source.slice(0, 64),
-      status,
-      code,
-      message,
-      bodySha256: sha256Hex(request.rawBody),
-      bodyBytes: request.rawBody.byteLength,
-    });
-    return { status, body: { error: { code, message, ...(issues ? { issues } : {}) } } };
-  };
+type Outcome<T> = { ok: true; value: T } | { ok: false; response: IngestResponse };
 
-  const adapter = sourceByName(request.source);
-  if (!adapter) {
-    return reject(
-      404,
-      "unknown_source",
-      `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`,
-    );
-  }
-  if (request.method !== "POST") return reject(405, "method_not_allowed", "use POST");
+/** Every refusal says what was wrong and is kept (without the body). */
+async function refuse(
+  request: IngestRequest,
+  deps: IngestDeps,
+  refusal: { status: number; code: string; message: string; issues?: Issue[] },
+): Promise<{ ok: false; response: IngestResponse }> {
+  const { status, code, message, issues } = refusal;
+  await deps.recordRejection({
+    source: request.source.slice(0, 64),
+    status,
+    code,
+    message,
+    bodySha256: sha256Hex(request.rawBody),
+    bodyBytes: request.rawBody.byteLength,
+  });
+  return {
+    ok: false,
+    response: { status, body: { error: { code, message, ...(issues ? { issues } : {}) } } },
+  };
+}
+
+/** The checks every route makes before it reads a byte of the body: method, size, type, authenticity. */
+async function preflight(
+  request: IngestRequest,
+  deps: IngestDeps,
+  auth: { secretName: SecretName; label: string; authenticate: SourceAdapter<unknown>["authenticate"] },
+): Promise<Outcome<null>> {
+  if (request.method !== "POST")
+    return refuse(request, deps, { status: 405, code: "method_not_allowed", message: "use POST" });
   if (request.rawBody.byteLength > deps.maxBodyBytes) {
-    return reject(
-      413,
-      "too_large",
-      `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`,
-    );
+    const message = `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`;
+    return refuse(request, deps, { status: 413, code: "too_large", message });
   }
   const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
   if (contentType !== "application/json") {
-    return reject(
-      415,
-      "unsupported_media_type",
-      `content-type must be application/json, not "${contentType ?? ""}"`,
-    );
+    const message = `content-type must be application/json, not "${contentType ?? ""}"`;
+    return refuse(request, deps, { status: 415, code: "unsupported_media_type", message });
   }
-  const secret = await deps.secretFor(adapter.name);
+  const secret = await deps.secret(auth.secretName);
   if (!secret) {
-    return reject(
-      401,
-      "not_configured",
-      `source ${adapter.name} has no secret configured; it refuses everything`,
-    );
+    const message = `${auth.label} has no secret configured (${auth.secretName}); it refuses everything`;
+    return refuse(request, deps, { status: 401, code: "not_configured", message });
   }
-  const auth = adapter.authenticate(
+  const verdict = auth.authenticate(
     { headers: request.headers, rawBody: request.rawBody, now: deps.clock() },
     secret,
   );
-  if (!auth.ok) return reject(401, auth.code, auth.message);
+  if (!verdict.ok)
+    return refuse(request, deps, { status: 401, code: verdict.code, message: verdict.message });
+  return { ok: true, value: null };
+}
+
+async function parseBody(request: IngestRequest, deps: IngestDeps): Promise<Outcome<unknown>> {
+  const parsed = parseRawJson(request.rawBody);
+  if (!parsed.ok)
+    return refuse(request, deps, { status: 400, code: "invalid_json", message: parsed.message });
+  return { ok: true, value: parsed.value };
+}
+
+/**
+ * `POST /alerts/{source}`: authenticate, bound, parse and validate one webhook delivery, then hand it to the
+ * bus. Nothing accepted is answered before it is on the bus.
+ */
+export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
+  const adapter = sourceByName(request.source);
+  if (!adapter) {
+    const message = `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`;
+    return (await refuse(request, deps, { status: 404, code: "unknown_source", message })).response;
+  }
+  const checked = await preflight(request, deps, { ...adapter, label: `source ${adapter.name}` });
+  if (!checked.ok) return checked.response;
 
   const kind = adapter.checkEventKind?.(request.headers) ?? { accept: true };
   if (!kind.accept) {
     if (kind.status === 200) return { status: 200, body: kind.body };
-    return reject(422, "unsupported_event", kind.message);
+    return (await refuse(request, deps, { status: 422, code: "unsupported_event", message: kind.message }))
+      .response;
   }
-  const parsed = parseRawJson(request.rawBody);
-  if (!parsed.ok) return reject(400, "invalid_json", parsed.message);
-  const validated = adapter.schema.safeParse(parsed.value);
+  const body = await parseBody(request, deps);
+  if (!body.ok) return body.response;
+  const validated = adapter.schema.safeParse(body.value);
   if (!validated.success) {
-    return reject(422, "invalid_payload", `not a valid ${adapter.name} payload`, issuesOf(validated.error));
+    const message = `not a valid ${adapter.name} payload`;
+    return (
+      await refuse(request, deps, {
+        status: 422,
+        code: "invalid_payload",
+        message,
+        issues: issuesOf(validated.error),
+      })
+    ).response;
   }
 
   const alertId = deps.newId("alr");
@@ -119,7 +151,96 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     source: adapter.name,
     receivedAt: deps.clock().toISOString(),
     ...(deliveryId ? { deliveryId } : {}),
-    payload: parsed.value,
+    payload: body.value,
   });
   return { status: 202, body: { alertId, status: "accepted" } };
+}
+
+/** The EventBridge envelope every AWS event has. */
+const Envelope = z.object({
+  version: z.string(),
+  id: z.string().min(1).max(64),
+  "detail-type": z.string().min(1).max(128),
+  source: z.string().min(1).max(64),
+  account: z.string().regex(/^\d{12}$/),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().min(1).max(32),
+  resources: z.array(z.string()),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+export const MAX_EVENTS_PER_REQUEST = 10;
+
+/**
+ * `POST /events`: one EventBridge envelope or an array of them (AWS sources sent over HTTPS), with
+ * `Authorization: Bearer <QUELL_EVENTS_TOKEN>`. All or nothing: one bad envelope refuses the request, with
+ * the issues of each, so a sender never has to guess which part landed.
+ */
+export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
+  const checked = await preflight(request, deps, {
+    secretName: SecretNames.eventsToken,
+    label: "POST /events",
+    authenticate: bearerToken,
+  });
+  if (!checked.ok) return checked.response;
+  const body = await parseBody(request, deps);
+  if (!body.ok) return body.response;
+  const events = Array.isArray(body.value) ? body.value : [body.value];
+  if (events.length === 0 || events.length > MAX_EVENTS_PER_REQUEST) {
+    const message = `send 1 to ${MAX_EVENTS_PER_REQUEST} EventBridge events; got ${events.length}`;
+    return (await refuse(request, deps, { status: 422, code: "invalid_payload", message })).response;
+  }
+  const issues: Issue[] = [];
+  events.forEach((event, index) => {
+    const at = (path: string) => `[${index}]${path ? `.${path}` : ""}`;
+    const envelope = Envelope.safeParse(event);
+    if (!envelope.success) {
+      for (const issue of issuesOf(envelope.error))
+        issues.push({ ...issue, path: at(issue.path === "(root)" ? "" : issue.path) });
+      return;
+    }
+    const adapter = eventSourceByName(envelope.data.source);
+    if (!adapter) {
+      issues.push({
+        path: at("source"),
+        message: `unknown EventBridge source "${envelope.data.source}"; known: ${eventSourceNames.join(", ")}`,
+      });
+      return;
+    }
+    if (!adapter.detailTypes.includes(envelope.data["detail-type"])) {
+      issues.push({
+        path: at("detail-type"),
+        message: `${adapter.source} sends ${adapter.detailTypes.join(", ")}, not "${envelope.data["detail-type"]}"`,
+      });
+      return;
+    }
+    const validated = adapter.schema.safeParse(event);
+    if (!validated.success) {
+      for (const issue of issuesOf(validated.error)) issues.push({ ...issue, path: at(issue.path) });
+    }
+  });
+  if (issues.length > 0) {
+    const message = "not valid EventBridge events of a known AWS source";
+    return (
+      await refuse(request, deps, {
+        status: 422,
+        code: "invalid_payload",
+        message,
+        issues: issues.slice(0, 50),
+      })
+    ).response;
+  }
+  const alertIds: string[] = [];
+  for (const event of events as z.infer<typeof Envelope>[]) {
+    const alertId = deps.newId("alr");
+    await deps.publish({
+      alertId,
+      source: event.source,
+      receivedAt: deps.clock().toISOString(),
+      deliveryId: event.id,
+      payload: event,
+    });
+    alertIds.push(alertId);
+  }
+  return { status: 202, body: { alertIds, status: "accepted" } };
 }

@@ -1,14 +1,13 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { EnvNames, envSchemas, readEnv, type SecretName } from "../shared/env.js";
 import { TransientError } from "../shared/errors.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
 import { resolveSecret } from "../shared/secrets.js";
-import { createDocumentClient, IncidentStore } from "../shared/store.js";
-import { sourceByName } from "../sources/index.js";
-import { ALERT_RECEIVED, type AlertReceived, ingest } from "./core.js";
+import { createDocumentClient, IncidentStore, type Rejection } from "../shared/store.js";
+import { ALERT_RECEIVED, type AlertReceived, ingest, ingestEvents } from "./core.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -40,31 +39,38 @@ async function publish(event: AlertReceived): Promise<void> {
   }
 }
 
-const PATH = /^\/alerts\/([^/]{1,64})\/?$/;
+const ALERTS_PATH = /^\/alerts\/([^/]{1,64})\/?$/;
+const EVENTS_PATH = /^\/events\/?$/;
 
+const deps = {
+  secret: (name: SecretName) => resolveSecret(name),
+  publish,
+  recordRejection: (rejection: Rejection) => store.recordRejection(rejection),
+  clock: systemClock,
+  newId,
+  maxBodyBytes: env[EnvNames.maxBodyBytes],
+};
+
+/** `POST /alerts/{source}` (webhooks) and `POST /events` (EventBridge envelopes over HTTPS). */
 export const handler = async (event: APIGatewayProxyEventV2) => {
-  const source = PATH.exec(event.rawPath ?? "")?.[1];
-  if (!source) return jsonResponse(404, { error: { code: "not_found", message: "POST /alerts/{source}" } });
+  const path = event.rawPath ?? "";
+  const source = ALERTS_PATH.exec(path)?.[1] ?? (EVENTS_PATH.test(path) ? "events" : undefined);
+  if (!source) {
+    return jsonResponse(404, {
+      error: { code: "not_found", message: "POST /alerts/{source} or POST /events" },
+    });
+  }
+  const request = {
+    method: event.requestContext.http.method,
+    source,
+    headers: lowerCaseHeaders(event),
+    rawBody: rawBodyOf(event),
+  };
   try {
-    const response = await ingest(
-      {
-        method: event.requestContext.http.method,
-        source,
-        headers: lowerCaseHeaders(event),
-        rawBody: rawBodyOf(event),
-      },
-      {
-        secretFor: async (name) => {
-          const adapter = sourceByName(name);
-          return adapter ? resolveSecret(adapter.secretName) : undefined;
-        },
-        publish,
-        recordRejection: (rejection) => store.recordRejection(rejection),
-        clock: systemClock,
-        newId,
-        maxBodyBytes: env[EnvNames.maxBodyBytes],
-      },
-    );
+    const response =
+      source === "events" && EVENTS_PATH.test(path)
+        ? await ingestEvents(request, deps)
+        : await ingest(request, deps);
     metrics.addMetric(response.status < 300 ? "AlertAccepted" : "AlertRejected", "Count", 1);
     if (response.status >= 400) logger.info("alert rejected", { source, status: response.status });
     return jsonResponse(response.status, response.body);

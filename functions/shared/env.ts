@@ -29,6 +29,11 @@ export const SecretNames = {
   openaiAdminKey: "OPENAI_ADMIN_KEY",
   anthropicAdminKey: "ANTHROPIC_ADMIN_KEY",
   githubToken: "GITHUB_TOKEN",
+  eventsToken: "QUELL_EVENTS_TOKEN",
+  alertmanagerToken: "QUELL_SOURCE_TOKEN_ALERTMANAGER",
+  grafanaToken: "QUELL_SOURCE_TOKEN_GRAFANA",
+  datadogToken: "QUELL_SOURCE_TOKEN_DATADOG",
+  pagerdutyToken: "QUELL_SOURCE_TOKEN_PAGERDUTY",
 } as const;
 
 export type SecretName = (typeof SecretNames)[keyof typeof SecretNames];

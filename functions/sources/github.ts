@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { type Severity, tagsFor } from "../shared/alert.js";
+import { type CanonicalAlert, type Severity, tagsFor } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { verifyGitHubSignature } from "../shared/signatures.js";
-import type { SourceAdapter } from "./source.js";
+import { alertIdFor, type SourceAdapter } from "./source.js";
 
 /** The parts of GitHub's `secret_scanning_alert` webhook that Quell reads. Everything else passes through. */
 const SecretScanningAlertEvent = z.object({
@@ -88,8 +88,8 @@ export const github: SourceAdapter<SecretScanningAlertEvent> = {
     const provider = providerOfSecretType(alert.secret_type);
     const displayName = alert.secret_type_display_name ?? alert.secret_type;
     const type = provider ? "leaked_api_key" : "other";
-    return {
-      id: receipt.alertId,
+    const canonical: CanonicalAlert = {
+      id: alertIdFor(receipt, 0),
       source: "github",
       sourceIds: {
         repositoryId: String(repository.id),
@@ -120,5 +120,6 @@ export const github: SourceAdapter<SecretScanningAlertEvent> = {
         publiclyLeaked: alert.publicly_leaked ?? false,
       },
     };
+    return [canonical];
   },
 };

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { CanonicalAlert } from "../shared/alert.js";
+import type { SecretName } from "../shared/env.js";
 
 /** What ingest knows when it authenticates a request. Header names are lower case. */
 export interface SignedRequest {
@@ -34,10 +35,28 @@ export type EventKindCheck = (
 export interface SourceAdapter<Payload> {
   readonly name: string;
   /** The secret this source is signed with; a source without one configured refuses everything. */
-  readonly secretName: import("../shared/env.js").SecretName;
+  readonly secretName: SecretName;
   readonly authenticate: (request: SignedRequest, secret: string) => AuthResult;
   readonly checkEventKind?: EventKindCheck;
   readonly deliveryId?: (headers: SignedRequest["headers"]) => string | undefined;
   readonly schema: z.ZodType<Payload>;
-  readonly normalize: (payload: Payload, receipt: Receipt) => CanonicalAlert;
+  /** One delivery may carry several alerts (Alertmanager groups them); each gets `alertIdFor(receipt, i)`. */
+  readonly normalize: (payload: Payload, receipt: Receipt) => readonly CanonicalAlert[];
 }
+
+/**
+ * An AWS source arriving through EventBridge (GuardDuty, Security Hub, CloudWatch, CloudTrail): in AWS by
+ * rules on the default bus, locally by `POST /events`. Its schema validates the whole event envelope.
+ */
+export interface EventSourceAdapter<Envelope> {
+  /** The EventBridge `source`, e.g. `aws.guardduty`. */
+  readonly source: string;
+  /** The `detail-type`s it accepts; the AWS rule matches exactly these. */
+  readonly detailTypes: readonly string[];
+  readonly schema: z.ZodType<Envelope>;
+  readonly normalize: (envelope: Envelope, receipt: Receipt) => readonly CanonicalAlert[];
+}
+
+/** The id of the i-th alert of one delivery: stable across redeliveries, so triage recognises them. */
+export const alertIdFor = (receipt: Receipt, index: number): string =>
+  index === 0 ? receipt.alertId : `${receipt.alertId}.${index}`;

@@ -3,7 +3,7 @@ import { CanonicalAlert } from "../shared/alert.js";
 import { TransientError, ValidationError } from "../shared/errors.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import type { IncidentStore } from "../shared/store.js";
-import { sourceByName } from "../sources/index.js";
+import { eventSourceByName, sourceByName } from "../sources/index.js";
 
 export const AlertReceivedDetail = z.object({
   alertId: z.string().min(1).max(64),
@@ -40,17 +40,17 @@ export interface TriageDeps {
   readonly dedupWindowSeconds: number;
 }
 
-export function normalize(detail: AlertReceivedDetail): CanonicalAlert {
-  const adapter = sourceByName(detail.source);
+/** Every alert a delivery carries, in Quell's canonical form. */
+export function normalize(detail: AlertReceivedDetail): CanonicalAlert[] {
+  const adapter = sourceByName(detail.source) ?? eventSourceByName(detail.source);
   if (!adapter) throw new ValidationError(`unknown source ${detail.source}`);
   const payload = adapter.schema.parse(detail.payload);
-  return CanonicalAlert.parse(
-    adapter.normalize(payload, {
-      alertId: detail.alertId,
-      receivedAt: detail.receivedAt,
-      ...(detail.deliveryId ? { deliveryId: detail.deliveryId } : {}),
-    }),
-  );
+  const receipt = {
+    alertId: detail.alertId,
+    receivedAt: detail.receivedAt,
+    ...(detail.deliveryId ? { deliveryId: detail.deliveryId } : {}),
+  };
+  return adapter.normalize(payload, receipt).map((alert) => CanonicalAlert.parse(alert));
 }
 
 /**
@@ -58,8 +58,13 @@ export function normalize(detail: AlertReceivedDetail): CanonicalAlert {
  * (EventBridge delivers at least once): the dedup claim remembers which alert made it, every write below is
  * conditional or idempotent, and the execution name is the incident id.
  */
-export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Promise<TriageOutcome> {
-  const alert = normalize(detail);
+export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Promise<TriageOutcome[]> {
+  const outcomes: TriageOutcome[] = [];
+  for (const alert of normalize(detail)) outcomes.push(await triageAlert(alert, deps));
+  return outcomes;
+}
+
+async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<TriageOutcome> {
   const claim = await deps.store.claimDedupKey(
     alert.dedupKey,
     { incidentId: deps.newId("inc"), alertId: alert.id },

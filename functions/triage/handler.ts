@@ -1,6 +1,7 @@
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
+import { ALERT_RECEIVED } from "../ingest/core.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
@@ -27,15 +28,39 @@ const deps = {
   dedupWindowSeconds: env[EnvNames.dedupWindowSeconds],
 };
 
-/** Target of the bus rule for `quell.ingest` / `Alert Received`. A thrown error makes EventBridge retry. */
+const AwsEvent = z.object({
+  id: z.string().min(1).max(64),
+  source: z.string().min(1),
+  "detail-type": z.string(),
+});
+
+/**
+ * What a delivery to triage carries: Quell's own `Alert Received` (from ingest), or an AWS source's event
+ * delivered as is by a rule on the default bus, whose EventBridge id identifies it across redeliveries.
+ */
+export function toAlertReceived(event: unknown, receivedAt: Date): AlertReceivedDetail {
+  const envelope = AwsEvent.parse(event);
+  if (envelope.source === ALERT_RECEIVED.source) return EventBridgeEnvelope.parse(event, AlertReceivedDetail);
+  return {
+    alertId: `evt_${envelope.id}`.slice(0, 64),
+    source: envelope.source,
+    receivedAt: receivedAt.toISOString(),
+    deliveryId: envelope.id,
+    payload: event,
+  };
+}
+
+/** Target of the bus rules (Quell's `Alert Received`, AWS sources). A thrown error makes EventBridge retry. */
 export const handler = async (event: unknown) => {
-  const detail = EventBridgeEnvelope.parse(event, AlertReceivedDetail);
+  const detail = toAlertReceived(event, systemClock());
   logger.appendKeys({ alertId: detail.alertId, source: detail.source });
   try {
-    const result = await triage(detail, deps);
-    metrics.addMetric(result.outcome === "started" ? "PlaybookStarted" : "AlertNotStarted", "Count", 1);
-    logger.info("triaged", { ...result });
-    return result;
+    const results = await triage(detail, deps);
+    for (const result of results) {
+      metrics.addMetric(result.outcome === "started" ? "PlaybookStarted" : "AlertNotStarted", "Count", 1);
+      logger.info("triaged", { ...result });
+    }
+    return results;
   } finally {
     metrics.publishStoredMetrics();
   }

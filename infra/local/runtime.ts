@@ -196,7 +196,7 @@ function createRouter(deps: {
     const method = request.method ?? "GET";
     if (pathname.startsWith("/_aws/")) return deps.aws(request, response, body);
     if (pathname === "/healthz" && method === "GET") return sendJson(response, 200, { status: "ok" });
-    if (pathname.startsWith("/alerts/")) {
+    if (pathname.startsWith("/alerts/") || pathname === "/events") {
       return writeFunctionUrlResult(
         response,
         await deps.handlers.ingest(toFunctionUrlEvent(request, body), lambdaContext(10)),
@@ -226,7 +226,7 @@ function createRouter(deps: {
     return sendJson(response, 404, {
       error: {
         code: "not_found",
-        message: `${method} ${pathname} is not a route; see GET /healthz, POST /alerts/{source}, GET /incidents`,
+        message: `${method} ${pathname} is not a route; see GET /healthz, POST /alerts/{source}, POST /events, GET /incidents`,
       },
     });
   };

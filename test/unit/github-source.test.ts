@@ -9,8 +9,11 @@ const fixture = (name: string): Record<string, unknown> =>
 const receipt = { alertId: "alr_unit0001", receivedAt: "2026-11-25T00:00:00.000Z", deliveryId: "d-1" };
 
 /** The path the ingest and triage functions take: schema, adapter, canonical schema. */
-const normalise = (payload: unknown) =>
-  CanonicalAlert.parse(github.normalize(github.schema.parse(payload), receipt));
+const normalise = (payload: unknown) => {
+  const alerts = github.normalize(github.schema.parse(payload), receipt);
+  expect(alerts).toHaveLength(1);
+  return CanonicalAlert.parse(alerts[0]);
+};
 
 describe("GitHub secret_scanning_alert → canonical alert", () => {
   it("a created OpenAI key: leaked_api_key, high, firing, deduplicated by repository and alert number", () => {

@@ -44,7 +44,7 @@ function fakes(overrides: Partial<IngestDeps> = {}) {
   const published: AlertReceived[] = [];
   const rejections: Rejection[] = [];
   const deps: IngestDeps = {
-    secretFor: async (source) => (source === "github" ? SECRET : undefined),
+    secret: async (name) => (name === "QUELL_GITHUB_WEBHOOK_SECRET" ? SECRET : undefined),
     publish: async (event) => {
       published.push(event);
     },
@@ -126,7 +126,7 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
     {
       name: "a source with no secret configured (fail closed)",
       request: delivery(GOOD),
-      deps: { secretFor: async () => undefined },
+      deps: { secret: async () => undefined },
       status: 401,
       code: "not_configured",
     },

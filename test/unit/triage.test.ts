@@ -7,7 +7,8 @@ import {
   type AlertReceivedDetail,
   type PlaybookStarter,
   type TriageDeps,
-  triage,
+  type TriageOutcome,
+  triage as triageDelivery,
 } from "../../functions/triage/core.js";
 import { routeByType } from "../../functions/triage/routing.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
@@ -44,6 +45,13 @@ class RecordingStarter implements PlaybookStarter {
     this.calls.push({ playbook, executionName, alert: input.alert });
     this.executions.add(executionName);
   }
+}
+
+/** A GitHub delivery carries exactly one alert: its one outcome. */
+async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Promise<TriageOutcome> {
+  const outcomes = await triageDelivery(detail, deps);
+  expect(outcomes).toHaveLength(1);
+  return outcomes[0] as TriageOutcome;
 }
 
 describe("triage against DynamoDB Local", () => {
