@@ -12,6 +12,13 @@ export const SECRETS = {
   github: "test-github-webhook-secret",
   slackSigning: "test-slack-signing-secret",
   generic: "test-generic-webhook-secret",
+  events: "test-events-token",
+  sourceTokens: {
+    alertmanager: "test-alertmanager-token",
+    grafana: "test-grafana-token",
+    datadog: "test-datadog-token",
+    pagerduty: "test-pagerduty-token",
+  },
 };
 export const APPROVER = "U0APPROVER";
 
@@ -73,6 +80,11 @@ export async function startHarness(options: {
     env: {
       QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
       QUELL_WEBHOOK_SECRET: SECRETS.generic,
+      QUELL_EVENTS_TOKEN: SECRETS.events,
+      QUELL_SOURCE_TOKEN_ALERTMANAGER: SECRETS.sourceTokens.alertmanager,
+      QUELL_SOURCE_TOKEN_GRAFANA: SECRETS.sourceTokens.grafana,
+      QUELL_SOURCE_TOKEN_DATADOG: SECRETS.sourceTokens.datadog,
+      QUELL_SOURCE_TOKEN_PAGERDUTY: SECRETS.sourceTokens.pagerduty,
       SLACK_SIGNING_SECRET: SECRETS.slackSigning,
       SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
       SLACK_API_URL: `${standins.slack.url}/api/`,
