@@ -30,6 +30,7 @@ export const TimelineKind = z.enum([
   "playbook_started",
   "not_started",
   "approval_requested",
+  "approval_vote",
   "approval_decided",
   "approval_refused",
   "action_planned",
@@ -72,6 +73,12 @@ export interface Approval {
   readonly incidentId: string;
   readonly step: string;
   readonly status: ApprovalStatus;
+  /** How many distinct approvers it takes: `one`, or `two` (four eyes). */
+  readonly policy: "one" | "two";
+  /** Who approved so far (a `two` approval waits for a second, different person). */
+  readonly approvedBy: readonly string[];
+  /** Whether the playbook runs in dry run, so a re-rendered card keeps saying so. */
+  readonly dryRun: boolean;
   readonly title: string;
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;

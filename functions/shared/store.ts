@@ -285,6 +285,30 @@ export class IncidentStore {
   }
 
   /**
+   * Record one approver's vote on a pending `two` approval. Returns the approval with the vote, or undefined
+   * when it is no longer pending or this person already voted (the same person twice counts once).
+   */
+  async addApprover(incidentId: string, step: string, userId: string): Promise<Approval | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(incidentId, step),
+          UpdateExpression: "SET approvedBy = list_append(approvedBy, :me)",
+          ConditionExpression: "#status = :pending AND NOT contains(approvedBy, :user)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":me": [userId], ":user": userId, ":pending": "pending" },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return stripKeys<Approval>(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Decide a pending approval. The first decision wins through a conditional write; later ones get
    * `undefined` and must not settle the task again.
    */

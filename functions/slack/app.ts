@@ -1,6 +1,6 @@
 import { App, type BlockButtonAction, type Receiver } from "@slack/bolt";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
-import { type DecisionDeps, decide } from "./decide.js";
+import { type DecisionDeps, type DecisionOutcome, decide } from "./decide.js";
 import { SlackActionIds } from "./ids.js";
 
 export interface SlackAppOptions {
@@ -65,24 +65,30 @@ export function createSlackApp(options: SlackAppOptions): App {
       const channel =
         body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
       if (!channel) return;
-      if (outcome.kind === "not_authorised") {
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: NOT_AUTHORISED });
-      } else if (outcome.kind === "already_final") {
-        const { status, decidedBy } = outcome.approval;
-        const by = decidedBy && status !== "expired" ? ` by <@${escapeMrkdwn(decidedBy, 30)}>` : "";
-        await client.chat.postEphemeral({
-          channel,
-          user: body.user.id,
-          text: `Already ${status}${by}; nothing changed.`,
-        });
-      } else if (outcome.kind === "unknown_approval") {
-        await client.chat.postEphemeral({
-          channel,
-          user: body.user.id,
-          text: "This approval is unknown to Quell.",
-        });
-      }
+      const text = replyTo(outcome);
+      if (text) await client.chat.postEphemeral({ channel, user: body.user.id, text });
     });
   }
   return app;
+}
+
+/** What the clicker alone is told; a decided approval speaks through the card itself. */
+function replyTo(outcome: DecisionOutcome): string | undefined {
+  switch (outcome.kind) {
+    case "decided":
+      return undefined;
+    case "not_authorised":
+      return NOT_AUTHORISED;
+    case "unknown_approval":
+      return "This approval is unknown to Quell.";
+    case "vote_recorded":
+      return "Your approval is recorded. This needs a second, different approver (four eyes).";
+    case "already_voted":
+      return "You already approved this. A second, different approver is needed; your second click counts for nothing.";
+    case "already_final": {
+      const { status, decidedBy } = outcome.approval;
+      const by = decidedBy && status !== "expired" ? ` by <@${escapeMrkdwn(decidedBy, 30)}>` : "";
+      return `Already ${status}${by}; nothing changed.`;
+    }
+  }
 }

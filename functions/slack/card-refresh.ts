@@ -1,6 +1,6 @@
 import type { Approval } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
-import { type ApprovalCardInput, decidedApprovalCard } from "./cards.js";
+import { type ApprovalCardInput, decidedApprovalCard, pendingApprovalCard } from "./cards.js";
 
 export interface CardUpdater {
   update(channel: string, ts: string, card: { text: string; blocks: unknown[] }): Promise<void>;
@@ -19,7 +19,11 @@ export async function refreshCard(
     approval,
     plan: approval.plan,
     facts: approval.facts,
-    dryRun: false,
+    dryRun: approval.dryRun,
   };
-  await deps.cards.update(approval.channel, approval.messageTs, decidedApprovalCard(input));
+  await deps.cards.update(
+    approval.channel,
+    approval.messageTs,
+    approval.status === "pending" ? pendingApprovalCard(input) : decidedApprovalCard(input),
+  );
 }

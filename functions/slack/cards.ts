@@ -5,7 +5,10 @@ import { SlackActionIds } from "./ids.js";
 /** What an approval card shows. Titles and plan lines come from the playbook; everything else is escaped. */
 export interface ApprovalCardInput {
   readonly incident: Pick<Incident, "id" | "title" | "severity" | "type" | "playbook">;
-  readonly approval: Pick<Approval, "approvalId" | "title" | "timeoutAt" | "status"> &
+  readonly approval: Pick<
+    Approval,
+    "approvalId" | "title" | "timeoutAt" | "status" | "policy" | "approvedBy"
+  > &
     Partial<Pick<Approval, "decidedBy" | "decidedAt" | "reason">>;
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;
@@ -70,6 +73,9 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
     input.dryRun
       ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing."
       : undefined,
+    approval.policy === "two"
+      ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.`
+      : undefined,
     `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
   ].filter(Boolean);
   return {
@@ -101,6 +107,12 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
   };
 }
 
+/** Slack user ids are validated when a vote is taken; a mention is the only safe way to show a person. */
+const votersOf = (approval: Pick<Approval, "approvedBy">) =>
+  approval.approvedBy.length > 0
+    ? approval.approvedBy.map((id) => `<@${escapeMrkdwn(id, 30)}>`).join(" and ")
+    : "nobody yet";
+
 const OUTCOME_LINE = {
   approved: ":white_check_mark: *Approved*",
   denied: ":no_entry: *Denied*",
@@ -111,7 +123,12 @@ const OUTCOME_LINE = {
 export function decidedApprovalCard(input: ApprovalCardInput): { text: string; blocks: Block[] } {
   const { approval } = input;
   const status = approval.status === "pending" ? "expired" : approval.status;
-  const who = approval.decidedBy && approval.status !== "expired" ? ` by <@${approval.decidedBy}>` : "";
+  const deciders =
+    approval.status === "approved" && approval.policy === "two" ? votersOf(approval) : undefined;
+  const who =
+    approval.status === "expired" || !approval.decidedBy
+      ? ""
+      : ` by ${deciders ?? `<@${approval.decidedBy}>`}`;
   const reason = approval.reason ? ` (reason: ${escapeMrkdwn(approval.reason, 300)})` : "";
   const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}`;
   return {

@@ -36,7 +36,11 @@ export type DecisionOutcome =
   | { kind: "decided"; approval: Approval }
   | { kind: "unknown_approval" }
   | { kind: "not_authorised"; approval: Approval }
-  | { kind: "already_final"; approval: Approval };
+  | { kind: "already_final"; approval: Approval }
+  /** A `two` approval took this person's vote and waits for a second, different approver. */
+  | { kind: "vote_recorded"; approval: Approval }
+  /** This person already voted on this `two` approval; a second vote by them counts for nothing. */
+  | { kind: "already_voted"; approval: Approval };
 
 /**
  * Decide an approval: check the clicker, win the conditional write, settle the task exactly once, record
@@ -62,6 +66,10 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     return { kind: "not_authorised", approval };
   }
   if (approval.status !== "pending") return { kind: "already_final", approval };
+  if (request.decision === "approved" && approval.policy === "two") {
+    const vote = await recordVote(ids, request, approval, deps);
+    if (vote) return vote;
+  }
 
   const decided = await deps.store.decideApproval(ids.incidentId, ids.step, {
     status: request.decision,
@@ -85,6 +93,7 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
       decision: request.decision,
       teamId: request.teamId ?? null,
       messageTs: decided.messageTs ?? request.message?.ts ?? null,
+      approvedBy: decided.approvedBy,
       reason: request.reason ?? null,
     },
   });
@@ -127,4 +136,37 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     approvalStep: ids.step,
   });
   return { kind: "decided", approval: decided };
+}
+
+/**
+ * Four eyes: take one vote. Returns an outcome when the decision must wait (first vote, or a repeated one);
+ * undefined when this vote is the second, so the caller decides the approval.
+ */
+async function recordVote(
+  ids: { incidentId: string; step: string },
+  request: DecisionRequest,
+  approval: Approval,
+  deps: DecisionDeps,
+): Promise<DecisionOutcome | undefined> {
+  const voted = await deps.store.addApprover(ids.incidentId, ids.step, request.userId);
+  if (!voted) {
+    const current = (await deps.store.getApproval(ids.incidentId, ids.step)) ?? approval;
+    return current.status === "pending"
+      ? { kind: "already_voted", approval: current }
+      : { kind: "already_final", approval: current };
+  }
+  if (voted.approvedBy.length >= 2) return undefined;
+  await deps.store.appendTimeline(ids.incidentId, {
+    kind: "approval_vote",
+    summary: `first approval by ${request.userId}; a second, different approver is needed`,
+    actor: request.userId,
+    detail: { approvalId: voted.approvalId, approvedBy: voted.approvedBy, teamId: request.teamId ?? null },
+  });
+  await deps.events.publish({
+    incidentId: ids.incidentId,
+    kind: "approval_vote",
+    summary: `first approval by ${request.userId}`,
+    approvalStep: ids.step,
+  });
+  return { kind: "vote_recorded", approval: voted };
 }

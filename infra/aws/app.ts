@@ -62,7 +62,7 @@ const { logic } = addQuell(app, config, env);
 if (!config.slackChannel) {
   Annotations.of(logic).addWarningV2(
     "quell:slackChannelUnset",
-    "slackChannel is not set (-c slackChannel=C0123456789): approval requests cannot be posted.",
+    "slackChannel is not set (-c slackChannel=C0123456789): approval requests and incident notifications cannot be posted.",
   );
 }
 app.synth();

@@ -40,6 +40,12 @@ export const coreFunctions = {
     secrets: [SecretNames.slackSigningSecret, SecretNames.slackBotToken],
     timeoutSeconds: 10,
   },
+  notifier: {
+    entry: "functions/notifier/handler.ts",
+    description: "Quell notifier: re-renders decided cards and posts progress in the incident's Slack thread",
+    secrets: [SecretNames.slackBotToken],
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, CoreFunctionSpec>;
 
 export const actionEntry = (folder: string): string => `functions/actions/${folder}/handler.ts`;

@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
 import { AlertIntake } from "./constructs/alert-intake.js";
+import { IncidentNotifier } from "./constructs/incident-notifier.js";
 import { PlaybookMachines } from "./constructs/playbook-machines.js";
 import { PlaybookTasks } from "./constructs/playbook-tasks.js";
 import { SlackInteractions } from "./constructs/slack-interactions.js";
@@ -21,6 +22,7 @@ export class LogicStack extends Stack {
   readonly playbooks: PlaybookMachines;
   readonly intake: AlertIntake;
   readonly slack: SlackInteractions;
+  readonly notifier: IncidentNotifier;
 
   constructor(scope: Construct, id: string, props: LogicStackProps) {
     super(scope, id, props);
@@ -40,7 +42,18 @@ export class LogicStack extends Stack {
     this.playbooks = new PlaybookMachines(this, "Playbooks", { actions: this.actions, tasks: this.tasks });
     const machines = this.playbooks.machines;
     this.intake = new AlertIntake(this, "Intake", { table, secretLookup, config, machines });
-    this.slack = new SlackInteractions(this, "SlackInteractions", { table, secretLookup, config, machines });
+    const bus = this.intake.bus;
+    // The recorder is built before the bus (triage needs the machines, which need the recorder), so it is
+    // wired to the bus here.
+    this.tasks.recorder.publishesTo(bus);
+    this.slack = new SlackInteractions(this, "SlackInteractions", {
+      table,
+      secretLookup,
+      config,
+      machines,
+      bus,
+    });
+    this.notifier = new IncidentNotifier(this, "Notifier", { table, secretLookup, config, bus });
 
     new CfnOutput(this, "IngestUrl", {
       value: this.intake.ingestUrl.url,

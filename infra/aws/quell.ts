@@ -23,7 +23,7 @@ export function addQuell(app: App, config: QuellConfig, env?: Environment): Quel
   });
   const logic = new LogicStack(app, `${prefix}-Logic`, {
     env,
-    description: `Quell (${config.environmentName}): ingest, triage, playbooks and Slack approvals`,
+    description: `Quell (${config.environmentName}): ingest, triage, playbooks, Slack approvals and notifications`,
     config,
     data,
   });

@@ -44,9 +44,12 @@ export interface CfnTemplate {
 }
 
 /** Build the app as app.ts does (same stacks, cdk-nag plugin and cdk.json context) and synthesize it once. */
-export function synthQuell(env: Environment | undefined = TEST_ENV): SynthesizedQuell {
+export function synthQuell(
+  env: Environment | undefined = TEST_ENV,
+  config: QuellConfig = TEST_CONFIG,
+): SynthesizedQuell {
   const app = new App({ context: cdkJsonContext(), outdir: mkdtempSync(join(tmpdir(), "quell-cdk-")) });
-  const stacks = addQuell(app, TEST_CONFIG, env);
+  const stacks = addQuell(app, config, env);
   const assembly = app.synth();
   const data = assembly.getStackArtifact(stacks.data.artifactId).template as CfnTemplate;
   const logic = assembly.getStackArtifact(stacks.logic.artifactId).template as CfnTemplate;

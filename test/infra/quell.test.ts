@@ -5,10 +5,15 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { actionNames, actions } from "../../functions/actions/registry.js";
+import { EnvNames } from "../../functions/shared/env.js";
+import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
+import { actionEntry, coreFunctions as catalogFunctions } from "../../infra/aws/catalog.js";
 import type { QuellFunction } from "../../infra/aws/constructs/quell-function.js";
+import type { LogicStack } from "../../infra/aws/logic-stack.js";
 import { addQuell } from "../../infra/aws/quell.js";
 import { compilePlaybook } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
+import { envNamesReadBy } from "./function-code.js";
 import {
   type CfnTemplate,
   logicalIdOf,
@@ -72,9 +77,13 @@ function resource(template: CfnTemplate, logicalId: string) {
 }
 
 const functionProps = (fn: QuellFunction) => resource(quell.raw.logic, logicalIdOf(fn.fn)).Properties ?? {};
-const environmentOf = (fn: QuellFunction) =>
-  ((functionProps(fn).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-    {}) as Record<string, unknown>;
+const environmentIn = (template: CfnTemplate, fn: QuellFunction) =>
+  ((
+    resource(template, logicalIdOf(fn.fn)).Properties?.Environment as
+      | { Variables?: Record<string, unknown> }
+      | undefined
+  )?.Variables ?? {}) as Record<string, unknown>;
+const environmentOf = (fn: QuellFunction) => environmentIn(quell.raw.logic, fn);
 
 /** Every Allow statement that applies to a role: its inline policies and every AWS::IAM::Policy attached to it. */
 function statementsOfRole(roleLogicalId: string): Statement[] {
@@ -95,6 +104,20 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 }
 
 const statementsOf = (fn: QuellFunction) => statementsOfRole(logicalIdOf(fn.role));
+/** Every Allow statement of every role and policy in the logic stack (functions and state machines). */
+function allStatements(): Statement[] {
+  return Object.values(quell.raw.logic.Resources)
+    .flatMap((r) =>
+      r.Type === "AWS::IAM::Policy"
+        ? list((r.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement)
+        : r.Type === "AWS::IAM::Role"
+          ? list(r.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+              (policy) => policy.PolicyDocument.Statement,
+            )
+          : [],
+    )
+    .filter((statement) => statement.Effect === "Allow");
+}
 const actionsIn = (statements: Statement[]) =>
   sorted(statements.flatMap((statement) => list(statement.Action)));
 /** The resources (flattened) every statement granting `action` names. */
@@ -138,6 +161,39 @@ const rendered = (arn: string) =>
 const actionFunction = (name: string) => quell.logic.actions.functionFor(name);
 const actionEntries = () => actionNames.map((name) => [name, actions[name].definition] as const);
 
+/** The construct of each catalog function (every catalog entry must appear here: `satisfies`). */
+const coreConstructs = (logic: LogicStack) =>
+  ({
+    ingest: logic.intake.ingest,
+    triage: logic.intake.triage,
+    approvalRequest: logic.tasks.approvalRequest,
+    recorder: logic.tasks.recorder,
+    slack: logic.slack.slack,
+    notifier: logic.notifier.notifier,
+  }) satisfies Record<keyof typeof catalogFunctions, QuellFunction>;
+
+/** Every function of a logic stack with its handler entry: core functions from the catalog, then actions. */
+const functionsOf = (logic: LogicStack): { name: string; entry: string; fn: QuellFunction }[] => [
+  ...Object.entries(coreConstructs(logic)).map(([name, fn]) => ({
+    name,
+    entry: catalogFunctions[name as keyof typeof catalogFunctions].entry,
+    fn,
+  })),
+  ...actionNames.map((name) => ({
+    name,
+    entry: actionEntry(actions[name].folder),
+    fn: logic.actions.functionFor(name),
+  })),
+];
+
+/** Variables code reads but may go without: overrides with a default, set only when configured. */
+const OPTIONAL_ENV: readonly string[] = [
+  EnvNames.maxBodyBytes,
+  EnvNames.openaiBaseUrl,
+  EnvNames.githubApiUrl,
+  EnvNames.slackApiUrl,
+];
+
 /** What each non-action function may read, by intent: secrets and environment variable names. */
 const coreFunctions = () =>
   ({
@@ -156,11 +212,20 @@ const coreFunctions = () =>
       secrets: ["SLACK_BOT_TOKEN"],
       env: ["QUELL_APPROVERS", "QUELL_DRY_RUN", "QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
     },
-    recorder: { fn: quell.logic.tasks.recorder, secrets: [], env: ["QUELL_TABLE_NAME"] },
+    recorder: {
+      fn: quell.logic.tasks.recorder,
+      secrets: [],
+      env: ["QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
+    },
     slack: {
       fn: quell.logic.slack.slack,
       secrets: ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
-      env: ["QUELL_APPROVERS", "QUELL_TABLE_NAME"],
+      env: ["QUELL_APPROVERS", "QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
+    },
+    notifier: {
+      fn: quell.logic.notifier.notifier,
+      secrets: ["SLACK_BOT_TOKEN"],
+      env: ["QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
     },
   }) satisfies Record<string, { fn: QuellFunction; secrets: string[]; env: string[] }>;
 
@@ -260,6 +325,27 @@ describe("every function", () => {
     for (const [name, core] of Object.entries(coreFunctions())) {
       const expected = ["NODE_OPTIONS", ...core.env, ...core.secrets.map((secret) => `${secret}_SECRET_ARN`)];
       expect(Object.keys(environmentOf(core.fn)).sort(), name).toEqual(sorted(expected));
+    }
+  });
+
+  it("has its intent written down above: every catalog function, no other", () => {
+    expect(sorted(Object.keys(coreFunctions()))).toEqual(sorted(Object.keys(catalogFunctions)));
+  });
+
+  it("gets every variable its code requires, and none its code never reads", () => {
+    for (const { name, entry, fn } of functionsOf(quell.logic)) {
+      const read = envNamesReadBy(entry);
+      const set = Object.keys(environmentOf(fn)).filter(
+        (variable) => variable !== "NODE_OPTIONS" && !variable.endsWith("_SECRET_ARN"),
+      );
+      expect(
+        set.filter((variable) => !read.has(variable)),
+        `${name} gets variables its code never reads`,
+      ).toEqual([]);
+      expect(
+        [...read].filter((variable) => !OPTIONAL_ENV.includes(variable) && !set.includes(variable)),
+        `${name} reads variables it does not get`,
+      ).toEqual([]);
     }
   });
 });
@@ -389,12 +475,143 @@ describe("Slack", () => {
     expect(resourcesFor(statements, "states:SendTaskFailure")).toEqual(machines);
   });
 
+  it("lets the approval request record the incident's Slack thread (UpdateItem on the incident table)", () => {
+    const statements = statementsOf(quell.logic.tasks.approvalRequest);
+    expect(resourcesFor(statements, "dynamodb:UpdateItem")).toEqual([arnOf(quell.data.tables.incidents)]);
+    expect(resourcesFor(statements, "dynamodb:GetItem")).toEqual([arnOf(quell.data.tables.incidents)]);
+  });
+
   it("posts approval requests to the configured channel for the configured approvers", () => {
     const env = environmentOf(quell.logic.tasks.approvalRequest);
     expect(env.QUELL_SLACK_CHANNEL).toBe(TEST_CONFIG.slackChannel);
     expect(env.QUELL_APPROVERS).toBe(TEST_CONFIG.approvers.join(","));
     expect(env.QUELL_DRY_RUN).toBe("true");
     expect(environmentOf(quell.logic.slack.slack).QUELL_APPROVERS).toBe(TEST_CONFIG.approvers.join(","));
+  });
+});
+
+describe("Quell's bus", () => {
+  const bus = () => quell.logic.intake.bus;
+  /** Functions whose code reads QUELL_EVENT_BUS_NAME, i.e. publish on Quell's bus. */
+  const publishers = () =>
+    new Set(
+      functionsOf(quell.logic)
+        .filter(({ entry }) => envNamesReadBy(entry).has(EnvNames.eventBusName))
+        .map(({ name }) => name),
+    );
+  const eventsActions = (statements: Statement[]) =>
+    actionsIn(statements).filter((action) => action.startsWith("events:"));
+
+  it("is named to every function whose code reads QUELL_EVENT_BUS_NAME, and to no other", () => {
+    expect(sorted(publishers())).toEqual(["ingest", "recorder", "slack"]);
+    for (const { name, fn } of functionsOf(quell.logic)) {
+      const value = environmentOf(fn).QUELL_EVENT_BUS_NAME;
+      if (publishers().has(name)) expect(flat(value), name).toBe(ref(bus()));
+      else expect(value, name).toBeUndefined();
+    }
+  });
+
+  it("takes events from exactly those functions, and no role may put events anywhere else", () => {
+    for (const { name, fn } of functionsOf(quell.logic)) {
+      const statements = statementsOf(fn);
+      const publishes = publishers().has(name);
+      expect(eventsActions(statements), name).toEqual(publishes ? ["events:PutEvents"] : []);
+      expect(resourcesFor(statements, "events:PutEvents"), name).toEqual(publishes ? [arnOf(bus())] : []);
+    }
+    const eventStatements = allStatements().filter((statement) => eventsActions([statement]).length > 0);
+    expect(eventStatements.length).toBeGreaterThan(0);
+    for (const statement of eventStatements) {
+      expect(list(statement.Action)).toEqual(["events:PutEvents"]);
+      expect(list(statement.Resource).map(flat)).toEqual([arnOf(bus())]);
+    }
+  });
+
+  it("takes the recorder's and the Slack function's incident events, and only on Quell's bus", () => {
+    for (const fn of [quell.logic.tasks.recorder, quell.logic.slack.slack]) {
+      const statements = statementsOf(fn);
+      expect(eventsActions(statements)).toEqual(["events:PutEvents"]);
+      expect(resourcesFor(statements, "events:PutEvents")).toEqual([arnOf(bus())]);
+      expect(flat(environmentOf(fn).QUELL_EVENT_BUS_NAME)).toBe(ref(bus()));
+    }
+  });
+
+  it("has two rules: accepted alerts to triage, incident events to the notifier", () => {
+    const rules = Object.entries(quell.raw.logic.Resources).filter(
+      ([, r]) => r.Type === "AWS::Events::Rule" && flat(r.Properties?.EventBusName) === ref(bus()),
+    );
+    expect(sorted(rules.map(([id]) => id))).toEqual(
+      sorted([logicalIdOf(quell.logic.intake.triageRule), logicalIdOf(quell.logic.notifier.rule)]),
+    );
+  });
+});
+
+describe("notifier", () => {
+  const notifier = () => quell.logic.notifier.notifier;
+  const deadLettersOf = (fn: QuellFunction) => {
+    if (!fn.deadLetterQueue) throw new Error(`${fn.node.path} has no dead-letter queue`);
+    return fn.deadLetterQueue;
+  };
+
+  it("is the target of the Incident Timeline Event rule on Quell's bus, with retries and a dead-letter queue", () => {
+    expect(QUELL_EVENT).toEqual({ source: "quell.incident", detailType: "Incident Timeline Event" });
+    const rule = resource(quell.raw.logic, logicalIdOf(quell.logic.notifier.rule)).Properties ?? {};
+    expect(rule.EventPattern).toEqual({
+      source: ["quell.incident"],
+      "detail-type": ["Incident Timeline Event"],
+    });
+    expect(flat(rule.EventBusName)).toBe(ref(quell.logic.intake.bus));
+    expect(rule.State).toBe("ENABLED");
+    const targets = rule.Targets as Record<string, unknown>[];
+    expect(targets).toHaveLength(1);
+    const [target] = targets;
+    expect(flat(target?.Arn)).toBe(arnOf(notifier().fn));
+    const retries = (target?.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)
+      ?.MaximumRetryAttempts;
+    expect(retries).toBeGreaterThan(0);
+    const deadLetters = deadLettersOf(notifier());
+    expect(deadLetters).not.toBe(quell.logic.intake.triage.deadLetterQueue);
+    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(deadLetters));
+    expect(flat((functionProps(notifier()).DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(
+      arnOf(deadLetters),
+    );
+  });
+
+  it("only reads incidents and approvals, nothing more", () => {
+    const statements = statementsOf(notifier());
+    const table = arnOf(quell.data.tables.incidents);
+    expect(actionsIn(statements)).toEqual(
+      sorted([...PLUMBING, ...SECRET_READ, "dynamodb:GetItem", "sqs:SendMessage"]),
+    );
+    expect(resourcesFor(statements, "dynamodb:GetItem")).toEqual([table]);
+    expect(resourcesFor(statements, "sqs:SendMessage")).toEqual([arnOf(deadLettersOf(notifier()))]);
+  });
+
+  it("posts to the configured channel with the bot token by reference, within its catalog timeout", () => {
+    const env = environmentOf(notifier());
+    expect(env.QUELL_SLACK_CHANNEL).toBe(TEST_CONFIG.slackChannel);
+    expect(flat(env.QUELL_TABLE_NAME)).toBe(ref(quell.data.tables.incidents));
+    expect(flat(env.SLACK_BOT_TOKEN_SECRET_ARN)).toBe(ref(quell.data.secrets.secret("SLACK_BOT_TOKEN")));
+    expect(functionProps(notifier()).Timeout).toBe(catalogFunctions.notifier.timeoutSeconds);
+  });
+});
+
+describe("Slack API URL override", () => {
+  it("reaches exactly the functions whose code talks to Slack, and only when configured", () => {
+    const slackApiUrl = "https://slack.stand-in.example/api/";
+    const overridden = synthQuell(TEST_ENV, { ...TEST_CONFIG, slackApiUrl });
+    const talkers = new Set(
+      functionsOf(overridden.logic)
+        .filter(({ entry }) => envNamesReadBy(entry).has(EnvNames.slackApiUrl))
+        .map(({ name }) => name),
+    );
+    expect(sorted(talkers)).toEqual(["approvalRequest", "notifier", "slack"]);
+    for (const { name, fn } of functionsOf(overridden.logic)) {
+      expect(environmentIn(overridden.raw.logic, fn).SLACK_API_URL, name).toBe(
+        talkers.has(name) ? slackApiUrl : undefined,
+      );
+    }
+    for (const { name, fn } of functionsOf(quell.logic))
+      expect(environmentOf(fn).SLACK_API_URL, name).toBeUndefined();
   });
 });
 

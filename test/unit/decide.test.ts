@@ -53,7 +53,7 @@ describe("decide against DynamoDB Local", () => {
   afterAll(async () => local?.stop());
 
   /** An incident awaiting one pending approval whose card was posted; returns its approval id and token. */
-  async function pendingApproval() {
+  async function pendingApproval(policy: "one" | "two" = "one", approvers: string[] = [APPROVER]) {
     const incidentId = newId("inc");
     const taskToken = `token-${incidentId}`;
     await store.createIncident({
@@ -75,10 +75,13 @@ describe("decide against DynamoDB Local", () => {
       incidentId,
       step: STEP,
       status: "pending",
+      policy,
+      approvedBy: [],
+      dryRun: false,
       title: "Revoke the leaked OpenAI key",
       plan: ["Delete the OpenAI project API key shown below."],
       facts: { Repository: "example-corp/support-chat-service" },
-      approvers: [APPROVER],
+      approvers,
       requestedAt: NOW.toISOString(),
       timeoutAt: new Date(NOW.getTime() + 86_400_000).toISOString(),
     };
@@ -235,5 +238,62 @@ describe("decide against DynamoDB Local", () => {
     expect(events.published).toEqual([
       { incidentId, kind: "approval_decided", summary: `approved by ${APPROVER}`, approvalStep: STEP },
     ]);
+  });
+
+  describe("four eyes (policy two)", () => {
+    const SECOND = "U0SECOND";
+
+    it("waits for a second, different approver, then settles once with both recorded", async () => {
+      const { incidentId, approvalId } = await pendingApproval("two", [APPROVER, SECOND]);
+      const { tasks, events, decisionDeps } = deps();
+
+      const first = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+      expect(first.kind).toBe("vote_recorded");
+      expect(tasks.succeeded).toEqual([]);
+      expect((await store.getApproval(incidentId, STEP))?.status).toBe("pending");
+
+      const second = await decide({ approvalId, decision: "approved", userId: SECOND }, decisionDeps);
+      expect(second.kind).toBe("decided");
+      expect(tasks.succeeded).toHaveLength(1);
+      expect(await store.getApproval(incidentId, STEP)).toMatchObject({
+        status: "approved",
+        decidedBy: SECOND,
+        approvedBy: [APPROVER, SECOND],
+      });
+      expect(events.published.map((event) => event.kind)).toEqual(["approval_vote", "approval_decided"]);
+    });
+
+    it("counts the same person twice once", async () => {
+      const { incidentId, approvalId } = await pendingApproval("two", [APPROVER, SECOND]);
+      const { tasks, decisionDeps } = deps();
+      await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+      const again = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+
+      expect(again.kind).toBe("already_voted");
+      expect(tasks.succeeded).toEqual([]);
+      expect(await store.getApproval(incidentId, STEP)).toMatchObject({
+        status: "pending",
+        approvedBy: [APPROVER],
+      });
+    });
+
+    it("lets one authorised deny end it, even after a first approval", async () => {
+      const { incidentId, approvalId } = await pendingApproval("two", [APPROVER, SECOND]);
+      const { tasks, decisionDeps } = deps();
+      await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+      const denied = await decide({ approvalId, decision: "denied", userId: SECOND }, decisionDeps);
+
+      expect(denied.kind).toBe("decided");
+      expect(tasks.failed).toHaveLength(1);
+      expect((await store.getApproval(incidentId, STEP))?.status).toBe("denied");
+    });
+
+    it("refuses a vote from someone who is not an approver, without counting it", async () => {
+      const { incidentId, approvalId } = await pendingApproval("two", [APPROVER, SECOND]);
+      const { decisionDeps } = deps();
+      const outcome = await decide({ approvalId, decision: "approved", userId: "U0INTRUDER" }, decisionDeps);
+      expect(outcome.kind).toBe("not_authorised");
+      expect((await store.getApproval(incidentId, STEP))?.approvedBy).toEqual([]);
+    });
   });
 });

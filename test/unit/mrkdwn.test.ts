@@ -61,6 +61,8 @@ describe("pendingApprovalCard with hostile alert text", () => {
       title: "Revoke the leaked OpenAI key",
       timeoutAt: "2026-11-26T00:00:00.000Z",
       status: "pending",
+      policy: "one",
+      approvedBy: [],
     },
     plan: ["Delete the OpenAI project API key shown below."],
     facts: {

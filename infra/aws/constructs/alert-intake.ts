@@ -21,7 +21,8 @@ export interface AlertIntakeProps {
 
 /**
  * The way in: the ingest Function URL (signatures are verified in the handler), the Quell event bus, and
- * triage, which the bus invokes for every accepted alert and which starts playbooks.
+ * triage, which the bus invokes for every accepted alert and which starts playbooks. The bus also carries
+ * Quell's own incident events (see IncidentNotifier).
  */
 export class AlertIntake extends Construct {
   readonly bus: EventBus;
@@ -32,18 +33,20 @@ export class AlertIntake extends Construct {
 
   constructor(scope: Construct, id: string, { table, secretLookup, config, machines }: AlertIntakeProps) {
     super(scope, id);
-    this.bus = new EventBus(this, "Bus", { description: "Quell: accepted alerts on their way to triage" });
+    this.bus = new EventBus(this, "Bus", {
+      description: "Quell: accepted alerts on their way to triage, and Quell's own incident events",
+    });
 
     const ingest = coreFunctions.ingest;
     this.ingest = new QuellFunction(this, "Ingest", {
       entry: ingest.entry,
       description: ingest.description,
       timeout: Duration.seconds(ingest.timeoutSeconds),
-      environment: { [EnvNames.tableName]: table.tableName, [EnvNames.eventBusName]: this.bus.eventBusName },
+      environment: { [EnvNames.tableName]: table.tableName },
       secrets: ingest.secrets,
       secretLookup,
     });
-    this.bus.grantPutEventsTo(this.ingest);
+    this.ingest.publishesTo(this.bus);
     // Ingest only records rejected deliveries; everything else travels on the bus.
     this.ingest.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [table.tableArn] }),

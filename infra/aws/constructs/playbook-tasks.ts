@@ -34,6 +34,7 @@ export class PlaybookTasks extends Construct {
       secrets: approval.secrets,
       secretLookup,
     });
+    // Read and write: the approval, the timeline, the incident's status and its Slack thread (UpdateItem).
     table.grantReadWriteData(this.approvalRequest);
 
     const recorder = coreFunctions.recorder;
@@ -46,5 +47,7 @@ export class PlaybookTasks extends Construct {
       secretLookup,
     });
     table.grantReadWriteData(this.recorder);
+    // The recorder also publishes incident events on Quell's bus: LogicStack wires it (publishesTo) once
+    // the bus exists.
   }
 }

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -7,7 +8,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { type SecretName, secretArnVariable } from "../../../functions/shared/env.js";
+import { EnvNames, type SecretName, secretArnVariable } from "../../../functions/shared/env.js";
 import { acknowledge, X_RAY_WILDCARD_REASON } from "../nag.js";
 import { fromRoot, repoRoot } from "../paths.js";
 
@@ -127,5 +128,14 @@ export class QuellFunction extends Construct implements IGrantable {
       "The design pins nodejs22.x and bundles for target node22; nodejs24.x exists but moving to it is " +
         "a deliberate, tested change (runtime and esbuild target together) made in this one construct.",
     );
+  }
+
+  /**
+   * The function publishes to `bus`: it gets the bus name in `QUELL_EVENT_BUS_NAME` and `events:PutEvents`
+   * on that bus only. The variable and the grant always travel together.
+   */
+  publishesTo(bus: IEventBus): void {
+    this.fn.addEnvironment(EnvNames.eventBusName, bus.eventBusName);
+    bus.grantPutEventsTo(this);
   }
 }

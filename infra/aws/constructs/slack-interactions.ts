@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { type FunctionUrl, FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
@@ -14,6 +15,8 @@ export interface SlackInteractionsProps {
   readonly secretLookup: SecretLookup;
   readonly config: QuellConfig;
   readonly machines: readonly PlaybookMachine[];
+  /** Quell's bus: decisions are published there as incident events. */
+  readonly bus: IEventBus;
 }
 
 /** The Slack interactivity endpoint: approve/deny clicks resume (or fail) the waiting playbook task. */
@@ -24,7 +27,7 @@ export class SlackInteractions extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { table, secretLookup, config, machines }: SlackInteractionsProps,
+    { table, secretLookup, config, machines, bus }: SlackInteractionsProps,
   ) {
     super(scope, id);
     const spec = coreFunctions.slack;
@@ -41,6 +44,7 @@ export class SlackInteractions extends Construct {
       secretLookup,
     });
     table.grantReadWriteData(this.slack);
+    this.slack.publishesTo(bus);
     if (machines.length > 0) {
       // Task tokens are answered against the state machine that issued them: exactly these machines.
       this.slack.role.addToPrincipalPolicy(
