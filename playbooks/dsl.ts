@@ -34,7 +34,8 @@ export const ActionStep = z
   })
   .strict();
 
-export const ApprovalPolicy = z.enum(["one"]);
+/** `one`: one authorised approver. `two`: four eyes, two distinct authorised approvers. */
+export const ApprovalPolicy = z.enum(["one", "two"]);
 
 export const ApprovalStep = z
   .object({
