@@ -1,6 +1,14 @@
 import { App, type BlockButtonAction, type Receiver } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
-import { type DecisionDeps, type DecisionOutcome, decide } from "./decide.js";
+import {
+  checkDecidable,
+  type DecisionDeps,
+  type DecisionOutcome,
+  type DecisionRequest,
+  decide,
+} from "./decide.js";
+import { DENY_REASON, denyReasonModal, readDenySubmission } from "./deny-modal.js";
 import { SlackActionIds } from "./ids.js";
 
 export interface SlackAppOptions {
@@ -33,42 +41,75 @@ export function createSlackApp(options: SlackAppOptions): App {
     },
   });
 
-  for (const [actionId, decision] of [
-    [SlackActionIds.approve, "approved"],
-    [SlackActionIds.deny, "denied"],
-  ] as const) {
-    app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
+  /** Decide, then tell the clicker alone what happened when the card itself does not say it. */
+  const decideAndReply = async (client: WebClient, request: DecisionRequest, channel: string | undefined) => {
+    let outcome: DecisionOutcome;
+    try {
+      outcome = await decide(request, options.decisions);
+    } catch (error) {
+      options.onError?.(error);
+      if (channel) await client.chat.postEphemeral({ channel, user: request.userId, text: NOT_DELIVERED });
+      return;
+    }
+    const where = channel ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
+    const text = replyTo(outcome);
+    if (where && text) await client.chat.postEphemeral({ channel: where, user: request.userId, text });
+  };
+
+  const requestFrom = (body: BlockButtonAction, action: { value?: string }) => ({
+    approvalId: action.value ?? "",
+    userId: body.user.id,
+    ...(body.team?.id ? { teamId: body.team.id } : {}),
+    ...(body.channel?.id && body.message?.ts
+      ? { message: { channel: body.channel.id, ts: body.message.ts } }
+      : {}),
+  });
+
+  app.action<BlockButtonAction>(
+    { action_id: SlackActionIds.approve },
+    async ({ ack, body, action, client }) => {
       await ack();
-      const request = {
-        approvalId: action.value ?? "",
-        decision,
+      await decideAndReply(client, { ...requestFrom(body, action), decision: "approved" }, body.channel?.id);
+    },
+  );
+
+  // Deny asks why first: the modal opens only for someone who may decide, while the approval is pending.
+  app.action<BlockButtonAction>({ action_id: SlackActionIds.deny }, async ({ ack, body, action, client }) => {
+    await ack();
+    const request = { ...requestFrom(body, action), decision: "denied" as const };
+    const checked = await checkDecidable(request, options.decisions);
+    if (checked.kind !== "decidable") {
+      const text = replyTo(checked);
+      const channel =
+        body.channel?.id ?? (checked.kind !== "unknown_approval" ? checked.approval.channel : undefined);
+      if (channel && text) await client.chat.postEphemeral({ channel, user: body.user.id, text });
+      return;
+    }
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: denyReasonModal(request.approvalId, checked.approval.title) as never,
+    });
+  });
+
+  app.view(DENY_REASON.callbackId, async ({ ack, body, view, client }) => {
+    const submission = readDenySubmission(view);
+    if (!submission.ok) {
+      await ack({ response_action: "errors", errors: { [DENY_REASON.blockId]: submission.error } });
+      return;
+    }
+    await ack();
+    await decideAndReply(
+      client,
+      {
+        approvalId: submission.approvalId,
+        decision: "denied",
+        reason: submission.reason,
         userId: body.user.id,
         ...(body.team?.id ? { teamId: body.team.id } : {}),
-        ...(body.channel?.id && body.message?.ts
-          ? { message: { channel: body.channel.id, ts: body.message.ts } }
-          : {}),
-      };
-      let outcome: Awaited<ReturnType<typeof decide>>;
-      try {
-        outcome = await decide(request, options.decisions);
-      } catch (error) {
-        options.onError?.(error);
-        if (body.channel?.id) {
-          await client.chat.postEphemeral({
-            channel: body.channel.id,
-            user: body.user.id,
-            text: NOT_DELIVERED,
-          });
-        }
-        return;
-      }
-      const channel =
-        body.channel?.id ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
-      if (!channel) return;
-      const text = replyTo(outcome);
-      if (text) await client.chat.postEphemeral({ channel, user: body.user.id, text });
-    });
-  }
+      },
+      undefined,
+    );
+  });
   return app;
 }
 

@@ -46,12 +46,21 @@ export type DecisionOutcome =
  * Decide an approval: check the clicker, win the conditional write, settle the task exactly once, record
  * it and update the card. A double click, a Slack retry or a click after expiry settles nothing.
  */
-export async function decide(request: DecisionRequest, deps: DecisionDeps): Promise<DecisionOutcome> {
+/**
+ * Whether this person may decide this approval now: the approval exists, they are authorised (a refusal is
+ * recorded), and it is still pending. Used before opening the deny-reason modal, and by `decide`.
+ */
+export async function checkDecidable(
+  request: Omit<DecisionRequest, "reason">,
+  deps: Pick<DecisionDeps, "store" | "isAuthorised">,
+): Promise<
+  | { kind: "decidable"; approval: Approval & { taskToken: string } }
+  | Exclude<DecisionOutcome, { kind: "decided" }>
+> {
   const ids = parseApprovalId(request.approvalId);
   if (!ids || !SLACK_USER_ID.test(request.userId)) return { kind: "unknown_approval" };
   const approval = await deps.store.getApproval(ids.incidentId, ids.step);
   if (!approval) return { kind: "unknown_approval" };
-
   if (!deps.isAuthorised(request.userId, approval)) {
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
@@ -66,6 +75,14 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     return { kind: "not_authorised", approval };
   }
   if (approval.status !== "pending") return { kind: "already_final", approval };
+  return { kind: "decidable", approval };
+}
+
+export async function decide(request: DecisionRequest, deps: DecisionDeps): Promise<DecisionOutcome> {
+  const checked = await checkDecidable(request, deps);
+  if (checked.kind !== "decidable") return checked;
+  const { approval } = checked;
+  const ids = { incidentId: approval.incidentId, step: approval.step };
   if (request.decision === "approved" && approval.policy === "two") {
     const vote = await recordVote(ids, request, approval, deps);
     if (vote) return vote;

@@ -8,7 +8,8 @@ const HELP = `Usage: npm run quell -- <command>
   incidents                              list incidents
   incident <incident-id>                 show an incident and its timeline
   approve <approval-id> [--as <user>]    approve through the signed Slack interaction path
-  deny <approval-id> [--as <user>]       deny through the same path
+  deny <approval-id> --reason "<why>" [--as <user>]
+                                         deny through the same path (the deny-reason modal's submission)
   send-sample                            send the sample GitHub secret-scanning alert
 
 Talks to QUELL_URL (default http://127.0.0.1:$QUELL_PORT, port 8787) with the secrets in the environment,
@@ -17,7 +18,11 @@ else those in .quell/local-secrets.json. --as defaults to ${LOCAL_RESPONDER}.`;
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { as: { type: "string", default: LOCAL_RESPONDER }, help: { type: "boolean", short: "h" } },
+    options: {
+      as: { type: "string", default: LOCAL_RESPONDER },
+      reason: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [command, argument] = positionals;
   if (values.help || !command) {
@@ -58,7 +63,11 @@ async function main(): Promise<number> {
         console.error(`${command} needs an approval id (see: npm run quell -- incident <id>)`);
         return 1;
       }
-      const status = await client.decide(argument, command, values.as);
+      if (command === "deny" && (values.reason ?? "").trim().length < 3) {
+        console.error('deny needs a reason: --reason "why" (kept on the incident\'s record)');
+        return 1;
+      }
+      const status = await client.decide(argument, command, values.as, values.reason);
       if (status !== 200) {
         console.error(`Quell refused the ${command} (${status})`);
         return 1;

@@ -1,4 +1,9 @@
-import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "./signing.js";
+import {
+  approvalClickBody,
+  denyReasonSubmissionBody,
+  githubWebhookHeaders,
+  slackSignatureHeaders,
+} from "./signing.js";
 
 /** What the demo and the CLI do over HTTP against a running Quell, through the same routes as any tool. */
 export class QuellClient {
@@ -19,9 +24,15 @@ export class QuellClient {
     };
   }
 
-  /** Decide an approval through the signed Slack interaction path, exactly as a button click would. */
-  async decide(approvalId: string, decision: "approve" | "deny", userId: string) {
-    const body = approvalClickBody({ approvalId, decision, userId });
+  /**
+   * Decide an approval through the signed Slack interaction path, exactly as Slack would send it: an
+   * Approve click, or the submitted deny-reason modal (a deny always carries a reason).
+   */
+  async decide(approvalId: string, decision: "approve" | "deny", userId: string, reason?: string) {
+    const body =
+      decision === "approve"
+        ? approvalClickBody({ approvalId, decision, userId })
+        : denyReasonSubmissionBody({ approvalId, userId, reason: reason ?? "" });
     const response = await fetch(`${this.url}/slack/events`, {
       method: "POST",
       headers: slackSignatureHeaders(body, this.secrets.slackSigning),

@@ -1,4 +1,5 @@
 import { hmacSha256Hex } from "../../functions/shared/hash.js";
+import { DENY_REASON } from "../../functions/slack/deny-modal.js";
 import { SlackActionIds } from "../../functions/slack/ids.js";
 
 /** Headers GitHub would send with a webhook delivery of `body`. */
@@ -58,6 +59,38 @@ export function approvalClickBody(options: {
         action_ts: String(Date.now() / 1000),
       },
     ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The `view_submission` Slack sends when someone submits the deny-reason modal. */
+export function denyReasonSubmissionBody(options: {
+  approvalId: string;
+  userId: string;
+  reason: string;
+  teamId?: string;
+}): string {
+  const teamId = options.teamId ?? "T0LOCAL";
+  const payload = {
+    type: "view_submission",
+    team: { id: teamId, domain: "local" },
+    user: { id: options.userId, username: options.userId, team_id: teamId },
+    api_app_id: "A0LOCAL",
+    token: "unused-verification-token",
+    trigger_id: `${Date.now()}.local`,
+    view: {
+      id: "V0LOCAL",
+      type: "modal",
+      callback_id: DENY_REASON.callbackId,
+      private_metadata: options.approvalId,
+      state: {
+        values: {
+          [DENY_REASON.blockId]: {
+            [DENY_REASON.actionId]: { type: "plain_text_input", value: options.reason },
+          },
+        },
+      },
+    },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

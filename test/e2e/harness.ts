@@ -1,5 +1,10 @@
 import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
-import { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } from "../../infra/local/signing.js";
+import {
+  approvalClickBody,
+  denyReasonSubmissionBody,
+  githubWebhookHeaders,
+  slackSignatureHeaders,
+} from "../../infra/local/signing.js";
 import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
 import {
@@ -43,6 +48,8 @@ export interface Harness {
     options?: { secret?: string; event?: string; delivery?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   click(approvalId: string, decision: "approve" | "deny", userId?: string): Promise<Response>;
+  /** Submit the deny-reason modal, as Slack does after a Deny click. */
+  submitDenyReason(approvalId: string, reason: string, userId?: string): Promise<Response>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
   stop(): Promise<void>;
@@ -117,6 +124,14 @@ export async function startHarness(options: {
     },
     async click(approvalId, decision, userId = APPROVER) {
       const body = approvalClickBody({ approvalId, decision, userId, channel: CHANNEL });
+      return fetch(`${runtime.url}/slack/events`, {
+        method: "POST",
+        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
+        body,
+      });
+    },
+    async submitDenyReason(approvalId, reason, userId = APPROVER) {
+      const body = denyReasonSubmissionBody({ approvalId, userId, reason });
       return fetch(`${runtime.url}/slack/events`, {
         method: "POST",
         headers: slackSignatureHeaders(body, SECRETS.slackSigning),

@@ -35,10 +35,24 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     expect(ephemeral).toMatchObject({ user: "U0INTRUDER" });
     expect(ephemeral?.text).toContain("not authorised");
 
+    // Deny asks why: the click opens the reason modal and decides nothing yet.
     expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    expect(harness.standins.slack.views.at(-1)?.view).toMatchObject({
+      callback_id: "quell.deny_reason",
+      private_metadata: approvalId,
+    });
+    expect((await harness.incident(incidentId)).approvals[0]?.status).toBe("pending");
+    const tooShort = await harness.submitDenyReason(approvalId, "no");
+    expect(await tooShort.json()).toMatchObject({ response_action: "errors" });
+
+    expect((await harness.submitDenyReason(approvalId, "Key is a honeypot <!channel>")).status).toBe(200);
     const incident = await harness.incident(incidentId, (view) => view.status === "denied");
     expect(incident.alertCount).toBe(3);
-    expect(incident.approvals[0]).toMatchObject({ status: "denied", decidedBy: APPROVER });
+    expect(incident.approvals[0]).toMatchObject({
+      status: "denied",
+      decidedBy: APPROVER,
+      reason: "Key is a honeypot <!channel>",
+    });
     const kinds = incident.timeline.map((event) => event.kind);
     expect(kinds.filter((kind) => kind === "duplicate")).toHaveLength(2);
     expect(kinds).toContain("approval_refused");
@@ -59,6 +73,7 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     ]);
     expect(JSON.stringify(decided?.blocks)).not.toContain("quell.approve");
     expect(JSON.stringify(decided?.blocks)).toContain(`Denied* by <@${APPROVER}>`);
+    expect(JSON.stringify(decided?.blocks)).toContain("reason: Key is a honeypot &lt;!channel&gt;");
     expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(0);
     expect(harness.standins.github.requests.filter((request) => request.method === "PATCH")).toHaveLength(0);
   });

@@ -73,10 +73,20 @@ export interface SlackStandin extends Standin {
   /** Resolves with the next chat.update after this call that matches; rejects after `timeoutMs`. */
   nextUpdate(predicate?: (message: SlackMessage) => boolean, timeoutMs?: number): Promise<SlackMessage>;
   find(channel: string, ts: string): SlackMessage | undefined;
+  /** Modals opened with views.open, in order. */
+  views: SlackView[];
+}
+
+/** A modal opened with views.open. */
+export interface SlackView {
+  id: string;
+  triggerId: string;
+  view: Record<string, unknown>;
+  openedAt: Date;
 }
 
 /** Fields Slack takes as JSON-encoded strings in form posts. */
-const JSON_FIELDS = ["blocks", "attachments", "metadata"] as const;
+const JSON_FIELDS = ["blocks", "attachments", "metadata", "view"] as const;
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Parses the JSON-encoded fields of a form-encoded call; a field that does not parse stays a string. */
@@ -138,6 +148,7 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
   const usergroups = options.usergroups ?? {};
   const messages: SlackMessage[] = [];
   const ephemerals: SlackEphemeral[] = [];
+  const views: SlackView[] = [];
   const events = new EventEmitter<SlackStandinEvents>();
 
   // Slack-like timestamps ("1732500000.000100"): seconds.microseconds, unique and increasing.
@@ -241,6 +252,20 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
       return ok({ message_ts: ephemeral.messageTs });
     },
 
+    "views.open": (args) => {
+      const triggerId = str(args.trigger_id);
+      if (!triggerId) return missing("trigger_id");
+      if (!isRecord(args.view)) return missing("view");
+      const opened: SlackView = {
+        id: `V${String(views.length + 1).padStart(8, "0")}`,
+        triggerId,
+        view: args.view,
+        openedAt: new Date(),
+      };
+      views.push(opened);
+      return ok({ view: { id: opened.id, ...opened.view } });
+    },
+
     "usergroups.users.list": (args) => {
       const usergroup = str(args.usergroup);
       if (!usergroup) return missing("usergroup");
@@ -298,6 +323,7 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
     botId,
     messages,
     ephemerals,
+    views,
     events,
     find,
     nextMessage: (predicate = () => true, timeoutMs = DEFAULT_TIMEOUT_MS) =>
