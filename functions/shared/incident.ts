@@ -30,6 +30,7 @@ export const TimelineKind = z.enum([
   "playbook_started",
   "not_started",
   "approval_requested",
+  "acknowledged",
   "approval_vote",
   "approval_decided",
   "approval_refused",

@@ -1,6 +1,7 @@
 import { App, type BlockButtonAction, type Receiver } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import { type CommandDeps, runCommand } from "./commands.js";
 import {
   checkDecidable,
   type DecisionDeps,
@@ -16,6 +17,7 @@ export interface SlackAppOptions {
   readonly token: string;
   readonly slackApiUrl?: string;
   readonly decisions: DecisionDeps;
+  readonly commands: CommandDeps;
   /** Told about decisions that could not be delivered (logged by the handler). */
   readonly onError?: (error: unknown) => void;
 }
@@ -89,6 +91,11 @@ export function createSlackApp(options: SlackAppOptions): App {
       trigger_id: body.trigger_id,
       view: denyReasonModal(request.approvalId, checked.approval.title) as never,
     });
+  });
+
+  app.command("/quell", async ({ ack, command }) => {
+    const text = await runCommand(command.text ?? "", command.user_id, options.commands);
+    await ack({ response_type: "ephemeral", text });
   });
 
   app.view(DENY_REASON.callbackId, async ({ ack, body, view, client }) => {

@@ -33,6 +33,7 @@ const tasks: TaskSettler = {
 };
 
 const receiver = new AwsLambdaReceiver({ signingSecret });
+const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 const url = slackApiUrl();
 createSlackApp({
   receiver,
@@ -40,13 +41,14 @@ createSlackApp({
   onError: (error) => logger.error("decision not delivered", { error: (error as Error).name }),
   ...(url ? { slackApiUrl: url } : {}),
   decisions: {
-    store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
+    store,
     tasks,
     events: createEventPublisher(env[EnvNames.eventBusName]),
     clock: systemClock,
     isAuthorised: (userId, approval) =>
       (approval.approvers.length > 0 ? approval.approvers : env[EnvNames.approvers]).includes(userId),
   },
+  commands: { store, isResponder: (userId) => env[EnvNames.approvers].includes(userId) },
 });
 const boltHandler = receiver.toHandler();
 

@@ -94,3 +94,26 @@ export function denyReasonSubmissionBody(options: {
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** A `/quell` slash command as Slack posts it (form-encoded). */
+export function slashCommandBody(options: {
+  text: string;
+  userId: string;
+  channel?: string;
+  teamId?: string;
+}): string {
+  return new URLSearchParams({
+    token: "unused-verification-token",
+    team_id: options.teamId ?? "T0LOCAL",
+    team_domain: "local",
+    channel_id: options.channel ?? "C0QUELLLOCAL",
+    channel_name: "incidents",
+    user_id: options.userId,
+    user_name: options.userId,
+    command: "/quell",
+    text: options.text,
+    api_app_id: "A0LOCAL",
+    response_url: "https://hooks.slack.com/commands/T0LOCAL/local/unused",
+    trigger_id: `${Date.now()}.local`,
+  }).toString();
+}
