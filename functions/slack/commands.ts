@@ -15,7 +15,7 @@ export const HELP = [
 export interface CommandDeps {
   readonly store: IncidentStore;
   /** Who may change an incident from Slack (the configured approvers). */
-  readonly isResponder: (userId: string) => boolean;
+  readonly isResponder: (userId: string) => Promise<boolean>;
 }
 
 const INCIDENT_ID = /^inc_[a-z0-9]{10,40}$/;
@@ -56,7 +56,7 @@ async function changeIncident(
   userId: string,
   deps: CommandDeps,
 ): Promise<string> {
-  if (!SLACK_USER_ID.test(userId) || !deps.isResponder(userId)) {
+  if (!SLACK_USER_ID.test(userId) || !(await deps.isResponder(userId))) {
     return "You are not authorised to change incidents (you are not a configured approver).";
   }
   const detail = target && INCIDENT_ID.test(target) ? await deps.store.getIncidentDetail(target) : undefined;

@@ -19,7 +19,7 @@ export interface DecisionDeps {
   readonly events: QuellEventPublisher;
   readonly clock: Clock;
   /** Whether a Slack user may decide this approval (its own approvers, else the configured ones). */
-  readonly isAuthorised: (userId: string, approval: Approval) => boolean;
+  readonly isAuthorised: (userId: string, approval: Approval) => Promise<boolean>;
 }
 
 export interface DecisionRequest {
@@ -61,7 +61,7 @@ export async function checkDecidable(
   if (!ids || !SLACK_USER_ID.test(request.userId)) return { kind: "unknown_approval" };
   const approval = await deps.store.getApproval(ids.incidentId, ids.step);
   if (!approval) return { kind: "unknown_approval" };
-  if (!deps.isAuthorised(request.userId, approval)) {
+  if (!(await deps.isAuthorised(request.userId, approval))) {
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
       summary: `${request.userId} is not authorised to decide ${approval.title}; the approval stays ${approval.status}`,

@@ -1,5 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { AwsLambdaReceiver } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
@@ -11,6 +12,7 @@ import { verifyTimestampedSignature } from "../shared/signatures.js";
 import { slackApiUrl } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { createSlackApp } from "./app.js";
+import { createApproverDirectory } from "./approvers.js";
 import type { TaskSettler } from "./decide.js";
 
 const env = readEnv({
@@ -35,6 +37,12 @@ const tasks: TaskSettler = {
 const receiver = new AwsLambdaReceiver({ signingSecret });
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 const url = slackApiUrl();
+const groups = new WebClient(token, { ...(url ? { slackApiUrl: url } : {}), retryConfig: { retries: 1 } });
+const approvers = createApproverDirectory({
+  async listGroup(usergroup) {
+    return (await groups.usergroups.users.list({ usergroup })).users ?? [];
+  },
+});
 createSlackApp({
   receiver,
   token,
@@ -46,9 +54,12 @@ createSlackApp({
     events: createEventPublisher(env[EnvNames.eventBusName]),
     clock: systemClock,
     isAuthorised: (userId, approval) =>
-      (approval.approvers.length > 0 ? approval.approvers : env[EnvNames.approvers]).includes(userId),
+      approvers.includes(
+        approval.approvers.length > 0 ? approval.approvers : env[EnvNames.approvers],
+        userId,
+      ),
   },
-  commands: { store, isResponder: (userId) => env[EnvNames.approvers].includes(userId) },
+  commands: { store, isResponder: (userId) => approvers.includes(env[EnvNames.approvers], userId) },
 });
 const boltHandler = receiver.toHandler();
 

@@ -98,7 +98,7 @@ describe("decide against DynamoDB Local", () => {
       tasks,
       events,
       clock: () => NOW,
-      isAuthorised: (userId, approval) => approval.approvers.includes(userId),
+      isAuthorised: async (userId, approval) => approval.approvers.includes(userId),
     };
     return { tasks, events, decisionDeps };
   }
