@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { contextGuardrail, detectorAdapter, nothingDetected, type Verdict } from "./envelope.js";
+
+/**
+ * `POST /alerts/prompt-shields`: an Azure AI Content Safety `text:shieldPrompt` response (api-version
+ * 2024-09-01), forwarded by the app. At least one of the two analyses must be present.
+ */
+
+const Analysis = z.looseObject({ attackDetected: z.boolean() });
+
+export const ShieldPromptResponse = z
+  .looseObject({
+    userPromptAnalysis: Analysis.optional(),
+    documentsAnalysis: z.array(Analysis).max(100).optional(),
+  })
+  .refine((result) => result.userPromptAnalysis !== undefined || result.documentsAnalysis !== undefined, {
+    error: "needs userPromptAnalysis or documentsAnalysis (the shieldPrompt response, unmodified)",
+  });
+export type ShieldPromptResponse = z.infer<typeof ShieldPromptResponse>;
+
+export function promptShieldsVerdict(result: ShieldPromptResponse): Omit<Verdict, "guardrail"> {
+  const userAttack = result.userPromptAnalysis?.attackDetected === true;
+  const attacked = (result.documentsAnalysis ?? []).flatMap((analysis, index) =>
+    analysis.attackDetected ? [index] : [],
+  );
+  const facts = {
+    ...(result.userPromptAnalysis ? { userPromptAttackDetected: userAttack } : {}),
+    ...(result.documentsAnalysis ? { documentsAnalysed: result.documentsAnalysis.length } : {}),
+    ...(attacked.length > 0 ? { documentsAttacked: attacked.join(",") } : {}),
+  };
+  // A poisoned document is an indirect injection: worse than a user trying, because the source is trusted.
+  if (attacked.length > 0) {
+    const count = attacked.length === 1 ? "1 document" : `${attacked.length} documents`;
+    return {
+      type: "prompt_injection",
+      severity: "high",
+      finding: `Indirect prompt injection in ${count} detected by Azure Prompt Shields`,
+      secondaryTypes: userAttack ? ["jailbreak"] : [],
+      facts,
+    };
+  }
+  if (userAttack) {
+    return {
+      type: "jailbreak",
+      severity: "medium",
+      finding: "User prompt attack detected by Azure Prompt Shields",
+      facts,
+    };
+  }
+  return nothingDetected("Azure Prompt Shields detected no attack", facts);
+}
+
+export const promptShields = detectorAdapter({
+  name: "prompt-shields",
+  aliases: ["azure-prompt-shields", "prompt-shields"],
+  result: ShieldPromptResponse,
+  verdict: ({ result, context }) => {
+    const guardrail = contextGuardrail(context, "azure");
+    return { ...promptShieldsVerdict(result), ...(guardrail ? { guardrail } : {}) };
+  },
+});

@@ -1,0 +1,454 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import {
+  AlertType,
+  type CanonicalAlert,
+  type Entity,
+  type EntityKind,
+  Severity,
+  tagsFor,
+} from "../shared/alert.js";
+import { SecretNames } from "../shared/env.js";
+import { quellSignature } from "./auth.js";
+import { alertIdFor, type SourceAdapter } from "./source.js";
+
+/**
+ * `POST /alerts/generic`: Quell's own wire format (`schemaVersion: "1"`) for emitters with no native
+ * integration. It is a public contract, documented field by field in GENERIC-WIRE-FORMAT.md: change both
+ * together, and only in ways that keep every body valid today valid tomorrow.
+ *
+ * The building blocks below (body guard, identifier and text rules, time window) are shared with the
+ * inline-detector routes, which take the same principal and signing scheme.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Body guard: one JSON object, no prototype-pollution keys, bounded depth and size, nothing but JSON values.
+
+export const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+export const MAX_GENERIC_BYTES = 64 * 1024;
+export const MAX_BODY_DEPTH = 32;
+const MAX_GUARD_ISSUES = 20;
+
+interface GuardIssue {
+  readonly path: PropertyKey[];
+  readonly message: string;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * What is wrong with a parsed body before its schema looks at it. Iterative (no recursion), so a hostile
+ * depth cannot overflow the stack; it stops after a bounded number of findings.
+ */
+export function bodyGuardIssues(
+  value: unknown,
+  options: { maxDepth: number; maxBytes?: number },
+): GuardIssue[] {
+  if (!isPlainObject(value)) {
+    const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
+    return [
+      {
+        path: [],
+        message: `the body must be one JSON object, not ${kind}; send one alert per request (no batching)`,
+      },
+    ];
+  }
+  const issues: GuardIssue[] = [];
+  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [{ value, path: [], depth: 1 }];
+  while (stack.length > 0 && issues.length < MAX_GUARD_ISSUES) {
+    const { value: node, path, depth } = stack.pop() as (typeof stack)[number];
+    if (Array.isArray(node) || isPlainObject(node)) {
+      if (depth > options.maxDepth) {
+        issues.push({ path, message: `nests deeper than ${options.maxDepth} levels` });
+        continue;
+      }
+      const keys = Object.keys(node);
+      for (const key of keys) {
+        if (!Array.isArray(node) && FORBIDDEN_KEYS.includes(key)) {
+          issues.push({
+            path: [...path, key],
+            message: `the key "${key}" is refused anywhere in the body (prototype-pollution guard: ${FORBIDDEN_KEYS.join(", ")})`,
+          });
+          continue;
+        }
+        stack.push({ value: (node as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
+      }
+      continue;
+    }
+    const ok =
+      node === null ||
+      typeof node === "string" ||
+      typeof node === "boolean" ||
+      (typeof node === "number" && Number.isFinite(node));
+    if (!ok) issues.push({ path, message: "is not a JSON value (finite number, string, boolean, null)" });
+  }
+  if (issues.length === 0 && options.maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+    if (bytes > options.maxBytes)
+      issues.push({
+        path: [],
+        message: `the alert is ${bytes} bytes as compact JSON; the limit is ${options.maxBytes}`,
+      });
+  }
+  const order = (issue: GuardIssue) => issue.path.map(String).join("\u0000");
+  return issues.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
+
+/** `schema`, behind the body guard: a body the guard refuses reports only the guard's issues. */
+export function guarded<T extends z.ZodType>(schema: T, options: { maxDepth: number; maxBytes?: number }) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      for (const issue of bodyGuardIssues(value, options))
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    })
+    .pipe(schema);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text rules. Identifiers (ids, keys, label values) refuse invisible and reordering characters; free text
+// (title, description, evidence) accepts them and Quell escapes them as `\uXXXX`. Slack mrkdwn (&, <, >) is
+// kept verbatim and escaped wherever it is rendered.
+
+/** C0 and C1 controls, DEL, soft hyphen, ALM, zero-width characters, LRM/RLM, line/paragraph separators,
+ * bidi embeddings, overrides and isolates, word joiner and invisible operators, BOM. */
+const UNSAFE_RANGES = String.raw`\u000B-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF`;
+const LINE_BREAKS_AND_TAB = String.raw`\u0009\u000A`;
+const OTHER_C0 = String.raw`\u0000-\u0008`;
+const UNSAFE_CHARACTER = new RegExp(`[${OTHER_C0}${LINE_BREAKS_AND_TAB}${UNSAFE_RANGES}]`);
+const UNSAFE_CHARACTERS = new RegExp(UNSAFE_CHARACTER.source, "g");
+const UNSAFE_EXCEPT_LINE_BREAKS = new RegExp(`[${OTHER_C0}${UNSAFE_RANGES}]`, "g");
+
+const codePoint = (char: string) =>
+  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+
+/** Text that names something: no control, bidi or zero-width characters, no surrounding whitespace. */
+export const identifier = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const unsafe = UNSAFE_CHARACTER.exec(value);
+      if (unsafe)
+        ctx.addIssue({
+          code: "custom",
+          message: `contains ${codePoint(unsafe[0])} at index ${unsafe.index}; identifiers must not contain control, bidi or zero-width characters`,
+        });
+      else if (value.trim() !== value)
+        ctx.addIssue({ code: "custom", message: "must not start or end with whitespace" });
+    });
+
+/** A label value: like an identifier, but it may be empty. */
+const labelValue = z
+  .string()
+  .max(256)
+  .superRefine((value, ctx) => {
+    const unsafe = UNSAFE_CHARACTER.exec(value);
+    if (unsafe)
+      ctx.addIssue({
+        code: "custom",
+        message: `contains ${codePoint(unsafe[0])} at index ${unsafe.index}; label values must not contain control, bidi or zero-width characters`,
+      });
+  });
+
+/** Printable ASCII without spaces (`!` to `~`): for keys that end up in a dedup key or a database key. */
+export const printableAscii = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x21-\x7E]*$/, { error: "must be printable ASCII without spaces (characters ! to ~)" });
+
+/** Free text as Quell keeps it: invisible and reordering characters written out as `\uXXXX`. */
+export function escapeText(text: string, options: { keepLineBreaks?: boolean } = {}): string {
+  const pattern = options.keepLineBreaks ? UNSAFE_EXCEPT_LINE_BREAKS : UNSAFE_CHARACTERS;
+  const normalised = options.keepLineBreaks ? text.replace(/\r\n?/g, "\n") : text;
+  return normalised.replace(pattern, (char) => `\\u${codePoint(char).slice(2)}`);
+}
+
+/** At most `max` UTF-16 units, marked with an ellipsis when cut, never splitting a surrogate pair. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+export const Provider = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
+  error: "must be 1-64 lower-case letters, digits, '.', '_' or '-' (e.g. aws, cognito, entra_id)",
+});
+
+export const ipAddress = z
+  .string()
+  .max(64)
+  .refine((value) => isIP(value) !== 0, { error: "must be an IPv4 or IPv6 address" });
+
+// ---------------------------------------------------------------------------------------------------------
+// Time: an alert from an unset clock (1970) or from the future is refused.
+
+export const MAX_FUTURE_SKEW_SECONDS = 15 * 60;
+export const MAX_AGE_DAYS = 30;
+
+/** An RFC 3339 timestamp within [now - 30 days, now + 15 minutes]; `utcOnly` requires the `Z` form. */
+export const recentTimestamp = (options: { utcOnly: boolean }) =>
+  z.iso
+    .datetime({
+      offset: !options.utcOnly,
+      error: options.utcOnly
+        ? "must be an RFC 3339 UTC timestamp such as 2026-11-24T03:12:00Z"
+        : "must be an RFC 3339 timestamp such as 2026-11-24T03:12:00Z or 2026-11-24T04:12:00+01:00",
+    })
+    .superRefine((value, ctx) => {
+      const at = Date.parse(value);
+      if (!Number.isFinite(at)) return; // the format check has said why
+      const now = Date.now();
+      if (at > now + MAX_FUTURE_SKEW_SECONDS * 1000)
+        ctx.addIssue({
+          code: "custom",
+          message: `is more than ${MAX_FUTURE_SKEW_SECONDS / 60} minutes in the future (check the sender's clock)`,
+        });
+      else if (at < now - MAX_AGE_DAYS * 86_400_000)
+        ctx.addIssue({
+          code: "custom",
+          message: `is more than ${MAX_AGE_DAYS} days old; the window is 30 days`,
+        });
+    });
+
+// ---------------------------------------------------------------------------------------------------------
+// Principals: who did it. Shared with the inline detectors.
+
+export const PrincipalType = z.enum([
+  "end_user",
+  "iam_user",
+  "iam_role",
+  "service_account",
+  "api_key",
+  "agent",
+  "unknown",
+]);
+export type PrincipalType = z.infer<typeof PrincipalType>;
+
+/** The entity a principal becomes: end users and agents have their own kinds; the rest are principals. */
+export const principalEntityKind = (type: PrincipalType): EntityKind =>
+  type === "end_user" ? "end_user" : type === "agent" ? "agent" : "principal";
+
+// ---------------------------------------------------------------------------------------------------------
+// The generic alert, schemaVersion "1".
+
+export const Environment = z.enum(["prod", "staging", "dev", "test"]);
+
+export const AssetKind = z.enum([
+  "model",
+  "model_endpoint",
+  "model_artifact",
+  "dataset",
+  "knowledge_base",
+  "guardrail",
+  "agent",
+  "agent_tool",
+  "application",
+  "api_key",
+  "prompt_template",
+  "repository",
+  "account",
+]);
+type AssetKind = z.infer<typeof AssetKind>;
+
+/** Assets that have an entity kind of their own; the others are kept in details only. */
+const ASSET_ENTITY_KIND: Partial<Record<AssetKind, EntityKind>> = {
+  model: "model",
+  model_endpoint: "model",
+  guardrail: "guardrail",
+  agent: "agent",
+  api_key: "provider_key",
+  repository: "repository",
+  account: "account",
+};
+
+/** The 14 AI alert types; `other` is Quell's own bucket and not something an emitter reports. */
+export const GenericAlertType = AlertType.exclude(["other"]);
+
+const mapKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,47}$/, {
+  error:
+    "keys are 1-48 characters: letters, digits, '_', '.', ':', '/', '-' (starting with a letter or digit)",
+});
+
+const GenericPrincipal = z.strictObject({
+  type: PrincipalType,
+  id: identifier(256),
+  provider: Provider,
+  displayName: identifier(128).optional(),
+});
+
+const GenericAsset = z.strictObject({
+  kind: AssetKind,
+  id: identifier(512),
+  provider: Provider,
+  environment: Environment,
+  region: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,31}$/, { error: "must be a region name such as us-east-1 or westeurope" })
+    .optional(),
+  accountId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
+      error: "must be 1-64 letters, digits, '.', '_', ':' or '-'",
+    })
+    .optional(),
+});
+
+export const GenericAlertV1 = z.strictObject({
+  schemaVersion: z.literal("1", { error: 'must be "1" (the only version of this format)' }),
+  id: printableAscii(128),
+  source: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^custom:[a-z0-9:._-]+$/, {
+      error: "must be custom:<emitter-name> in lower case (letters, digits, ':', '.', '_', '-'), at most 64",
+    }),
+  type: GenericAlertType,
+  severity: Severity,
+  status: z.enum(["firing", "resolved"]).default("firing"),
+  title: z.string().min(1).max(300).optional(),
+  description: z.string().min(1).max(4000).optional(),
+  occurredAt: recentTimestamp({ utcOnly: true }),
+  principal: GenericPrincipal,
+  asset: GenericAsset,
+  evidence: z
+    .record(mapKey, z.unknown())
+    .refine((evidence) => Object.keys(evidence).length <= 64, { error: "at most 64 top-level keys" })
+    .optional(),
+  labels: z
+    .record(mapKey, labelValue)
+    .refine((labels) => Object.keys(labels).length <= 32, { error: "at most 32 labels" })
+    .optional(),
+  dedupKey: printableAscii(255),
+  frameworks: z
+    .strictObject({
+      owasp: z
+        .array(
+          z.string().regex(/^LLM(0[1-9]|10)(:2025)?$/, {
+            error: "must be an OWASP Top 10 for LLM Applications 2025 id, LLM01 to LLM10 (optionally :2025)",
+          }),
+        )
+        .max(10)
+        .optional(),
+      atlas: z
+        .array(
+          z.string().regex(/^AML\.T\d{4}(\.\d{3})?$/, {
+            error: "must be a MITRE ATLAS technique id such as AML.T0051 or AML.T0051.000",
+          }),
+        )
+        .max(20)
+        .optional(),
+    })
+    .optional(),
+});
+export type GenericAlertV1 = z.infer<typeof GenericAlertV1>;
+
+const GenericBody = guarded(GenericAlertV1, { maxDepth: MAX_BODY_DEPTH, maxBytes: MAX_GENERIC_BYTES });
+
+type DetailValue = CanonicalAlert["details"][string];
+const MAX_DETAIL_TEXT = 2048;
+
+/** A free-text fact: escaped, and cut (with a flag saying so) when it exceeds what details can hold. */
+function textFact(details: Record<string, DetailValue>, key: string, text: string, keepLineBreaks = false) {
+  const escaped = escapeText(text, { keepLineBreaks });
+  details[key] = clip(escaped, MAX_DETAIL_TEXT);
+  if (escaped.length > MAX_DETAIL_TEXT) details[`${key}Truncated`] = true;
+}
+
+/** Evidence is free-form: scalars are kept as facts, arrays and objects as compact JSON. */
+function evidenceFacts(details: Record<string, DetailValue>, evidence: Record<string, unknown>) {
+  for (const [key, value] of Object.entries(evidence)) {
+    const name = `evidence.${key}`;
+    if (value === null || typeof value === "boolean" || typeof value === "number") details[name] = value;
+    else textFact(details, name, typeof value === "string" ? value : JSON.stringify(value));
+  }
+}
+
+export const uniqueEntities = (entities: readonly Entity[]): Entity[] => {
+  const seen = new Set<string>();
+  return entities
+    .filter((entity) => {
+      const key = `${entity.kind}\u0000${entity.id}\u0000${entity.provider ?? ""}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, 50);
+};
+
+const withOwaspYear = (id: string) => (id.includes(":") ? id : `${id}:2025`);
+const union = (first: readonly string[], second: readonly string[]) => [...new Set([...first, ...second])];
+
+export const generic: SourceAdapter<GenericAlertV1> = {
+  name: "generic",
+  secretName: SecretNames.webhookSecret,
+  authenticate: quellSignature,
+  schema: GenericBody,
+  normalize(alert, receipt) {
+    const { principal, asset } = alert;
+    const taxonomy = tagsFor(alert.type);
+    const assetKind = ASSET_ENTITY_KIND[asset.kind];
+    const entities = uniqueEntities([
+      { kind: principalEntityKind(principal.type), id: principal.id, provider: principal.provider },
+      ...(assetKind ? [{ kind: assetKind, id: asset.id, provider: asset.provider }] : []),
+      ...(asset.accountId
+        ? [{ kind: "account" as const, id: asset.accountId, provider: asset.provider }]
+        : []),
+    ]);
+    const details: Record<string, DetailValue> = {
+      schemaVersion: alert.schemaVersion,
+      emitter: alert.source,
+      emitterAlertId: alert.id,
+      principalType: principal.type,
+      principalId: principal.id,
+      principalProvider: principal.provider,
+      ...(principal.displayName ? { principalDisplayName: principal.displayName } : {}),
+      assetKind: asset.kind,
+      assetId: asset.id,
+      assetProvider: asset.provider,
+      environment: asset.environment,
+      ...(asset.region ? { region: asset.region } : {}),
+      ...(asset.accountId ? { accountId: asset.accountId } : {}),
+    };
+    if (alert.description) textFact(details, "description", alert.description, true);
+    for (const [key, value] of Object.entries(alert.labels ?? {})) details[`label.${key}`] = value;
+    if (alert.evidence) evidenceFacts(details, alert.evidence);
+
+    const title = alert.title
+      ? escapeText(alert.title)
+      : `${alert.type} on ${asset.kind} ${asset.id} reported by ${alert.source}`;
+    const canonical: CanonicalAlert = {
+      id: alertIdFor(receipt, 0),
+      source: "generic",
+      sourceIds: {
+        emitter: alert.source,
+        id: alert.id,
+        ...(receipt.deliveryId ? { deliveryId: receipt.deliveryId } : {}),
+      },
+      type: alert.type,
+      severity: alert.severity,
+      status: alert.status,
+      title: clip(title, 300),
+      occurredAt: alert.occurredAt,
+      receivedAt: receipt.receivedAt,
+      dedupKey: `generic:${alert.dedupKey}`,
+      entities,
+      tags: {
+        owasp: union(taxonomy.owasp, (alert.frameworks?.owasp ?? []).map(withOwaspYear)),
+        atlas: union(taxonomy.atlas, alert.frameworks?.atlas ?? []),
+      },
+      details,
+    };
+    return [canonical];
+  },
+};

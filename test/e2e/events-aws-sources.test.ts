@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../functions/shared/hash.js";
+import { fixtureText } from "../fixtures/aws/support.js";
+import { type Harness, type IncidentView, SECRETS, startHarness } from "./harness.js";
+
+/** The samples are dated up to 2026-11-24 with "now" frozen at 2026-11-25; the runtime uses the real clock. */
+const SAMPLE_NOW = Date.parse("2026-11-25T00:00:00Z");
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const EPOCH_MS_KEYS = new Set(["time", "created_time", "modified_time", "first_seen_time", "last_seen_time"]);
+
+/** Move every time in a sample by the same amount, so that its latest time is as old as on 2026-11-25. */
+function shiftTimes(value: unknown, shift: number, key = ""): unknown {
+  if (typeof value === "string" && ISO.test(value))
+    return new Date(Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")) + shift).toISOString();
+  if (typeof value === "number" && EPOCH_MS_KEYS.has(key)) return value + shift;
+  if (Array.isArray(value)) return value.map((item) => shiftTimes(item, shift));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shiftTimes(v, shift, k)]));
+  return value;
+}
+
+/** A sample as it would arrive today; `edit` changes it first. */
+function sample(
+  name: string,
+  edit: (event: Record<string, unknown>) => void = () => {},
+): Record<string, unknown> {
+  const event = JSON.parse(fixtureText(name));
+  edit(event);
+  return shiftTimes(event, Date.now() - SAMPLE_NOW) as Record<string, unknown>;
+}
+
+const ANOMALOUS = "guardduty/ai-anomalous-model-invocation-iamuser-key.json";
+const COST = "guardduty/ai-cost-harvesting-same-leaked-key.json";
+const PROMPT = "guardduty/ai-prompt-injection-direct-guardrail-intervened.json";
+const PORT_PROBE = "guardduty/non-ai-recon-ec2-portprobe-unprotected-port.json";
+const ALARM = "cloudwatch/bedrock-token-spend-alarm.json";
+const ALARM_OK = "cloudwatch/bedrock-token-spend-alarm-ok.json";
+
+interface IncidentSummary {
+  id: string;
+  dedupKey: string;
+  status: string;
+  type: string;
+  severity: string;
+  alertCount: number;
+}
+
+interface Refusal {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+}
+
+describe("POST /events: AWS sources end to end (dry run)", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ dryRun: true });
+  });
+  afterAll(async () => harness?.stop());
+
+  const post = async (body: string, token = SECRETS.events) => {
+    const response = await fetch(`${harness.runtime.url}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const incidents = async (): Promise<IncidentSummary[]> =>
+    ((await (await fetch(`${harness.runtime.url}/incidents`)).json()) as { incidents: IncidentSummary[] })
+      .incidents;
+  /** The incident that holds a dedup key, once triage has settled it. */
+  const incidentFor = async (
+    dedupKey: string,
+    // Triage writes the status, then the timeline: wait for the timeline's last word.
+    done: (view: IncidentView) => boolean = (view) =>
+      view.timeline.some((event) => event.kind === "not_started"),
+  ): Promise<IncidentView> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = (await incidents()).find((incident) => incident.dedupKey === dedupKey);
+      if (found) return harness.incident(found.id, done);
+      if (Date.now() > deadline) throw new Error(`no incident for ${dedupKey}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  const notStarted = (view: IncidentView) => view.timeline.find((event) => event.kind === "not_started");
+
+  it("a single envelope: 202 with its alert id", async () => {
+    const response = await post(JSON.stringify(sample(ANOMALOUS)));
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ alertIds: [expect.stringMatching(/^alr_/)], status: "accepted" });
+  });
+
+  it("AnomalousModelInvocation then CostHarvesting: two llmjacking incidents (no correlation yet), each no_playbook", async () => {
+    expect((await post(JSON.stringify(sample(COST)))).status).toBe(202);
+    for (const key of [
+      "guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b",
+      "guardduty:7b1d0e9c3a5f4c28b6e1d4a7f0c93e52",
+    ]) {
+      const incident = await incidentFor(key);
+      expect(incident).toMatchObject({ status: "no_playbook", playbook: null, alertCount: 1 });
+      expect(notStarted(incident)).toMatchObject({
+        summary: "no playbook started: no_playbook",
+        detail: { reason: "no_playbook" },
+      });
+      expect(incident.timeline.find((event) => event.kind === "triaged")?.summary).toBe(
+        "llmjacking, severity high",
+      );
+    }
+    expect((await incidents()).filter((incident) => incident.type === "llmjacking")).toHaveLength(2);
+  });
+
+  it("an array: 202 with one alert id each; the non-AI port probe is out of scope", async () => {
+    const response = await post(JSON.stringify([sample(PROMPT), sample(PORT_PROBE)]));
+    expect(response.status).toBe(202);
+    expect(response.body.alertIds).toEqual([expect.stringMatching(/^alr_/), expect.stringMatching(/^alr_/)]);
+
+    const probe = await incidentFor("guardduty:0d1c2b3a49584766a5b4c3d2e1f00f1e");
+    expect(probe).toMatchObject({ status: "no_playbook", playbook: null });
+    expect(notStarted(probe)).toMatchObject({
+      summary: "no playbook started: out_of_scope",
+      detail: { reason: "out_of_scope" },
+    });
+    const prompt = await incidentFor("guardduty:3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8");
+    expect(prompt).toMatchObject({ status: "no_playbook" });
+    expect(notStarted(prompt)?.detail).toEqual({ reason: "no_playbook" });
+  });
+
+  it("the same finding re-published (same id, higher count) joins its incident: alertCount 2", async () => {
+    const republished = sample(PROMPT, (event) => {
+      event.id = "6e0c1f28-4d3b-4c9f-9072-1b8d5f3e0c66";
+      const detail = event.detail as { service: { count: number }; updatedAt: string };
+      detail.service.count = 29;
+      detail.updatedAt = "2026-11-19T14:37:21.640Z";
+    });
+    expect((await post(JSON.stringify(republished))).status).toBe(202);
+    const incident = await incidentFor("guardduty:3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8", (view) =>
+      view.timeline.some((event) => event.kind === "duplicate"),
+    );
+    expect(incident.alertCount).toBe(2);
+    expect(incident.status).toBe("no_playbook");
+    expect(incident.timeline.filter((event) => event.kind === "duplicate")).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ status: "update", reason: "duplicate" }) }),
+    ]);
+    expect(
+      (await incidents()).filter((view) => view.dedupKey.endsWith("3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8")),
+    ).toHaveLength(1);
+  });
+
+  it("CloudWatch ALARM then OK: the OK joins the alarm's incident as a resolved duplicate", async () => {
+    const key =
+      "cloudwatch:arn:aws:cloudwatch:us-east-1:111122223333:alarm:bedrock-prod-claude35-input-tokens-5m-high";
+    expect((await post(JSON.stringify(sample(ALARM)))).status).toBe(202);
+    const opened = await incidentFor(key);
+    expect(opened).toMatchObject({ status: "no_playbook", alertCount: 1 });
+    expect(opened.timeline.find((event) => event.kind === "triaged")?.summary).toBe(
+      "token_spend_anomaly, severity medium",
+    );
+
+    expect((await post(JSON.stringify(sample(ALARM_OK)))).status).toBe(202);
+    const joined = await incidentFor(key, (view) =>
+      view.timeline.some((event) => event.kind === "duplicate"),
+    );
+    expect(joined.alertCount).toBe(2);
+    expect(joined.id).toBe(opened.id);
+    expect(joined.timeline.filter((event) => event.kind === "duplicate")).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({ status: "resolved", reason: "duplicate" }),
+      }),
+    ]);
+    expect((await incidents()).filter((incident) => incident.dedupKey === key)).toHaveLength(1);
+  });
+
+  describe("refusals: clear, kept, and opening nothing", () => {
+    const refused: { status: number; body: string }[] = [];
+    let before: number;
+    beforeAll(async () => {
+      await harness.runtime.idle();
+      before = (await incidents()).length;
+    });
+
+    const refuse = async (body: string, token?: string) => {
+      const response = await post(body, token);
+      refused.push({ status: response.status, body });
+      return { status: response.status, error: (response.body as unknown as Refusal).error };
+    };
+
+    it("a wrong token: 401", async () => {
+      const response = await refuse(JSON.stringify(sample(ANOMALOUS)), "not-the-token");
+      expect(response.status).toBe(401);
+      expect(response.error.code).toBe("bad_signature");
+    });
+
+    it("an unknown source: 422 naming it and listing the known ones", async () => {
+      const response = await refuse(fixtureText("bad/eventbridge--unknown-source-aws-quantumledger.json"));
+      expect(response.status).toBe(422);
+      expect(response.error.issues).toEqual([
+        {
+          path: "[0].source",
+          message:
+            'unknown EventBridge source "aws.quantumledger"; known: aws.bedrock, aws.cloudwatch, aws.guardduty, aws.securityhub',
+        },
+      ]);
+    });
+
+    it("a detail-type its source does not send: 422", async () => {
+      const response = await refuse(fixtureText("bad/eventbridge--detail-type-source-mismatch.json"));
+      expect(response.status).toBe(422);
+      expect(response.error.issues?.[0]).toMatchObject({
+        path: "[0].detail-type",
+        message: expect.stringContaining('not "GuardDuty Finding"'),
+      });
+    });
+
+    it("an envelope without detail: 422", async () => {
+      const response = await refuse(fixtureText("bad/eventbridge--missing-detail.json"));
+      expect(response.status).toBe(422);
+      expect(response.error.issues?.map((issue) => issue.path)).toEqual(["[0].detail"]);
+    });
+
+    it("wrong field types in a finding: 422 naming them", async () => {
+      const response = await refuse(
+        fixtureText("bad/aws.guardduty--severity-count-archived-as-strings.json"),
+      );
+      expect(response.status).toBe(422);
+      expect(response.error.issues?.map((issue) => issue.path).sort()).toEqual([
+        "[0].detail.service.archived",
+        "[0].detail.service.count",
+        "[0].detail.severity",
+      ]);
+    });
+
+    it("truncated JSON: 400", async () => {
+      const response = await refuse(fixtureText("bad/aws.guardduty--truncated-json.json"));
+      expect(response.status).toBe(400);
+      expect(response.error.code).toBe("invalid_json");
+    });
+
+    it("every refusal is in GET /rejections, and none opened an incident", async () => {
+      await harness.runtime.idle();
+      expect((await incidents()).length).toBe(before);
+      const day = new Date().toISOString().slice(0, 10);
+      const kept = (
+        (await (await fetch(`${harness.runtime.url}/rejections?day=${day}`)).json()) as {
+          rejections: { source: string; status: number; bodySha256: string }[];
+        }
+      ).rejections;
+      for (const refusal of refused) {
+        expect(kept).toContainEqual(
+          expect.objectContaining({
+            source: "events",
+            status: refusal.status,
+            bodySha256: sha256Hex(refusal.body),
+          }),
+        );
+      }
+      expect(refused.map((refusal) => refusal.status)).toEqual([401, 422, 422, 422, 422, 400]);
+    });
+  });
+
+  it("a 2099 alarm passes the door (202) but triage refuses it: parked in the dead letters, no incident", async () => {
+    await harness.runtime.idle();
+    const before = await incidents();
+    const body = fixtureText("bad/aws.cloudwatch--time-far-future-2099.json");
+    expect((await post(body)).status).toBe(202);
+    await harness.runtime.idle();
+    expect(await incidents()).toEqual(before);
+    const parked = harness.runtime.bus.deadLetters.find(
+      (letter) =>
+        (letter.event.detail as { payload?: { id?: string } }).payload?.id ===
+        "5e6f7081-92a3-44b5-86c7-d8e9f0a1b2c3",
+    );
+    expect(parked?.error).toContain("outside the accepted time window");
+  });
+});

@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { lakera } from "../../functions/sources/detectors/lakera.js";
+import { sourceByName } from "../../functions/sources/index.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are edited freely in tests.
+const fixture = (name: string): Record<string, any> =>
+  JSON.parse(readFileSync(new URL(`../fixtures/lakera/${name}`, import.meta.url), "utf8"));
+
+beforeAll(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(new Date("2026-11-25T00:00:00.000Z"));
+});
+afterAll(() => vi.useRealTimers());
+
+const receipt = { alertId: "alr_unit0003", receivedAt: "2026-11-25T00:00:00.000Z" };
+const normalise = (payload: unknown) => {
+  const alerts = lakera.normalize(lakera.schema.parse(payload), receipt);
+  expect(alerts).toHaveLength(1);
+  return CanonicalAlert.parse(alerts[0]);
+};
+const issues = (payload: unknown) => {
+  const result = lakera.schema.safeParse(payload);
+  expect(result.success).toBe(false);
+  return (result.error?.issues ?? []).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+};
+const FLAGGED = "guard-flagged-prompt-attack.json";
+
+describe("Lakera Guard v2 → canonical alert", () => {
+  it("is POST /alerts/lakera, signed with QUELL_WEBHOOK_SECRET", () => {
+    expect(sourceByName("lakera")).toBe(lakera);
+    expect(lakera.secretName).toBe("QUELL_WEBHOOK_SECRET");
+  });
+
+  it("flagged prompt_attack: prompt_injection medium, deduplicated by Lakera's request_uuid", () => {
+    expect(normalise(fixture(FLAGGED))).toEqual({
+      id: "alr_unit0003",
+      source: "lakera",
+      sourceIds: {
+        requestId: "req_3b7e9c21d04a",
+        lakeraRequestUuid: "0f6d5c4b-3a29-4e18-9d07-c6b5a4938271",
+      },
+      type: "prompt_injection",
+      severity: "medium",
+      status: "firing",
+      title: "Prompt attack flagged by Lakera Guard for end user usr_8c41f2 in support-chat",
+      occurredAt: "2026-11-19T13:58:41.221Z",
+      receivedAt: "2026-11-25T00:00:00.000Z",
+      dedupKey: "lakera:0f6d5c4b-3a29-4e18-9d07-c6b5a4938271",
+      entities: [
+        { kind: "end_user", id: "usr_8c41f2", provider: "cognito" },
+        { kind: "tenant", id: "tn_4821", provider: "cognito" },
+        { kind: "ip", id: "203.0.113.77" },
+        { kind: "guardrail", id: "policy-a2412e48-42eb-4e39-b6d8-8591171d48f2", provider: "lakera" },
+        { kind: "model", id: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
+      ],
+      tags: { owasp: ["LLM01:2025"], atlas: ["AML.T0051"] },
+      details: {
+        detector: "lakera",
+        app: "support-chat",
+        principalType: "end_user",
+        principalId: "usr_8c41f2",
+        principalProvider: "cognito",
+        tenantId: "tn_4821",
+        sessionId: "sess_01JD9K2M7Q4W8X",
+        sourceIp: "203.0.113.77",
+        requestId: "req_3b7e9c21d04a",
+        observedAt: "2026-11-19T13:58:41.221Z",
+        environment: "prod",
+        modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        endpoint: "https://api.lakera.ai/v2/guard",
+        projectId: "project-7539648934",
+        guardrail: "policy-a2412e48-42eb-4e39-b6d8-8591171d48f2",
+        flagged: true,
+        detectorTypes: "prompt_attack",
+        lakeraRequestUuid: "0f6d5c4b-3a29-4e18-9d07-c6b5a4938271",
+      },
+    });
+  });
+
+  it("PII next to a prompt attack is a secondary_type label, not a second case", () => {
+    const body = fixture(FLAGGED);
+    body.result.breakdown[2].detected = true;
+    const alert = normalise(body);
+    expect(alert).toMatchObject({
+      type: "prompt_injection",
+      details: { secondary_type: "sensitive_data_leak", detectorTypes: "pii/email,prompt_attack" },
+    });
+  });
+
+  it("PII alone is a sensitive_data_leak on output and `other` low on input; moderation is `other` low", () => {
+    const pii = fixture(FLAGGED);
+    pii.result.breakdown[0].detected = false;
+    pii.result.breakdown[2].detected = true;
+    expect(normalise(pii)).toMatchObject({ type: "other", severity: "low" });
+    pii.context.source = "OUTPUT";
+    expect(normalise(pii)).toMatchObject({ type: "sensitive_data_leak", severity: "medium" });
+    const hate = fixture(FLAGGED);
+    hate.result.breakdown[0].detected = false;
+    hate.result.breakdown[1].detected = true;
+    expect(normalise(hate)).toMatchObject({
+      type: "other",
+      severity: "low",
+      title: expect.stringMatching(/^Lakera Guard flagged moderated_content\/hate \(no AI attack\)/),
+    });
+  });
+
+  it("not flagged: `other` info; without request_uuid the dedup key falls back to context.requestId, then a hash", () => {
+    const clean = fixture("guard-not-flagged.json");
+    expect(normalise(clean)).toMatchObject({
+      type: "other",
+      severity: "info",
+      dedupKey: "lakera:5b2e8f10-7c4d-4a6e-9f31-0d2c4b6a8e57",
+    });
+    delete clean.result.metadata;
+    expect(normalise(clean).dedupKey).toBe("lakera:req_7e01c2aa9d43");
+    delete clean.context;
+    expect(normalise(clean).dedupKey).toMatch(/^lakera:sha256:[0-9a-f]{64}$/);
+    expect(normalise(clean).occurredAt).toBe(receipt.receivedAt);
+  });
+});
+
+describe("Lakera refusals name the field", () => {
+  it("refuses __proto__ at the top and inside breakdown, and pollutes nothing", () => {
+    const text = readFileSync(
+      new URL("../fixtures/lakera/bad-prototype-pollution-proto-key.json", import.meta.url),
+    );
+    expect(issues(JSON.parse(text.toString("utf8")))).toEqual([
+      '__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
+      'result.breakdown.0.__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
+    ]);
+    const probe = {} as Record<string, unknown>;
+    expect([probe.isAdmin, probe.approved, probe.autoApprove, probe.severity]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("refuses flagged as a string, detected missing and a bad detector_type", () => {
+    const body = fixture(FLAGGED);
+    body.result.flagged = "true";
+    delete body.result.breakdown[0].detected;
+    body.result.breakdown[1].detector_type = "Moderated Content";
+    expect(issues(body)).toEqual([
+      "result.flagged: Invalid input: expected boolean, received string",
+      "result.breakdown.0.detected: Invalid input: expected boolean, received undefined",
+      "result.breakdown.1.detector_type: must be a Lakera detector type such as prompt_attack or pii/email",
+    ]);
+  });
+});
