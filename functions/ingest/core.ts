@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { CanonicalAlert } from "../shared/alert.js";
 import { type SecretName, SecretNames } from "../shared/env.js";
+import { ValidationError } from "../shared/errors.js";
 import { sha256Hex } from "../shared/hash.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import { parseRawJson } from "../shared/raw-json.js";
@@ -48,6 +50,30 @@ const issuesOf = (error: z.ZodError): Issue[] =>
   error.issues
     .slice(0, 50)
     .map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+
+/**
+ * Normalise once at the edge, the way triage will, so what triage would refuse (a time outside the window,
+ * an alert that breaks the canonical schema) is refused to the sender now instead of dead-lettered later.
+ */
+function normalizationIssues(normalize: () => readonly unknown[]): Issue[] {
+  try {
+    for (const alert of normalize()) {
+      const canonical = CanonicalAlert.safeParse(alert);
+      if (!canonical.success) return issuesOf(canonical.error);
+    }
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      return error.issues.length > 0 ? [...error.issues] : [{ path: "(root)", message: error.message }];
+    }
+    throw error;
+  }
+}
+
+const receiptNow = (deps: IngestDeps) => ({
+  alertId: "alr_ingest_check",
+  receivedAt: deps.clock().toISOString(),
+});
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; response: IngestResponse };
 
@@ -132,16 +158,12 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const body = await parseBody(request, deps);
   if (!body.ok) return body.response;
   const validated = adapter.schema.safeParse(body.value);
-  if (!validated.success) {
+  const issues = validated.success
+    ? normalizationIssues(() => adapter.normalize(validated.data, receiptNow(deps)))
+    : issuesOf(validated.error);
+  if (issues.length > 0) {
     const message = `not a valid ${adapter.name} payload`;
-    return (
-      await refuse(request, deps, {
-        status: 422,
-        code: "invalid_payload",
-        message,
-        issues: issuesOf(validated.error),
-      })
-    ).response;
+    return (await refuse(request, deps, { status: 422, code: "invalid_payload", message, issues })).response;
   }
 
   const alertId = deps.newId("alr");
@@ -217,6 +239,10 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
     const validated = adapter.schema.safeParse(event);
     if (!validated.success) {
       for (const issue of issuesOf(validated.error)) issues.push({ ...issue, path: at(issue.path) });
+      return;
+    }
+    for (const issue of normalizationIssues(() => adapter.normalize(validated.data, receiptNow(deps)))) {
+      issues.push({ ...issue, path: at(issue.path) });
     }
   });
   if (issues.length > 0) {

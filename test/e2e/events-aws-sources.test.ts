@@ -257,18 +257,14 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     });
   });
 
-  it("a 2099 alarm passes the door (202) but triage refuses it: parked in the dead letters, no incident", async () => {
+  it("refuses a 2099 alarm at the door (422 naming the time) and opens nothing", async () => {
     await harness.runtime.idle();
     const before = await incidents();
-    const body = fixtureText("bad/aws.cloudwatch--time-far-future-2099.json");
-    expect((await post(body)).status).toBe(202);
+    const response = await post(fixtureText("bad/aws.cloudwatch--time-far-future-2099.json"));
+    expect(response.status).toBe(422);
+    expect(JSON.stringify(response.body)).toContain("more than 1 day after the receipt time");
     await harness.runtime.idle();
     expect(await incidents()).toEqual(before);
-    const parked = harness.runtime.bus.deadLetters.find(
-      (letter) =>
-        (letter.event.detail as { payload?: { id?: string } }).payload?.id ===
-        "5e6f7081-92a3-44b5-86c7-d8e9f0a1b2c3",
-    );
-    expect(parked?.error).toContain("outside the accepted time window");
+    expect(harness.runtime.bus.deadLetters).toEqual([]);
   });
 });

@@ -144,14 +144,17 @@ describe("POST /events with the AWS sources registered", () => {
     expect(published).toEqual([]);
   });
 
-  it("the 2099 alarm is accepted at the door (the schema has no clock) and refused by triage's normalize", async () => {
+  it("refuses the 2099 alarm at the door, naming the field and the window, and publishes nothing", async () => {
     const { deps, published } = fakes();
     const response = await ingestEvents(
       request(fixtureText("bad/aws.cloudwatch--time-far-future-2099.json")),
       deps,
     );
-    expect(response.status).toBe(202);
-    expect(() => normalize(published[0] as AlertReceived)).toThrow(/outside the accepted time window/);
+    expect(response.status).toBe(422);
+    expect(JSON.stringify(response.body)).toMatch(
+      /\[0\]\.[a-z.]*time[^"]*".*more than 1 day after the receipt time/i,
+    );
+    expect(published).toEqual([]);
   });
 
   it("refuses a wrong token with 401", async () => {
