@@ -26,6 +26,18 @@ export function slackSignatureHeaders(body: string, secret: string, now = new Da
   };
 }
 
+/** What every Slack interaction payload says about who sent it, from which workspace and app. */
+function interactionFrom(type: "block_actions" | "view_submission", userId: string, teamId = "T0LOCAL") {
+  return {
+    type,
+    team: { id: teamId, domain: "local" },
+    user: { id: userId, username: userId, team_id: teamId },
+    api_app_id: "A0LOCAL",
+    token: "unused-verification-token",
+    trigger_id: `${Date.now()}.local`,
+  };
+}
+
 /** A `block_actions` interaction for a click on a card's Approve or Deny button, form-encoded as Slack does. */
 export function approvalClickBody(options: {
   approvalId: string;
@@ -35,14 +47,8 @@ export function approvalClickBody(options: {
   channel?: string;
   messageTs?: string;
 }): string {
-  const teamId = options.teamId ?? "T0LOCAL";
   const payload = {
-    type: "block_actions",
-    team: { id: teamId, domain: "local" },
-    user: { id: options.userId, username: options.userId, team_id: teamId },
-    api_app_id: "A0LOCAL",
-    token: "unused-verification-token",
-    trigger_id: `${Date.now()}.local`,
+    ...interactionFrom("block_actions", options.userId, options.teamId),
     ...(options.channel ? { channel: { id: options.channel, name: options.channel } } : {}),
     ...(options.channel && options.messageTs
       ? {
@@ -70,14 +76,8 @@ export function denyReasonSubmissionBody(options: {
   reason: string;
   teamId?: string;
 }): string {
-  const teamId = options.teamId ?? "T0LOCAL";
   const payload = {
-    type: "view_submission",
-    team: { id: teamId, domain: "local" },
-    user: { id: options.userId, username: options.userId, team_id: teamId },
-    api_app_id: "A0LOCAL",
-    token: "unused-verification-token",
-    trigger_id: `${Date.now()}.local`,
+    ...interactionFrom("view_submission", options.userId, options.teamId),
     view: {
       id: "V0LOCAL",
       type: "modal",

@@ -5,6 +5,7 @@
  *   npm run bench:e2e -- [iterations=30]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const { latencyRow } = await import("./stats.js");
 const { cpus, totalmem } = await import("node:os");
 const { startLocalRuntime } = await import("../../infra/local/runtime.js");
 const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
@@ -106,16 +107,7 @@ const samples = [];
 for (const number of numbers.slice(1)) samples.push(await once(number));
 await runtime.idle();
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
-const row = (name: string, values: number[]) =>
-  `${name.padEnd(34)} p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(1).padStart(7)} ms   max ${Math.max(
-    ...values,
-  )
-    .toFixed(1)
-    .padStart(7)} ms`;
+const row = (name: string, values: number[]) => latencyRow(name, values, [50, 95], 1);
 console.log(
   `Quell local end-to-end latency, ${samples.length} incidents after 1 warm-up (live mode, loopback stand-ins)`,
 );

@@ -7,6 +7,7 @@
  *   npm run bench:slack -- [samples=20]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const { latencyRow } = await import("./stats.js");
 const { execFile } = await import("node:child_process");
 const { promisify } = await import("node:util");
 // Asynchronous on purpose: the child calls this process's local Step Functions endpoint.
@@ -96,16 +97,7 @@ for (const number of numbers) {
 }
 await runtime.idle();
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
-const row = (name: string, values: number[]) =>
-  `${name.padEnd(40)} p50 ${percentile(values, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(values, 99).toFixed(0).padStart(5)} ms   max ${Math.max(
-    ...values,
-  )
-    .toFixed(0)
-    .padStart(5)} ms`;
+const row = (name: string, values: number[]) => latencyRow(name, values, [50, 99], 0);
 console.log(
   `Slack interaction handler from a cold import, ${results.length} cold starts (bundled with esbuild, AwsLambdaReceiver)`,
 );
