@@ -59,8 +59,10 @@ async function once(number: number) {
   const body = JSON.parse(webhookBody());
   body.alert.number = number;
   const raw = JSON.stringify(body);
-  const cardPosted = standins.slack.nextMessage(undefined, 30_000);
-  const deleted = new Promise<number>((resolve) => {
+  // The card is a top-level message; thread replies of earlier incidents may still be arriving.
+  const cardPosted = standins.slack.nextMessage((message) => message.threadTs === undefined, 30_000);
+  const deleted = new Promise<number>((resolve, reject) => {
+    const giveUp = setTimeout(() => reject(new Error(`key_${number} was not revoked within 30 s`)), 30_000);
     const poll = setInterval(() => {
       if (
         standins.openai.requests.some(
@@ -68,6 +70,7 @@ async function once(number: number) {
         )
       ) {
         clearInterval(poll);
+        clearTimeout(giveUp);
         resolve(performance.now());
       }
     }, 1);

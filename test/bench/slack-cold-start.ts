@@ -87,7 +87,7 @@ for (const number of numbers) {
   writeFileSync(eventFile, JSON.stringify(event));
   const { stdout: output } = await run(
     process.execPath,
-    ["--import", "tsx", "test/bench/slack-cold-start-child.ts", bundle, eventFile],
+    ["test/bench/slack-cold-start-child.mjs", bundle, eventFile],
     { env: { ...process.env, ...env }, encoding: "utf8" },
   );
 
