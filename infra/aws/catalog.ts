@@ -1,5 +1,6 @@
 import { actions } from "../../functions/actions/registry.js";
 import { type SecretName, SecretNames } from "../../functions/shared/env.js";
+import { sources } from "../../functions/sources/index.js";
 
 /** The functions that are not actions: their entry, the secrets they read, and their timeout. */
 export interface CoreFunctionSpec {
@@ -13,7 +14,10 @@ export const coreFunctions = {
   ingest: {
     entry: "functions/ingest/handler.ts",
     description: "Quell ingest: verifies webhook signatures, records rejects, puts alerts on the bus",
-    secrets: [SecretNames.webhookSecret, SecretNames.githubWebhookSecret],
+    // Every webhook source's secret, plus the token of POST /events: a new source needs no infra edit.
+    secrets: [
+      ...new Set([...Object.values(sources).map((source) => source.secretName), SecretNames.eventsToken]),
+    ],
     timeoutSeconds: 10,
   },
   triage: {

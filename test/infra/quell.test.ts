@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { actionNames, actions } from "../../functions/actions/registry.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
+import { sources } from "../../functions/sources/index.js";
 import { actionEntry, coreFunctions as catalogFunctions } from "../../infra/aws/catalog.js";
 import type { QuellFunction } from "../../infra/aws/constructs/quell-function.js";
 import type { LogicStack } from "../../infra/aws/logic-stack.js";
@@ -199,7 +200,10 @@ const coreFunctions = () =>
   ({
     ingest: {
       fn: quell.logic.intake.ingest,
-      secrets: ["QUELL_GITHUB_WEBHOOK_SECRET", "QUELL_WEBHOOK_SECRET"],
+      // Each webhook source's own secret, and the token of POST /events.
+      secrets: [
+        ...new Set([...Object.values(sources).map((source) => source.secretName), "QUELL_EVENTS_TOKEN"]),
+      ],
       env: ["QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
     },
     triage: {
