@@ -5,8 +5,7 @@
  *   npm run bench:e2e -- [iterations=30]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { latencyRow } = await import("./stats.js");
-const { cpus, totalmem } = await import("node:os");
+const { latencyRow, machineLine } = await import("./stats.js");
 const { startLocalRuntime } = await import("../../infra/local/runtime.js");
 const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
   "../../infra/local/signing.js"
@@ -114,9 +113,7 @@ const row = (name: string, values: number[]) => latencyRow(name, values, [50, 95
 console.log(
   `Quell local end-to-end latency, ${samples.length} incidents after 1 warm-up (live mode, loopback stand-ins)`,
 );
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-);
+console.log(await machineLine());
 console.log(
   row(
     "webhook in → 202",

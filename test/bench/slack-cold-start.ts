@@ -7,13 +7,13 @@
  *   npm run bench:slack -- [samples=20]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { latencyRow } = await import("./stats.js");
+const { latencyRow, machineLine } = await import("./stats.js");
 const { execFile } = await import("node:child_process");
 const { promisify } = await import("node:util");
 // Asynchronous on purpose: the child calls this process's local Step Functions endpoint.
 const run = promisify(execFile);
 const { mkdtempSync, writeFileSync } = await import("node:fs");
-const { cpus, tmpdir, totalmem } = await import("node:os");
+const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
 const { build } = await import("esbuild");
 const { startLocalRuntime } = await import("../../infra/local/runtime.js");
@@ -101,9 +101,7 @@ const row = (name: string, values: number[]) => latencyRow(name, values, [50, 99
 console.log(
   `Slack interaction handler from a cold import, ${results.length} cold starts (bundled with esbuild, AwsLambdaReceiver)`,
 );
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-);
+console.log(await machineLine());
 console.log(
   row(
     "import of the bundle (init)",

@@ -16,3 +16,9 @@ export function latencyRow(
     .toFixed(digits)
     .padStart(7)} ms`;
 }
+
+/** The machine a benchmark ran on, as its report states it. */
+export async function machineLine(): Promise<string> {
+  const { cpus, totalmem } = await import("node:os");
+  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
