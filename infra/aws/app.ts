@@ -1,4 +1,5 @@
 import { Annotations, App, type Environment } from "aws-cdk-lib";
+import { GUARDRAIL_ADMINS_ENV, guardrailAdminsFrom } from "../../functions/sources/aws/bedrock.js";
 import type { QuellConfig } from "./config.js";
 import { addQuell } from "./quell.js";
 
@@ -10,6 +11,8 @@ import { addQuell } from "./quell.js";
  *   approvers        comma-separated Slack user ids allowed to decide
  *   slackApiUrl      Slack Web API base URL override (stand-ins), optional
  *   dedupWindowSeconds  default 604800 (7 days)
+ *   guardrailAdmins  comma-separated IAM user, role or root ARNs allowed to change Bedrock guardrails;
+ *                    unset means every guardrail change is flagged as tampering
  *   account, region  target environment; default the CLI's, and none (environment-agnostic) offline
  */
 const app = new App();
@@ -41,6 +44,25 @@ function readConfig(): QuellConfig {
   if (!Number.isInteger(dedupWindowSeconds) || dedupWindowSeconds <= 0) {
     throw new Error(`dedupWindowSeconds must be a positive integer: ${context("dedupWindowSeconds")}`);
   }
+  const guardrailAdmins = [
+    ...new Set(
+      (context("guardrailAdmins") ?? "")
+        .split(",")
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
+  ];
+  // The same test triage applies (it ignores entries that are not IAM principal ARNs), made loud here: an
+  // ignored entry would silently flag that admin's changes as tampering.
+  const notIam = guardrailAdmins.filter(
+    (arn) => guardrailAdminsFrom({ [GUARDRAIL_ADMINS_ENV]: arn }).size === 0,
+  );
+  if (notIam.length > 0) {
+    throw new Error(
+      "guardrailAdmins must be IAM user, role or root ARNs (arn:aws:iam::111122223333:role/Name; for an " +
+        `assumed-role session give its role's ARN): ${notIam.join(", ")}`,
+    );
+  }
   const slackChannel = context("slackChannel");
   const slackApiUrl = context("slackApiUrl");
   return {
@@ -48,6 +70,7 @@ function readConfig(): QuellConfig {
     dryRun: dryRun === "true",
     approvers,
     dedupWindowSeconds,
+    guardrailAdmins,
     ...(slackChannel ? { slackChannel } : {}),
     ...(slackApiUrl ? { slackApiUrl } : {}),
   };
@@ -63,6 +86,13 @@ if (!config.slackChannel) {
   Annotations.of(logic).addWarningV2(
     "quell:slackChannelUnset",
     "slackChannel is not set (-c slackChannel=C0123456789): approval requests and incident notifications cannot be posted.",
+  );
+}
+if (config.guardrailAdmins.length === 0) {
+  Annotations.of(logic).addWarningV2(
+    "quell:guardrailAdminsUnset",
+    "guardrailAdmins is not set (-c guardrailAdmins=arn:aws:iam::111122223333:role/GuardrailAdmins): every " +
+      "Bedrock UpdateGuardrail and DeleteGuardrail will be flagged as guardrail tampering.",
   );
 }
 app.synth();

@@ -12,4 +12,9 @@ export interface QuellConfig {
   readonly slackApiUrl?: string;
   /** How long an alert's dedup key folds repeats into one incident. */
   readonly dedupWindowSeconds: number;
+  /**
+   * IAM user, role or root ARNs allowed to change Bedrock guardrails (triage's `QUELL_GUARDRAIL_ADMINS`).
+   * Empty: nobody is allow-listed, so every UpdateGuardrail and DeleteGuardrail is guardrail tampering.
+   */
+  readonly guardrailAdmins: readonly string[];
 }

@@ -16,6 +16,7 @@ export const TEST_CONFIG: QuellConfig = {
   slackChannel: "C0TESTCHAN",
   approvers: ["U0APPROVER1", "U0APPROVER2"],
   dedupWindowSeconds: 3600,
+  guardrailAdmins: [],
 };
 
 /** The context `cdk synth` runs with (cdk.json), minus bundling: `npm run synth` covers bundling. */

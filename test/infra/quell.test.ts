@@ -5,16 +5,27 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { actionNames, actions } from "../../functions/actions/registry.js";
-import { EnvNames } from "../../functions/shared/env.js";
+import { EnvNames, SecretNames } from "../../functions/shared/env.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
-import { sources } from "../../functions/sources/index.js";
+import {
+  GUARDRAIL_ADMINS_ENV,
+  GUARDRAIL_CHANGES,
+  MODEL_ENUMERATION,
+  WATCHED_EVENT_NAMES,
+} from "../../functions/sources/aws/bedrock.js";
+import { eventSources, sources } from "../../functions/sources/index.js";
 import { actionEntry, coreFunctions as catalogFunctions } from "../../infra/aws/catalog.js";
 import type { QuellFunction } from "../../infra/aws/constructs/quell-function.js";
 import type { LogicStack } from "../../infra/aws/logic-stack.js";
 import { addQuell } from "../../infra/aws/quell.js";
 import { compilePlaybook } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
-import { envNamesReadBy } from "./function-code.js";
+import {
+  envNamesReadBy,
+  functionSourceFiles,
+  LITERAL_ENV_READS,
+  literalEnvNamesIn,
+} from "./function-code.js";
 import {
   type CfnTemplate,
   logicalIdOf,
@@ -193,6 +204,8 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.openaiBaseUrl,
   EnvNames.githubApiUrl,
   EnvNames.slackApiUrl,
+  // Unset means nobody is allow-listed (every guardrail change is flagged); set only when configured.
+  GUARDRAIL_ADMINS_ENV,
 ];
 
 /** What each non-action function may read, by intent: secrets and environment variable names. */
@@ -201,9 +214,10 @@ const coreFunctions = () =>
     ingest: {
       fn: quell.logic.intake.ingest,
       // Each webhook source's own secret, and the token of POST /events.
-      secrets: [
-        ...new Set([...Object.values(sources).map((source) => source.secretName), "QUELL_EVENTS_TOKEN"]),
-      ],
+      secrets: sorted([
+        ...Object.values(sources).map((source) => source.secretName),
+        SecretNames.eventsToken,
+      ]),
       env: ["QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
     },
     triage: {
@@ -354,6 +368,27 @@ describe("every function", () => {
   });
 });
 
+describe("variables read outside EnvNames", () => {
+  it("are each written down in LITERAL_ENV_READS with the file that reads them, and no others exist", () => {
+    const spelled = functionSourceFiles().flatMap((file) =>
+      literalEnvNamesIn(file).map((name) => ({ name, file })),
+    );
+    expect(sorted(spelled.map(({ name, file }) => `${file}: ${name}`))).toEqual(
+      sorted(LITERAL_ENV_READS.map(({ name, file }) => `${file}: ${name}`)),
+    );
+  });
+
+  it("include the guardrail-admin allow-list, which ingest and triage import with the aws.bedrock adapter", () => {
+    expect(GUARDRAIL_ADMINS_ENV).toBe("QUELL_GUARDRAIL_ADMINS");
+    const readers = functionsOf(quell.logic)
+      .filter(({ entry }) => envNamesReadBy(entry).has(GUARDRAIL_ADMINS_ENV))
+      .map(({ name }) => name);
+    // Ingest normalises POST /events only to refuse what triage would refuse; the allow-list changes an
+    // alert's type and severity, never whether it is valid, so only triage (whose verdict counts) gets it.
+    expect(sorted(readers)).toEqual(["ingest", "triage"]);
+  });
+});
+
 describe("secrets", () => {
   const secretNamesInTemplate = () => quell.data.secrets.names;
 
@@ -464,6 +499,151 @@ describe("triage", () => {
     expect(resourcesFor(statements, "states:StartExecution")).toEqual(
       sorted(machines.map((machine) => ref(machine.stateMachine))),
     );
+  });
+});
+
+describe("guardrail admins", () => {
+  const admins = ["arn:aws:iam::123456789012:role/GuardrailAdmins", "arn:aws:iam::123456789012:user/alice"];
+
+  it("reach triage as QUELL_GUARDRAIL_ADMINS only when configured, and no other function", () => {
+    const configured = synthQuell(TEST_ENV, { ...TEST_CONFIG, guardrailAdmins: admins });
+    for (const { name, fn } of functionsOf(configured.logic)) {
+      expect(environmentIn(configured.raw.logic, fn)[GUARDRAIL_ADMINS_ENV], name).toBe(
+        name === "triage" ? admins.join(",") : undefined,
+      );
+    }
+    // Still exactly triage's intended variables, plus this one.
+    const triage = coreFunctions().triage;
+    expect(Object.keys(environmentIn(configured.raw.logic, configured.logic.intake.triage)).sort()).toEqual(
+      sorted(["NODE_OPTIONS", ...triage.env, ...triage.secrets, GUARDRAIL_ADMINS_ENV]),
+    );
+    expect(TEST_CONFIG.guardrailAdmins).toEqual([]);
+    for (const { name, fn } of functionsOf(quell.logic))
+      expect(environmentOf(fn)[GUARDRAIL_ADMINS_ENV], name).toBeUndefined();
+  });
+});
+
+describe("AWS event sources on the default bus", () => {
+  const CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail";
+  const intake = () => quell.logic.intake;
+  const triageDeadLetters = () => {
+    const queue = intake().triage.deadLetterQueue;
+    if (!queue) throw new Error("triage has no dead-letter queue");
+    return queue;
+  };
+  const propertiesOf = (construct: IConstruct) =>
+    resource(quell.raw.logic, logicalIdOf(construct)).Properties ?? {};
+  const ruleFor = (source: string) => {
+    const rule = intake().awsEventRules.get(source);
+    if (!rule) throw new Error(`no default-bus rule for ${source}`);
+    return rule;
+  };
+  const targetsOf = (construct: IConstruct) =>
+    list(propertiesOf(construct).Targets as Record<string, unknown>[]);
+  /** What the adapter itself says (source, detail-types), plus the CloudTrail eventName narrowing of Bedrock. */
+  const expectedPattern = (source: string) => {
+    const adapter = eventSources[source];
+    if (!adapter) throw new Error(`no adapter ${source}`);
+    return {
+      source: [adapter.source],
+      "detail-type": [...adapter.detailTypes],
+      ...(source === "aws.bedrock" ? { detail: { eventName: [...WATCHED_EVENT_NAMES] } } : {}),
+    };
+  };
+  const registered = Object.keys(eventSources);
+
+  it("has one rule per registered event source on the default bus, and no other rules in the stack", () => {
+    expect(registered.length).toBeGreaterThan(0);
+    for (const [key, adapter] of Object.entries(eventSources)) expect(adapter.source).toBe(key);
+    const onDefaultBus = Object.entries(quell.raw.logic.Resources).filter(
+      ([, r]) => r.Type === "AWS::Events::Rule" && r.Properties?.EventBusName === "default",
+    );
+    expect(sorted(onDefaultBus.map(([id]) => id))).toEqual(
+      sorted(registered.map((source) => logicalIdOf(ruleFor(source)))),
+    );
+    expect(sorted(intake().awsEventRules.keys())).toEqual(sorted(registered));
+    // These, and Quell's bus's two (Alert Received to triage, incident events to the notifier).
+    quell.logicTemplate.resourceCountIs("AWS::Events::Rule", registered.length + 2);
+  });
+
+  it.each(registered)("%s: matches exactly the adapter's source and detail-types", (source) => {
+    expect(propertiesOf(ruleFor(source)).EventPattern).toEqual(expectedPattern(source));
+  });
+
+  it("narrows aws.bedrock to the CloudTrail calls the adapter classifies", () => {
+    expect(eventSources["aws.bedrock"]?.detailTypes).toEqual([CLOUDTRAIL_API_CALL]);
+    const pattern = propertiesOf(ruleFor("aws.bedrock")).EventPattern as { detail: { eventName: string[] } };
+    expect(sorted(pattern.detail.eventName)).toEqual(sorted([...GUARDRAIL_CHANGES, ...MODEL_ENUMERATION]));
+  });
+
+  it("receives read-only CloudTrail management events (ListFoundationModels) on CloudTrail rules only", () => {
+    expect(WATCHED_EVENT_NAMES).toContain("ListFoundationModels");
+    for (const [source, adapter] of Object.entries(eventSources)) {
+      expect(propertiesOf(ruleFor(source)).State, source).toBe(
+        adapter.detailTypes.includes(CLOUDTRAIL_API_CALL)
+          ? "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+          : "ENABLED",
+      );
+    }
+    expect(propertiesOf(ruleFor("aws.bedrock")).State).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
+  });
+
+  it.each(registered)(
+    "%s: targets triage, raw, with the Alert Received rule's retries and dead-letter queue",
+    (source) => {
+      const [alertReceived] = targetsOf(intake().triageRule);
+      const targets = targetsOf(ruleFor(source));
+      expect(targets).toHaveLength(1);
+      const [target] = targets;
+      expect(flat(target?.Arn)).toBe(arnOf(intake().triage.fn));
+      expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(
+        arnOf(triageDeadLetters()),
+      );
+      expect(target?.RetryPolicy).toEqual(alertReceived?.RetryPolicy);
+      expect(target?.RetryPolicy).toMatchObject({
+        MaximumRetryAttempts: 8,
+        MaximumEventAgeInSeconds: 24 * 3600,
+      });
+      // Triage takes the AWS event as EventBridge delivers it (toAlertReceived).
+      for (const key of ["Input", "InputPath", "InputTransformer"])
+        expect(target?.[key], key).toBeUndefined();
+    },
+  );
+
+  it("lets exactly these rules and Alert Received invoke triage and dead-letter into its queue", () => {
+    const rules = sorted([intake().triageRule, ...intake().awsEventRules.values()].map(arnOf));
+    const invokers = Object.values(quell.raw.logic.Resources)
+      .filter(
+        (r) =>
+          r.Type === "AWS::Lambda::Permission" &&
+          flat(r.Properties?.FunctionName) === arnOf(intake().triage.fn),
+      )
+      .map((r) => {
+        expect(r.Properties?.Action).toBe("lambda:InvokeFunction");
+        expect(r.Properties?.Principal).toBe("events.amazonaws.com");
+        return flat(r.Properties?.SourceArn);
+      });
+    expect(sorted(invokers)).toEqual(rules);
+
+    const queuePolicies = Object.values(quell.raw.logic.Resources).filter(
+      (r) =>
+        r.Type === "AWS::SQS::QueuePolicy" &&
+        list(r.Properties?.Queues as unknown[]).some((queue) => flat(queue) === ref(triageDeadLetters())),
+    );
+    const senders = queuePolicies
+      .flatMap((r) =>
+        list(
+          (r.Properties?.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)?.Statement,
+        ),
+      )
+      .filter((statement) => statement.Effect === "Allow")
+      .map((statement) => {
+        expect(list(statement.Action as string | string[])).toEqual(["sqs:SendMessage"]);
+        expect(statement.Principal).toEqual({ Service: "events.amazonaws.com" });
+        const condition = statement.Condition as { ArnEquals?: Record<string, unknown> } | undefined;
+        return flat(condition?.ArnEquals?.["aws:SourceArn"]);
+      });
+    expect(sorted(senders)).toEqual(rules);
   });
 });
 

@@ -1,14 +1,16 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { CfnRule, EventBus, type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { type FunctionUrl, FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { ALERT_RECEIVED } from "../../../functions/ingest/core.js";
 import { EnvNames } from "../../../functions/shared/env.js";
-import { coreFunctions } from "../catalog.js";
+import { GUARDRAIL_ADMINS_ENV } from "../../../functions/sources/aws/bedrock.js";
+import { awsEventRules, coreFunctions } from "../catalog.js";
 import type { QuellConfig } from "../config.js";
+import { pascal } from "../paths.js";
 import type { PlaybookMachine } from "./playbook-machines.js";
 import { QuellFunction, type SecretLookup } from "./quell-function.js";
 
@@ -22,7 +24,8 @@ export interface AlertIntakeProps {
 /**
  * The way in: the ingest Function URL (signatures are verified in the handler), the Quell event bus, and
  * triage, which the bus invokes for every accepted alert and which starts playbooks. The bus also carries
- * Quell's own incident events (see IncidentNotifier).
+ * Quell's own incident events (see IncidentNotifier). AWS sources (GuardDuty, Security Hub, CloudWatch,
+ * CloudTrail) reach triage directly, by one rule per registered event source on the account's default bus.
  */
 export class AlertIntake extends Construct {
   readonly bus: EventBus;
@@ -30,6 +33,10 @@ export class AlertIntake extends Construct {
   readonly ingestUrl: FunctionUrl;
   readonly triage: QuellFunction;
   readonly triageRule: Rule;
+  /** The account's default event bus, where AWS services put their events. */
+  readonly defaultBus: IEventBus;
+  /** One rule per AWS event source (`eventSources`), by its EventBridge `source`, on the default bus. */
+  readonly awsEventRules: ReadonlyMap<string, Rule>;
 
   constructor(scope: Construct, id: string, { table, secretLookup, config, machines }: AlertIntakeProps) {
     super(scope, id);
@@ -66,6 +73,11 @@ export class AlertIntake extends Construct {
           Object.fromEntries(machines.map((machine) => [machine.name, machine.stateMachine.stateMachineArn])),
         ),
         [EnvNames.dedupWindowSeconds]: String(config.dedupWindowSeconds),
+        // Read by the aws.bedrock adapter when triage normalises a CloudTrail event; unset when empty, which
+        // the adapter reads as nobody allow-listed (app.ts warns at synth).
+        ...(config.guardrailAdmins.length > 0
+          ? { [GUARDRAIL_ADMINS_ENV]: config.guardrailAdmins.join(",") }
+          : {}),
       },
       secrets: triage.secrets,
       secretLookup,
@@ -81,18 +93,57 @@ export class AlertIntake extends Construct {
       );
     }
 
+    // Every rule into triage retries for a day, then leaves the event in the queue triage's own failures
+    // land in.
+    const toTriage = () =>
+      new LambdaFunction(this.triage.fn, {
+        deadLetterQueue: this.triage.deadLetterQueue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(24),
+      });
+
     this.triageRule = new Rule(this, "AlertReceived", {
       eventBus: this.bus,
       description: "Quell: every accepted alert goes to triage",
       eventPattern: { source: [ALERT_RECEIVED.source], detailType: [ALERT_RECEIVED.detailType] },
     });
-    this.triageRule.addTarget(
-      new LambdaFunction(this.triage.fn, {
-        // Events EventBridge could not deliver land in the same queue as events triage failed on.
-        deadLetterQueue: this.triage.deadLetterQueue,
-        retryAttempts: 8,
-        maxEventAge: Duration.hours(24),
-      }),
-    );
+    this.triageRule.addTarget(toTriage());
+
+    // AWS services put their events on the default bus, and only AWS may put events whose source starts
+    // with "aws.", so these rules need no signature check: triage takes the raw event (toAlertReceived).
+    this.defaultBus = EventBus.fromEventBusName(this, "DefaultBus", "default");
+    const rules = new Map<string, Rule>();
+    for (const spec of awsEventRules()) {
+      const rule = new Rule(this, `${pascal(spec.source)}Events`, {
+        eventBus: this.defaultBus,
+        description: `Quell: ${spec.source} events (${spec.detailTypes.join(", ")}) go to triage`.slice(
+          0,
+          512,
+        ),
+        eventPattern: {
+          source: [spec.source],
+          detailType: [...spec.detailTypes],
+          ...(spec.detail
+            ? {
+                detail: Object.fromEntries(
+                  Object.entries(spec.detail).map(([field, values]) => [field, [...values]]),
+                ),
+              }
+            : {}),
+        },
+      });
+      rule.addTarget(toTriage());
+      if (spec.allCloudTrailManagementEvents) {
+        // Read-only management events delivered by CloudTrail (ListFoundationModels,
+        // GetFoundationModelAvailability) reach only rules in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+        // The L2 Rule of aws-cdk-lib 2.276 offers only `enabled` (ENABLED or DISABLED), so this sets the L1
+        // CfnRule's State (the escape hatch).
+        const cfnRule = rule.node.defaultChild;
+        if (!(cfnRule instanceof CfnRule)) throw new Error(`${rule.node.path} has no CfnRule`);
+        cfnRule.state = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
+      }
+      rules.set(spec.source, rule);
+    }
+    this.awsEventRules = rules;
   }
 }
