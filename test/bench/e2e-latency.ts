@@ -10,7 +10,7 @@ const { startLocalRuntime } = await import("../../infra/local/runtime.js");
 const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
   "../../infra/local/signing.js"
 );
-const { githubAlertSeed, startScenarioStandins, webhookBody } = await import(
+const { githubAlertSeed, standinProviderEnv, startScenarioStandins, webhookBody } = await import(
   "../../infra/local/standins/scenario.js"
 );
 
@@ -41,14 +41,9 @@ const runtime = await startLocalRuntime({
     QUELL_GITHUB_WEBHOOK_SECRET: secrets.github,
     QUELL_WEBHOOK_SECRET: "bench-generic",
     SLACK_SIGNING_SECRET: secrets.slack,
-    SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
-    SLACK_API_URL: `${standins.slack.url}/api/`,
+    ...standinProviderEnv(standins),
     QUELL_SLACK_CHANNEL: "C0BENCH",
     QUELL_APPROVERS: "U0BENCH",
-    GITHUB_TOKEN: standins.credentials.githubToken,
-    GITHUB_API_URL: standins.github.url,
-    OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
-    OPENAI_BASE_URL: `${standins.openai.url}/v1`,
     QUELL_DRY_RUN: "false",
     POWERTOOLS_LOG_LEVEL: "ERROR",
   },

@@ -9,6 +9,7 @@ import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
 import {
   type ScenarioStandins,
+  standinProviderEnv,
   startScenarioStandins,
   webhookBody,
 } from "../../infra/local/standins/scenario.js";
@@ -93,14 +94,9 @@ export async function startHarness(options: {
       QUELL_SOURCE_TOKEN_DATADOG: SECRETS.sourceTokens.datadog,
       QUELL_SOURCE_TOKEN_PAGERDUTY: SECRETS.sourceTokens.pagerduty,
       SLACK_SIGNING_SECRET: SECRETS.slackSigning,
-      SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
-      SLACK_API_URL: `${standins.slack.url}/api/`,
+      ...standinProviderEnv(standins),
       QUELL_SLACK_CHANNEL: CHANNEL,
       QUELL_APPROVERS: APPROVER,
-      GITHUB_TOKEN: standins.credentials.githubToken,
-      GITHUB_API_URL: standins.github.url,
-      OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
-      OPENAI_BASE_URL: `${standins.openai.url}/v1`,
       QUELL_DRY_RUN: String(options.dryRun),
       POWERTOOLS_LOG_LEVEL: "ERROR",
     },

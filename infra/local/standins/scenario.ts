@@ -90,3 +90,15 @@ export async function startScenarioStandins(
     },
   };
 }
+
+/** The provider settings that point Quell at the three stand-ins (the bench and tests use all of them). */
+export function standinProviderEnv(standins: ScenarioStandins): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
+    SLACK_API_URL: `${standins.slack.url}/api/`,
+    GITHUB_TOKEN: standins.credentials.githubToken,
+    GITHUB_API_URL: standins.github.url,
+    OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
+    OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+  };
+}
