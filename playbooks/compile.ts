@@ -1,4 +1,5 @@
 import { actions, isActionName } from "../functions/actions/registry.js";
+import { ApprovalModes } from "../functions/approval-request/events.js";
 import {
   ApprovalDenied,
   errorName,
@@ -28,6 +29,11 @@ export interface CompiledPlaybook {
   readonly name: string;
   readonly definition: Asl;
   readonly substitutions: Readonly<Record<string, FunctionRef>>;
+  /**
+   * Approval steps with an escalation. Their escalated wait may settle its own task token (a decision made
+   * between the two waits), so the approval-request function answers task tokens of this machine.
+   */
+  readonly escalatingApprovals: readonly string[];
 }
 
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
@@ -47,6 +53,7 @@ const LAMBDA_RETRY = {
 
 class Compiler {
   readonly substitutions: Record<string, FunctionRef> = {};
+  readonly escalatingApprovals: string[] = [];
 
   constructor(private readonly playbook: Playbook) {}
 
@@ -164,48 +171,91 @@ class Compiler {
     };
   }
 
+  /**
+   * An approval: a `.waitForTaskToken` task behind a Slack card. With an escalation it is two waits on the
+   * same approval: the first times out after `afterSeconds` into the escalation (the card re-posted with a
+   * mention), then a second wait, with a fresh task token on the same pending approval, for the rest.
+   */
   private approval(id: string, step: Extract<Step, { type: "approval" }>): Record<string, AslState> {
     const facts = Object.fromEntries(Object.entries(step.facts).map(([label, path]) => [`${label}.$`, path]));
+    const { escalation } = step;
+    if (escalation) this.escalatingApprovals.push(id);
+    const expiry = `${id}.expired`;
+    const escalated = `${id}.escalated`;
+    const wait = (payload: Record<string, unknown>, timeoutSeconds: number, onTimeout: string) => ({
+      ...this.invoke({ kind: "approvalRequest" }, payload, LAMBDA_INVOKE_WAIT_FOR_TOKEN),
+      TimeoutSeconds: timeoutSeconds,
+      ResultPath: `$.approvals.${id}`,
+      Catch: [
+        {
+          ErrorEquals: [errorName(ApprovalDenied)],
+          ResultPath: `$.approvals.${id}`,
+          Next: step.onDeny ?? `${id}.denied`,
+        },
+        { ErrorEquals: [StatesErrors.timeout], ResultPath: `$.approvals.${id}`, Next: onTimeout },
+        { ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` },
+      ],
+      Next: step.onApprove,
+    });
+    const expired = `${step.title}: no decision in time`;
     return {
-      [id]: {
-        ...this.invoke(
-          { kind: "approvalRequest" },
-          {
-            "taskToken.$": TASK_TOKEN_PATH,
-            "incidentId.$": "$.incidentId",
-            "executionId.$": "$$.Execution.Id",
-            playbook: this.playbook.name,
-            step: id,
-            policy: step.policy,
-            title: step.title,
-            plan: step.plan,
-            facts,
-            timeoutSeconds: step.timeoutSeconds,
-            ...(step.approvers ? { approvers: step.approvers } : {}),
-          },
-          LAMBDA_INVOKE_WAIT_FOR_TOKEN,
-        ),
-        TimeoutSeconds: step.timeoutSeconds,
-        ResultPath: `$.approvals.${id}`,
-        Catch: [
-          {
-            ErrorEquals: [errorName(ApprovalDenied)],
-            ResultPath: `$.approvals.${id}`,
-            Next: step.onDeny ?? `${id}.denied`,
-          },
-          {
-            ErrorEquals: [StatesErrors.timeout],
-            ResultPath: `$.approvals.${id}`,
-            Next: step.onTimeout ?? `${id}.expired`,
-          },
-          { ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` },
-        ],
-        Next: step.onApprove,
-      },
+      [id]: wait(
+        {
+          "taskToken.$": TASK_TOKEN_PATH,
+          "incidentId.$": "$.incidentId",
+          "executionId.$": "$$.Execution.Id",
+          playbook: this.playbook.name,
+          step: id,
+          policy: step.policy,
+          title: step.title,
+          plan: step.plan,
+          facts,
+          timeoutSeconds: step.timeoutSeconds,
+          ...(step.approvers ? { approvers: step.approvers } : {}),
+          ...(escalation ? { escalation } : {}),
+        },
+        escalation ? escalation.afterSeconds : step.timeoutSeconds,
+        escalation ? `${id}.escalate` : expiry,
+      ),
+      ...(escalation
+        ? {
+            [`${id}.escalate`]: {
+              ...this.invoke(
+                { kind: "approvalRequest" },
+                {
+                  mode: ApprovalModes.escalate,
+                  "incidentId.$": "$.incidentId",
+                  step: id,
+                  to: escalation.to,
+                  ...(escalation.channel ? { channel: escalation.channel } : {}),
+                },
+              ),
+              ResultPath: null,
+              Retry: [LAMBDA_RETRY],
+              // A mention that cannot be posted must not cancel the approval: the first card still works.
+              Catch: [
+                { ErrorEquals: [StatesErrors.all], ResultPath: `$.escalations.${id}`, Next: escalated },
+              ],
+              Next: escalated,
+            },
+            [escalated]: wait(
+              {
+                mode: ApprovalModes.extend,
+                "taskToken.$": TASK_TOKEN_PATH,
+                "incidentId.$": "$.incidentId",
+                step: id,
+                timeoutSeconds: step.timeoutSeconds,
+              },
+              step.timeoutSeconds - escalation.afterSeconds,
+              expiry,
+            ),
+          }
+        : {}),
       ...(step.onDeny ? {} : this.closeWith(`${id}.denied`, id, "denied", `${step.title}: denied`)),
+      // A timeout is recorded `expired` either way; with onTimeout the playbook then goes on there.
       ...(step.onTimeout
-        ? {}
-        : this.closeWith(`${id}.expired`, id, "expired", `${step.title}: no decision in time`)),
+        ? { [expiry]: this.record({ kind: "approval_expired", step: id, summary: expired }, step.onTimeout) }
+        : this.closeWith(expiry, id, "expired", expired)),
       ...this.closeWith(`${id}.failed`, id, "failed", `approval ${id} could not be requested`),
     };
   }
@@ -269,5 +319,10 @@ export function compilePlaybook(playbook: Playbook): CompiledPlaybook {
     States: scope.States,
   };
   assertJsonPathOnly(definition);
-  return { name: playbook.name, definition, substitutions: compiler.substitutions };
+  return {
+    name: playbook.name,
+    definition,
+    substitutions: compiler.substitutions,
+    escalatingApprovals: compiler.escalatingApprovals,
+  };
 }

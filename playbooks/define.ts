@@ -50,6 +50,12 @@ function checkScope(scope: Branch, where: string, problems: string[]): void {
       if (!ids.has(target)) problems.push(`${where}.${id}: goes to "${target}", which is not a step here`);
     }
     if (step.type === "action") checkActionStep(id, step, `${where}.${id}`, problems);
+    if (step.type === "approval" && step.escalation && step.escalation.afterSeconds >= step.timeoutSeconds) {
+      problems.push(
+        `${where}.${id}: escalation.afterSeconds (${step.escalation.afterSeconds}) must be less than ` +
+          `timeoutSeconds (${step.timeoutSeconds}): the escalation comes before the approval expires`,
+      );
+    }
     if (step.type === "parallel") {
       step.branches.forEach((branch, index) => {
         checkScope(branch, `${where}.${id}.branches[${index}]`, problems);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SLACK_CHANNEL, SLACK_MENTIONABLE } from "../functions/approval-request/events.js";
 import { AlertType } from "../functions/shared/alert.js";
 
 /**
@@ -37,6 +38,24 @@ export const ActionStep = z
 /** `one`: one authorised approver. `two`: four eyes, two distinct authorised approvers. */
 export const ApprovalPolicy = z.enum(["one", "two"]);
 
+/**
+ * Where a pending approval escalates: after `afterSeconds` the card is re-posted with a mention of `to` (a
+ * Slack user group S…, or a user U…/W…), in `channel` or else in the original card's thread. The
+ * approval keeps its id, so the buttons of the first card keep working.
+ */
+export const ApprovalEscalation = z
+  .object({
+    afterSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600),
+    to: z.string().regex(SLACK_MENTIONABLE, "a Slack user-group id (S…) or user id (U… or W…)"),
+    channel: z.string().regex(SLACK_CHANNEL, "a Slack channel id (C… or G…)").optional(),
+  })
+  .strict();
+export type ApprovalEscalation = z.infer<typeof ApprovalEscalation>;
+
 export const ApprovalStep = z
   .object({
     type: z.literal("approval"),
@@ -52,12 +71,17 @@ export const ApprovalStep = z
       .int()
       .min(60)
       .max(7 * 24 * 3600),
+    /** Re-post the card to an escalation group before the timeout; `afterSeconds` < `timeoutSeconds`. */
+    escalation: ApprovalEscalation.optional(),
     /** Slack user ids allowed to decide; defaults to QUELL_APPROVERS. */
     approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/)).optional(),
     onApprove: StepId,
     /** Defaults to recording `denied` and ending. */
     onDeny: StepId.optional(),
-    /** Defaults to recording `expired` and ending: a timeout is never a denial. */
+    /**
+     * Defaults to recording `expired` and ending: a timeout is never a denial. A step named here runs after
+     * the approval is recorded `expired`.
+     */
     onTimeout: StepId.optional(),
   })
   .strict();

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { excludedApproversFor } from "../shared/exclusions.js";
 import type { Clock } from "../shared/ids.js";
 import { type Approval, approvalIdFor } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
 import { pendingApprovalCard } from "../slack/cards.js";
+import { EscalationPlan } from "./events.js";
 
 /** What a compiled approval step sends (see playbooks/compile.ts). */
 export const ApprovalRequestEvent = z.object({
@@ -17,6 +19,13 @@ export const ApprovalRequestEvent = z.object({
   facts: z.record(z.string(), z.unknown()),
   timeoutSeconds: z.number().int().positive(),
   approvers: z.array(z.string()).optional(),
+  /** The step's escalation; the first wait then ends at `afterSeconds` (see events.ts). */
+  escalation: EscalationPlan.optional(),
+  /** The Slack user who asked for this run, when a human did (alert-started runs send none). */
+  requestedBy: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,20}$/)
+    .optional(),
 });
 export type ApprovalRequestEvent = z.infer<typeof ApprovalRequestEvent>;
 
@@ -45,12 +54,15 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   const incident = await deps.store.getIncident(event.incidentId);
   if (!incident) throw new Error(`incident ${event.incidentId} does not exist`);
   const now = deps.clock();
+  // Triage's routing may send the card to the owning team and ask for more approvers, never fewer.
+  const channel = incident.route?.channel ?? deps.channel;
+  const policy = incident.route?.approvalPolicy === "two" ? "two" : event.policy;
   const approval: Approval = {
     approvalId: approvalIdFor(event.incidentId, event.step),
     incidentId: event.incidentId,
     step: event.step,
     status: "pending",
-    policy: event.policy,
+    policy,
     approvedBy: [],
     dryRun: deps.dryRun,
     title: event.title,
@@ -59,6 +71,10 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     approvers: event.approvers ?? deps.defaultApprovers,
     requestedAt: now.toISOString(),
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
+    ...(event.escalation ? { escalation: event.escalation } : {}),
+    // Four eyes exclusions: the requester and the alert's subjects (which apply per policy: decide.ts).
+    ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
+    excludedApprovers: excludedApproversFor(event.requestedBy, incident.subjectSlackUsers),
   };
   await deps.store.putApproval(approval, event.taskToken);
   // Recorded before the card exists, so no click on the card can be recorded ahead of its request.
@@ -66,7 +82,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   await deps.store.appendTimeline(event.incidentId, {
     kind: "approval_requested",
     summary: `approval requested: ${event.title}`,
-    detail: { approvalId: approval.approvalId, step: event.step, channel: deps.channel },
+    detail: { approvalId: approval.approvalId, step: event.step, channel, policy },
   });
   const card = pendingApprovalCard({
     incident,
@@ -75,7 +91,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     facts: event.facts,
     dryRun: deps.dryRun,
   });
-  const posted = await deps.slack.postMessage({ channel: deps.channel, ...card });
+  const posted = await deps.slack.postMessage({ channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);
   await deps.store.setSlackThread(event.incidentId, posted.channel, posted.ts);
   return { approvalId: approval.approvalId, channel: posted.channel, messageTs: posted.ts };

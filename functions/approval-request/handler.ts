@@ -1,9 +1,17 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
 import { slackWebClient } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { ApprovalRequestEvent, requestApproval } from "./core.js";
+import {
+  escalateApproval,
+  extendApproval,
+  type TaskSettler,
+  type ThreadedSlackPoster,
+} from "./escalation.js";
+import { ApprovalModes, EscalateEvent, ExtendEvent } from "./events.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -14,21 +22,54 @@ const env = readEnv({
 const logger = createLogger("approval-request");
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 
-/** Invoked by a `.waitForTaskToken` approval step: store the token, post the card, return. */
+const sfn = new SFNClient({});
+const tasks: TaskSettler = {
+  async succeed(taskToken, output) {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  },
+  async fail(taskToken, error, cause) {
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  },
+};
+
+async function slackPoster(): Promise<ThreadedSlackPoster> {
+  const slack = await slackWebClient();
+  return {
+    async postMessage(message) {
+      const posted = await slack.chat.postMessage({ ...message, unfurl_links: false, unfurl_media: false });
+      if (!posted.channel || !posted.ts)
+        throw new Error("Slack did not return the posted message's channel and ts");
+      return { channel: posted.channel, ts: posted.ts };
+    },
+  };
+}
+
+/**
+ * Invoked by a `.waitForTaskToken` approval step (store the token, post the card, return) and, for an
+ * escalating approval, by its escalation task and its escalated wait (see events.ts).
+ */
 export const handler = async (event: unknown) => {
+  const mode = (event as { mode?: unknown } | null)?.mode;
+  if (mode === ApprovalModes.escalate) {
+    const request = EscalateEvent.parse(event);
+    logger.info("approval escalating", { incidentId: request.incidentId, step: request.step });
+    return escalateApproval(request, {
+      store,
+      slack: await slackPoster(),
+      tasks,
+      channel: env[EnvNames.slackChannel],
+    });
+  }
+  if (mode === ApprovalModes.extend) {
+    const request = ExtendEvent.parse(event);
+    logger.info("approval extended", { incidentId: request.incidentId, step: request.step });
+    return extendApproval(request, { store, tasks });
+  }
   const request = ApprovalRequestEvent.parse(event);
   logger.info("approval requested", { incidentId: request.incidentId, step: request.step });
-  const slack = await slackWebClient();
   return requestApproval(request, {
     store,
-    slack: {
-      async postMessage(message) {
-        const posted = await slack.chat.postMessage({ ...message, unfurl_links: false, unfurl_media: false });
-        if (!posted.channel || !posted.ts)
-          throw new Error("Slack did not return the posted message's channel and ts");
-        return { channel: posted.channel, ts: posted.ts };
-      },
-    },
+    slack: await slackPoster(),
     channel: env[EnvNames.slackChannel],
     defaultApprovers: env[EnvNames.approvers],
     dryRun: env[EnvNames.dryRun],

@@ -29,7 +29,10 @@ export interface AlertReceived {
   readonly source: string;
   readonly receivedAt: string;
   readonly deliveryId?: string;
-  readonly payload: unknown;
+  /** An AWS event as delivered (triage normalises it, as it does events from the default bus). */
+  readonly payload?: unknown;
+  /** A webhook's alerts, normalised once at the edge (triage validates them again, and trusts nothing else). */
+  readonly alerts?: CanonicalAlert[];
 }
 
 export const ALERT_RECEIVED = { source: "quell.ingest", detailType: "Alert Received" } as const;
@@ -55,20 +58,31 @@ const issuesOf = (error: z.ZodError): Issue[] =>
  * Normalise once at the edge, the way triage will, so what triage would refuse (a time outside the window,
  * an alert that breaks the canonical schema) is refused to the sender now instead of dead-lettered later.
  */
-function normalizationIssues(normalize: () => readonly unknown[]): Issue[] {
+function normalized(
+  normalize: () => readonly unknown[],
+): { ok: true; alerts: CanonicalAlert[] } | { ok: false; issues: Issue[] } {
   try {
+    const alerts: CanonicalAlert[] = [];
     for (const alert of normalize()) {
       const canonical = CanonicalAlert.safeParse(alert);
-      if (!canonical.success) return issuesOf(canonical.error);
+      if (!canonical.success) return { ok: false, issues: issuesOf(canonical.error) };
+      alerts.push(canonical.data);
     }
-    return [];
+    return { ok: true, alerts };
   } catch (error) {
     if (error instanceof ValidationError) {
-      return error.issues.length > 0 ? [...error.issues] : [{ path: "(root)", message: error.message }];
+      const issues =
+        error.issues.length > 0 ? [...error.issues] : [{ path: "(root)", message: error.message }];
+      return { ok: false, issues };
     }
     throw error;
   }
 }
+
+const normalizationIssues = (normalize: () => readonly unknown[]): Issue[] => {
+  const result = normalized(normalize);
+  return result.ok ? [] : result.issues;
+};
 
 const receiptNow = (deps: IngestDeps) => ({
   alertId: "alr_ingest_check",
@@ -131,8 +145,16 @@ async function preflight(
 
 async function parseBody(request: IngestRequest, deps: IngestDeps): Promise<Outcome<unknown>> {
   const parsed = parseRawJson(request.rawBody);
-  if (!parsed.ok)
-    return refuse(request, deps, { status: 400, code: "invalid_json", message: parsed.message });
+  if (!parsed.ok) {
+    // Not UTF-8, not JSON, too deep, or a duplicate or prototype-pollution key (named, with its path).
+    const { message, issue } = parsed;
+    return refuse(request, deps, {
+      status: 400,
+      code: "invalid_json",
+      message,
+      ...(issue ? { issues: [issue] } : {}),
+    });
+  }
   return { ok: true, value: parsed.value };
 }
 
@@ -157,24 +179,25 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   }
   const body = await parseBody(request, deps);
   if (!body.ok) return body.response;
-  const validated = adapter.schema.safeParse(body.value);
-  const issues = validated.success
-    ? normalizationIssues(() => adapter.normalize(validated.data, receiptNow(deps)))
-    : issuesOf(validated.error);
-  if (issues.length > 0) {
-    const message = `not a valid ${adapter.name} payload`;
-    return (await refuse(request, deps, { status: 422, code: "invalid_payload", message, issues })).response;
-  }
-
-  const alertId = deps.newId("alr");
   const deliveryId = adapter.deliveryId?.(request.headers)?.slice(0, 128);
-  await deps.publish({
-    alertId,
-    source: adapter.name,
+  const receipt = {
+    alertId: deps.newId("alr"),
     receivedAt: deps.clock().toISOString(),
     ...(deliveryId ? { deliveryId } : {}),
-    payload: body.value,
-  });
+  };
+  const validated = adapter.schema.safeParse(body.value);
+  const result = validated.success
+    ? normalized(() => adapter.normalize(validated.data, receipt))
+    : { ok: false as const, issues: issuesOf(validated.error) };
+  if (!result.ok) {
+    const message = `not a valid ${adapter.name} payload`;
+    return (
+      await refuse(request, deps, { status: 422, code: "invalid_payload", message, issues: result.issues })
+    ).response;
+  }
+
+  const { alertId } = receipt;
+  await deps.publish({ ...receipt, source: adapter.name, alerts: result.alerts });
   return { status: 202, body: { alertId, status: "accepted" } };
 }
 

@@ -31,7 +31,8 @@ const ICON: Record<string, string> = {
  */
 export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
   const { store } = deps;
-  const cardChanged = event.kind === "approval_decided" || event.kind === "approval_vote";
+  const cardChanged =
+    event.kind === "approval_decided" || event.kind === "approval_vote" || event.kind === "approval_expired";
   if (cardChanged || (event.kind === "closed" && event.outcome === "expired")) {
     if (!event.approvalStep) return;
     const approval = await store.getApproval(event.incidentId, event.approvalStep);

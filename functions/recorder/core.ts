@@ -28,6 +28,23 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     await events.publish({ incidentId: event.incidentId, kind, summary });
     return;
   }
+  if (event.kind === "approval_expired") {
+    await store.decideApproval(event.incidentId, event.step, { status: "expired", by: "quell:timeout" });
+    const summary = `expired: ${event.summary}`;
+    await store.appendTimeline(event.incidentId, {
+      kind: "approval_expired",
+      summary,
+      detail: { step: event.step, outcome: "expired" },
+    });
+    await store.updateIncident(event.incidentId, { status: "running" });
+    await events.publish({
+      incidentId: event.incidentId,
+      kind: "approval_expired",
+      summary,
+      approvalStep: event.step,
+    });
+    return;
+  }
   if (event.outcome === "expired") {
     await store.decideApproval(event.incidentId, event.step, { status: "expired", by: "quell:timeout" });
   }

@@ -21,5 +21,12 @@ export const RecordEvent = z.discriminatedUnion("kind", [
     summary: z.string().max(300),
     error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
   }),
+  /** An approval timed out and the playbook goes on at its `onTimeout` step: recorded `expired`, not closed. */
+  z.object({
+    kind: z.literal("approval_expired"),
+    incidentId: z.string().min(1),
+    step: z.string().min(1),
+    summary: z.string().max(300),
+  }),
 ]);
 export type RecordEvent = z.infer<typeof RecordEvent>;

@@ -83,6 +83,17 @@ export const taxonomyTags: Partial<Record<AlertType, CanonicalAlert["tags"]>> = 
   jailbreak: { owasp: ["LLM01:2025"], atlas: ["AML.T0054"] },
   system_prompt_leak: { owasp: ["LLM07:2025"], atlas: ["AML.T0056"] },
   sensitive_data_leak: { owasp: ["LLM02:2025"], atlas: ["AML.T0057"] },
+  // Spend and extraction are both unbounded consumption (LLM10); cost harvesting, inference-API exfiltration.
+  token_spend_anomaly: { owasp: ["LLM10:2025"], atlas: ["AML.T0034"] },
+  model_extraction: { owasp: ["LLM10:2025"], atlas: ["AML.T0024"] },
+  unauthorized_model_access: { owasp: ["LLM10:2025"], atlas: ["AML.T0040", "AML.T0012"] },
+  model_poisoning: { owasp: ["LLM04:2025"], atlas: ["AML.T0020"] },
+  // A swapped model or config erodes its integrity; an unsafe artifact arrives through the supply chain.
+  model_integrity_change: { owasp: ["LLM04:2025"], atlas: ["AML.T0031"] },
+  malicious_model_artifact: { owasp: ["LLM03:2025"], atlas: ["AML.T0011"] },
+  agent_tool_misuse: { owasp: ["LLM06:2025"], atlas: ["AML.T0053"] },
+  // Weakening a guardrail switches off the prompt-injection defence (LLM01) so attacks evade it.
+  guardrail_tampering: { owasp: ["LLM01:2025"], atlas: ["AML.T0015"] },
 };
 
 export const tagsFor = (type: AlertType): CanonicalAlert["tags"] =>

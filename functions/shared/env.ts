@@ -14,6 +14,7 @@ export const EnvNames = {
   dryRun: "QUELL_DRY_RUN",
   maxBodyBytes: "QUELL_MAX_BODY_BYTES",
   dedupWindowSeconds: "QUELL_DEDUP_WINDOW_SECONDS",
+  triageConfigFile: "QUELL_TRIAGE_CONFIG_FILE",
   slackApiUrl: "SLACK_API_URL",
   slackChannel: "QUELL_SLACK_CHANNEL",
   approvers: "QUELL_APPROVERS",

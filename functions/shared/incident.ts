@@ -12,6 +12,8 @@ export const IncidentStatus = z.enum([
   "expired",
   "failed",
   "no_playbook",
+  "suppressed",
+  "rate_limited",
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
@@ -26,14 +28,19 @@ export const FINAL_STATUSES: readonly IncidentStatus[] = [
 export const TimelineKind = z.enum([
   "received",
   "duplicate",
+  "correlated",
   "triaged",
   "playbook_started",
   "not_started",
+  "source_resolved",
+  "own_action",
   "approval_requested",
+  "escalated",
   "acknowledged",
   "approval_vote",
   "approval_decided",
   "approval_refused",
+  "approval_expired",
   "action_planned",
   "action_applied",
   "closed",
@@ -46,6 +53,19 @@ export interface TimelineEvent {
   readonly summary: string;
   readonly actor?: string;
   readonly detail?: Record<string, unknown>;
+}
+
+export interface Risk {
+  readonly score: number;
+  readonly reasons: readonly string[];
+}
+
+export interface IncidentRoute {
+  readonly playbook: string | null;
+  /** The routing rule that decided, or `default` (the playbook for the alert's type). */
+  readonly rule: string;
+  readonly channel?: string;
+  readonly approvalPolicy?: "one" | "two";
 }
 
 export interface Incident {
@@ -62,8 +82,21 @@ export interface Incident {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly outcome?: string;
+  /** Risk from 0 to 100 with its reasons; raised, never lowered, by alerts that join. */
+  readonly risk?: Risk;
+  /** What routing decided for the incident's first alert. */
+  readonly route?: IncidentRoute;
+  /** Owning teams of the inventory assets the first alert named. */
+  readonly ownerTeams?: readonly string[];
+  /** AI assets the first alert named that the inventory does not know. */
+  readonly unknownAssets?: readonly { readonly kind: string; readonly id: string }[];
   /** The Slack message whose thread carries this incident's progress (its first approval card). */
   readonly slackThread?: { readonly channel: string; readonly ts: string };
+  /**
+   * Slack users the first alert is about: the configured people (triage `people`) whose identities match a
+   * principal or end-user entity of the alert. They may not approve actions against themselves.
+   */
+  readonly subjectSlackUsers?: readonly string[];
 }
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired"]);
@@ -88,10 +121,31 @@ export interface Approval {
   readonly timeoutAt: string;
   readonly channel?: string;
   readonly messageTs?: string;
+  /** The playbook's escalation for this approval: who is mentioned, where, and after how long. */
+  readonly escalation?: { readonly afterSeconds: number; readonly to: string; readonly channel?: string };
+  /**
+   * When the escalated, final wait took over with its own task token. Before that, a task that is gone
+   * means the first wait ended and a decision is kept for the second; after it, the approval expired.
+   */
+  readonly escalatedAt?: string;
   readonly decidedBy?: string;
   readonly decidedByTeam?: string;
   readonly decidedAt?: string;
   readonly reason?: string;
+  /** The decider's comment on an approve ("Approve with comment…"). */
+  readonly comment?: string;
+  /** Comments given with four-eyes votes, in vote order (only votes that carried one). */
+  readonly voteComments?: readonly { readonly by: string; readonly comment: string }[];
+  /** The Slack user who asked for this run, when a human did (alert-started runs have none). */
+  readonly requestedBy?: string;
+  /** Who may not decide this approval, and why (see functions/shared/exclusions.ts for what applies when). */
+  readonly excludedApprovers?: readonly ApproverExclusion[];
+}
+
+/** A person excluded from deciding an approval: the subject of the alert, or the requester of the run. */
+export interface ApproverExclusion {
+  readonly userId: string;
+  readonly because: "subject" | "requester";
 }
 
 /** The approval id the Slack button carries: it names the incident and step, never the task token. */

@@ -7,32 +7,34 @@ import {
   QueryCommand,
   ScanCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { CanonicalAlert } from "./alert.js";
+import type { CanonicalAlert, Severity } from "./alert.js";
 import type { Clock } from "./ids.js";
 import {
   type Approval,
   type ApprovalStatus,
   FINAL_STATUSES,
   type Incident,
+  type Risk,
   type TimelineEvent,
 } from "./incident.js";
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const severityRank = (severity: Severity) => SEVERITY_RANK[severity];
 
 const META = "META";
 const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });
 const approvalKey = (incidentId: string, step: string) => ({ pk: `INC#${incidentId}`, sk: `APR#${step}` });
 
+export type DocumentClient = DynamoDBDocumentClient;
+
 export const createDocumentClient = () =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
-const isConditionFailure = (error: unknown) =>
+export const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
-
-export interface DedupClaim {
-  readonly incidentId: string;
-  readonly alertId: string;
-}
 
 export interface Rejection {
   readonly source: string;
@@ -53,39 +55,17 @@ export class IncidentStore {
 
   private now = () => this.clock().toISOString();
 
-  /**
-   * Claim a dedup key for an incident, on behalf of one alert. Returns the claim that holds the key: this one
-   * when it wins (or the key's window expired), else the earlier claim (its incident, and the alert that made
-   * it, so a redelivery of that same alert can be recognised).
-   */
-  async claimDedupKey(dedupKey: string, claim: DedupClaim, windowSeconds: number): Promise<DedupClaim> {
-    const nowSeconds = Math.floor(this.clock().getTime() / 1000);
-    const key = { pk: `DEDUP#${dedupKey}`, sk: "DEDUP" };
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, ...claim, expiresAt: nowSeconds + windowSeconds },
-          ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
-          ExpressionAttributeValues: { ":now": nowSeconds },
-        }),
-      );
-      return claim;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      return { incidentId: String(existing.Item?.incidentId), alertId: String(existing.Item?.alertId) };
-    }
-  }
-
   async createIncident(incident: Incident): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...incidentKey(incident.id), entity: "incident", ...incident },
+          Item: {
+            ...incidentKey(incident.id),
+            entity: "incident",
+            ...incident,
+            severityRank: severityRank(incident.severity),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -149,15 +129,43 @@ export class IncidentStore {
     }
   }
 
-  async countAlert(id: string): Promise<void> {
-    await this.db.send(
+  /** Count one more alert on an incident; returns the new count. */
+  async countAlert(id: string): Promise<number> {
+    const result = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
         UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
         ExpressionAttributeValues: { ":one": 1, ":now": this.now() },
+        ReturnValues: "UPDATED_NEW",
       }),
     );
+    return Number(result.Attributes?.alertCount ?? 0);
+  }
+
+  /**
+   * Raise an incident's risk and severity to a joining alert's when they are higher; never lowers them, even
+   * when joins race (each is a conditional write).
+   */
+  async raiseIncident(id: string, raise: { risk: Risk; severity: Severity }): Promise<void> {
+    const conditional = async (update: Omit<UpdateCommandInput, "TableName" | "Key">) => {
+      try {
+        await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: incidentKey(id), ...update }));
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    };
+    await conditional({
+      UpdateExpression: "SET risk = :risk",
+      ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(risk) OR risk.score < :score)",
+      ExpressionAttributeValues: { ":risk": raise.risk, ":score": raise.risk.score },
+    });
+    await conditional({
+      UpdateExpression: "SET severity = :severity, severityRank = :rank",
+      ConditionExpression:
+        "attribute_exists(pk) AND (attribute_not_exists(severityRank) OR severityRank < :rank)",
+      ExpressionAttributeValues: { ":severity": raise.severity, ":rank": severityRank(raise.severity) },
+    });
   }
 
   async saveAlert(incidentId: string, alert: CanonicalAlert): Promise<void> {
@@ -241,6 +249,29 @@ export class IncidentStore {
     );
   }
 
+  /**
+   * The escalated, final wait of a pending approval: the same approval (id, card, votes) with the new task
+   * token. Returns false when the approval is no longer pending (decided between the two waits).
+   */
+  async extendApproval(incidentId: string, step: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(incidentId, step),
+          UpdateExpression: "SET taskToken = :token, escalatedAt = :at",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":token": taskToken, ":at": this.now(), ":pending": "pending" },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async setApprovalMessage(
     incidentId: string,
     step: string,
@@ -288,16 +319,29 @@ export class IncidentStore {
    * Record one approver's vote on a pending `two` approval. Returns the approval with the vote, or undefined
    * when it is no longer pending or this person already voted (the same person twice counts once).
    */
-  async addApprover(incidentId: string, step: string, userId: string): Promise<Approval | undefined> {
+  async addApprover(
+    incidentId: string,
+    step: string,
+    userId: string,
+    comment?: string,
+  ): Promise<Approval | undefined> {
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: approvalKey(incidentId, step),
-          UpdateExpression: "SET approvedBy = list_append(approvedBy, :me)",
+          // A vote's comment is kept with the vote, in the same conditional write.
+          UpdateExpression: comment
+            ? "SET approvedBy = list_append(approvedBy, :me), voteComments = list_append(if_not_exists(voteComments, :none), :vote)"
+            : "SET approvedBy = list_append(approvedBy, :me)",
           ConditionExpression: "#status = :pending AND NOT contains(approvedBy, :user)",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":me": [userId], ":user": userId, ":pending": "pending" },
+          ExpressionAttributeValues: {
+            ":me": [userId],
+            ":user": userId,
+            ":pending": "pending",
+            ...(comment ? { ":none": [], ":vote": [{ by: userId, comment }] } : {}),
+          },
           ReturnValues: "ALL_NEW",
         }),
       );
@@ -315,17 +359,24 @@ export class IncidentStore {
   async decideApproval(
     incidentId: string,
     step: string,
-    decision: { status: Exclude<ApprovalStatus, "pending">; by: string; team?: string; reason?: string },
+    decision: {
+      status: Exclude<ApprovalStatus, "pending">;
+      by: string;
+      team?: string;
+      reason?: string;
+      comment?: string;
+    },
   ): Promise<(Approval & { taskToken: string }) | undefined> {
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: approvalKey(incidentId, step),
-          UpdateExpression:
-            "SET #status = :status, decidedBy = :by, decidedByTeam = :team, decidedAt = :at, reason = :reason",
+          UpdateExpression: `SET #status = :status, decidedBy = :by, decidedByTeam = :team, decidedAt = :at, reason = :reason${
+            decision.comment ? ", #comment = :comment" : " REMOVE #comment"
+          }`,
           ConditionExpression: "#status = :pending",
-          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeNames: { "#status": "status", "#comment": "comment" },
           ExpressionAttributeValues: {
             ":status": decision.status,
             ":by": decision.by,
@@ -333,6 +384,7 @@ export class IncidentStore {
             ":at": this.now(),
             ":reason": decision.reason ?? null,
             ":pending": "pending",
+            ...(decision.comment ? { ":comment": decision.comment } : {}),
           },
           ReturnValues: "ALL_NEW",
         }),
@@ -360,10 +412,16 @@ export class IncidentStore {
           TableName: this.tableName,
           Key: approvalKey(incidentId, step),
           UpdateExpression: reopen
-            ? "SET #status = :to REMOVE decidedBy, decidedByTeam, decidedAt, reason"
+            ? "SET #status = :to REMOVE decidedBy, decidedByTeam, decidedAt, reason, #comment"
             : "SET #status = :to",
-          ConditionExpression: "#status = :from AND decidedBy = :by",
-          ExpressionAttributeNames: { "#status": "status" },
+          // An escalating approval's first task is gone once its first wait ends; the decision is then kept
+          // for the escalated wait (see extendApproval), so only a final task that is gone means expired.
+          ConditionExpression: reopen
+            ? "#status = :from AND decidedBy = :by"
+            : "#status = :from AND decidedBy = :by AND (attribute_not_exists(#esc) OR attribute_exists(#escAt))",
+          ExpressionAttributeNames: reopen
+            ? { "#status": "status", "#comment": "comment" }
+            : { "#status": "status", "#esc": "escalation", "#escAt": "escalatedAt" },
           ExpressionAttributeValues: { ":to": change.to, ":from": change.from.status, ":by": change.from.by },
         }),
       );
@@ -415,6 +473,6 @@ function setExpression(changes: Record<string, unknown>) {
 }
 
 function stripKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, entity: _entity, expiresAt: _expiresAt, ...rest } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, expiresAt: _expiresAt, severityRank: _rank, ...rest } = item;
   return rest as T;
 }

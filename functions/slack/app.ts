@@ -9,7 +9,7 @@ import {
   type DecisionRequest,
   decide,
 } from "./decide.js";
-import { DENY_REASON, denyReasonModal, readDenySubmission } from "./deny-modal.js";
+import { DECISION_TEXTS, type DecisionText, decisionTextModal, readDecisionText } from "./deny-modal.js";
 import { SlackActionIds } from "./ids.js";
 
 export interface SlackAppOptions {
@@ -75,48 +75,53 @@ export function createSlackApp(options: SlackAppOptions): App {
     },
   );
 
-  // Deny asks why first: the modal opens only for someone who may decide, while the approval is pending.
-  app.action<BlockButtonAction>({ action_id: SlackActionIds.deny }, async ({ ack, body, action, client }) => {
-    await ack();
-    const request = { ...requestFrom(body, action), decision: "denied" as const };
-    const checked = await checkDecidable(request, options.decisions);
-    if (checked.kind !== "decidable") {
-      const text = replyTo(checked);
-      const channel =
-        body.channel?.id ?? (checked.kind !== "unknown_approval" ? checked.approval.channel : undefined);
-      if (channel && text) await client.chat.postEphemeral({ channel, user: body.user.id, text });
-      return;
-    }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: denyReasonModal(request.approvalId, checked.approval.title) as never,
+  // Deny asks why, and "Approve with comment…" asks for the comment, first: the modal opens only for someone
+  // who may decide, while the approval is pending. Its submission then decides like a click.
+  const decisionWithText = (kind: DecisionText, actionId: string) => {
+    app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
+      await ack();
+      const request = { ...requestFrom(body, action), decision: kind.decision };
+      const checked = await checkDecidable(request, options.decisions);
+      if (checked.kind !== "decidable") {
+        const text = replyTo(checked);
+        const channel =
+          body.channel?.id ?? (checked.kind !== "unknown_approval" ? checked.approval.channel : undefined);
+        if (channel && text) await client.chat.postEphemeral({ channel, user: body.user.id, text });
+        return;
+      }
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: decisionTextModal(kind, request.approvalId, checked.approval.title) as never,
+      });
     });
-  });
+    app.view(kind.ids.callbackId, async ({ ack, body, view, client }) => {
+      const submission = readDecisionText(kind, view);
+      if (!submission.ok) {
+        await ack({ response_action: "errors", errors: { [kind.ids.blockId]: submission.error } });
+        return;
+      }
+      await ack();
+      await decideAndReply(
+        client,
+        {
+          approvalId: submission.approvalId,
+          decision: kind.decision,
+          ...(kind.decision === "denied" ? { reason: submission.text } : { comment: submission.text }),
+          userId: body.user.id,
+          ...(body.team?.id ? { teamId: body.team.id } : {}),
+        },
+        undefined,
+      );
+    });
+  };
+  decisionWithText(DECISION_TEXTS.denied, SlackActionIds.deny);
+  decisionWithText(DECISION_TEXTS.approved, SlackActionIds.approveWithComment);
 
   app.command("/quell", async ({ ack, command }) => {
     const text = await runCommand(command.text ?? "", command.user_id, options.commands);
     await ack({ response_type: "ephemeral", text });
   });
 
-  app.view(DENY_REASON.callbackId, async ({ ack, body, view, client }) => {
-    const submission = readDenySubmission(view);
-    if (!submission.ok) {
-      await ack({ response_action: "errors", errors: { [DENY_REASON.blockId]: submission.error } });
-      return;
-    }
-    await ack();
-    await decideAndReply(
-      client,
-      {
-        approvalId: submission.approvalId,
-        decision: "denied",
-        reason: submission.reason,
-        userId: body.user.id,
-        ...(body.team?.id ? { teamId: body.team.id } : {}),
-      },
-      undefined,
-    );
-  });
   return app;
 }
 
@@ -127,6 +132,8 @@ function replyTo(outcome: DecisionOutcome): string | undefined {
       return undefined;
     case "not_authorised":
       return NOT_AUTHORISED;
+    case "excluded":
+      return excludedReply(outcome);
     case "unknown_approval":
       return "This approval is unknown to Quell.";
     case "vote_recorded":
@@ -139,4 +146,19 @@ function replyTo(outcome: DecisionOutcome): string | undefined {
       return `Already ${status}${by}; nothing changed.`;
     }
   }
+}
+
+const EXCLUDED_BECAUSE = {
+  subject: "you are the subject of this alert",
+  requester: "you requested this run",
+} as const;
+
+/** Why an authorised person may not decide this approval, and what that means for them. */
+function excludedReply(outcome: Extract<DecisionOutcome, { kind: "excluded" }>): string {
+  const why = outcome.because.map((because) => EXCLUDED_BECAUSE[because]).join(" and ");
+  const rule =
+    outcome.approval.policy === "two"
+      ? "Four eyes: neither approver may be the requester or the subject of the alert, and an excluded person may neither approve nor deny."
+      : "Nobody may decide on an action against themselves, neither approve nor deny.";
+  return `You may not decide this approval: ${why}. ${rule} It stays ${outcome.approval.status}; your attempt was recorded.`;
 }

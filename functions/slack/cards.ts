@@ -1,3 +1,4 @@
+import { applicableExclusions } from "../shared/exclusions.js";
 import type { Approval, Incident } from "../shared/incident.js";
 import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
 import { SlackActionIds } from "./ids.js";
@@ -9,7 +10,9 @@ export interface ApprovalCardInput {
     Approval,
     "approvalId" | "title" | "timeoutAt" | "status" | "policy" | "approvedBy"
   > &
-    Partial<Pick<Approval, "decidedBy" | "decidedAt" | "reason">>;
+    Partial<
+      Pick<Approval, "decidedBy" | "decidedAt" | "reason" | "comment" | "voteComments" | "excludedApprovers">
+    >;
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;
   readonly dryRun: boolean;
@@ -74,8 +77,9 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
       ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing."
       : undefined,
     approval.policy === "two"
-      ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.`
+      ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.${commentsOf(approval)}`
       : undefined,
+    notEligible(approval),
     `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
   ].filter(Boolean);
   return {
@@ -92,6 +96,12 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
             action_id: SlackActionIds.approve,
             style: "primary",
             text: { type: "plain_text", text: "Approve" },
+            value: approval.approvalId,
+          },
+          {
+            type: "button",
+            action_id: SlackActionIds.approveWithComment,
+            text: { type: "plain_text", text: "Approve with comment…" },
             value: approval.approvalId,
           },
           {
@@ -113,6 +123,31 @@ const votersOf = (approval: Pick<Approval, "approvedBy">) =>
     ? approval.approvedBy.map((id) => `<@${escapeMrkdwn(id, 30)}>`).join(" and ")
     : "nobody yet";
 
+/** Approvers' comments, escaped: each four-eyes vote's, else the decision's. Empty when there are none. */
+function commentsOf(approval: ApprovalCardInput["approval"]): string {
+  const comments =
+    approval.policy === "two"
+      ? (approval.voteComments ?? [])
+      : approval.comment && approval.decidedBy
+        ? [{ by: approval.decidedBy, comment: approval.comment }]
+        : [];
+  return comments
+    .map(({ by, comment }) => ` Comment by <@${escapeMrkdwn(by, 30)}>: “${escapeMrkdwn(comment, 500)}”`)
+    .join("");
+}
+
+const EXCLUDED_LABEL = { subject: "subject", requester: "requester" } as const;
+
+/** Who may not decide, escaped (exclusions come from configuration and the requester, still data). */
+function notEligible(approval: ApprovalCardInput["approval"]): string | undefined {
+  const excluded = applicableExclusions(approval);
+  if (excluded.length === 0) return undefined;
+  const people = excluded.map(
+    ({ userId, because }) => `<@${escapeMrkdwn(userId, 30)}> (${EXCLUDED_LABEL[because]})`,
+  );
+  return `:no_entry_sign: *Not eligible*: ${people.join(", ")}`;
+}
+
 const OUTCOME_LINE = {
   approved: ":white_check_mark: *Approved*",
   denied: ":no_entry: *Denied*",
@@ -130,7 +165,8 @@ export function decidedApprovalCard(input: ApprovalCardInput): { text: string; b
       ? ""
       : ` by ${deciders ?? `<@${approval.decidedBy}>`}`;
   const reason = approval.reason ? ` (reason: ${escapeMrkdwn(approval.reason, 300)})` : "";
-  const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}`;
+  const comments = approval.status === "approved" ? commentsOf(approval) : "";
+  const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}${comments ? `.${comments}` : ""}`;
   return {
     text: `${plainText(approval.title)}: ${status}`,
     blocks: [...bodyBlocks(input), { type: "context", elements: [{ type: "mrkdwn", text: line }] }],

@@ -1,5 +1,6 @@
+import { exclusionOf } from "../shared/exclusions.js";
 import type { Clock } from "../shared/ids.js";
-import { type Approval, parseApprovalId } from "../shared/incident.js";
+import { type Approval, type ApproverExclusion, parseApprovalId } from "../shared/incident.js";
 import type { QuellEventPublisher } from "../shared/quell-events.js";
 import type { IncidentStore } from "../shared/store.js";
 import { SLACK_USER_ID } from "./ids.js";
@@ -28,6 +29,8 @@ export interface DecisionRequest {
   readonly userId: string;
   readonly teamId?: string;
   readonly reason?: string;
+  /** An approver's comment ("Approve with comment…"): kept on the decision, and on the vote for `two`. */
+  readonly comment?: string;
   /** The card the click came from, when Slack says. */
   readonly message?: { readonly channel: string; readonly ts: string };
 }
@@ -36,6 +39,8 @@ export type DecisionOutcome =
   | { kind: "decided"; approval: Approval }
   | { kind: "unknown_approval" }
   | { kind: "not_authorised"; approval: Approval }
+  /** Authorised, but excluded from this decision: the subject of the alert or the requester of the run. */
+  | { kind: "excluded"; approval: Approval; because: readonly ApproverExclusion["because"][] }
   | { kind: "already_final"; approval: Approval }
   /** A `two` approval took this person's vote and waits for a second, different approver. */
   | { kind: "vote_recorded"; approval: Approval }
@@ -47,11 +52,12 @@ export type DecisionOutcome =
  * it and update the card. A double click, a Slack retry or a click after expiry settles nothing.
  */
 /**
- * Whether this person may decide this approval now: the approval exists, they are authorised (a refusal is
- * recorded), and it is still pending. Used before opening the deny-reason modal, and by `decide`.
+ * Whether this person may decide this approval now: the approval exists, they are authorised and not excluded
+ * from it (a refusal is recorded), and it is still pending. Used before opening a decision modal (deny
+ * reason, approve comment), and by `decide`.
  */
 export async function checkDecidable(
-  request: Omit<DecisionRequest, "reason">,
+  request: Omit<DecisionRequest, "reason" | "comment">,
   deps: Pick<DecisionDeps, "store" | "isAuthorised">,
 ): Promise<
   | { kind: "decidable"; approval: Approval & { taskToken: string } }
@@ -74,6 +80,25 @@ export async function checkDecidable(
     });
     return { kind: "not_authorised", approval };
   }
+  // Four eyes exclusions (functions/shared/exclusions.ts): the subject of the alert never decides on an
+  // action against themselves; on a `two` approval, neither does the requester of the run. Excluded people
+  // may neither approve nor deny; the approval stays as it is and the attempt is recorded.
+  const because = exclusionOf(approval, request.userId);
+  if (because.length > 0) {
+    await deps.store.appendTimeline(ids.incidentId, {
+      kind: "approval_refused",
+      summary: `${request.userId} may not decide ${approval.title} (${because.join(", ")}); the approval stays ${approval.status}`,
+      actor: request.userId,
+      detail: {
+        approvalId: approval.approvalId,
+        attempted: request.decision,
+        excluded: because,
+        policy: approval.policy,
+        teamId: request.teamId ?? null,
+      },
+    });
+    return { kind: "excluded", approval, because };
+  }
   if (approval.status !== "pending") return { kind: "already_final", approval };
   return { kind: "decidable", approval };
 }
@@ -93,6 +118,7 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     by: request.userId,
     ...(request.teamId ? { team: request.teamId } : {}),
     ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.comment ? { comment: request.comment } : {}),
   });
   if (!decided) {
     const current = await deps.store.getApproval(ids.incidentId, ids.step);
@@ -112,6 +138,7 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
       messageTs: decided.messageTs ?? request.message?.ts ?? null,
       approvedBy: decided.approvedBy,
       reason: request.reason ?? null,
+      comment: request.comment ?? null,
     },
   });
   try {
@@ -130,10 +157,13 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     const gone = TASK_GONE.has(name);
     // Gone: the step timed out between the card's last render and this click, so the playbook expired.
     // Otherwise the decision was not delivered: put the approval back to pending so a new click can settle it.
-    await deps.store.correctApproval(ids.incidentId, ids.step, {
+    const corrected = await deps.store.correctApproval(ids.incidentId, ids.step, {
       from: { status: request.decision, by: request.userId },
       to: gone ? "expired" : "pending",
     });
+    // An escalating approval between its two waits: the first task is gone, but the store kept the decision,
+    // and the escalated wait settles its new token with it (approval-request/escalation.ts). It counts.
+    if (gone && !corrected) return announceDecision(ids, request, decided, deps);
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
       summary: gone
@@ -145,6 +175,16 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     if (!gone) throw error;
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
+  return announceDecision(ids, request, decided, deps);
+}
+
+/** A delivered decision: the incident runs on after an approval, and the card re-renders from the event. */
+async function announceDecision(
+  ids: { incidentId: string; step: string },
+  request: DecisionRequest,
+  decided: Approval,
+  deps: DecisionDeps,
+): Promise<DecisionOutcome> {
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
   await deps.events.publish({
     incidentId: ids.incidentId,
@@ -165,7 +205,7 @@ async function recordVote(
   approval: Approval,
   deps: DecisionDeps,
 ): Promise<DecisionOutcome | undefined> {
-  const voted = await deps.store.addApprover(ids.incidentId, ids.step, request.userId);
+  const voted = await deps.store.addApprover(ids.incidentId, ids.step, request.userId, request.comment);
   if (!voted) {
     const current = (await deps.store.getApproval(ids.incidentId, ids.step)) ?? approval;
     return current.status === "pending"
@@ -177,7 +217,12 @@ async function recordVote(
     kind: "approval_vote",
     summary: `first approval by ${request.userId}; a second, different approver is needed`,
     actor: request.userId,
-    detail: { approvalId: voted.approvalId, approvedBy: voted.approvedBy, teamId: request.teamId ?? null },
+    detail: {
+      approvalId: voted.approvalId,
+      approvedBy: voted.approvedBy,
+      teamId: request.teamId ?? null,
+      comment: request.comment ?? null,
+    },
   });
   await deps.events.publish({
     incidentId: ids.incidentId,

@@ -11,7 +11,7 @@ import { requireSecret } from "../shared/secrets.js";
 import { verifyTimestampedSignature } from "../shared/signatures.js";
 import { slackApiUrl } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
-import { createSlackApp } from "./app.js";
+import { createSlackApp, type SlackAppOptions } from "./app.js";
 import { createApproverDirectory } from "./approvers.js";
 import type { TaskSettler } from "./decide.js";
 
@@ -43,8 +43,12 @@ const approvers = createApproverDirectory({
     return (await groups.usergroups.users.list({ usergroup })).users ?? [];
   },
 });
-createSlackApp({
-  receiver,
+/**
+ * Everything the Bolt app needs except its receiver: one set of listeners' dependencies (store, task settler,
+ * approver cache). Locally, Socket Mode (infra/local/slack-socket.ts) serves a second app built from these same
+ * options, so a click over the socket decides exactly as one over HTTP.
+ */
+export const slackAppOptions: Omit<SlackAppOptions, "receiver"> = {
   token,
   onError: (error) => logger.error("decision not delivered", { error: (error as Error).name }),
   ...(url ? { slackApiUrl: url } : {}),
@@ -60,7 +64,8 @@ createSlackApp({
       ),
   },
   commands: { store, isResponder: (userId) => approvers.includes(env[EnvNames.approvers], userId) },
-});
+};
+createSlackApp({ receiver, ...slackAppOptions });
 const boltHandler = receiver.toHandler();
 
 /**

@@ -2,6 +2,8 @@
 export const SlackActionIds = {
   approve: "quell.approve",
   deny: "quell.deny",
+  /** "Approve with comment…": opens the comment modal, then approves like Approve. */
+  approveWithComment: "quell.approve_comment",
 } as const;
 
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;

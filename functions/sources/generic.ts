@@ -389,6 +389,10 @@ export const uniqueEntities = (entities: readonly Entity[]): Entity[] => {
 const withOwaspYear = (id: string) => (id.includes(":") ? id : `${id}:2025`);
 const union = (first: readonly string[], second: readonly string[]) => [...new Set([...first, ...second])];
 
+/** ATLAS technique ids without a parent whose sub-technique is listed too (`AML.T0024` beside `.002`). */
+const withoutCoveredParents = (ids: string[]) =>
+  ids.filter((id) => !ids.some((other) => other.startsWith(`${id}.`)));
+
 export const generic: SourceAdapter<GenericAlertV1> = {
   name: "generic",
   secretName: SecretNames.webhookSecret,
@@ -445,7 +449,7 @@ export const generic: SourceAdapter<GenericAlertV1> = {
       entities,
       tags: {
         owasp: union(taxonomy.owasp, (alert.frameworks?.owasp ?? []).map(withOwaspYear)),
-        atlas: union(taxonomy.atlas, alert.frameworks?.atlas ?? []),
+        atlas: withoutCoveredParents(union(taxonomy.atlas, alert.frameworks?.atlas ?? [])),
       },
       details,
     };

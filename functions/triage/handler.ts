@@ -6,9 +6,11 @@ import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
-import { AlertReceivedDetail, triage } from "./core.js";
-import { routeByType } from "./routing.js";
+import { AlertReceivedDetail, type TriageDeps, triage } from "./core.js";
+import { Inventory } from "./enrich.js";
+import { loadTriageConfig } from "./load-config.js";
 import { StepFunctionsStarter } from "./starter.js";
+import { TriageStore } from "./triage-store.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -16,13 +18,18 @@ const env = readEnv({
     .string()
     .transform((value) => z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(value))),
   [EnvNames.dedupWindowSeconds]: envSchemas.positiveInt.default(7 * 24 * 3600),
+  [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });
 const logger = createLogger("triage");
 const metrics = createMetrics("triage");
-const deps = {
-  store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
+const db = createDocumentClient();
+const config = loadTriageConfig(env[EnvNames.triageConfigFile]);
+const deps: TriageDeps = {
+  store: new IncidentStore(db, env[EnvNames.tableName], systemClock),
+  triageStore: new TriageStore(db, env[EnvNames.tableName], systemClock),
   starter: new StepFunctionsStarter(new SFNClient({}), env[EnvNames.playbookArns]),
-  route: routeByType,
+  config,
+  inventory: new Inventory(config.inventory),
   clock: systemClock,
   newId,
   dedupWindowSeconds: env[EnvNames.dedupWindowSeconds],

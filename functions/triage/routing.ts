@@ -1,6 +1,76 @@
 import { playbooks } from "../../playbooks/index.js";
-import type { CanonicalAlert } from "../shared/alert.js";
+import type { AlertType, CanonicalAlert, Severity } from "../shared/alert.js";
+import type { IncidentRoute, Risk } from "../shared/incident.js";
+import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
+import type { Enrichment } from "./enrich.js";
 
-/** The first playbook that handles the alert's type. Richer rules (suppression, policy) come later. */
-export const routeByType = (alert: CanonicalAlert): string | undefined =>
-  playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(alert.type))?.name;
+/** An alert with what triage learnt about it: the facts rules match on. */
+export interface AssessedAlert {
+  readonly alert: CanonicalAlert;
+  readonly enrichment: Enrichment;
+  readonly risk: Risk;
+}
+
+/** What routing decided: the playbook (or none), where its card goes and how many must approve. */
+export type Route = IncidentRoute;
+
+const SEVERITIES: readonly Severity[] = ["info", "low", "medium", "high", "critical"];
+
+/** The first playbook that handles the alert's type. */
+export const playbookForType = (type: AlertType): string | undefined =>
+  playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
+
+export function matches(match: AlertMatch, { alert, enrichment, risk }: AssessedAlert): boolean {
+  if (match.types && !match.types.includes(alert.type)) return false;
+  if (match.sources && !match.sources.includes(alert.source)) return false;
+  if (match.minSeverity && SEVERITIES.indexOf(alert.severity) < SEVERITIES.indexOf(match.minSeverity))
+    return false;
+  if (match.minRisk !== undefined && risk.score < match.minRisk) return false;
+  if (match.dedupKey !== undefined && alert.dedupKey !== match.dedupKey) return false;
+  if (match.entity) {
+    const { kind, id } = match.entity;
+    if (!alert.entities.some((entity) => entity.kind === kind && entity.id === id)) return false;
+  }
+  const { environments, ownerTeams } = match;
+  if (environments && !enrichment.assets.some((asset) => environments.includes(asset.environment)))
+    return false;
+  if (ownerTeams && !enrichment.assets.some((asset) => ownerTeams.includes(asset.ownerTeam))) return false;
+  return true;
+}
+
+/** The suppression or snooze rule that silences this alert now, if any. Expired rules silence nothing. */
+export function activeSuppression(
+  config: TriageConfig,
+  assessed: AssessedAlert,
+  now: Date,
+): SuppressionRule | undefined {
+  return config.suppressions.find(
+    (rule) => Date.parse(rule.expiresAt) > now.getTime() && matches(rule.match, assessed),
+  );
+}
+
+/**
+ * The first matching routing rule decides; fields it leaves out fall back to the playbook for the type, the
+ * owning team's channel (from the inventory) and the playbook's own approval policy.
+ */
+export function route(config: TriageConfig, assessed: AssessedAlert): Route {
+  const rule = config.routes.find((candidate) => matches(candidate.match, assessed));
+  const ownerChannel = assessed.enrichment.assets.find((asset) => asset.slackChannel)?.slackChannel;
+  const playbook =
+    rule?.playbook === undefined ? (playbookForType(assessed.alert.type) ?? null) : rule.playbook;
+  const channel = rule?.channel ?? ownerChannel;
+  return {
+    playbook,
+    rule: rule?.id ?? "default",
+    ...(channel ? { channel } : {}),
+    ...(rule?.approvalPolicy ? { approvalPolicy: rule.approvalPolicy } : {}),
+  };
+}
+
+/** Routes must name playbooks that exist: checked when the configuration is loaded. */
+export function unknownPlaybooks(config: TriageConfig): string[] {
+  const known = new Set(playbooks.map((playbook) => playbook.name));
+  return config.routes
+    .filter((rule) => typeof rule.playbook === "string" && !known.has(rule.playbook))
+    .map((rule) => `routes.${rule.id}: playbook ${rule.playbook} does not exist`);
+}

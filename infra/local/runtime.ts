@@ -8,12 +8,14 @@ import { EnvNames } from "../../functions/shared/env.js";
 import { systemClock } from "../../functions/shared/ids.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
+import { TriageStore } from "../../functions/triage/triage-store.js";
 import { compilePlaybook, type FunctionRef } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
 import { createAwsEndpoint } from "./aws-endpoint.js";
 import { LocalEventBus } from "./bus.js";
 import { LOCAL_TABLES, startLocalDynamo } from "./dynamodb.js";
 import { BodyTooLarge, readBody, sendJson, toFunctionUrlEvent, writeFunctionUrlResult } from "./http.js";
+import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
 import { type LocalHandler, LocalStepFunctions } from "./stepfunctions.js";
 
 export interface LocalRuntimeOptions {
@@ -21,9 +23,15 @@ export interface LocalRuntimeOptions {
   readonly port: number;
   /** Where DynamoDB Local keeps its files; `null` keeps everything in memory (tests). */
   readonly dataDir: string | null;
-  /** Configuration as environment variables (secrets, URLs, approvers, channel, dry run). */
+  /**
+   * Configuration as environment variables (secrets, URLs, approvers, channel, dry run). `SLACK_APP_TOKEN`
+   * (xapp-…) here, not merely in the process environment, adds Slack Socket Mode.
+   */
   readonly env: Readonly<Record<string, string>>;
-  /** Shortens every approval timeout (the expiry tests); the compiled ASL is otherwise unchanged. */
+  /**
+   * Shortens every approval timeout (the expiry tests), an escalation point in proportion; the compiled ASL
+   * is otherwise unchanged.
+   */
   readonly approvalTimeoutSeconds?: number;
 }
 
@@ -32,6 +40,11 @@ export interface LocalRuntime {
   readonly store: IncidentStore;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
+  /**
+   * How Slack interactivity arrives: `http` is POST /slack/events only; `socket` adds Socket Mode (connected
+   * by the time the runtime has started), with POST /slack/events still served.
+   */
+  readonly slackMode: "http" | "socket";
   /** Resolves once every delivery and execution started so far has finished. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +64,7 @@ let started = false;
  * their configuration once at import, as on Lambda, so one process hosts one runtime.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const slackAppToken = slackAppTokenFrom(options.env);
   if (started) throw new Error("a local runtime is already running in this process");
   started = true;
   const dynamo = await startLocalDynamo(
@@ -109,15 +123,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     { source: ALERT_RECEIVED.source, detailType: ALERT_RECEIVED.detailType, target: handlers.triage },
     { source: QUELL_EVENT.source, detailType: QUELL_EVENT.detailType, target: handlers.notifier },
   ]);
-  const store = new IncidentStore(createDocumentClient(), LOCAL_TABLES[0].name, systemClock);
-  route = createRouter({ handlers, store, aws: createAwsEndpoint(stepFunctions, bus) });
+  const db = createDocumentClient();
+  const store = new IncidentStore(db, LOCAL_TABLES[0].name, systemClock);
+  const triageStore = new TriageStore(db, LOCAL_TABLES[0].name, systemClock);
+  route = createRouter({ handlers, store, triageStore, aws: createAwsEndpoint(stepFunctions, bus) });
   ready = true;
+
+  const stopServers = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await dynamo.stop();
+    started = false;
+  };
+  let socket: SlackSocket | undefined;
+  if (slackAppToken) {
+    try {
+      socket = await startSlackSocket({ ...handlers.slackAppOptions, appToken: slackAppToken });
+    } catch (error) {
+      await stopServers();
+      throw error;
+    }
+  }
 
   return {
     url,
     store,
     stepFunctions,
     bus,
+    slackMode: socket ? "socket" : "http",
     async idle() {
       for (let round = 0; round < 3; round++) {
         await bus.idle();
@@ -125,10 +158,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }
     },
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await dynamo.stop();
-      started = false;
+      await socket?.stop();
+      await stopServers();
     },
   };
 }
@@ -146,7 +177,8 @@ function listen(server: Server, port: number): Promise<number> {
 /** Import the real handler modules, after the environment is set, as Lambda would at cold start. */
 async function loadHandlers() {
   const ingest = (await import("../../functions/ingest/handler.js")).handler as FunctionUrlHandler;
-  const slack = (await import("../../functions/slack/handler.js")).handler as FunctionUrlHandler;
+  const slackModule = await import("../../functions/slack/handler.js");
+  const slack = slackModule.handler as FunctionUrlHandler;
   const triage = (await import("../../functions/triage/handler.js")).handler as PlainHandler;
   const approvalRequest = (await import("../../functions/approval-request/handler.js"))
     .handler as PlainHandler;
@@ -164,6 +196,8 @@ async function loadHandlers() {
   return {
     ingest,
     slack,
+    /** What the HTTP route's Bolt app was built from; Socket Mode serves the same. */
+    slackAppOptions: slackModule.slackAppOptions,
     triage,
     notifier,
     resolve(ref: FunctionRef): LocalHandler {
@@ -189,6 +223,7 @@ function lambdaContext(timeoutSeconds: number) {
 function createRouter(deps: {
   handlers: Awaited<ReturnType<typeof loadHandlers>>;
   store: IncidentStore;
+  triageStore: TriageStore;
   aws: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void>;
 }) {
   return async (request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> => {
@@ -216,12 +251,18 @@ function createRouter(deps: {
         ? sendJson(response, 200, detail)
         : sendJson(response, 404, { error: { code: "not_found", message: `no incident ${incidentId}` } });
     }
-    if (pathname === "/rejections" && method === "GET") {
+    // Kept for inspection, by day: refused requests, and alerts that matched nothing (a resolve with no case).
+    const byDay = { "/rejections": "rejections", "/unmatched": "unmatched" } as const;
+    if ((pathname === "/rejections" || pathname === "/unmatched") && method === "GET") {
       const day = searchParams.get("day") ?? new Date().toISOString().slice(0, 10);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
         return sendJson(response, 400, { error: { code: "bad_day", message: "day must be YYYY-MM-DD" } });
       }
-      return sendJson(response, 200, { day, rejections: await deps.store.listRejections(day) });
+      const items =
+        pathname === "/rejections"
+          ? await deps.store.listRejections(day)
+          : await deps.triageStore.listUnmatched(day);
+      return sendJson(response, 200, { day, [byDay[pathname]]: items });
     }
     return sendJson(response, 404, {
       error: {

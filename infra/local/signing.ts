@@ -1,5 +1,5 @@
 import { hmacSha256Hex } from "../../functions/shared/hash.js";
-import { DENY_REASON } from "../../functions/slack/deny-modal.js";
+import { APPROVE_COMMENT, DENY_REASON } from "../../functions/slack/deny-modal.js";
 import { SlackActionIds } from "../../functions/slack/ids.js";
 
 /** Headers GitHub would send with a webhook delivery of `body`. */
@@ -13,6 +13,20 @@ export function githubWebhookHeaders(
     "x-github-event": options.event ?? "secret_scanning_alert",
     "x-github-delivery": options.delivery ?? crypto.randomUUID(),
     "x-hub-signature-256": `sha256=${hmacSha256Hex(secret, body)}`,
+  };
+}
+
+/**
+ * Headers for Quell's own signature (`generic` and the inline detectors): `X-Quell-Timestamp` and
+ * `X-Quell-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`.
+ */
+export function quellSignatureHeaders(body: string | Uint8Array, secret: string, at = new Date()) {
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return {
+    "content-type": "application/json",
+    "x-quell-timestamp": timestamp,
+    "x-quell-signature": `v1=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${timestamp}.`), bytes]))}`,
   };
 }
 
@@ -38,16 +52,24 @@ function interactionFrom(type: "block_actions" | "view_submission", userId: stri
   };
 }
 
-/** A `block_actions` interaction for a click on a card's Approve or Deny button, form-encoded as Slack does. */
-export function approvalClickBody(options: {
+interface ApprovalClick {
   approvalId: string;
-  decision: "approve" | "deny";
+  /** Which card button: Approve, Deny, or "Approve with comment…" (`approve_comment`). */
+  decision: "approve" | "deny" | "approve_comment";
   userId: string;
   teamId?: string;
   channel?: string;
   messageTs?: string;
-}): string {
-  const payload = {
+}
+
+/** A `block_actions` interaction for a click on a card's Approve or Deny button, form-encoded as Slack does. */
+export function approvalClickBody(options: ApprovalClick): string {
+  return new URLSearchParams({ payload: JSON.stringify(approvalClickPayload(options)) }).toString();
+}
+
+/** The same click's payload itself, as Slack sends it in a Socket Mode `interactive` envelope. */
+export function approvalClickPayload(options: ApprovalClick): Record<string, unknown> {
+  return {
     ...interactionFrom("block_actions", options.userId, options.teamId),
     ...(options.channel ? { channel: { id: options.channel, name: options.channel } } : {}),
     ...(options.channel && options.messageTs
@@ -60,11 +82,38 @@ export function approvalClickBody(options: {
       {
         type: "button",
         block_id: "quell.decision",
-        action_id: options.decision === "approve" ? SlackActionIds.approve : SlackActionIds.deny,
+        action_id: {
+          approve: SlackActionIds.approve,
+          deny: SlackActionIds.deny,
+          approve_comment: SlackActionIds.approveWithComment,
+        }[options.decision],
         value: options.approvalId,
         action_ts: String(Date.now() / 1000),
       },
     ],
+  };
+}
+
+/** The `view_submission` Slack sends when someone submits a decision modal with one text input. */
+function decisionTextSubmissionBody(
+  ids: { callbackId: string; blockId: string; actionId: string },
+  options: { approvalId: string; userId: string; text: string; teamId?: string },
+): string {
+  const payload = {
+    ...interactionFrom("view_submission", options.userId, options.teamId),
+    view: {
+      id: "V0LOCAL",
+      type: "modal",
+      callback_id: ids.callbackId,
+      private_metadata: options.approvalId,
+      state: {
+        values: {
+          [ids.blockId]: {
+            [ids.actionId]: { type: "plain_text_input", value: options.text },
+          },
+        },
+      },
+    },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -76,23 +125,17 @@ export function denyReasonSubmissionBody(options: {
   reason: string;
   teamId?: string;
 }): string {
-  const payload = {
-    ...interactionFrom("view_submission", options.userId, options.teamId),
-    view: {
-      id: "V0LOCAL",
-      type: "modal",
-      callback_id: DENY_REASON.callbackId,
-      private_metadata: options.approvalId,
-      state: {
-        values: {
-          [DENY_REASON.blockId]: {
-            [DENY_REASON.actionId]: { type: "plain_text_input", value: options.reason },
-          },
-        },
-      },
-    },
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return decisionTextSubmissionBody(DENY_REASON, { ...options, text: options.reason });
+}
+
+/** The `view_submission` Slack sends when someone submits the "Approve with comment…" modal. */
+export function approveCommentSubmissionBody(options: {
+  approvalId: string;
+  userId: string;
+  comment: string;
+  teamId?: string;
+}): string {
+  return decisionTextSubmissionBody(APPROVE_COMMENT, { ...options, text: options.comment });
 }
 
 /** A `/quell` slash command as Slack posts it (form-encoded). */

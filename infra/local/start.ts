@@ -9,6 +9,7 @@ import {
   localSecretsFile,
 } from "./local-config.js";
 import { startLocalRuntime } from "./runtime.js";
+import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
 import { type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
 
 /**
@@ -19,6 +20,15 @@ async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   const demo = args.has("--demo");
   const env = process.env;
+  // Read before the runtime starts: it puts the stand-in's bot token into the environment.
+  const realSlack = Boolean(env.SLACK_BOT_TOKEN);
+  const slackAppToken = slackAppTokenFrom(env);
+  if (slackAppToken && !realSlack) {
+    throw new Error(
+      `${SLACK_APP_TOKEN} (Socket Mode) connects a real workspace: set SLACK_BOT_TOKEN from the same Slack app ` +
+        "too, or unset it to use the local Slack stand-in",
+    );
+  }
   const secrets = loadLocalSecrets(env);
   const needsStandins = !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY;
   const standins: ScenarioStandins | undefined = needsStandins ? await startScenarioStandins() : undefined;
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
     env: {
       ...secrets,
       ...providerEnv,
+      ...(slackAppToken ? { [SLACK_APP_TOKEN]: slackAppToken } : {}),
       QUELL_DRY_RUN: dryRun,
       QUELL_APPROVERS: approvers,
       QUELL_SLACK_CHANNEL: env.QUELL_SLACK_CHANNEL ?? LOCAL_CHANNEL,
@@ -71,6 +82,11 @@ async function main(): Promise<void> {
       `  secrets: environment, else ${localSecretsFile()} (generated for this machine)`,
       `  approvers: ${approvers}`,
       ...lines,
+      runtime.slackMode === "socket"
+        ? "  Slack    SOCKET MODE (SLACK_APP_TOKEN): clicks and /quell arrive over Slack's WebSocket, no public URL needed; POST /slack/events is served too"
+        : realSlack
+          ? `  Slack    HTTP: interactivity at POST ${runtime.url}/slack/events (give Slack a public URL, e.g. a tunnel; or set ${SLACK_APP_TOKEN} for Socket Mode)`
+          : "  Slack    HTTP: signed POST /slack/events; the stand-in sends no clicks, so decide from the terminal",
       `  decide from the terminal: npm run quell -- approve <approval-id> --as ${LOCAL_RESPONDER}`,
     ].join("\n"),
   );

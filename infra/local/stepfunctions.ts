@@ -53,7 +53,13 @@ interface PendingTask {
 export class LocalStepFunctions {
   private readonly machines = new Map<
     string,
-    { definition: StateMachineDefinition; playbook: CompiledPlaybook; callbackTimeouts: Map<string, number> }
+    {
+      definition: StateMachineDefinition;
+      /** Validated once, at registration (validation costs tens of milliseconds); every run reuses it. */
+      stateMachine: StateMachine;
+      playbook: CompiledPlaybook;
+      callbackTimeouts: Map<string, number>;
+    }
   >();
   private readonly executions = new Map<string, Execution>();
   private readonly pendingTasks = new Map<string, PendingTask>();
@@ -73,7 +79,8 @@ export class LocalStepFunctions {
     const arn = LocalStepFunctions.arnFor(playbook.name);
     const callbackTimeouts = new Map<string, number>();
     const definition = this.prepare(playbook, callbackTimeouts);
-    this.machines.set(arn, { definition, playbook, callbackTimeouts });
+    const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    this.machines.set(arn, { definition, stateMachine, playbook, callbackTimeouts });
     return arn;
   }
 
@@ -111,8 +118,8 @@ export class LocalStepFunctions {
             delete parameters.Payload["taskToken.$"];
             parameters.Payload.taskToken = TOKEN_PLACEHOLDER;
             // The emulated callback times out first, so a late SendTaskSuccess is refused as in AWS.
-            const timeout = this.options.approvalTimeoutSeconds ?? (state.TimeoutSeconds as number);
-            prepared.TimeoutSeconds = timeout + 5;
+            const timeout = this.callbackTimeout(state.TimeoutSeconds as number, parameters.Payload);
+            prepared.TimeoutSeconds = Math.ceil(timeout) + 5;
             callbackTimeouts.set(name, timeout);
           } else if (state.Resource !== LAMBDA_INVOKE) {
             throw new Error(
@@ -125,6 +132,18 @@ export class LocalStepFunctions {
     const definition = structuredClone(playbook.definition);
     definition.States = rewrite(definition.States);
     return definition as unknown as StateMachineDefinition;
+  }
+
+  /**
+   * A callback task's timeout. `approvalTimeoutSeconds` shortens the approval's whole timeout (the payload's
+   * `timeoutSeconds`) to that many seconds, and each wait in proportion: an escalating approval's first
+   * wait (until the escalation) and its escalated wait keep their share of the whole.
+   */
+  private callbackTimeout(waitSeconds: number, payload: Record<string, unknown>): number {
+    const shortened = this.options.approvalTimeoutSeconds;
+    if (shortened === undefined) return waitSeconds;
+    const whole = typeof payload.timeoutSeconds === "number" ? payload.timeoutSeconds : waitSeconds;
+    return (shortened * waitSeconds) / whole;
   }
 
   private overridesFor(
@@ -204,8 +223,7 @@ export class LocalStepFunctions {
       throw new AwsStyleError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
     const startDate = new Date();
-    const stateMachine = new StateMachine(machine.definition, { validationOptions: { checkArn: false } });
-    const run = stateMachine.run(JSON.parse(input), {
+    const run = machine.stateMachine.run(JSON.parse(input), {
       overrides: {
         taskResourceLocalHandlers: this.overridesFor(
           machine.definition.States as never,

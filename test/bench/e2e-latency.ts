@@ -6,48 +6,16 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { latencyRow, machineLine } = await import("./stats.js");
-const { startLocalRuntime } = await import("../../infra/local/runtime.js");
+const { BENCH_APPROVER, BENCH_SECRETS, startSeededRuntime } = await import("./seeded-runtime.js");
 const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
   "../../infra/local/signing.js"
 );
-const { githubAlertSeed, standinProviderEnv, startScenarioStandins, webhookBody } = await import(
-  "../../infra/local/standins/scenario.js"
-);
+const { webhookBody } = await import("../../infra/local/standins/scenario.js");
 
 const iterations = Number(process.argv[2] ?? 30);
-const secrets = { github: "bench-github", slack: "bench-slack" };
-const secretFor = (n: number) =>
-  `sk-proj-BENCH${String(n).padStart(4, "0")}fakeFAKEfake000000000000000000000bench${n}`;
 const numbers = Array.from({ length: iterations + 1 }, (_, i) => 100 + i);
 
-const standins = await startScenarioStandins({
-  alerts: numbers.map((number) => githubAlertSeed({ number, secret: secretFor(number) })),
-  projects: [
-    {
-      id: "proj_bench",
-      name: "bench",
-      keys: numbers.map((number) => ({
-        id: `key_${number}`,
-        name: `bench-${number}`,
-        secret: secretFor(number),
-      })),
-    },
-  ],
-});
-const runtime = await startLocalRuntime({
-  port: 0,
-  dataDir: null,
-  env: {
-    QUELL_GITHUB_WEBHOOK_SECRET: secrets.github,
-    QUELL_WEBHOOK_SECRET: "bench-generic",
-    SLACK_SIGNING_SECRET: secrets.slack,
-    ...standinProviderEnv(standins),
-    QUELL_SLACK_CHANNEL: "C0BENCH",
-    QUELL_APPROVERS: "U0BENCH",
-    QUELL_DRY_RUN: "false",
-    POWERTOOLS_LOG_LEVEL: "ERROR",
-  },
-});
+const { standins, runtime } = await startSeededRuntime({ numbers, dryRun: false });
 
 async function once(number: number) {
   const body = JSON.parse(webhookBody());
@@ -72,7 +40,7 @@ async function once(number: number) {
   const start = performance.now();
   const response = await fetch(`${runtime.url}/alerts/github`, {
     method: "POST",
-    headers: githubWebhookHeaders(raw, secrets.github),
+    headers: githubWebhookHeaders(raw, BENCH_SECRETS.github),
     body: raw,
   });
   if (response.status !== 202) throw new Error(`webhook refused: ${response.status}`);
@@ -82,10 +50,10 @@ async function once(number: number) {
   const approvalId = /"value":"(inc_[a-z0-9]+\.approveRevoke)"/.exec(
     JSON.stringify(card.blocks),
   )?.[1] as string;
-  const click = approvalClickBody({ approvalId, decision: "approve", userId: "U0BENCH" });
+  const click = approvalClickBody({ approvalId, decision: "approve", userId: BENCH_APPROVER });
   const clickResponse = await fetch(`${runtime.url}/slack/events`, {
     method: "POST",
-    headers: slackSignatureHeaders(click, secrets.slack),
+    headers: slackSignatureHeaders(click, BENCH_SECRETS.slack),
     body: click,
   });
   const clickAnswered = performance.now();

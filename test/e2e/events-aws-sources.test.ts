@@ -90,23 +90,28 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     expect(response.body).toEqual({ alertIds: [expect.stringMatching(/^alr_/)], status: "accepted" });
   });
 
-  it("AnomalousModelInvocation then CostHarvesting: two llmjacking incidents (no correlation yet), each no_playbook", async () => {
+  it("AnomalousModelInvocation then CostHarvesting for the same key: one correlated llmjacking incident", async () => {
+    // The first finding's incident exists before the second arrives (alerts triaged at the same instant may
+    // each open one: correlation reads, then claims).
+    await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b");
     expect((await post(JSON.stringify(sample(COST)))).status).toBe(202);
-    for (const key of [
-      "guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b",
-      "guardduty:7b1d0e9c3a5f4c28b6e1d4a7f0c93e52",
-    ]) {
-      const incident = await incidentFor(key);
-      expect(incident).toMatchObject({ status: "no_playbook", playbook: null, alertCount: 1 });
-      expect(notStarted(incident)).toMatchObject({
-        summary: "no playbook started: no_playbook",
-        detail: { reason: "no_playbook" },
-      });
-      expect(incident.timeline.find((event) => event.kind === "triaged")?.summary).toBe(
-        "llmjacking, severity high",
-      );
-    }
-    expect((await incidents()).filter((incident) => incident.type === "llmjacking")).toHaveLength(2);
+    const incident = await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b", (view) =>
+      view.timeline.some((event) => event.kind === "correlated"),
+    );
+    expect(incident).toMatchObject({ status: "no_playbook", playbook: null, alertCount: 2 });
+    expect(notStarted(incident)).toMatchObject({
+      summary: "no playbook started: no_playbook",
+      detail: { reason: "no_playbook", rule: "default" },
+    });
+    expect(incident.timeline.find((event) => event.kind === "triaged")?.summary).toMatch(
+      /^llmjacking, severity high, risk \d+/,
+    );
+    expect(incident.timeline.find((event) => event.kind === "correlated")?.detail).toMatchObject({
+      dedupKey: "guardduty:7b1d0e9c3a5f4c28b6e1d4a7f0c93e52",
+      reason: "correlated",
+    });
+    // The finding opened no incident of its own.
+    expect((await incidents()).filter((view) => view.type === "llmjacking")).toHaveLength(1);
   });
 
   it("an array: 202 with one alert id each; the non-AI port probe is out of scope", async () => {
@@ -118,11 +123,11 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     expect(probe).toMatchObject({ status: "no_playbook", playbook: null });
     expect(notStarted(probe)).toMatchObject({
       summary: "no playbook started: out_of_scope",
-      detail: { reason: "out_of_scope" },
+      detail: { reason: "out_of_scope", rule: "default" },
     });
     const prompt = await incidentFor("guardduty:3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8");
     expect(prompt).toMatchObject({ status: "no_playbook" });
-    expect(notStarted(prompt)?.detail).toEqual({ reason: "no_playbook" });
+    expect(notStarted(prompt)?.detail).toEqual({ reason: "no_playbook", rule: "default" });
   });
 
   it("the same finding re-published (same id, higher count) joins its incident: alertCount 2", async () => {
@@ -146,28 +151,49 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     ).toHaveLength(1);
   });
 
-  it("CloudWatch ALARM then OK: the OK joins the alarm's incident as a resolved duplicate", async () => {
+  it("CloudWatch ALARM then OK: the OK resolves the alarm's incident, in which nothing ran", async () => {
     const key =
       "cloudwatch:arn:aws:cloudwatch:us-east-1:111122223333:alarm:bedrock-prod-claude35-input-tokens-5m-high";
     expect((await post(JSON.stringify(sample(ALARM)))).status).toBe(202);
     const opened = await incidentFor(key);
     expect(opened).toMatchObject({ status: "no_playbook", alertCount: 1 });
-    expect(opened.timeline.find((event) => event.kind === "triaged")?.summary).toBe(
-      "token_spend_anomaly, severity medium",
+    expect(opened.timeline.find((event) => event.kind === "triaged")?.summary).toMatch(
+      /^token_spend_anomaly, severity medium, risk \d+/,
     );
 
     expect((await post(JSON.stringify(sample(ALARM_OK)))).status).toBe(202);
-    const joined = await incidentFor(key, (view) =>
-      view.timeline.some((event) => event.kind === "duplicate"),
+    const resolved = await incidentFor(key, (view) =>
+      view.timeline.some((event) => event.kind === "source_resolved"),
     );
-    expect(joined.alertCount).toBe(2);
-    expect(joined.id).toBe(opened.id);
-    expect(joined.timeline.filter((event) => event.kind === "duplicate")).toEqual([
-      expect.objectContaining({
-        detail: expect.objectContaining({ status: "resolved", reason: "duplicate" }),
-      }),
-    ]);
+    expect(resolved).toMatchObject({ id: opened.id, status: "resolved", alertCount: 2 });
+    expect(resolved.timeline.find((event) => event.kind === "source_resolved")).toMatchObject({
+      summary: expect.stringContaining("the incident is resolved"),
+      detail: expect.objectContaining({ closed: true }),
+    });
     expect((await incidents()).filter((incident) => incident.dedupKey === key)).toHaveLength(1);
+  });
+
+  it("an OK for an alarm with no open case opens nothing and is kept in GET /unmatched", async () => {
+    const before = (await incidents()).length;
+    const stray = JSON.parse(
+      JSON.stringify(sample(ALARM_OK)).replaceAll(
+        "bedrock-prod-claude35-input-tokens-5m-high",
+        "never-fired",
+      ),
+    );
+    const response = await post(JSON.stringify(stray));
+    expect(response.status).toBe(202);
+    const alertId = (response.body.alertIds as string[])[0];
+    await harness.runtime.idle();
+    expect((await incidents()).length).toBe(before);
+    const day = new Date().toISOString().slice(0, 10);
+    const kept = (await (await fetch(`${harness.runtime.url}/unmatched?day=${day}`)).json()) as {
+      unmatched: { reason: string; alert: { id: string; status: string; dedupKey: string } }[];
+    };
+    expect(kept.unmatched.find((entry) => entry.alert.id === alertId)).toMatchObject({
+      reason: "resolved",
+      alert: { status: "resolved", dedupKey: expect.stringContaining("never-fired") },
+    });
   });
 
   describe("refusals: clear, kept, and opening nothing", () => {

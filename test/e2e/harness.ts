@@ -1,6 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defineTriageConfig, type TriageConfigInput } from "../../functions/triage/config.js";
 import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
 import {
   approvalClickBody,
+  approveCommentSubmissionBody,
   denyReasonSubmissionBody,
   githubWebhookHeaders,
   slackSignatureHeaders,
@@ -48,9 +53,15 @@ export interface Harness {
     body: string,
     options?: { secret?: string; event?: string; delivery?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  click(approvalId: string, decision: "approve" | "deny", userId?: string): Promise<Response>;
+  click(
+    approvalId: string,
+    decision: "approve" | "deny" | "approve_comment",
+    userId?: string,
+  ): Promise<Response>;
   /** Submit the deny-reason modal, as Slack does after a Deny click. */
   submitDenyReason(approvalId: string, reason: string, userId?: string): Promise<Response>;
+  /** Submit the "Approve with comment…" modal, as Slack does after that button's click. */
+  submitApproveComment(approvalId: string, comment: string, userId?: string): Promise<Response>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
   stop(): Promise<void>;
@@ -71,11 +82,38 @@ export interface IncidentView {
   timeline: { at: string; kind: string; summary: string; actor?: string; detail?: Record<string, unknown> }[];
 }
 
+/** The timeline of a leaked-key run that was approved and went through: the same however the click arrives. */
+export const APPROVED_RUN_TIMELINE = [
+  "received",
+  "triaged",
+  "playbook_started",
+  "action_applied",
+  "approval_requested",
+  "approval_decided",
+  "action_applied",
+  "action_applied",
+  "closed",
+] as const;
+
+/** Write a triage configuration where the runtime can read it, validated first so a typo fails here. */
+function writeTriageConfig(config: TriageConfigInput): string {
+  defineTriageConfig(config);
+  const file = join(mkdtempSync(join(tmpdir(), "quell-triage-")), "triage-config.json");
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
 export async function startHarness(options: {
   dryRun: boolean;
   approvalTimeoutSeconds?: number;
   alerts?: GitHubAlertSeed[];
   projects?: OpenAIProjectSeed[];
+  /** Also serve Slack over Socket Mode, connected to the Slack stand-in with its app-level token. */
+  socketMode?: boolean;
+  /** Triage configuration for this runtime (a JSON file, as `QUELL_TRIAGE_CONFIG_FILE`); default built in. */
+  triageConfig?: TriageConfigInput;
+  /** Who may decide (`QUELL_APPROVERS`); default APPROVER alone. */
+  approvers?: readonly string[];
 }): Promise<Harness> {
   const standins = await startScenarioStandins({
     ...(options.alerts ? { alerts: options.alerts } : {}),
@@ -95,9 +133,11 @@ export async function startHarness(options: {
       QUELL_SOURCE_TOKEN_PAGERDUTY: SECRETS.sourceTokens.pagerduty,
       SLACK_SIGNING_SECRET: SECRETS.slackSigning,
       ...standinProviderEnv(standins),
+      ...(options.socketMode ? { SLACK_APP_TOKEN: standins.credentials.slackAppToken } : {}),
       QUELL_SLACK_CHANNEL: CHANNEL,
-      QUELL_APPROVERS: APPROVER,
+      QUELL_APPROVERS: (options.approvers ?? [APPROVER]).join(","),
       QUELL_DRY_RUN: String(options.dryRun),
+      ...(options.triageConfig ? { QUELL_TRIAGE_CONFIG_FILE: writeTriageConfig(options.triageConfig) } : {}),
       POWERTOOLS_LOG_LEVEL: "ERROR",
     },
   });
@@ -128,6 +168,14 @@ export async function startHarness(options: {
     },
     async submitDenyReason(approvalId, reason, userId = APPROVER) {
       const body = denyReasonSubmissionBody({ approvalId, userId, reason });
+      return fetch(`${runtime.url}/slack/events`, {
+        method: "POST",
+        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
+        body,
+      });
+    },
+    async submitApproveComment(approvalId, comment, userId = APPROVER) {
+      const body = approveCommentSubmissionBody({ approvalId, userId, comment });
       return fetch(`${runtime.url}/slack/events`, {
         method: "POST",
         headers: slackSignatureHeaders(body, SECRETS.slackSigning),

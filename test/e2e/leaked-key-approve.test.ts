@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEAKED_SECRET, webhookBody } from "../../infra/local/standins/scenario.js";
-import { APPROVER, type Harness, startHarness } from "./harness.js";
+import { APPROVED_RUN_TIMELINE, APPROVER, type Harness, startHarness } from "./harness.js";
 
 describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)", () => {
   let harness: Harness;
@@ -25,17 +25,7 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
 
     const incident = await harness.incident(incidentId, (view) => view.status === "mitigated");
     expect(incident.playbook).toBe("leaked-ai-key");
-    expect(incident.timeline.map((event) => event.kind)).toEqual([
-      "received",
-      "triaged",
-      "playbook_started",
-      "action_applied",
-      "approval_requested",
-      "approval_decided",
-      "action_applied",
-      "action_applied",
-      "closed",
-    ]);
+    expect(incident.timeline.map((event) => event.kind)).toEqual([...APPROVED_RUN_TIMELINE]);
     expect(incident.approvals[0]).toMatchObject({ status: "approved", decidedBy: APPROVER });
     expect(JSON.stringify(incident)).not.toContain(LEAKED_SECRET);
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hmacSha256Hex, sha256Hex } from "../../functions/shared/hash.js";
+import { sha256Hex } from "../../functions/shared/hash.js";
+import { quellSignatureHeaders } from "../../infra/local/signing.js";
 import { playbooks } from "../../playbooks/index.js";
 import { type Harness, type IncidentView, SECRETS, startHarness } from "./harness.js";
 
@@ -10,16 +11,8 @@ const fixtureBytes = (route: Route, name: string) =>
   new Uint8Array(readFileSync(new URL(`../fixtures/${route}/${name}`, import.meta.url)));
 
 /** Quell's signature: `v1=<hex HMAC-SHA256 of "<ts>.<raw body>">` with the timestamp in `X-Quell-Timestamp`. */
-function quellHeaders(body: string | Uint8Array, options: { secret?: string; at?: Date } = {}) {
-  const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
-  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const base = Buffer.concat([Buffer.from(`${timestamp}.`), bytes]);
-  return {
-    "content-type": "application/json",
-    "x-quell-timestamp": timestamp,
-    "x-quell-signature": `v1=${hmacSha256Hex(options.secret ?? SECRETS.generic, base)}`,
-  };
-}
+const quellHeaders = (body: string | Uint8Array, options: { secret?: string; at?: Date } = {}) =>
+  quellSignatureHeaders(body, options.secret ?? SECRETS.generic, options.at);
 
 /**
  * A valid fixture with its timestamp moved to a minute ago: the routes refuse alerts older than 30 days,
@@ -182,8 +175,11 @@ const VALID: [Route, string, { type: string; severity: string; dedupKey: string 
   ],
 ];
 
-/** Bad fixtures, sent byte for byte and correctly signed: [route, file, status, code, a path the issues name]. */
-const BAD: [Route, string, 400 | 422, string, string | undefined][] = [
+/**
+ * Bad fixtures, sent byte for byte and correctly signed: [route, file, status, code, a path the issues name,
+ * what the message says].
+ */
+const BAD: [Route, string, 400 | 422, string, string | undefined, string?][] = [
   ["generic", "bad-empty-body.json", 400, "invalid_json", undefined],
   ["generic", "bad-invalid-utf8-bytes.json", 400, "invalid_json", undefined],
   ["generic", "bad-non-json-plain-text.json", 400, "invalid_json", undefined],
@@ -198,14 +194,23 @@ const BAD: [Route, string, 400 | 422, string, string | undefined][] = [
   ["generic", "bad-occurredAt-not-a-date.json", 422, "invalid_payload", "occurredAt"],
   ["generic", "bad-occurredAt-far-past-1970.json", 422, "invalid_payload", "occurredAt"],
   ["generic", "bad-sql-injection-in-dedupkey.json", 422, "invalid_payload", "dedupKey"],
+  // Prototype-pollution keys are refused by ingest's JSON check, before any schema sees the value.
   [
     "bedrock-guardrails",
     "bad-constructor-prototype-pollution.json",
-    422,
-    "invalid_payload",
+    400,
+    "invalid_json",
     "principal.constructor",
+    'forbidden key "constructor" in object at $.principal (prototype-pollution guard',
   ],
-  ["lakera", "bad-prototype-pollution-proto-key.json", 422, "invalid_payload", "__proto__"],
+  [
+    "lakera",
+    "bad-prototype-pollution-proto-key.json",
+    400,
+    "invalid_json",
+    "__proto__",
+    'forbidden key "__proto__" in object at $ (prototype-pollution guard',
+  ],
   ["prompt-shields", "bad-result-missing.json", 422, "invalid_payload", "result"],
   ["llm-guard", "bad-scanner-scores-and-is-valid-as-strings.json", 422, "invalid_payload", "result.is_valid"],
 ];
@@ -237,7 +242,9 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
   };
 
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: true });
+    // Each fixture must open its own incident here; fixtures about the same end user would otherwise correlate
+    // (correlation is tested in test/unit/triage-pipeline.test.ts and test/e2e/events-aws-sources.test.ts).
+    harness = await startHarness({ dryRun: true, triageConfig: { correlation: { entityKinds: [] } } });
   });
   afterAll(async () => harness?.stop());
 
@@ -270,7 +277,7 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
       expect(incident.timeline.map((event) => event.kind)).toEqual(["received", "triaged", "not_started"]);
       expect(incident.timeline.at(-1)).toMatchObject({
         summary: `no playbook started: ${reason}`,
-        detail: { reason },
+        detail: { reason, rule: "default" },
       });
       if (name.startsWith("hostile-")) {
         // Stored verbatim; escaping happens wherever it is rendered.
@@ -304,13 +311,22 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
     expect(tampered).toMatchObject({ status: 401, body: { error: { code: "bad_signature" } } });
   });
 
-  it.each(BAD)("%s %s → %i %s", async (route, name, status, code, path) => {
+  it.each(BAD)("%s %s → %i %s", async (route, name, status, code, path, message) => {
     const body = fixtureBytes(route, name);
     const answer = await post(route, body, quellHeaders(body));
     expect(answer.status).toBe(status);
     expect(answer.body.error?.code).toBe(code);
     expect(answer.body.error?.message.length).toBeGreaterThan(10);
     if (path) expect(answer.body.error?.issues?.map((issue) => issue.path)).toContain(path);
+    if (message) expect(answer.body.error?.message).toContain(message);
+    const probe = {} as Record<string, unknown>;
+    expect([probe.isAdmin, probe.approved, probe.autoApprove, probe.isApprover, probe.dryRun]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("keeps every refusal in GET /rejections, and nothing refused opened an incident", async () => {

@@ -115,7 +115,7 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
       expect((await incidentFor(AM_SECOND)).alertCount).toBe(2);
     });
 
-    it("Alertmanager: the resolved group joins the same incidents and starts nothing", async () => {
+    it("Alertmanager: the resolved group resolves the same incidents (nothing ran in them)", async () => {
       const response = await post(
         "alertmanager",
         text("alertmanager", "vllm-token-rate-anomaly-resolved.json"),
@@ -123,13 +123,13 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
       expect(response.status).toBe(202);
       for (const dedupKey of [AM_FIRST, AM_SECOND]) {
         const incident = await incidentFor(dedupKey);
-        expect(incident).toMatchObject({ alertCount: 3, playbook: null });
+        expect(incident).toMatchObject({ alertCount: 3, playbook: null, status: "resolved" });
         const view = await detail(incident);
         expect(view.alerts.map((alert) => alert.status).sort()).toEqual(["firing", "firing", "resolved"]);
         expect(view.timeline.filter((event) => event.kind === "playbook_started")).toEqual([]);
-        expect(
-          view.timeline.some((event) => event.kind === "duplicate" && event.detail?.status === "resolved"),
-        ).toBe(true);
+        expect(view.timeline.filter((event) => event.kind === "source_resolved")).toEqual([
+          expect.objectContaining({ detail: expect.objectContaining({ closed: true }) }),
+        ]);
       }
     });
 
@@ -220,7 +220,15 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
         2,
       );
 
-    const badBodies: [name: string, source: Source, body: () => string, status: number, paths: string[]][] = [
+    /** [name, source, body, status, the issue paths named, for a 400 what its message says]. */
+    const badBodies: [
+      name: string,
+      source: Source,
+      body: () => string,
+      status: number,
+      paths: string[],
+      message?: string,
+    ][] = [
       [
         "Alertmanager version 3 with alerts: null → 422",
         "alertmanager",
@@ -241,6 +249,7 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
         () => text("grafana", "bad-deeply-nested-5000.json"),
         400,
         [],
+        "levels deep; the limit is 64",
       ],
       [
         "an Alertmanager body posted to Grafana → 422",
@@ -251,11 +260,12 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
       ],
       ["Datadog with a 300 KB message → 413", "datadog", hugeDatadogMessage, 413, []],
       [
-        "Datadog with duplicate transition keys → 422 (template fields missing)",
+        "Datadog with duplicate transition keys → 400 naming the key (ambiguous: which transition?)",
         "datadog",
         () => text("datadog", "bad-duplicate-keys-transition.json"),
-        422,
-        ["aggreg_key", "event_id"],
+        400,
+        ["transition"],
+        'duplicate key "transition" in object at $',
       ],
       [
         "PagerDuty trigger without payload → 422",
@@ -280,7 +290,7 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
       ],
     ];
 
-    it.each(badBodies)("%s", async (_name, source, body, status, paths) => {
+    it.each(badBodies)("%s", async (_name, source, body, status, paths, message) => {
       const response = await post(source, body());
       expect(response.status).toBe(status);
       const { error } = response.body as unknown as Refusal;
@@ -289,7 +299,11 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
         expect(error.code).toBe("invalid_payload");
         expect(error.issues?.map((issue) => issue.path)).toEqual(expect.arrayContaining(paths));
       }
-      if (status === 400) expect(error.message).toContain("levels deep");
+      if (status === 400) {
+        expect(error.code).toBe("invalid_json");
+        expect(error.message).toContain(message);
+        expect(error.issues?.map((issue) => issue.path) ?? []).toEqual(paths);
+      }
       if (status === 413) expect(error.code).toBe("too_large");
     });
 
@@ -320,8 +334,9 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
       expect(count("alertmanager", 422)).toBe(2);
       expect(count("grafana", 400)).toBe(1);
       expect(count("grafana", 422)).toBe(1);
+      expect(count("datadog", 400)).toBe(1);
       expect(count("datadog", 413)).toBe(1);
-      expect(count("datadog", 422)).toBe(1);
+      expect(count("datadog", 422)).toBe(0);
       expect(count("pagerduty", 422)).toBe(3);
       expect(ours.every((rejection) => /^[0-9a-f]{64}$/.test(rejection.bodySha256))).toBe(true);
       expect(JSON.stringify(kept)).not.toContain("tn_4821");

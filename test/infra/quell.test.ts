@@ -206,6 +206,8 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.slackApiUrl,
   // Unset means nobody is allow-listed (every guardrail change is flagged); set only when configured.
   GUARDRAIL_ADMINS_ENV,
+  // Unset means the triage configuration bundled from playbooks/triage-config.ts; a file is a local override.
+  EnvNames.triageConfigFile,
 ];
 
 /** What each non-action function may read, by intent: secrets and environment variable names. */

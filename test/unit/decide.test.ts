@@ -1,46 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newId } from "../../functions/shared/ids.js";
-import { type Approval, approvalIdFor } from "../../functions/shared/incident.js";
-import type { IncidentTimelineEvent, QuellEventPublisher } from "../../functions/shared/quell-events.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
-import { type DecisionDeps, decide, type TaskSettler } from "../../functions/slack/decide.js";
+import { type DecisionDeps, decide } from "../../functions/slack/decide.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
+import { RecordingEvents, RecordingTasks, STEP, seedPendingApproval } from "./pending-approval.js";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 const APPROVER = "U0APPROVER";
 const TEAM = "T0TEAM";
-const CHANNEL = "C0INCIDENTS";
-const MESSAGE_TS = "1795564800.000100";
-const STEP = "approveRevoke";
-
-/** Records settlements; `failWith` makes the next settle throw an error of that name. */
-class RecordingTasks implements TaskSettler {
-  readonly succeeded: { token: string; output: Record<string, unknown> }[] = [];
-  readonly failed: { token: string; error: string; cause: string }[] = [];
-  failWith: string | undefined;
-  private throwIfAsked() {
-    if (!this.failWith) return;
-    const error = new Error(`settle refused: ${this.failWith}`);
-    error.name = this.failWith;
-    throw error;
-  }
-  async succeed(token: string, output: Record<string, unknown>) {
-    this.throwIfAsked();
-    this.succeeded.push({ token, output });
-  }
-  async fail(token: string, error: string, cause: string) {
-    this.throwIfAsked();
-    this.failed.push({ token, error, cause });
-  }
-}
-
-/** Records the Quell events a decision publishes (the notifier re-renders the card from them). */
-class RecordingEvents implements QuellEventPublisher {
-  readonly published: IncidentTimelineEvent[] = [];
-  async publish(event: IncidentTimelineEvent) {
-    this.published.push(event);
-  }
-}
 
 describe("decide against DynamoDB Local", () => {
   let local: LocalStore;
@@ -53,42 +19,8 @@ describe("decide against DynamoDB Local", () => {
   afterAll(async () => local?.stop());
 
   /** An incident awaiting one pending approval whose card was posted; returns its approval id and token. */
-  async function pendingApproval(policy: "one" | "two" = "one", approvers: string[] = [APPROVER]) {
-    const incidentId = newId("inc");
-    const taskToken = `token-${incidentId}`;
-    await store.createIncident({
-      id: incidentId,
-      status: "awaiting_approval",
-      type: "leaked_api_key",
-      severity: "high",
-      title: "OpenAI API Key leaked in example-corp/support-chat-service",
-      source: "github",
-      dedupKey: `github:1:secret_scanning:${incidentId}`,
-      playbook: "leaked-ai-key",
-      executionName: incidentId,
-      alertCount: 1,
-      createdAt: NOW.toISOString(),
-      updatedAt: NOW.toISOString(),
-    });
-    const approval: Approval = {
-      approvalId: approvalIdFor(incidentId, STEP),
-      incidentId,
-      step: STEP,
-      status: "pending",
-      policy,
-      approvedBy: [],
-      dryRun: false,
-      title: "Revoke the leaked OpenAI key",
-      plan: ["Delete the OpenAI project API key shown below."],
-      facts: { Repository: "example-corp/support-chat-service" },
-      approvers,
-      requestedAt: NOW.toISOString(),
-      timeoutAt: new Date(NOW.getTime() + 86_400_000).toISOString(),
-    };
-    await store.putApproval(approval, taskToken);
-    await store.setApprovalMessage(incidentId, STEP, CHANNEL, MESSAGE_TS);
-    return { incidentId, approvalId: approval.approvalId, taskToken };
-  }
+  const pendingApproval = (policy: "one" | "two" = "one", approvers: string[] = [APPROVER]) =>
+    seedPendingApproval(store, NOW, { approval: { policy, approvers } });
 
   function deps() {
     const tasks = new RecordingTasks();

@@ -8,6 +8,7 @@ import {
   ingest,
 } from "../../functions/ingest/core.js";
 import type { Rejection } from "../../functions/shared/store.js";
+import { github } from "../../functions/sources/github.js";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 const SECRET = "unit-github-secret";
@@ -60,19 +61,27 @@ function fakes(overrides: Partial<IngestDeps> = {}) {
 }
 
 describe("ingest accepts a good delivery", () => {
-  it("answers 202 and publishes exactly one event carrying the parsed payload", async () => {
+  it("answers 202 and publishes exactly one event carrying the alert normalised once, at the edge", async () => {
     const { deps, published, rejections } = fakes();
     const response = await ingest(delivery(GOOD), deps);
     expect(response).toEqual({ status: 202, body: { alertId: "alr_unit0001", status: "accepted" } });
+    const receipt = {
+      alertId: "alr_unit0001",
+      receivedAt: "2026-11-25T00:00:00.000Z",
+      deliveryId: "delivery-1",
+    };
     expect(published).toEqual([
       {
-        alertId: "alr_unit0001",
+        ...receipt,
         source: "github",
-        receivedAt: "2026-11-25T00:00:00.000Z",
-        deliveryId: "delivery-1",
-        payload: JSON.parse(GOOD),
+        alerts: github.normalize(github.schema.parse(JSON.parse(GOOD)), receipt),
       },
     ]);
+    expect(published[0]?.alerts?.[0]).toMatchObject({
+      id: "alr_unit0001",
+      source: "github",
+      status: "firing",
+    });
     expect(rejections).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type { Clock } from "../../functions/shared/ids.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
+import { TriageStore } from "../../functions/triage/triage-store.js";
 import { type LocalDynamo, startLocalDynamo } from "../../infra/local/dynamodb.js";
 
 const TABLE = "quell-incidents";
@@ -12,6 +13,8 @@ const ENV = {
 export interface LocalStore {
   /** An IncidentStore on DynamoDB Local whose clock is `clock`. */
   store(clock: Clock): IncidentStore;
+  /** Triage's claims on the same table. */
+  triageStore(clock: Clock): TriageStore;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function startLocalStore(): Promise<LocalStore> {
   const db = createDocumentClient();
   return {
     store: (clock) => new IncidentStore(db, TABLE, clock),
+    triageStore: (clock) => new TriageStore(db, TABLE, clock),
     async stop() {
       db.destroy();
       for (const [name, value] of Object.entries(saved)) {

@@ -88,10 +88,11 @@ describe("pendingApprovalCard with hostile alert text", () => {
     expect(json).toContain("*&lt;!everyone&gt;*");
   });
 
-  it("keeps the Approve and Deny buttons carrying the approval id", () => {
+  it("keeps the Approve, Approve with comment and Deny buttons carrying the approval id", () => {
     const actions = card.blocks.find((block) => block.type === "actions");
     expect(actions?.elements).toEqual([
       expect.objectContaining({ action_id: "quell.approve", value: approvalId }),
+      expect.objectContaining({ action_id: "quell.approve_comment", value: approvalId }),
       expect.objectContaining({ action_id: "quell.deny", value: approvalId }),
     ]);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { parseRawJson } from "../../functions/shared/raw-json.js";
 import { bedrockGuardrails } from "../../functions/sources/detectors/bedrock-guardrails.js";
 import { sourceByName } from "../../functions/sources/index.js";
 
@@ -158,6 +159,21 @@ describe("Bedrock ApplyGuardrail → canonical alert", () => {
 
 describe("Bedrock refusals name the field", () => {
   it("refuses the constructor/prototype gadget in principal and result, and pollutes nothing", () => {
+    const raw = readFileSync(
+      new URL("../fixtures/bedrock-guardrails/bad-constructor-prototype-pollution.json", import.meta.url),
+    );
+    // Ingest refuses the raw body first (400), naming the first forbidden key and where it is.
+    expect(parseRawJson(new Uint8Array(raw))).toEqual({
+      ok: false,
+      message:
+        'forbidden key "constructor" in object at $.principal (prototype-pollution guard: __proto__, constructor and prototype are refused at any depth)',
+      issue: {
+        path: "principal.constructor",
+        message:
+          'the key "constructor" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
+      },
+    });
+    // The schema refuses the same keys too, should a value ever reach it another way.
     expect(issues(fixture("bad-constructor-prototype-pollution.json"))).toEqual([
       'principal.constructor: the key "constructor" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
       'result.constructor: the key "constructor" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { parseRawJson } from "../../functions/shared/raw-json.js";
 import { lakera } from "../../functions/sources/detectors/lakera.js";
 import { sourceByName } from "../../functions/sources/index.js";
 
@@ -126,6 +127,18 @@ describe("Lakera refusals name the field", () => {
     const text = readFileSync(
       new URL("../fixtures/lakera/bad-prototype-pollution-proto-key.json", import.meta.url),
     );
+    // Ingest refuses the raw body first (400), naming the first forbidden key and where it is.
+    expect(parseRawJson(new Uint8Array(text))).toEqual({
+      ok: false,
+      message:
+        'forbidden key "__proto__" in object at $ (prototype-pollution guard: __proto__, constructor and prototype are refused at any depth)',
+      issue: {
+        path: "__proto__",
+        message:
+          'the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
+      },
+    });
+    // The schema refuses the same keys too, should a value ever reach it another way.
     expect(issues(JSON.parse(text.toString("utf8")))).toEqual([
       '__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
       'result.breakdown.0.__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',

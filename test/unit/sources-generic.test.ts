@@ -423,7 +423,20 @@ describe("refusals name the field", () => {
       '"evidence":{"__proto__":{"isAdmin":true},"nested":{"constructor":{"prototype":{"approved":true}}},',
     );
     const body = `{"__proto__":{"autoApprove":true},${text.slice(1)}`;
-    const refused = refusal(new TextEncoder().encode(body));
+    // Ingest refuses the raw body first (400), naming the first forbidden key and where it is.
+    expect(refusal(new TextEncoder().encode(body))).toEqual({
+      status: 400,
+      issues: [
+        'forbidden key "__proto__" in object at $ (prototype-pollution guard: __proto__, constructor and prototype are refused at any depth)',
+      ],
+    });
+    const inner = `{${text.slice(1)}`.replace('"evidence":{"__proto__":{"isAdmin":true},', '"evidence":{');
+    expect(refusal(new TextEncoder().encode(inner)).issues).toEqual([
+      'forbidden key "constructor" in object at $.evidence.nested (prototype-pollution guard: __proto__, constructor and prototype are refused at any depth)',
+    ]);
+    // The schema refuses every such key too, should a value ever reach it another way.
+    const refused = refusal(JSON.parse(body));
+    expect(refused.status).toBe(422);
     expect(refused.issues).toEqual([
       '__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',
       'evidence.__proto__: the key "__proto__" is refused anywhere in the body (prototype-pollution guard: __proto__, constructor, prototype)',

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { CanonicalAlert, tagsFor } from "../../functions/shared/alert.js";
 import { parseRawJson } from "../../functions/shared/raw-json.js";
 import { alertmanager } from "../../functions/sources/alertmanager.js";
 import { sourceByName } from "../../functions/sources/index.js";
@@ -63,7 +63,7 @@ describe("Alertmanager webhook (version 4) → canonical alerts", () => {
         { kind: "tenant", id: "tn_4821" },
         { kind: "model", id: "meta-llama/Meta-Llama-3-70B-Instruct" },
       ],
-      tags: { owasp: [], atlas: [] },
+      tags: tagsFor("token_spend_anomaly"),
       details: expect.objectContaining({
         alertname: "VLLMTokenRateAnomaly",
         alertStatus: "firing",

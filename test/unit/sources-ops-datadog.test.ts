@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { CanonicalAlert, tagsFor } from "../../functions/shared/alert.js";
 import { parseRawJson } from "../../functions/shared/raw-json.js";
 import { DATADOG_TRANSITIONS, datadog } from "../../functions/sources/datadog.js";
 import { sourceByName } from "../../functions/sources/index.js";
@@ -74,7 +74,7 @@ describe("Datadog webhook (Quell's template) → canonical alert", () => {
       receivedAt: "2026-11-25T00:00:00.000Z",
       dedupKey: "datadog:81234567:7124853091645501672",
       entities: [],
-      tags: { owasp: [], atlas: [] },
+      tags: tagsFor("token_spend_anomaly"),
       details: {
         monitorId: "81234567",
         transition: "Triggered",
@@ -191,26 +191,17 @@ describe("Datadog webhook (Quell's template) → canonical alert", () => {
       ]);
     });
 
-    it("bad fixture: duplicate `transition` keys; refused because the template's other fields are missing", () => {
+    it("bad fixture: duplicate `transition` keys are refused by ingest's JSON check (400), naming the key", () => {
       const text = raw("bad-duplicate-keys-transition.json").toString("utf8");
-      // JSON.parse keeps the last duplicate; nothing in the shared parser refuses duplicate keys (see report).
+      // JSON.parse alone keeps the last duplicate ("Triggered"); a parser keeping the first would read a
+      // recovery. Ambiguous, so refused before the schema sees it.
       expect(JSON.parse(text).transition).toBe("Triggered");
-      expect(parseRawJson(new TextEncoder().encode(text)).ok).toBe(true);
-      expect(pathsOf(JSON.parse(text))).toEqual([
-        "aggreg_key",
-        "status",
-        "message",
-        "query",
-        "scope",
-        "metric",
-        "tags",
-        "hostname",
-        "link",
-        "snapshot",
-        "event_id",
-        "event_type",
-        "last_updated",
-      ]);
+      expect(parseRawJson(new TextEncoder().encode(text))).toEqual({
+        ok: false,
+        message:
+          'duplicate key "transition" in object at $: JSON parsers disagree on which value wins, so the body is ambiguous',
+        issue: { path: "transition", message: 'duplicate key "transition"; send each key once per object' },
+      });
     });
 
     it("an unsubstituted template (the literal $ALERT_ID) says so", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CanonicalAlert } from "../../functions/shared/alert.js";
+import { CanonicalAlert, tagsFor } from "../../functions/shared/alert.js";
 import { sourceByName } from "../../functions/sources/index.js";
 import { pagerduty } from "../../functions/sources/pagerduty.js";
 
@@ -63,7 +63,7 @@ describe("PagerDuty Events API v2 → canonical alert", () => {
         { kind: "ip", id: "203.0.113.61" },
         { kind: "ip", id: "203.0.113.62" },
       ],
-      tags: { owasp: [], atlas: [] },
+      tags: tagsFor("model_extraction"),
       details: {
         eventAction: "trigger",
         dedupKey: "aisoar:model-extraction:fraud-scorer-v4:tn_5530",

@@ -1,57 +1,19 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CanonicalAlert } from "../../functions/shared/alert.js";
-import { newId } from "../../functions/shared/ids.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
-import {
-  type AlertReceivedDetail,
-  type PlaybookStarter,
-  type TriageDeps,
-  type TriageOutcome,
-  triage as triageDelivery,
-} from "../../functions/triage/core.js";
-import { routeByType } from "../../functions/triage/routing.js";
+import type { AlertReceivedDetail } from "../../functions/triage/core.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
-
-/**
- * The dedup record's `expiresAt` is also the table's TTL attribute, and DynamoDB Local really deletes expired
- * items. The frozen clock is in the past, so a short window would let TTL delete a live claim mid-test: use a
- * window that ends far in the future.
- */
-const WINDOW_SECONDS = 10 * 365 * 24 * 3600;
+import { deliveryOf, fixture, triageOne as triage, triageDeps, WINDOW_SECONDS } from "./triage-harness.js";
 
 /** A GitHub delivery of the created-OpenAI-key fixture, with its own alert number so tests never share a dedup key. */
 function delivery(
   alertNumber: number,
   changes: { action?: string; secretType?: string } = {},
 ): AlertReceivedDetail {
-  const payload = JSON.parse(
-    readFileSync(
-      new URL("../fixtures/github/secret-scanning-alert-created-openai-key.json", import.meta.url),
-      "utf8",
-    ),
-  );
+  const payload = fixture("github", "secret-scanning-alert-created-openai-key.json");
   payload.alert.number = alertNumber;
   if (changes.action) payload.action = changes.action;
   if (changes.secretType) payload.alert.secret_type = changes.secretType;
-  return { alertId: newId("alr"), source: "github", receivedAt: "2026-11-24T23:59:00.000Z", payload };
-}
-
-/** Records starts; like Step Functions, a second start with an existing execution name runs nothing new. */
-class RecordingStarter implements PlaybookStarter {
-  readonly calls: { playbook: string; executionName: string; alert: CanonicalAlert }[] = [];
-  readonly executions = new Set<string>();
-  async start(playbook: string, executionName: string, input: { incidentId: string; alert: CanonicalAlert }) {
-    this.calls.push({ playbook, executionName, alert: input.alert });
-    this.executions.add(executionName);
-  }
-}
-
-/** A GitHub delivery carries exactly one alert: its one outcome. */
-async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Promise<TriageOutcome> {
-  const outcomes = await triageDelivery(detail, deps);
-  expect(outcomes).toHaveLength(1);
-  return outcomes[0] as TriageOutcome;
+  return deliveryOf("github", payload);
 }
 
 describe("triage against DynamoDB Local", () => {
@@ -66,17 +28,8 @@ describe("triage against DynamoDB Local", () => {
   afterAll(async () => local?.stop());
 
   const setup = () => {
-    now = new Date("2026-11-25T00:00:00Z");
-    const starter = new RecordingStarter();
-    const deps: TriageDeps = {
-      store,
-      starter,
-      route: routeByType,
-      clock: () => now,
-      newId,
-      dedupWindowSeconds: WINDOW_SECONDS,
-    };
-    return { starter, deps };
+    now = new Date();
+    return triageDeps(local, () => now);
   };
   const incidentsFor = async (alertNumber: number) =>
     (await store.listIncidents(1000)).filter((incident) =>
@@ -97,12 +50,12 @@ describe("triage against DynamoDB Local", () => {
     expect(starter.calls).toHaveLength(1);
     expect(starter.calls[0]).toMatchObject({ playbook: "leaked-ai-key", executionName: first.incidentId });
     expect(await incidentsFor(101)).toHaveLength(1);
-    expect(await store.getIncident(first.incidentId)).toMatchObject({
+    expect(await store.getIncident(first.incidentId ?? "")).toMatchObject({
       status: "running",
       alertCount: 2,
       executionName: first.incidentId,
     });
-    const detail = await store.getIncidentDetail(first.incidentId);
+    const detail = await store.getIncidentDetail(first.incidentId ?? "");
     expect(detail?.alerts).toHaveLength(2);
     expect(detail?.timeline.map((event) => event.kind).sort()).toEqual(
       ["duplicate", "playbook_started", "received", "triaged"].sort(),
@@ -121,7 +74,7 @@ describe("triage against DynamoDB Local", () => {
     const incidents = await incidentsFor(202);
     expect(incidents).toHaveLength(1);
     const incidentId = incidents[0]?.id as string;
-    expect([...starter.executions]).toEqual([incidentId]);
+    expect([...new Set(starter.calls.map((call) => call.executionName))]).toEqual([incidentId]);
     expect(starter.calls).toHaveLength(1);
     const detail = await store.getIncidentDetail(incidentId);
     expect(detail).toMatchObject({ alertCount: 5, executionName: incidentId });
@@ -140,7 +93,7 @@ describe("triage against DynamoDB Local", () => {
     const redelivered = await triage(first, deps);
     expect(redelivered).toMatchObject({ outcome: "started" });
     expect(starter.calls).toHaveLength(1);
-    const detail = await store.getIncidentDetail(redelivered.incidentId);
+    const detail = await store.getIncidentDetail(redelivered.incidentId ?? "");
     expect(detail).toMatchObject({ alertCount: 1, executionName: redelivered.incidentId, status: "running" });
     expect(detail?.timeline.filter((event) => event.kind === "playbook_started")).toHaveLength(1);
   });
@@ -155,24 +108,27 @@ describe("triage against DynamoDB Local", () => {
       reason: "out_of_scope",
     });
     expect(starter.calls).toEqual([]);
-    const detail = await store.getIncidentDetail(result.incidentId);
+    const detail = await store.getIncidentDetail(result.incidentId ?? "");
     expect(detail).toMatchObject({ status: "no_playbook", type: "other", playbook: null });
     expect(detail?.timeline.filter((event) => event.kind === "not_started")).toEqual([
-      expect.objectContaining({ detail: { reason: "out_of_scope" } }),
+      expect.objectContaining({ detail: { reason: "out_of_scope", rule: "default" } }),
     ]);
   });
 
-  it("starts nothing for a resolved event of an alert it has never seen", async () => {
+  it("opens nothing for a resolve of an alert it has never seen, and keeps it as unmatched", async () => {
     const { starter, deps } = setup();
-    const result = await triage(delivery(404, { action: "resolved" }), deps);
+    const resolve = delivery(404, { action: "resolved" });
+    const result = await triage(resolve, deps);
 
-    expect(result).toEqual({ outcome: "not_started", incidentId: expect.any(String), reason: "resolved" });
+    expect(result).toEqual({ outcome: "not_started", reason: "resolved" });
     expect(starter.calls).toEqual([]);
-    const detail = await store.getIncidentDetail(result.incidentId);
-    expect(detail?.status).toBe("resolved");
-    expect(detail?.timeline.filter((event) => event.kind === "not_started")).toEqual([
-      expect.objectContaining({ detail: { reason: "resolved" } }),
+    expect(await incidentsFor(404)).toEqual([]);
+    const unmatched = await deps.triageStore.listUnmatched(now.toISOString().slice(0, 10));
+    expect(unmatched.filter((entry) => entry.alert.id === resolve.alertId)).toEqual([
+      expect.objectContaining({ reason: "resolved", alert: expect.objectContaining({ status: "resolved" }) }),
     ]);
+    // The alert firing later still opens its incident: the resolve claimed nothing.
+    expect(await triage(delivery(404), deps)).toMatchObject({ outcome: "started" });
   });
 
   it("opens a new incident once the dedup window has passed", async () => {

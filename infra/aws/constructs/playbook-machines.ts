@@ -1,5 +1,5 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Policy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
@@ -91,6 +91,21 @@ export class PlaybookMachines extends Construct {
         }),
       );
       acknowledge(stateMachine.role, "AwsSolutions-IAM5[Resource::*]", SFN_WILDCARD_REASON);
+      if (compiled.escalatingApprovals.length > 0) {
+        // An escalated wait delivers a decision made between its approval's two waits with its own task
+        // token: the approval request may answer this machine's tokens. A separate policy, not the
+        // function's default one, which the function (named in this machine's definition) depends on.
+        tasks.approvalRequest.role.attachInlinePolicy(
+          new Policy(this, `${machineId}ApprovalSettle`, {
+            statements: [
+              new PolicyStatement({
+                actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                resources: [stateMachine.stateMachineArn],
+              }),
+            ],
+          }),
+        );
+      }
       this.machines.push({ name: playbook.name, compiled, stateMachine, targets });
     }
   }

@@ -58,7 +58,13 @@ export interface ScenarioStandins {
   readonly github: GitHubStandin;
   readonly openai: OpenAIStandin;
   readonly slack: SlackStandin;
-  readonly credentials: { githubToken: string; openaiAdminKey: string; slackBotToken: string };
+  readonly credentials: {
+    githubToken: string;
+    openaiAdminKey: string;
+    slackBotToken: string;
+    /** Opens the Slack stand-in's Socket Mode (SLACK_APP_TOKEN); not in standinProviderEnv: HTTP is the default. */
+    slackAppToken: string;
+  };
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function startScenarioStandins(
     githubToken: "ghp_localStandinToken0000000000000000000",
     openaiAdminKey: "sk-admin-local-standin-key",
     slackBotToken: "xoxb-local-standin-token",
+    slackAppToken: "xapp-1-A0STANDIN-local-standin-token",
   };
   const github = await startGitHubStandin({
     token: credentials.githubToken,
@@ -79,7 +86,10 @@ export async function startScenarioStandins(
     adminKey: credentials.openaiAdminKey,
     projects: options.projects ?? openaiProjectsSeed(),
   });
-  const slack = await startSlackStandin({ token: credentials.slackBotToken });
+  const slack = await startSlackStandin({
+    token: credentials.slackBotToken,
+    appToken: credentials.slackAppToken,
+  });
   return {
     github,
     openai,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 /** One request as a stand-in received it. Unknown routes and refused requests are recorded too. */
 export interface RecordedRequest {
@@ -48,6 +49,11 @@ export interface StandinOptions {
   handle: StandinHandler;
   /** Optional refinement of the parsed body before it is recorded and handed to `handle`. */
   refineBody?: (body: unknown, request: StandinRequest) => unknown;
+  /**
+   * Takes an HTTP upgrade (a WebSocket, for Slack Socket Mode); recorded like any request. Without it upgrades
+   * are answered 404. Upgraded connections are destroyed by close().
+   */
+  upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export interface Standin {
@@ -149,6 +155,27 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     });
   });
 
+  const upgraded = new Set<Duplex>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", `http://${HOST}`);
+    requests.push({
+      method: (req.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: headerValue(req.headers.authorization),
+      contentType: headerValue(req.headers["content-type"]),
+      body: undefined,
+      at: new Date(),
+    });
+    if (!options.upgrade) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    options.upgrade(req, socket, head);
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, HOST, () => {
@@ -167,8 +194,9 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections (fetch keeps them) would otherwise hold close() open.
+        // Keep-alive connections (fetch keeps them) and upgraded ones would otherwise hold close() open.
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }),
   };
 }

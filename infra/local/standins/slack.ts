@@ -8,13 +8,22 @@
  * `{ok: false, error}`: `not_authed` without a token, `invalid_auth` with a wrong one. An unknown method is
  * HTTP 404 `{ok: false, error: "unknown_method"}`. Channels are taken as given (no name-to-id resolution).
  *
- * Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, usergroups.users.list.
+ * Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open, usergroups.users.list,
+ * and, with an app-level token (`appToken`), apps.connections.open for Socket Mode
+ * (https://docs.slack.dev/apis/events-api/using-socket-mode): it answers a single-use
+ * `ws://127.0.0.1:<port>/link/?ticket=…` on this same server, which says `hello` on connect; tests then send
+ * envelopes (`socketMode.send`) and get the client's acknowledgement back. The app-level token is accepted only
+ * by apps.connections.open and the bot token everywhere but there (`not_allowed_token_type`), as on Slack.
  */
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { isRecord, type Standin, type StandinResponse, startStandin, tokenFrom } from "./server.js";
+import { acceptWebSocket, type WebSocketPeer } from "./websocket.js";
 
 export interface SlackStandinOptions {
   token: string;
+  /** An app-level token (xapp-…): enables apps.connections.open and the Socket Mode WebSocket. */
+  appToken?: string;
   teamId?: string;
   /** usergroup id -> member user ids, for usergroups.users.list. */
   usergroups?: Record<string, string[]>;
@@ -58,6 +67,45 @@ export interface SlackStandinEvents {
   ephemeral: [SlackEphemeral];
 }
 
+/** Socket Mode envelope types Slack sends (https://docs.slack.dev/apis/events-api/using-socket-mode). */
+export type SlackEnvelopeType = "interactive" | "slash_commands" | "events_api";
+
+/** An envelope sent over the socket and the client's acknowledgement, once it came. */
+export interface SlackEnvelope {
+  envelopeId: string;
+  type: SlackEnvelopeType;
+  payload: unknown;
+  sentAt: Date;
+  ack?: SlackEnvelopeAck;
+}
+
+/** What the client sent back: `{envelope_id, payload?}`; payload is what ack(…) was given (a command's reply). */
+export interface SlackEnvelopeAck {
+  envelopeId: string;
+  payload: Record<string, unknown> | undefined;
+  /** The message exactly as received. */
+  raw: Record<string, unknown>;
+  at: Date;
+}
+
+export interface SlackSocketMode {
+  /** Socket connections currently open. */
+  readonly connections: number;
+  /** Close codes of the connections that ended, in order (1000: the client closed normally). */
+  closes: (number | undefined)[];
+  /** Every envelope sent, in order, with its acknowledgement. */
+  envelopes: SlackEnvelope[];
+  /**
+   * Sends an envelope on the most recent open connection and resolves with the client's acknowledgement;
+   * rejects when nothing is connected or no ack comes within `timeoutMs` (Slack would retry).
+   */
+  send(
+    type: SlackEnvelopeType,
+    payload: unknown,
+    options?: { acceptsResponsePayload?: boolean; timeoutMs?: number },
+  ): Promise<SlackEnvelopeAck>;
+}
+
 export interface SlackStandin extends Standin {
   teamId: string;
   userId: string;
@@ -75,6 +123,8 @@ export interface SlackStandin extends Standin {
   find(channel: string, ts: string): SlackMessage | undefined;
   /** Modals opened with views.open, in order. */
   views: SlackView[];
+  /** The Socket Mode side (usable when started with `appToken`). */
+  socketMode: SlackSocketMode;
 }
 
 /** A modal opened with views.open. */
@@ -150,6 +200,11 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
   const ephemerals: SlackEphemeral[] = [];
   const views: SlackView[] = [];
   const events = new EventEmitter<SlackStandinEvents>();
+  const tickets = new Set<string>();
+  const peers: WebSocketPeer[] = [];
+  const closes: (number | undefined)[] = [];
+  const envelopes: SlackEnvelope[] = [];
+  const pendingAcks = new Map<string, (ack: SlackEnvelopeAck) => void>();
 
   // Slack-like timestamps ("1732500000.000100"): seconds.microseconds, unique and increasing.
   let lastMicros = Math.floor(Date.now() / 1000) * 1_000_000;
@@ -266,6 +321,13 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
       return ok({ view: { id: opened.id, ...opened.view } });
     },
 
+    "apps.connections.open": () => {
+      const ticket = randomUUID();
+      tickets.add(ticket);
+      const base = standin.url.replace(/^http:/, "ws:");
+      return ok({ url: `${base}/link/?ticket=${ticket}&app_id=${appId}` });
+    },
+
     "usergroups.users.list": (args) => {
       const usergroup = str(args.usergroup);
       if (!usergroup) return missing("usergroup");
@@ -291,10 +353,96 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
       };
       const token = tokenFrom(request.authorization) ?? str(args.token);
       if (token === undefined) return fail("not_authed");
-      if (token !== options.token) return fail("invalid_auth");
+      const appLevel = match[1] === "apps.connections.open";
+      const own = appLevel ? options.appToken : options.token;
+      const other = appLevel ? options.token : options.appToken;
+      if (own === undefined || token !== own)
+        return fail(token === other ? "not_allowed_token_type" : "invalid_auth");
       return method(args);
     },
+    upgrade(request, socket, head) {
+      const url = new URL(request.url ?? "/", standin.url);
+      const ticket = url.searchParams.get("ticket") ?? "";
+      // Like Slack's socket URL, a ticket is good for one connection.
+      if (!/^\/link\/?$/.test(url.pathname) || !tickets.delete(ticket)) {
+        socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      const peer = acceptWebSocket(request, socket, head);
+      if (!peer) return;
+      peers.push(peer);
+      peer.on("message", receiveAck);
+      peer.on("close", (code) => {
+        peers.splice(peers.indexOf(peer), 1);
+        closes.push(code);
+      });
+      peer.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: peers.length,
+          debug_info: { host: "quell-slack-standin", approximate_connection_time: 18060 },
+          connection_info: { app_id: appId },
+        }),
+      );
+    },
   });
+
+  function receiveAck(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!isRecord(message) || typeof message.envelope_id !== "string") return;
+    const ack: SlackEnvelopeAck = {
+      envelopeId: message.envelope_id,
+      payload: isRecord(message.payload) ? message.payload : undefined,
+      raw: message,
+      at: new Date(),
+    };
+    const envelope = envelopes.find((sent) => sent.envelopeId === ack.envelopeId);
+    if (envelope && !envelope.ack) envelope.ack = ack;
+    pendingAcks.get(ack.envelopeId)?.(ack);
+    pendingAcks.delete(ack.envelopeId);
+  }
+
+  const socketMode: SlackSocketMode = {
+    get connections() {
+      return peers.length;
+    },
+    closes,
+    envelopes,
+    send(type, payload, sendOptions = {}) {
+      const peer = peers.findLast((candidate) => candidate.open);
+      if (!peer) return Promise.reject(new Error("Slack stand-in: no Socket Mode connection is open"));
+      const envelope: SlackEnvelope = { envelopeId: randomUUID(), type, payload, sentAt: new Date() };
+      envelopes.push(envelope);
+      const timeoutMs = sendOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const acked = new Promise<SlackEnvelopeAck>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pendingAcks.delete(envelope.envelopeId);
+          reject(
+            new Error(`Slack stand-in: envelope ${envelope.envelopeId} not acked within ${timeoutMs} ms`),
+          );
+        }, timeoutMs);
+        pendingAcks.set(envelope.envelopeId, (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        });
+      });
+      peer.send(
+        JSON.stringify({
+          envelope_id: envelope.envelopeId,
+          type,
+          payload,
+          accepts_response_payload: sendOptions.acceptsResponsePayload ?? type === "slash_commands",
+          ...(type === "events_api" ? { retry_attempt: 0, retry_reason: "" } : {}),
+        }),
+      );
+      return acked;
+    },
+  };
 
   function waitFor(
     event: "message" | "update",
@@ -318,6 +466,12 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
 
   return {
     ...standin,
+    async close() {
+      // Slack closes with 1001 ("going away") when it recycles a connection; then the server goes.
+      await Promise.all(peers.map((peer) => peer.close(1001)));
+      await standin.close();
+    },
+    socketMode,
     teamId,
     userId,
     botId,

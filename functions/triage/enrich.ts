@@ -1,0 +1,76 @@
+import type { CanonicalAlert, EntityKind } from "../shared/alert.js";
+import type { Asset, AssetKind } from "./config.js";
+
+/** Which inventory kind an alert entity names. Entities of other kinds (IPs, users, accounts) are not AI assets. */
+const ASSET_KIND_OF_ENTITY: Partial<Record<EntityKind, AssetKind>> = {
+  model: "model",
+  guardrail: "guardrail",
+  agent: "agent",
+  access_key: "key",
+};
+
+export interface AssetRef {
+  readonly kind: AssetKind;
+  readonly id: string;
+}
+
+export interface Enrichment {
+  /** Inventory entries the alert names. */
+  readonly assets: readonly Asset[];
+  /** AI assets the alert names that the inventory does not know: unknown AI is itself a finding. */
+  readonly unknownAssets: readonly AssetRef[];
+}
+
+/** Looks assets up by kind and by every id they are known by. */
+export class Inventory {
+  private readonly byKey = new Map<string, Asset>();
+
+  constructor(assets: readonly Asset[]) {
+    for (const asset of assets) {
+      for (const id of [asset.id, ...asset.aliases]) this.byKey.set(`${asset.kind}\u0000${id}`, asset);
+    }
+  }
+
+  find(ref: AssetRef): Asset | undefined {
+    return (
+      this.byKey.get(`${ref.kind}\u0000${ref.id}`) ?? this.byKey.get(`${ref.kind}\u0000${shortId(ref.id)}`)
+    );
+  }
+}
+
+/** A guardrail or agent ARN's last path segment, so `…:guardrail/q7x2k9m4w1ba` finds an entry listed by id. */
+const shortId = (id: string) => (id.startsWith("arn:") ? (id.split("/").at(-1) ?? id) : id);
+
+/** The AI assets an alert names: its model, guardrail, agent and key entities, and its app. */
+export function assetRefsOf(alert: CanonicalAlert): AssetRef[] {
+  const refs: AssetRef[] = [];
+  const seen = new Set<string>();
+  const add = (kind: AssetKind, id: string) => {
+    const key = `${kind}\u0000${id}`;
+    if (!seen.has(key)) refs.push({ kind, id });
+    seen.add(key);
+  };
+  for (const entity of alert.entities) {
+    const kind = ASSET_KIND_OF_ENTITY[entity.kind];
+    if (kind) add(kind, entity.id);
+  }
+  const app = alert.details.app;
+  if (typeof app === "string" && app.length > 0) add("app", app);
+  return refs;
+}
+
+/**
+ * Enrich an alert from the inventory. An access key the inventory does not list is not reported as unknown
+ * AI: keys are named by alerts about any AWS principal, and most are not AI assets.
+ */
+export function enrich(alert: CanonicalAlert, inventory: Inventory): Enrichment {
+  const assets: Asset[] = [];
+  const unknownAssets: AssetRef[] = [];
+  for (const ref of assetRefsOf(alert)) {
+    const asset = inventory.find(ref);
+    if (asset) {
+      if (!assets.includes(asset)) assets.push(asset);
+    } else if (ref.kind !== "key") unknownAssets.push(ref);
+  }
+  return { assets, unknownAssets };
+}

@@ -1,0 +1,213 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { CanonicalAlert, Entity } from "../shared/alert.js";
+import type { Clock } from "../shared/ids.js";
+import { type DocumentClient, isConditionFailure } from "../shared/store.js";
+
+/** Which incident holds a dedup key, and the alert that claimed it (to recognise its redeliveries). */
+export interface DedupClaim {
+  readonly incidentId: string;
+  readonly alertId: string;
+}
+
+/** An alert that matched nothing and opened nothing (a resolve with no open case): kept, never dropped. */
+export interface UnmatchedAlert {
+  readonly at: string;
+  readonly reason: "resolved";
+  readonly alert: CanonicalAlert;
+}
+
+const dedupKeyOf = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: "DEDUP" });
+const entityKeyOf = (entity: Entity) => ({
+  pk: `CORR#${entity.kind}#${entity.provider ?? ""}#${entity.id}`,
+  sk: "CORR",
+});
+
+/**
+ * The triage state beside incidents in the one table: dedup claims, correlation claims on entities, playbook
+ * start budgets and unmatched alerts. Every claim is a conditional write with an expiry (also the TTL).
+ */
+export class TriageStore {
+  constructor(
+    private readonly db: DocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  private nowSeconds = () => Math.floor(this.clock().getTime() / 1000);
+
+  /**
+   * Claim a key for an incident. Returns the claim that holds the key: this one when it wins (or the key's
+   * window expired), else the earlier one.
+   */
+  private async claim(
+    key: { pk: string; sk: string },
+    claim: Record<string, string>,
+    windowSeconds: number,
+  ): Promise<Record<string, unknown>> {
+    const now = this.nowSeconds();
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...claim, expiresAt: now + windowSeconds },
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
+          ExpressionAttributeValues: { ":now": now },
+        }),
+      );
+      return claim;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const held = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return held.Item ?? claim;
+    }
+  }
+
+  /**
+   * Claim a dedup key on behalf of one alert; see `claim`. Reads first: in a storm almost every alert finds
+   * the key held, and one read is cheaper than a refused write and a read.
+   */
+  async claimDedupKey(dedupKey: string, claim: DedupClaim, windowSeconds: number): Promise<DedupClaim> {
+    const live = await this.findDedupClaim(dedupKey);
+    if (live) return live;
+    const held = await this.claim(dedupKeyOf(dedupKey), { ...claim }, windowSeconds);
+    return { incidentId: String(held.incidentId), alertId: String(held.alertId) };
+  }
+
+  /** The live claim on a dedup key, if any; claims nothing. */
+  async findDedupClaim(dedupKey: string): Promise<DedupClaim | undefined> {
+    const held = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: dedupKeyOf(dedupKey), ConsistentRead: true }),
+    );
+    const item = held.Item;
+    if (!item || Number(item.expiresAt) < this.nowSeconds()) return undefined;
+    return { incidentId: String(item.incidentId), alertId: String(item.alertId) };
+  }
+
+  /** Point a dedup key at another incident (the one its alert was correlated into), keeping its window. */
+  async moveDedupKey(dedupKey: string, from: DedupClaim, toIncidentId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: dedupKeyOf(dedupKey),
+          UpdateExpression: "SET incidentId = :to",
+          ConditionExpression: "incidentId = :from AND alertId = :alert",
+          ExpressionAttributeValues: {
+            ":to": toIncidentId,
+            ":from": from.incidentId,
+            ":alert": from.alertId,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Replace a dedup claim whose incident is over, so a new occurrence opens a new incident. */
+  async reclaimDedupKey(dedupKey: string, from: DedupClaim, to: DedupClaim, windowSeconds: number) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...dedupKeyOf(dedupKey), ...to, expiresAt: this.nowSeconds() + windowSeconds },
+          ConditionExpression: "incidentId = :from",
+          ExpressionAttributeValues: { ":from": from.incidentId },
+        }),
+      );
+      return to;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return this.claimDedupKey(dedupKey, to, windowSeconds);
+    }
+  }
+
+  /** The incident whose correlation window holds this entity, if any. */
+  async findEntityHolder(entity: Entity): Promise<string | undefined> {
+    const held = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: entityKeyOf(entity), ConsistentRead: true }),
+    );
+    const item = held.Item;
+    return item && Number(item.expiresAt) >= this.nowSeconds() ? String(item.incidentId) : undefined;
+  }
+
+  /** Claim an entity for an incident's correlation window; returns the incident that holds it. */
+  async claimEntity(entity: Entity, incidentId: string, windowSeconds: number): Promise<string> {
+    const held = await this.claim(entityKeyOf(entity), { incidentId }, windowSeconds);
+    return String(held.incidentId);
+  }
+
+  /** Point an entity at an incident and restart its window (the incident saw the entity again). */
+  async pointEntity(entity: Entity, incidentId: string, windowSeconds: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...entityKeyOf(entity), incidentId, expiresAt: this.nowSeconds() + windowSeconds },
+      }),
+    );
+  }
+
+  /**
+   * Take one playbook start from a fixed window's budget. Returns false when the window's budget is spent: the
+   * alert is then recorded as rate_limited, and nothing starts.
+   */
+  async takePlaybookStart(playbook: string, limit: number, windowSeconds: number): Promise<boolean> {
+    const now = this.nowSeconds();
+    const windowStart = now - (now % windowSeconds);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RATE#${playbook}`, sk: `${windowSeconds}#${windowStart}` },
+          UpdateExpression: "ADD starts :one SET expiresAt = :expires",
+          ConditionExpression: "attribute_not_exists(starts) OR starts < :limit",
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":limit": limit,
+            ":expires": windowStart + windowSeconds * 2,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Keep an alert that opened nothing, by day, for 30 days. */
+  async recordUnmatched(alert: CanonicalAlert, reason: UnmatchedAlert["reason"]): Promise<void> {
+    const at = this.clock().toISOString();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `UNMATCHED#${at.slice(0, 10)}`,
+          sk: `${alert.receivedAt}#${alert.id}`,
+          at,
+          reason,
+          alert,
+          expiresAt: this.nowSeconds() + 30 * 86400,
+        },
+      }),
+    );
+  }
+
+  async listUnmatched(day: string): Promise<UnmatchedAlert[]> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `UNMATCHED#${day}` },
+        ConsistentRead: true,
+      }),
+    );
+    return (page.Items ?? []).map((item) => ({
+      at: String(item.at),
+      reason: item.reason as UnmatchedAlert["reason"],
+      alert: item.alert as CanonicalAlert,
+    }));
+  }
+}

@@ -1,0 +1,53 @@
+import { defineTriageConfig } from "../functions/triage/config.js";
+
+/**
+ * Triage configuration: the AI asset inventory, correlation, routing, suppression and rate limits. Validated
+ * when loaded (a bad field fails with its path). The inventory below describes the example assets used by the
+ * demo and the sample alerts: replace it with yours. Locally, `QUELL_TRIAGE_CONFIG_FILE` may point at a JSON
+ * file with the same shape instead.
+ */
+export const triageConfig = defineTriageConfig({
+  inventory: [
+    {
+      kind: "app",
+      id: "support-chat",
+      name: "Customer support assistant",
+      ownerTeam: "support-platform",
+      environment: "production",
+      criticality: "high",
+    },
+    {
+      kind: "guardrail",
+      id: "q7x2k9m4w1ba",
+      name: "support-chat input and output guardrail",
+      ownerTeam: "support-platform",
+      environment: "production",
+      criticality: "critical",
+    },
+    {
+      kind: "model",
+      id: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+      ownerTeam: "ml-platform",
+      environment: "production",
+      criticality: "high",
+    },
+    {
+      kind: "app",
+      id: "hr-assistant",
+      ownerTeam: "people-tools",
+      environment: "production",
+      criticality: "medium",
+    },
+    {
+      kind: "app",
+      id: "code-review-bot",
+      ownerTeam: "developer-experience",
+      environment: "staging",
+      criticality: "low",
+    },
+  ],
+  correlation: { windowSeconds: 3600, entityKinds: ["access_key", "principal", "end_user"] },
+  routes: [],
+  suppressions: [],
+  rateLimit: { startsPerPlaybook: 200, windowSeconds: 60 },
+});

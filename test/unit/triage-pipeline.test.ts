@@ -1,0 +1,408 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { actionSessionName } from "../../functions/shared/action-session.js";
+import type { TriageConfigInput } from "../../functions/triage/config.js";
+import { type LocalStore, startLocalStore } from "./local-store.js";
+import { deliveryOf, fixture, triageDeps, triageOne } from "./triage-harness.js";
+
+/**
+ * Correlation, enrichment, scoring, routing, suppression, rate limits, resolves and Quell's own actions, on
+ * DynamoDB Local. Every test gives its fixtures their own keys, users and ids, so tests never correlate.
+ */
+
+let unique = 0;
+/** A fixture with every `from` string replaced by a value unique to this call (`<from>` + a counter). */
+function distinct(folder: string, file: string, ...from: string[]) {
+  unique++;
+  let text = JSON.stringify(fixture(folder, file));
+  const ids: Record<string, string> = {};
+  for (const value of from) {
+    ids[value] = `${value.slice(0, -4)}${String(unique).padStart(4, "0")}`;
+    text = text.replaceAll(value, ids[value]);
+  }
+  return { payload: JSON.parse(text), ids };
+}
+
+const LEAKED_KEY = "AKIAEXAMPLEQ7N2LLMJK";
+/** The fixture's access key and the IAM user that owns it, both replaced by ones made for `key`. */
+const ownedBy = (text: string, key: string) =>
+  text.replaceAll(LEAKED_KEY, key).replaceAll("svc-docs-indexer", `svc-${key.toLowerCase()}`);
+const enumeration = (key: string) => {
+  const { payload } = distinct(
+    "aws/bedrock",
+    "cloudtrail-listfoundationmodels-enumeration-new-ip.json",
+    "3f4a5b6c7d8e",
+  );
+  return deliveryOf("aws.bedrock", JSON.parse(ownedBy(JSON.stringify(payload), key)));
+};
+const costHarvesting = (
+  key: string,
+  findingId = `7b1d0e9c3a5f4c28b6e1d4a7f0c9${String(++unique).padStart(4, "0")}`,
+) => {
+  const payload = fixture("aws/guardduty", "ai-cost-harvesting-same-leaked-key.json");
+  const text = ownedBy(JSON.stringify(payload), key).replaceAll(
+    "7b1d0e9c3a5f4c28b6e1d4a7f0c93e52",
+    findingId,
+  );
+  return deliveryOf("aws.guardduty", JSON.parse(text));
+};
+const newKey = () => `AKIAEXAMPLE${String(++unique).padStart(9, "0")}`;
+
+/** A Lakera detection from its own end user and request, for `app`. */
+const lakera = (app = "support-chat") => {
+  const { payload } = distinct(
+    "lakera",
+    "guard-flagged-prompt-attack.json",
+    "usr_8c41f2",
+    "req_3b7e9c21d04a",
+    "c6b5a4938271",
+  );
+  payload.app = app;
+  return deliveryOf("lakera", payload);
+};
+
+describe("triage pipeline against DynamoDB Local", () => {
+  let local: LocalStore;
+  const now = () => new Date();
+
+  beforeAll(async () => {
+    local = await startLocalStore();
+  });
+  afterAll(async () => local?.stop());
+
+  const setup = (config: TriageConfigInput = {}) => triageDeps(local, now, config);
+  const detailOf = (deps: ReturnType<typeof setup>["deps"], incidentId: string | undefined) =>
+    deps.store.getIncidentDetail(incidentId ?? "missing");
+
+  describe("correlation", () => {
+    it("joins a GuardDuty CostHarvesting finding to the enumeration incident for the same access key", async () => {
+      const { deps, starter } = setup();
+      const key = newKey();
+      const precursor = await triageOne(enumeration(key), deps);
+      const harvesting = costHarvesting(key);
+      const finding = await triageOne(harvesting, deps);
+      const again = await triageOne({ ...harvesting, alertId: "alr_redelivered01" }, deps);
+
+      expect(precursor).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
+      expect(finding).toEqual({
+        outcome: "not_started",
+        incidentId: precursor.incidentId,
+        reason: "correlated",
+      });
+      // The finding's dedup key now points at the joined incident: its update is a duplicate there.
+      expect(again).toEqual({
+        outcome: "not_started",
+        incidentId: precursor.incidentId,
+        reason: "duplicate",
+      });
+      expect(starter.calls).toEqual([]);
+      const detail = await detailOf(deps, precursor.incidentId);
+      expect(detail).toMatchObject({ alertCount: 3, severity: "high" });
+      expect(detail?.alerts.map((alert) => alert.source).sort()).toEqual([
+        "aws.bedrock",
+        "aws.guardduty",
+        "aws.guardduty",
+      ]);
+      expect(detail?.timeline.filter((event) => event.kind === "correlated")).toEqual([
+        expect.objectContaining({
+          detail: expect.objectContaining({ type: "llmjacking", reason: "correlated" }),
+        }),
+      ]);
+    });
+
+    it("starts the playbook on the joined incident when the correlated alert calls for one", async () => {
+      const { deps, starter } = setup({
+        routes: [
+          {
+            id: "contain-llmjacking",
+            match: { types: ["llmjacking"], minSeverity: "high" },
+            playbook: "leaked-ai-key",
+          },
+        ],
+      });
+      const key = newKey();
+      const precursor = await triageOne(enumeration(key), deps);
+      const finding = await triageOne(costHarvesting(key), deps);
+
+      expect(precursor).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
+      expect(finding).toEqual({
+        outcome: "started",
+        incidentId: precursor.incidentId,
+        playbook: "leaked-ai-key",
+      });
+      expect(starter.calls.map((call) => call.executionName)).toEqual([precursor.incidentId]);
+      expect(await deps.store.getIncident(precursor.incidentId ?? "")).toMatchObject({
+        status: "running",
+        executionName: precursor.incidentId,
+        playbook: "leaked-ai-key",
+      });
+    });
+
+    it("keeps alerts about different keys apart, and opens a new incident once the first is over", async () => {
+      const { deps } = setup();
+      const [keyA, keyB] = [newKey(), newKey()];
+      const a = await triageOne(enumeration(keyA), deps);
+      const b = await triageOne(costHarvesting(keyB), deps);
+      expect(b.incidentId).not.toBe(a.incidentId);
+
+      await deps.store.updateIncident(a.incidentId ?? "", { status: "mitigated" });
+      const later = await triageOne(costHarvesting(keyA), deps);
+      expect(later.incidentId).not.toBe(a.incidentId);
+      expect(later).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
+      // The new incident now holds the key's window.
+      expect(await triageOne(enumeration(keyA), deps)).toMatchObject({
+        incidentId: later.incidentId,
+        reason: "correlated",
+      });
+    });
+
+    it("does not correlate on entity kinds left out of the configuration (shared IPs, models)", async () => {
+      const { deps } = setup({ correlation: { entityKinds: ["end_user"] } });
+      const key = newKey();
+      const a = await triageOne(enumeration(key), deps);
+      const b = await triageOne(costHarvesting(key), deps);
+      expect(b.incidentId).not.toBe(a.incidentId);
+    });
+  });
+
+  describe("enrichment and scoring", () => {
+    const inventory: TriageConfigInput["inventory"] = [
+      {
+        kind: "app",
+        id: "support-chat",
+        ownerTeam: "support-platform",
+        slackChannel: "C0SUPPORT1",
+        environment: "production",
+        criticality: "critical",
+      },
+      {
+        kind: "guardrail",
+        id: "policy-a2412e48-42eb-4e39-b6d8-8591171d48f2",
+        name: "Lakera policy for support-chat",
+        ownerTeam: "support-platform",
+        environment: "production",
+        criticality: "high",
+      },
+      {
+        kind: "model",
+        id: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        ownerTeam: "ml-platform",
+        environment: "production",
+        criticality: "high",
+      },
+    ];
+
+    it("records the inventory assets, owners and the reasons behind the risk score", async () => {
+      const { deps } = setup({ inventory });
+      const result = await triageOne(lakera(), deps);
+      const incident = await deps.store.getIncident(result.incidentId ?? "");
+      expect(incident?.ownerTeams?.slice().sort()).toEqual(["ml-platform", "support-platform"]);
+      expect(incident?.unknownAssets).toEqual([]);
+      expect(incident?.route).toEqual({ playbook: null, rule: "default", channel: "C0SUPPORT1" });
+      expect(incident?.risk?.reasons).toEqual([
+        "severity medium: 45",
+        "asset criticality critical: +15",
+        "environment production: +10",
+        "confidence 0.8 (source gives no confidence): ×0.9",
+      ]);
+      expect(incident?.risk?.score).toBe(63);
+    });
+
+    it("marks an alert about an AI asset the inventory does not know, and scores it higher", async () => {
+      const { deps } = setup({ inventory });
+      const result = await triageOne(lakera("shadow-ai-notebook"), deps);
+      const detail = await detailOf(deps, result.incidentId);
+      expect(detail?.unknownAssets).toEqual([{ kind: "app", id: "shadow-ai-notebook" }]);
+      expect(detail?.risk?.reasons).toContain("not in the AI asset inventory (app shadow-ai-notebook): +10");
+      const triaged = detail?.timeline.find((event) => event.kind === "triaged");
+      expect(triaged?.summary).toContain("not in the AI asset inventory: app shadow-ai-notebook");
+    });
+  });
+
+  describe("routing", () => {
+    it("takes the first matching rule: playbook, channel and approval policy", async () => {
+      const { deps, starter } = setup({
+        routes: [
+          { id: "never", match: { sources: ["datadog"] }, playbook: null },
+          {
+            id: "prod-injection",
+            match: { types: ["prompt_injection"], minSeverity: "medium" },
+            playbook: "leaked-ai-key",
+            channel: "#ai-security",
+            approvalPolicy: "two",
+          },
+          { id: "later", match: {}, channel: "#never-reached" },
+        ],
+      });
+      const result = await triageOne(lakera(), deps);
+      expect(result).toMatchObject({ outcome: "started", playbook: "leaked-ai-key" });
+      expect(starter.calls).toHaveLength(1);
+      expect((await deps.store.getIncident(result.incidentId ?? ""))?.route).toEqual({
+        playbook: "leaked-ai-key",
+        rule: "prod-injection",
+        channel: "#ai-security",
+        approvalPolicy: "two",
+      });
+    });
+
+    it("records no_playbook with the rule that chose none", async () => {
+      const { deps } = setup({
+        routes: [{ id: "lakera-off", match: { sources: ["lakera"] }, playbook: null }],
+      });
+      const result = await triageOne(lakera(), deps);
+      const detail = await detailOf(deps, result.incidentId);
+      expect(result).toMatchObject({ reason: "no_playbook" });
+      expect(detail?.timeline.find((event) => event.kind === "not_started")?.detail).toEqual({
+        reason: "no_playbook",
+        rule: "lakera-off",
+      });
+    });
+  });
+
+  describe("suppression and rate limits", () => {
+    const rule = (expiresAt: string) => ({
+      id: "pentest",
+      kind: "snooze" as const,
+      match: { sources: ["lakera"] },
+      owner: "alice@example.com",
+      reason: "red-team exercise on support-chat this week",
+      expiresAt,
+    });
+
+    it("suppresses with the rule's owner, reason and expiry recorded", async () => {
+      const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+      const { deps, starter } = setup({
+        routes: [{ id: "all", match: {}, playbook: "leaked-ai-key" }],
+        suppressions: [rule(expiresAt)],
+      });
+      const result = await triageOne(lakera(), deps);
+      const detail = await detailOf(deps, result.incidentId);
+      expect(result).toMatchObject({ outcome: "not_started", reason: "suppressed" });
+      expect(starter.calls).toEqual([]);
+      expect(detail?.status).toBe("suppressed");
+      expect(detail?.timeline.find((event) => event.kind === "not_started")?.detail).toEqual({
+        reason: "suppressed",
+        rule: "pentest",
+        kind: "snooze",
+        owner: "alice@example.com",
+        because: "red-team exercise on support-chat this week",
+        expiresAt,
+      });
+    });
+
+    it("ignores an expired rule", async () => {
+      const { deps } = setup({
+        routes: [{ id: "all", match: {}, playbook: "leaked-ai-key" }],
+        suppressions: [rule(new Date(Date.now() - 1000).toISOString())],
+      });
+      expect(await triageOne(lakera(), deps)).toMatchObject({ outcome: "started" });
+    });
+
+    it("records rate_limited once a playbook's starts in the window are spent", async () => {
+      const frozen = new Date();
+      const { deps, starter } = triageDeps(local, () => frozen, {
+        routes: [{ id: "all", match: {}, playbook: "leaked-ai-key" }],
+        rateLimit: { startsPerPlaybook: 2, windowSeconds: 3600 },
+      });
+      const outcomes = [];
+      for (let i = 0; i < 5; i++) outcomes.push(await triageOne(lakera(), deps));
+      expect(outcomes.map((outcome) => outcome.outcome === "started" || outcome.reason)).toEqual([
+        true,
+        true,
+        "rate_limited",
+        "rate_limited",
+        "rate_limited",
+      ]);
+      expect(starter.calls).toHaveLength(2);
+      const limited = outcomes.slice(2);
+      const detail = await detailOf(deps, limited[0]?.incidentId);
+      expect(detail?.status).toBe("rate_limited");
+      expect(detail?.timeline.find((event) => event.kind === "not_started")?.detail).toEqual({
+        reason: "rate_limited",
+        playbook: "leaked-ai-key",
+        limit: "2 starts per 3600 s",
+      });
+    });
+  });
+
+  describe("resolves from the source (R5)", () => {
+    const alarm = (state: "ALARM" | "OK", alarmName: string) => {
+      const file = state === "ALARM" ? "bedrock-token-spend-alarm.json" : "bedrock-token-spend-alarm-ok.json";
+      const payload = fixture("aws/cloudwatch", file);
+      const text = JSON.stringify(payload).replaceAll("bedrock-token-spend", alarmName);
+      return deliveryOf("aws.cloudwatch", JSON.parse(text));
+    };
+
+    it("closes an incident in which nothing runs; the alarm firing again opens a new one", async () => {
+      const { deps } = setup();
+      const name = `spend-${++unique}`;
+      const fired = await triageOne(alarm("ALARM", name), deps);
+      const resolved = await triageOne(alarm("OK", name), deps);
+      expect(resolved).toEqual({ outcome: "not_started", incidentId: fired.incidentId, reason: "resolved" });
+      const detail = await detailOf(deps, fired.incidentId);
+      expect(detail).toMatchObject({ status: "resolved", alertCount: 2 });
+      expect(detail?.timeline.find((event) => event.kind === "source_resolved")?.detail).toMatchObject({
+        closed: true,
+      });
+      const refired = await triageOne(alarm("ALARM", name), deps);
+      expect(refired.incidentId).not.toBe(fired.incidentId);
+    });
+
+    it("only annotates an incident whose playbook runs", async () => {
+      const { deps } = setup({
+        routes: [{ id: "spend", match: { sources: ["aws.cloudwatch"] }, playbook: "leaked-ai-key" }],
+      });
+      const name = `spend-${++unique}`;
+      const fired = await triageOne(alarm("ALARM", name), deps);
+      expect(fired.outcome).toBe("started");
+      await triageOne(alarm("OK", name), deps);
+      const detail = await detailOf(deps, fired.incidentId);
+      expect(detail?.status).toBe("running");
+      expect(detail?.timeline.find((event) => event.kind === "source_resolved")?.summary).toContain(
+        "the incident stays running",
+      );
+    });
+  });
+
+  describe("events caused by Quell's own actions", () => {
+    const tampering = (principalArn: string) => {
+      const { payload } = distinct(
+        "aws/bedrock",
+        "cloudtrail-updateguardrail-unexpected-principal.json",
+        "4e3d2c1b0a9f",
+      );
+      payload.detail.userIdentity = {
+        type: "AssumedRole",
+        principalId: "AROAEXAMPLEQUELL:session",
+        arn: principalArn,
+        accountId: "111122223333",
+      };
+      return deliveryOf("aws.bedrock", payload);
+    };
+
+    it("links Quell's own UpdateGuardrail to the incident it served instead of opening one", async () => {
+      const { deps, starter } = setup();
+      const served = await triageOne(lakera(), deps);
+      const session = actionSessionName(served.incidentId ?? "");
+      const arn = `arn:aws:sts::111122223333:assumed-role/quell-action-bedrock-guardrail/${session}`;
+      const result = await triageOne(tampering(arn), deps);
+
+      expect(result).toEqual({ outcome: "not_started", incidentId: served.incidentId, reason: "own_action" });
+      expect(starter.calls).toEqual([]);
+      const detail = await detailOf(deps, served.incidentId);
+      expect(detail?.alertCount).toBe(2);
+      expect(detail?.timeline.filter((event) => event.kind === "own_action")).toHaveLength(1);
+    });
+
+    it("triages a look-alike session on a role that is not Quell's as the attack it may be", async () => {
+      const { deps } = setup();
+      const served = await triageOne(lakera(), deps);
+      const session = actionSessionName(served.incidentId ?? "");
+      const forged = await triageOne(
+        tampering(`arn:aws:sts::111122223333:assumed-role/contractor/${session}`),
+        deps,
+      );
+      expect(forged.incidentId).not.toBe(served.incidentId);
+      expect((await deps.store.getIncident(forged.incidentId ?? ""))?.type).toBe("guardrail_tampering");
+    });
+  });
+});
