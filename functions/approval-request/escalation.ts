@@ -63,6 +63,7 @@ export async function escalateApproval(event: EscalateEvent, deps: EscalationDep
     text,
     blocks: [{ type: "section", text: { type: "mrkdwn", text } }, ...card.blocks],
   });
+  await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts, "escalation");
   await deps.store.appendTimeline(event.incidentId, {
     kind: "escalated",
     summary: `escalated to ${event.to}: ${approval.title}`,

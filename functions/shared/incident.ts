@@ -128,6 +128,8 @@ export interface Approval {
    * means the first wait ended and a decision is kept for the second; after it, the approval expired.
    */
   readonly escalatedAt?: string;
+  /** The escalation's copy of the card, re-rendered with the original so no stale buttons remain. */
+  readonly escalationMessage?: { readonly channel: string; readonly ts: string };
   readonly decidedBy?: string;
   readonly decidedByTeam?: string;
   readonly decidedAt?: string;

@@ -272,18 +272,24 @@ export class IncidentStore {
     }
   }
 
+  /** Where an approval's card was posted, or (`escalation`) where its escalation copy was re-posted. */
   async setApprovalMessage(
     incidentId: string,
     step: string,
     channel: string,
     messageTs: string,
+    which: "card" | "escalation" = "card",
   ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: approvalKey(incidentId, step),
-        UpdateExpression: "SET channel = :channel, messageTs = :ts",
-        ExpressionAttributeValues: { ":channel": channel, ":ts": messageTs },
+        UpdateExpression:
+          which === "card" ? "SET channel = :channel, messageTs = :ts" : "SET escalationMessage = :message",
+        ExpressionAttributeValues:
+          which === "card"
+            ? { ":channel": channel, ":ts": messageTs }
+            : { ":message": { channel, ts: messageTs } },
       }),
     );
   }

@@ -21,9 +21,9 @@ export async function refreshCard(
     facts: approval.facts,
     dryRun: approval.dryRun,
   };
-  await deps.cards.update(
-    approval.channel,
-    approval.messageTs,
-    approval.status === "pending" ? pendingApprovalCard(input) : decidedApprovalCard(input),
-  );
+  const card = approval.status === "pending" ? pendingApprovalCard(input) : decidedApprovalCard(input);
+  await deps.cards.update(approval.channel, approval.messageTs, card);
+  // The escalation's copy says the same once decided; while pending it keeps its mention and buttons.
+  const copy = approval.escalationMessage;
+  if (copy && approval.status !== "pending") await deps.cards.update(copy.channel, copy.ts, card);
 }

@@ -7,7 +7,8 @@ const HELP = `Usage: npm run quell -- <command>
 
   incidents                              list incidents
   incident <incident-id>                 show an incident and its timeline
-  approve <approval-id> [--as <user>]    approve through the signed Slack interaction path
+  approve <approval-id> [--comment "<note>"] [--as <user>]
+                                         approve through the signed Slack interaction path
   deny <approval-id> --reason "<why>" [--as <user>]
                                          deny through the same path (the deny-reason modal's submission)
   send-sample                            send the sample GitHub secret-scanning alert
@@ -21,6 +22,7 @@ async function main(): Promise<number> {
     options: {
       as: { type: "string", default: LOCAL_RESPONDER },
       reason: { type: "string" },
+      comment: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -67,7 +69,8 @@ async function main(): Promise<number> {
         console.error('deny needs a reason: --reason "why" (kept on the incident\'s record)');
         return 1;
       }
-      const status = await client.decide(argument, command, values.as, values.reason);
+      const text = command === "deny" ? values.reason : values.comment;
+      const status = await client.decide(argument, command, values.as, text);
       if (status !== 200) {
         console.error(`Quell refused the ${command} (${status})`);
         return 1;

@@ -1,5 +1,6 @@
 import {
   approvalClickBody,
+  approveCommentSubmissionBody,
   denyReasonSubmissionBody,
   githubWebhookHeaders,
   slackSignatureHeaders,
@@ -26,13 +27,16 @@ export class QuellClient {
 
   /**
    * Decide an approval through the signed Slack interaction path, exactly as Slack would send it: an
-   * Approve click, or the submitted deny-reason modal (a deny always carries a reason).
+   * Approve click, the submitted approve-with-comment modal when `text` is given, or the submitted
+   * deny-reason modal (a deny always carries a reason, `text`).
    */
-  async decide(approvalId: string, decision: "approve" | "deny", userId: string, reason?: string) {
+  async decide(approvalId: string, decision: "approve" | "deny", userId: string, text?: string) {
     const body =
-      decision === "approve"
-        ? approvalClickBody({ approvalId, decision, userId })
-        : denyReasonSubmissionBody({ approvalId, userId, reason: reason ?? "" });
+      decision === "deny"
+        ? denyReasonSubmissionBody({ approvalId, userId, reason: text ?? "" })
+        : text
+          ? approveCommentSubmissionBody({ approvalId, userId, comment: text })
+          : approvalClickBody({ approvalId, decision, userId });
     const response = await fetch(`${this.url}/slack/events`, {
       method: "POST",
       headers: slackSignatureHeaders(body, this.secrets.slackSigning),

@@ -130,6 +130,10 @@ describe("approval escalation (test-only playbooks on the local runtime)", () =>
     expect(JSON.stringify(slack().find(card.channel, card.ts)?.blocks)).toContain(
       `*Approved* by <@${APPROVER}>`,
     );
+    // The escalation's copy shows the decision too, and keeps no buttons to click.
+    const copy = slack().find(escalation.channel, escalation.ts);
+    expect(JSON.stringify(copy?.blocks)).toContain(`*Approved* by <@${APPROVER}>`);
+    expect(approvalIdIn(copy?.blocks)).toBeUndefined();
   });
 
   it("mentions a user in the escalation channel, then ends expired (not denied) when nobody decides", async () => {
