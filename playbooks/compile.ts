@@ -281,6 +281,8 @@ function comparison(when: Comparison): Record<string, unknown> {
   }
   if ("greaterThan" in when) return { Variable: when.path, NumericGreaterThan: when.greaterThan };
   if ("lessThan" in when) return { Variable: when.path, NumericLessThan: when.lessThan };
+  if ("isNull" in when) return { Variable: when.path, IsNull: when.isNull };
+  if ("matches" in when) return { Variable: when.path, StringMatches: when.matches };
   return { Variable: when.path, IsPresent: when.isPresent };
 }
 

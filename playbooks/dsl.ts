@@ -91,6 +91,10 @@ const Comparison = z.union([
   z.object({ path: StatePath, greaterThan: z.number() }).strict(),
   z.object({ path: StatePath, lessThan: z.number() }).strict(),
   z.object({ path: StatePath, isPresent: z.boolean() }).strict(),
+  /** The value is (or is not) JSON null. The path must exist: guard with `isPresent` when it may not. */
+  z.object({ path: StatePath, isNull: z.boolean() }).strict(),
+  /** A string matching a pattern where `*` is any run of characters (StringMatches), e.g. `ASIA*`. */
+  z.object({ path: StatePath, matches: z.string().min(1).max(256) }).strict(),
 ]);
 export type Comparison = z.infer<typeof Comparison>;
 

@@ -1,7 +1,8 @@
+import { containLlmjacking } from "./contain-llmjacking.js";
 import { leakedAiKey } from "./leaked-ai-key.js";
 
 /** Every playbook. Adding one: its file, one line here, and its golden ASL under test/golden/. */
-export const playbooks = [leakedAiKey] as const;
+export const playbooks = [leakedAiKey, containLlmjacking] as const;
 
 export type PlaybookName = (typeof playbooks)[number]["name"];
 

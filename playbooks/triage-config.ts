@@ -47,7 +47,16 @@ export const triageConfig = defineTriageConfig({
     },
   ],
   correlation: { windowSeconds: 3600, entityKinds: ["access_key", "principal", "end_user"] },
-  routes: [],
+  routes: [
+    {
+      // CloudTrail model enumeration (ListFoundationModels and the like) from a key with no baseline is a
+      // precursor, not proof: it opens an incident but starts nothing. A GuardDuty LLMjacking finding for the
+      // same key joins that incident (correlation) and starts contain-llmjacking there.
+      id: "enumeration-precursor-watch",
+      match: { sources: ["aws.bedrock"], types: ["llmjacking"] },
+      playbook: null,
+    },
+  ],
   suppressions: [],
   rateLimit: { startsPerPlaybook: 200, windowSeconds: 60 },
 });

@@ -117,7 +117,7 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   }
   // This alert made the claim (first delivery, or a redelivery finishing what a failed attempt left).
   const assessed = assess(alert, deps);
-  const correlatedInto = await correlate(alert, deps);
+  const correlatedInto = await correlate(alert, claim.incidentId, deps);
   if (correlatedInto) {
     await deps.triageStore.moveDedupKey(alert.dedupKey, claim, correlatedInto.id);
     return joinIncident(correlatedInto, assessed, "correlated", deps);

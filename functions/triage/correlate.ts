@@ -1,40 +1,73 @@
 import type { CanonicalAlert, Entity } from "../shared/alert.js";
+import { TransientError } from "../shared/errors.js";
 import { FINAL_STATUSES, type Incident } from "../shared/incident.js";
 import type { TriageDeps } from "./core.js";
 
-/** The entities of an alert that tie it to other alerts (configured kinds; shared ones like IPs are off). */
-const correlatingEntities = (alert: CanonicalAlert, deps: TriageDeps): Entity[] =>
-  alert.entities.filter((entity) => deps.config.correlation.entityKinds.includes(entity.kind));
+/**
+ * How long a claim may point at an incident that is not written yet before it counts as abandoned (its alert
+ * failed for good after claiming). Until then, an alert that meets it waits for that incident.
+ */
+const CLAIM_SETTLE_SECONDS = 30;
 
-/** The incident, when it exists and is not over. */
-const liveIncident = async (incidentId: string, deps: TriageDeps): Promise<Incident | undefined> => {
-  const incident = await deps.store.getIncident(incidentId);
-  return incident && !FINAL_STATUSES.includes(incident.status) ? incident : undefined;
-};
+const entityKey = (entity: Entity) => `${entity.kind}\u0000${entity.provider ?? ""}\u0000${entity.id}`;
 
 /**
- * The open incident an earlier alert opened about one of this alert's entities within the correlation window
- * (model enumeration from a key, then a GuardDuty finding for the same key: one incident), if any.
+ * The entities of an alert that tie it to other alerts (configured kinds; shared ones like IPs are off), in
+ * one global order, so two alerts claiming the same entities never wait for each other in a circle.
  */
-export async function correlate(alert: CanonicalAlert, deps: TriageDeps): Promise<Incident | undefined> {
+const correlatingEntities = (alert: CanonicalAlert, deps: TriageDeps): Entity[] =>
+  alert.entities
+    .filter((entity) => deps.config.correlation.entityKinds.includes(entity.kind))
+    .sort((a, b) => (entityKey(a) < entityKey(b) ? -1 : 1));
+
+const isLive = (incident: Incident | undefined): incident is Incident =>
+  incident !== undefined && !FINAL_STATUSES.includes(incident.status);
+
+/**
+ * Claim the alert's entities for `incidentId`, the incident it is about to open, and return the open incident
+ * that already holds one of them, if any: the alert joins that one instead (model enumeration from a key, then
+ * a GuardDuty finding for the same key: one incident). Claims come before the incident is written, so two
+ * alerts about one entity at the same instant cannot both open incidents: the later one finds the earlier
+ * claim and waits (TransientError: the bus retries it) until that incident exists.
+ */
+export async function correlate(
+  alert: CanonicalAlert,
+  incidentId: string,
+  deps: TriageDeps,
+): Promise<Incident | undefined> {
+  const { windowSeconds } = deps.config.correlation;
+  const claimed: Entity[] = [];
   for (const entity of correlatingEntities(alert, deps)) {
-    const holder = await deps.triageStore.findEntityHolder(entity);
-    const incident = holder ? await liveIncident(holder, deps) : undefined;
-    if (incident) return incident;
+    const held = await deps.triageStore.claimEntity(entity, incidentId, windowSeconds);
+    if (held.incidentId !== incidentId) {
+      const holder = await deps.store.getIncident(held.incidentId);
+      if (isLive(holder)) {
+        // What this alert claimed so far follows it into the incident it joins.
+        for (const mine of claimed) await deps.triageStore.pointEntity(mine, holder.id, windowSeconds);
+        return holder;
+      }
+      if (!holder && held.ageSeconds < CLAIM_SETTLE_SECONDS) {
+        throw new TransientError(
+          `incident ${held.incidentId}, which claimed ${entity.kind} ${entity.id}, is not written yet`,
+        );
+      }
+      // The holder is over, or its claim was abandoned: the entity is this incident's now.
+      await deps.triageStore.pointEntity(entity, incidentId, windowSeconds);
+    }
+    claimed.push(entity);
   }
   return undefined;
 }
 
 /**
- * Start (or restart) the correlation window of an incident's entities. Entities claimed by another open
- * incident stay with it; those whose incident is over move to this one. Claims are written only once the
- * incident exists, so no claim ever points at an incident that is not there.
+ * Restart the correlation window of a joining alert's entities on the incident it joined. Entities another
+ * open incident holds stay with it; free ones, and those whose incident is over, come to this one.
  */
-export async function claimEntities(alert: CanonicalAlert, incidentId: string, deps: TriageDeps) {
+export async function refreshEntities(alert: CanonicalAlert, incidentId: string, deps: TriageDeps) {
   const { windowSeconds } = deps.config.correlation;
   for (const entity of correlatingEntities(alert, deps)) {
-    const holder = await deps.triageStore.claimEntity(entity, incidentId, windowSeconds);
-    if (holder === incidentId || !(await liveIncident(holder, deps))) {
+    const held = await deps.triageStore.claimEntity(entity, incidentId, windowSeconds);
+    if (held.incidentId === incidentId || !isLive(await deps.store.getIncident(held.incidentId))) {
       await deps.triageStore.pointEntity(entity, incidentId, windowSeconds);
     }
   }

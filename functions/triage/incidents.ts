@@ -1,7 +1,7 @@
 import type { CanonicalAlert } from "../shared/alert.js";
 import type { Incident, IncidentStatus } from "../shared/incident.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
-import { claimEntities } from "./correlate.js";
+import { refreshEntities } from "./correlate.js";
 import { subjectSlackUsers } from "./people.js";
 import { type AssessedAlert, activeSuppression, type Route, route } from "./routing.js";
 
@@ -105,7 +105,6 @@ export async function openIncident(
       },
     });
   }
-  await claimEntities(alert, incidentId, deps);
   // A redelivery finds the incident: it finishes only what the first attempt left undone.
   const incident = created ? undefined : await store.getIncident(incidentId);
   if (incident?.executionName) return { outcome: "started", incidentId, playbook: incident.playbook ?? "" };
@@ -211,7 +210,7 @@ export async function joinIncident(
   const count = await store.countAlert(incidentId);
   if (raises(incident, assessed)) await store.raiseIncident(incidentId, { risk, severity: alert.severity });
   if (reason === "correlated") {
-    await claimEntities(alert, incidentId, deps);
+    await refreshEntities(alert, incidentId, deps);
     await store.appendTimeline(incidentId, {
       kind: "correlated",
       summary: `alert ${alert.id} (${alert.type} from ${alert.source}) shares an entity with this incident and joined it`,

@@ -124,19 +124,21 @@ export class TriageStore {
     }
   }
 
-  /** The incident whose correlation window holds this entity, if any. */
-  async findEntityHolder(entity: Entity): Promise<string | undefined> {
-    const held = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: entityKeyOf(entity), ConsistentRead: true }),
-    );
-    const item = held.Item;
-    return item && Number(item.expiresAt) >= this.nowSeconds() ? String(item.incidentId) : undefined;
-  }
-
-  /** Claim an entity for an incident's correlation window; returns the incident that holds it. */
-  async claimEntity(entity: Entity, incidentId: string, windowSeconds: number): Promise<string> {
+  /**
+   * Claim an entity for an incident's correlation window; returns the incident that holds it, and how long ago
+   * that claim was made or last refreshed.
+   */
+  async claimEntity(
+    entity: Entity,
+    incidentId: string,
+    windowSeconds: number,
+  ): Promise<{ incidentId: string; ageSeconds: number }> {
     const held = await this.claim(entityKeyOf(entity), { incidentId }, windowSeconds);
-    return String(held.incidentId);
+    const expiresAt = Number(held.expiresAt ?? this.nowSeconds() + windowSeconds);
+    return {
+      incidentId: String(held.incidentId),
+      ageSeconds: this.nowSeconds() - (expiresAt - windowSeconds),
+    };
   }
 
   /** Point an entity at an incident and restart its window (the incident saw the entity again). */

@@ -60,6 +60,11 @@ async function main(): Promise<void> {
     });
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
   }
+  if (standins) {
+    // The local runtime never reaches AWS: without this, IAM calls are refused by its AWS endpoint.
+    Object.assign(providerEnv, { AWS_ENDPOINT_URL_IAM: standins.iam.url });
+    lines.push(`  AWS IAM  LOCAL STAND-IN at ${standins.iam.url} (contain-llmjacking's key deactivation)`);
+  }
   const dryRun = env.QUELL_DRY_RUN ?? "true";
   const runtime = await startLocalRuntime({
     port: Number(env.QUELL_PORT ?? DEFAULT_PORT),

@@ -1,33 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../functions/shared/hash.js";
 import { fixtureText } from "../fixtures/aws/support.js";
+import { awsSample, postEvents } from "./aws-events.js";
 import { type Harness, type IncidentView, SECRETS, startHarness } from "./harness.js";
 
-/** The samples are dated up to 2026-11-24 with "now" frozen at 2026-11-25; the runtime uses the real clock. */
-const SAMPLE_NOW = Date.parse("2026-11-25T00:00:00Z");
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
-const EPOCH_MS_KEYS = new Set(["time", "created_time", "modified_time", "first_seen_time", "last_seen_time"]);
-
-/** Move every time in a sample by the same amount, so that its latest time is as old as on 2026-11-25. */
-function shiftTimes(value: unknown, shift: number, key = ""): unknown {
-  if (typeof value === "string" && ISO.test(value))
-    return new Date(Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")) + shift).toISOString();
-  if (typeof value === "number" && EPOCH_MS_KEYS.has(key)) return value + shift;
-  if (Array.isArray(value)) return value.map((item) => shiftTimes(item, shift));
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shiftTimes(v, shift, k)]));
-  return value;
-}
-
-/** A sample as it would arrive today; `edit` changes it first. */
-function sample(
-  name: string,
-  edit: (event: Record<string, unknown>) => void = () => {},
-): Record<string, unknown> {
-  const event = JSON.parse(fixtureText(name));
-  edit(event);
-  return shiftTimes(event, Date.now() - SAMPLE_NOW) as Record<string, unknown>;
-}
+const sample = awsSample;
 
 const ANOMALOUS = "guardduty/ai-anomalous-model-invocation-iamuser-key.json";
 const COST = "guardduty/ai-cost-harvesting-same-leaked-key.json";
@@ -56,14 +33,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
   });
   afterAll(async () => harness?.stop());
 
-  const post = async (body: string, token = SECRETS.events) => {
-    const response = await fetch(`${harness.runtime.url}/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const post = (body: string, token = SECRETS.events) => postEvents(harness, body, token);
   const incidents = async (): Promise<IncidentSummary[]> =>
     ((await (await fetch(`${harness.runtime.url}/incidents`)).json()) as { incidents: IncidentSummary[] })
       .incidents;
@@ -91,18 +61,21 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
   });
 
   it("AnomalousModelInvocation then CostHarvesting for the same key: one correlated llmjacking incident", async () => {
+    // The first finding starts contain-llmjacking, which waits for an approval: the incident is settled once
+    // the playbook has started (triage writes the status, then the timeline).
+    const started = (view: IncidentView) => view.timeline.some((event) => event.kind === "playbook_started");
     // The first finding's incident exists before the second arrives (alerts triaged at the same instant may
     // each open one: correlation reads, then claims).
-    await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b");
+    await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b", started);
     expect((await post(JSON.stringify(sample(COST)))).status).toBe(202);
     const incident = await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b", (view) =>
       view.timeline.some((event) => event.kind === "correlated"),
     );
-    expect(incident).toMatchObject({ status: "no_playbook", playbook: null, alertCount: 2 });
-    expect(notStarted(incident)).toMatchObject({
-      summary: "no playbook started: no_playbook",
-      detail: { reason: "no_playbook", rule: "default" },
-    });
+    expect(incident).toMatchObject({ playbook: "contain-llmjacking", alertCount: 2 });
+    expect(["running", "awaiting_approval"]).toContain(incident.status);
+    expect(notStarted(incident)).toBeUndefined();
+    // One run for the incident: the correlated finding starts no second one.
+    expect(incident.timeline.filter((event) => event.kind === "playbook_started")).toHaveLength(1);
     expect(incident.timeline.find((event) => event.kind === "triaged")?.summary).toMatch(
       /^llmjacking, severity high, risk \d+/,
     );
@@ -112,6 +85,20 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     });
     // The finding opened no incident of its own.
     expect((await incidents()).filter((view) => view.type === "llmjacking")).toHaveLength(1);
+
+    // End the run with a decision (Deny: nothing is contained), so that runtime.idle() below returns.
+    const card = await harness.standins.slack.waitForMessage(
+      (message) => JSON.stringify(message.blocks).includes(`${incident.id}.approveDeactivation`),
+      15_000,
+    );
+    expect(JSON.stringify(card.blocks)).toContain("Dry run");
+    const approvalId = `${incident.id}.approveDeactivation`;
+    expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    expect((await harness.submitDenyReason(approvalId, "Expected load test from the docs team")).status).toBe(
+      200,
+    );
+    await harness.incident(incident.id, (view) => view.status === "denied");
+    expect(harness.standins.iam.requests).toEqual([]);
   });
 
   it("an array: 202 with one alert id each; the non-AI port probe is out of scope", async () => {

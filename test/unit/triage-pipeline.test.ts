@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionSessionName } from "../../functions/shared/action-session.js";
 import type { TriageConfigInput } from "../../functions/triage/config.js";
+import { triageConfig } from "../../playbooks/triage-config.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { deliveryOf, fixture, triageDeps, triageOne } from "./triage-harness.js";
 
@@ -45,6 +46,10 @@ const costHarvesting = (
   );
   return deliveryOf("aws.guardduty", JSON.parse(text));
 };
+/** Every LLMjacking alert recorded, none contained: for tests about correlation alone. */
+const WATCH_LLMJACKING: TriageConfigInput = {
+  routes: [{ id: "llmjacking-watch", match: { types: ["llmjacking"] }, playbook: null }],
+};
 const newKey = () => `AKIAEXAMPLE${String(++unique).padStart(9, "0")}`;
 
 /** A Lakera detection from its own end user and request, for `app`. */
@@ -75,7 +80,7 @@ describe("triage pipeline against DynamoDB Local", () => {
 
   describe("correlation", () => {
     it("joins a GuardDuty CostHarvesting finding to the enumeration incident for the same access key", async () => {
-      const { deps, starter } = setup();
+      const { deps, starter } = setup(WATCH_LLMJACKING);
       const key = newKey();
       const precursor = await triageOne(enumeration(key), deps);
       const harvesting = costHarvesting(key);
@@ -110,35 +115,40 @@ describe("triage pipeline against DynamoDB Local", () => {
     });
 
     it("starts the playbook on the joined incident when the correlated alert calls for one", async () => {
-      const { deps, starter } = setup({
-        routes: [
-          {
-            id: "contain-llmjacking",
-            match: { types: ["llmjacking"], minSeverity: "high" },
-            playbook: "leaked-ai-key",
-          },
-        ],
-      });
+      // The built-in routes: the enumeration precursor starts nothing; the GuardDuty finding's type
+      // (llmjacking) starts contain-llmjacking by default, on the precursor's incident.
+      const { deps, starter } = setup({ routes: triageConfig.routes });
       const key = newKey();
       const precursor = await triageOne(enumeration(key), deps);
       const finding = await triageOne(costHarvesting(key), deps);
 
       expect(precursor).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
+      expect((await detailOf(deps, precursor.incidentId))?.route).toEqual({
+        playbook: null,
+        rule: "enumeration-precursor-watch",
+      });
       expect(finding).toEqual({
         outcome: "started",
         incidentId: precursor.incidentId,
-        playbook: "leaked-ai-key",
+        playbook: "contain-llmjacking",
       });
       expect(starter.calls.map((call) => call.executionName)).toEqual([precursor.incidentId]);
       expect(await deps.store.getIncident(precursor.incidentId ?? "")).toMatchObject({
         status: "running",
         executionName: precursor.incidentId,
-        playbook: "leaked-ai-key",
+        playbook: "contain-llmjacking",
       });
     });
 
+    it("starts contain-llmjacking at once for a GuardDuty finding with no precursor", async () => {
+      const { deps, starter } = setup({ routes: triageConfig.routes });
+      const finding = await triageOne(costHarvesting(newKey()), deps);
+      expect(finding).toMatchObject({ outcome: "started", playbook: "contain-llmjacking" });
+      expect(starter.calls.map((call) => call.playbook)).toEqual(["contain-llmjacking"]);
+    });
+
     it("keeps alerts about different keys apart, and opens a new incident once the first is over", async () => {
-      const { deps } = setup();
+      const { deps } = setup(WATCH_LLMJACKING);
       const [keyA, keyB] = [newKey(), newKey()];
       const a = await triageOne(enumeration(keyA), deps);
       const b = await triageOne(costHarvesting(keyB), deps);
@@ -153,6 +163,44 @@ describe("triage pipeline against DynamoDB Local", () => {
         incidentId: later.incidentId,
         reason: "correlated",
       });
+    });
+
+    it("opens one incident for two alerts about the same key triaged at the same instant", async () => {
+      const { deps } = setup();
+      const key = newKey();
+      const deliveries = [enumeration(key), costHarvesting(key)];
+      const settled = await Promise.allSettled(deliveries.map((delivery) => triageOne(delivery, deps)));
+      // The later one may find the earlier claim before its incident is written: the bus retries it.
+      const outcomes = [];
+      for (const [index, result] of settled.entries()) {
+        if (result.status === "fulfilled") outcomes.push(result.value);
+        else {
+          expect(String(result.reason)).toContain("is not written yet");
+          outcomes.push(await triageOne(deliveries[index] as (typeof deliveries)[number], deps));
+        }
+      }
+      expect(new Set(outcomes.map((outcome) => outcome.incidentId)).size).toBe(1);
+      expect(outcomes.map((outcome) => outcome.outcome === "not_started" && outcome.reason)).toContain(
+        "correlated",
+      );
+      expect((await deps.store.getIncident(outcomes[0]?.incidentId ?? ""))?.alertCount).toBe(2);
+    });
+
+    it("waits for a fresh claim whose incident is not written yet, and takes over an abandoned one", async () => {
+      const { deps } = setup();
+      const key = newKey();
+      const entity = { kind: "access_key" as const, id: key, provider: "aws" };
+      const window = deps.config.correlation.windowSeconds;
+      await deps.triageStore.claimEntity(entity, "inc_00000000000000000000ghost1", window);
+      await expect(triageOne(costHarvesting(key), deps)).rejects.toThrow("is not written yet");
+
+      const other = newKey();
+      const minuteAgo = local.triageStore(() => new Date(Date.now() - 60_000));
+      await minuteAgo.claimEntity({ ...entity, id: other }, "inc_00000000000000000000ghost2", window);
+      const taken = await triageOne(costHarvesting(other), deps);
+      expect(taken.incidentId).toMatch(/^inc_/);
+      expect(taken.incidentId).not.toContain("ghost");
+      expect(await deps.store.getIncident(taken.incidentId ?? "")).toBeDefined();
     });
 
     it("does not correlate on entity kinds left out of the configuration (shared IPs, models)", async () => {

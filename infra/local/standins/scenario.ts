@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
+import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
 import { type SlackStandin, startSlackStandin } from "./slack.js";
 
@@ -51,12 +52,31 @@ export const openaiProjectsSeed = (): OpenAIProjectSeed[] => [
   },
 ];
 
+/**
+ * The LLMjacking story: GuardDuty saw the IAM user svc-docs-indexer's access key invoke models it never used
+ * (test/fixtures/aws/guardduty/ai-anomalous-model-invocation-iamuser-key.json). IAM has that user, with the
+ * leaked key Active and an older one already Inactive. Every value here is fake.
+ */
+export const LLMJACKED_USER = "svc-docs-indexer";
+export const LLMJACKED_KEY = "AKIAEXAMPLEQ7N2LLMJK";
+
+export const iamUsersSeed = (): IamUserSeed[] => [
+  {
+    userName: LLMJACKED_USER,
+    keys: [
+      { accessKeyId: LLMJACKED_KEY, status: "Active" },
+      { accessKeyId: "AKIAEXAMPLEOLD0ROTD1", status: "Inactive" },
+    ],
+  },
+];
+
 /** The webhook body GitHub posts for the leak, exactly as in the fixture file. */
 export const webhookBody = (): string => readFileSync(WEBHOOK_FIXTURE, "utf8");
 
 export interface ScenarioStandins {
   readonly github: GitHubStandin;
   readonly openai: OpenAIStandin;
+  readonly iam: IamStandin;
   readonly slack: SlackStandin;
   readonly credentials: {
     githubToken: string;
@@ -68,9 +88,9 @@ export interface ScenarioStandins {
   close(): Promise<void>;
 }
 
-/** Start the three loopback stand-ins seeded with the story. Labelled as stand-ins wherever printed. */
+/** Start the loopback stand-ins seeded with the stories. Labelled as stand-ins wherever printed. */
 export async function startScenarioStandins(
-  options: { alerts?: GitHubAlertSeed[]; projects?: OpenAIProjectSeed[] } = {},
+  options: { alerts?: GitHubAlertSeed[]; projects?: OpenAIProjectSeed[]; iamUsers?: IamUserSeed[] } = {},
 ): Promise<ScenarioStandins> {
   const credentials = {
     githubToken: "ghp_localStandinToken0000000000000000000",
@@ -86,6 +106,7 @@ export async function startScenarioStandins(
     adminKey: credentials.openaiAdminKey,
     projects: options.projects ?? openaiProjectsSeed(),
   });
+  const iam = await startIamStandin({ users: options.iamUsers ?? iamUsersSeed() });
   const slack = await startSlackStandin({
     token: credentials.slackBotToken,
     appToken: credentials.slackAppToken,
@@ -93,15 +114,19 @@ export async function startScenarioStandins(
   return {
     github,
     openai,
+    iam,
     slack,
     credentials,
     async close() {
-      await Promise.all([github.close(), openai.close(), slack.close()]);
+      await Promise.all([github.close(), openai.close(), iam.close(), slack.close()]);
     },
   };
 }
 
-/** The provider settings that point Quell at the three stand-ins (the bench and tests use all of them). */
+/**
+ * The provider settings that point Quell at the stand-ins (the bench and tests use all of them). IAM is reached
+ * through the AWS SDK's service-specific endpoint variable, so it wins over the local runtime's AWS_ENDPOINT_URL.
+ */
 export function standinProviderEnv(standins: ScenarioStandins): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: standins.credentials.slackBotToken,
@@ -110,5 +135,6 @@ export function standinProviderEnv(standins: ScenarioStandins): Record<string, s
     GITHUB_API_URL: standins.github.url,
     OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
     OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    AWS_ENDPOINT_URL_IAM: standins.iam.url,
   };
 }

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LLMJACKED_KEY, LLMJACKED_USER } from "../../infra/local/standins/scenario.js";
+import { ANOMALOUS_INVOCATION, awsSample, postEvents } from "./aws-events.js";
+import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
+
+/** The GuardDuty finding for an assumed-role session: temporary ASIA… keys, which IAM cannot deactivate. */
+const assumedRoleFinding = () =>
+  awsSample(ANOMALOUS_INVOCATION, (event) => {
+    event.id = "0b7e5c1a-9d2f-4e63-8a41-5f0c9d2e7b18";
+    const detail = event.detail as {
+      id: string;
+      resource: { accessKeyDetails: Record<string, string> };
+    };
+    detail.id = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    detail.resource.accessKeyDetails = {
+      accessKeyId: "ASIAEXAMPLEROLE7SESS",
+      principalId: "AROAEXAMPLE3KQ7Z2LLMJ:ci-session",
+      userName: "docs-indexer-ci",
+      userType: "AssumedRole",
+    };
+  });
+
+describe("contain-llmjacking end to end (live)", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ dryRun: false });
+  });
+  afterAll(async () => harness?.stop());
+
+  it("GuardDuty AnomalousModelInvocation: approval card, Approve, exactly one UpdateAccessKey to Inactive", async () => {
+    expect((await postEvents(harness, JSON.stringify(awsSample(ANOMALOUS_INVOCATION)))).status).toBe(202);
+    const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
+    const blocks = JSON.stringify(card.blocks);
+    expect(blocks).toContain("Deactivate the IAM access key used for LLMjacking");
+    for (const fact of [
+      LLMJACKED_USER,
+      LLMJACKED_KEY,
+      "Impact:IAMUser/AnomalousModelInvocation",
+      "203.0.113.45",
+      "GuardDuty severity",
+    ]) {
+      expect(blocks).toContain(fact);
+    }
+    // Nothing is written before the decision; the key is still active.
+    expect(harness.standins.iam.requests).toEqual([]);
+    expect(harness.standins.iam.keyStatus(LLMJACKED_USER, LLMJACKED_KEY)).toBe("Active");
+
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.approveDeactivation$/);
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    const incident = await harness.incident(
+      approvalId.split(".")[0] as string,
+      (view) => view.status === "mitigated",
+    );
+
+    expect(incident).toMatchObject({ playbook: "contain-llmjacking", status: "mitigated" });
+    expect(incident.approvals).toEqual([
+      expect.objectContaining({ status: "approved", decidedBy: APPROVER }),
+    ]);
+    const iam = harness.standins.iam;
+    expect(iam.actions()).toEqual(["ListAccessKeys", "UpdateAccessKey"]);
+    const updates = iam.requests.filter(
+      (request) => (request.body as { Action?: string }).Action === "UpdateAccessKey",
+    );
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({
+      method: "POST",
+      path: "/",
+      contentType: expect.stringContaining("application/x-www-form-urlencoded"),
+      authorization: expect.stringMatching(
+        /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/us-east-1\/iam\/aws4_request, /,
+      ),
+      body: {
+        Action: "UpdateAccessKey",
+        Version: "2010-05-08",
+        UserName: LLMJACKED_USER,
+        AccessKeyId: LLMJACKED_KEY,
+        Status: "Inactive",
+      },
+    });
+    expect(iam.keyStatus(LLMJACKED_USER, LLMJACKED_KEY)).toBe("Inactive");
+    expect(iam.keyStatus(LLMJACKED_USER, "AKIAEXAMPLEOLD0ROTD1")).toBe("Inactive");
+
+    const applied = incident.timeline.filter((event) => event.kind === "action_applied");
+    expect(applied).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({
+          action: "aws.deactivate-access-key",
+          output: { userName: LLMJACKED_USER, accessKeyId: LLMJACKED_KEY, previousStatus: "Active" },
+        }),
+      }),
+    ]);
+    expect(incident.timeline.at(-1)).toMatchObject({
+      kind: "closed",
+      summary: expect.stringContaining("mitigated"),
+    });
+  });
+
+  it("an assumed-role session (ASIA… key): a manual-containment card, and IAM is never called", async () => {
+    const before = harness.standins.iam.requests.length;
+    const cards = harness.standins.slack.messages.length;
+    expect((await postEvents(harness, JSON.stringify(assumedRoleFinding()))).status).toBe(202);
+    const card = await harness.standins.slack.waitForMessage(
+      (message) =>
+        harness.standins.slack.messages.indexOf(message) >= cards &&
+        message.threadTs === undefined &&
+        JSON.stringify(message.blocks).includes("quell.approve"),
+      15_000,
+    );
+    const blocks = JSON.stringify(card.blocks);
+    expect(blocks).toContain("contain these credentials by hand");
+    expect(blocks).toContain("ASIAEXAMPLEROLE7SESS");
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.confirmManualContainment$/);
+
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    const incident = await harness.incident(
+      approvalId.split(".")[0] as string,
+      (view) => view.status === "mitigated",
+    );
+    expect(incident.playbook).toBe("contain-llmjacking");
+    expect(incident.timeline.some((event) => event.kind.startsWith("action_"))).toBe(false);
+    expect(incident.timeline.at(-1)?.summary).toContain("by hand");
+    expect(harness.standins.iam.requests.length).toBe(before);
+  });
+});
