@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ActionName } from "../../functions/actions/registry.js";
 import { ValidationError } from "../../functions/shared/errors.js";
+import { compilePlaybook } from "../../playbooks/compile.js";
 import { type AuthoredPlaybook, type AuthoredStep, definePlaybook } from "../../playbooks/define.js";
 
 type ResolveStep = Extract<AuthoredStep, { type: "action" }>;
@@ -93,5 +94,31 @@ describe("definePlaybook", () => {
     expect(refusal(playbook({ resolve: resolveStep({ input }) }))).toContain(
       'input "comment" is a JSONata expression',
     );
+  });
+});
+
+describe("choice conditions compile to their ASL comparison operators", () => {
+  it("isNull → IsNull, matches → StringMatches, each on its own path", () => {
+    const compiled = compilePlaybook(
+      definePlaybook({
+        ...playbook({
+          route: {
+            type: "choice",
+            choices: [
+              { when: { path: "$.alert.details.accessKeyId", isNull: true }, next: "done" },
+              { when: { path: "$.alert.details.accessKeyId", matches: "ASIA*" }, next: "done" },
+            ],
+            otherwise: "resolve",
+          },
+          resolve: resolveStep(),
+        }),
+        startAt: "route",
+      }),
+    );
+    const states = compiled.definition.States as Record<string, { Choices?: unknown[] }>;
+    expect(states.route?.Choices).toEqual([
+      { Variable: "$.alert.details.accessKeyId", IsNull: true, Next: "done" },
+      { Variable: "$.alert.details.accessKeyId", StringMatches: "ASIA*", Next: "done" },
+    ]);
   });
 });
