@@ -5,7 +5,8 @@ import { SlackActionIds } from "./ids.js";
 
 /** What an approval card shows. Titles and plan lines come from the playbook; everything else is escaped. */
 export interface ApprovalCardInput {
-  readonly incident: Pick<Incident, "id" | "title" | "severity" | "type" | "playbook">;
+  readonly incident: Pick<Incident, "id" | "title" | "severity" | "type" | "playbook"> &
+    Partial<Pick<Incident, "risk" | "ownerTeams" | "unknownAssets">>;
   readonly approval: Pick<
     Approval,
     "approvalId" | "title" | "timeoutAt" | "status" | "policy" | "approvedBy"
@@ -41,7 +42,7 @@ function bodyBlocks(input: ApprovalCardInput): Block[] {
         text:
           `${SEVERITY_ICON[incident.severity] ?? ""} *${escapeMrkdwn(incident.severity)}* · ` +
           `${escapeMrkdwn(incident.type)} · incident \`${escapeMrkdwn(incident.id)}\`\n` +
-          `*What happened:* ${escapeMrkdwn(incident.title, 300)}`,
+          `*What happened:* ${escapeMrkdwn(incident.title, 300)}${triageLines(incident)}`,
       },
     },
     ...(facts.length > 0
@@ -67,6 +68,22 @@ function bodyBlocks(input: ApprovalCardInput): Block[] {
       },
     },
   ];
+}
+
+/** What triage learnt, escaped (asset ids come from the alert): risk and its reasons, owners, unknown AI. */
+function triageLines(incident: ApprovalCardInput["incident"]): string {
+  const lines: string[] = [];
+  if (incident.risk) {
+    const reasons = escapeMrkdwn(incident.risk.reasons.join("; "), 500);
+    lines.push(`*Risk:* ${incident.risk.score}/100 (${reasons})`);
+  }
+  if (incident.ownerTeams?.length)
+    lines.push(`*Owners:* ${escapeMrkdwn(incident.ownerTeams.join(", "), 200)}`);
+  if (incident.unknownAssets?.length) {
+    const unknown = incident.unknownAssets.map((asset) => `${asset.kind} ${asset.id}`).join(", ");
+    lines.push(`:warning: *Not in the AI asset inventory:* ${escapeMrkdwn(unknown, 300)}`);
+  }
+  return lines.map((line) => `\n${line}`).join("");
 }
 
 /** The card while the decision is pending: facts, plan, and Approve / Deny buttons carrying the approval id. */

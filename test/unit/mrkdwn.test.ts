@@ -3,7 +3,7 @@ import { escapeMrkdwn } from "../../functions/shared/mrkdwn.js";
 import { type ApprovalCardInput, pendingApprovalCard } from "../../functions/slack/cards.js";
 
 // What Slack would turn into a ping, a disguised link or a mention if it reached mrkdwn raw.
-const RAW_CONTROL_SEQUENCES = ["<!channel>", "<!here", "<!everyone", "<http", "<@U", "<#C"];
+const RAW_CONTROL_SEQUENCES = ["<!channel>", "<!here", "<!everyone", "<!subteam", "<http", "<@U", "<#C"];
 
 describe("escapeMrkdwn", () => {
   it("folds a lone carriage return into a space instead of gluing words", () => {
@@ -55,6 +55,13 @@ describe("pendingApprovalCard with hostile alert text", () => {
       severity: "high",
       type: "leaked_api_key",
       playbook: "leaked-ai-key",
+      // Unknown asset ids come from the alert, and the risk reasons name them.
+      risk: {
+        score: 78,
+        reasons: ["severity high: 65", "not in the AI asset inventory (app <!subteam^S0ALL>): +10"],
+      },
+      ownerTeams: ["support-platform"],
+      unknownAssets: [{ kind: "app", id: "<!subteam^S0ALL> <https://evil.example|shadow-ai>" }],
     },
     approval: {
       approvalId,
@@ -86,6 +93,16 @@ describe("pendingApprovalCard with hostile alert text", () => {
     expect(json).toContain("&lt;!channel&gt; OpenAI API Key leaked in &lt;https://evil.example/approve|");
     expect(json).toContain("&lt;!here&gt; prod key &lt;@U0123ABCD&gt;");
     expect(json).toContain("*&lt;!everyone&gt;*");
+  });
+
+  it("shows what triage learnt: risk with its reasons, owners, and unknown AI assets, escaped", () => {
+    expect(json).toContain(
+      "*Risk:* 78/100 (severity high: 65; not in the AI asset inventory (app &lt;!subteam^S0ALL&gt;): +10)",
+    );
+    expect(json).toContain("*Owners:* support-platform");
+    expect(json).toContain(
+      "*Not in the AI asset inventory:* app &lt;!subteam^S0ALL&gt; &lt;https://evil.example|shadow-ai&gt;",
+    );
   });
 
   it("keeps the Approve, Approve with comment and Deny buttons carrying the approval id", () => {
