@@ -1,6 +1,7 @@
 import { ApprovalDenied, errorName } from "../shared/errors.js";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
 import type { IncidentStore } from "../shared/store.js";
+import type { TaskSettler } from "../shared/task-settler.js";
 import { pendingApprovalCard } from "../slack/cards.js";
 import type { EscalateEvent, ExtendEvent } from "./events.js";
 
@@ -11,12 +12,6 @@ export interface ThreadedSlackPoster {
     blocks: unknown[];
     thread_ts?: string;
   }): Promise<{ channel: string; ts: string }>;
-}
-
-/** SendTaskSuccess / SendTaskFailure, for a decision made between an escalating approval's two waits. */
-export interface TaskSettler {
-  succeed(taskToken: string, output: Record<string, unknown>): Promise<void>;
-  fail(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
 export interface EscalationDeps {

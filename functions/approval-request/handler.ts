@@ -1,16 +1,12 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
 import { slackWebClient } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { ApprovalRequestEvent, requestApproval } from "./core.js";
-import {
-  escalateApproval,
-  extendApproval,
-  type TaskSettler,
-  type ThreadedSlackPoster,
-} from "./escalation.js";
+import { escalateApproval, extendApproval, type ThreadedSlackPoster } from "./escalation.js";
 import { ApprovalModes, EscalateEvent, ExtendEvent } from "./events.js";
 
 const env = readEnv({
@@ -22,15 +18,7 @@ const env = readEnv({
 const logger = createLogger("approval-request");
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 
-const sfn = new SFNClient({});
-const tasks: TaskSettler = {
-  async succeed(taskToken, output) {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-  },
-  async fail(taskToken, error, cause) {
-    await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
-  },
-};
+const tasks = stepFunctionsTaskSettler(new SFNClient({}));
 
 async function slackPoster(): Promise<ThreadedSlackPoster> {
   const slack = await slackWebClient();

@@ -24,6 +24,9 @@ export type AlertType = z.infer<typeof AlertType>;
 export const Severity = z.enum(["info", "low", "medium", "high", "critical"]);
 export type Severity = z.infer<typeof Severity>;
 
+/** A severity's place on the scale, info 0 to critical 4: compare severities by it. */
+export const severityRank = (severity: Severity): number => Severity.options.indexOf(severity);
+
 export const AlertStatus = z.enum(["firing", "update", "resolved"]);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 

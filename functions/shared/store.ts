@@ -9,7 +9,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { CanonicalAlert, Severity } from "./alert.js";
+import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
 import type { Clock } from "./ids.js";
 import {
   type Approval,
@@ -19,9 +19,6 @@ import {
   type Risk,
   type TimelineEvent,
 } from "./incident.js";
-
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-const severityRank = (severity: Severity) => SEVERITY_RANK[severity];
 
 const META = "META";
 const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });

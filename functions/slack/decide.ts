@@ -3,15 +3,11 @@ import type { Clock } from "../shared/ids.js";
 import { type Approval, type ApproverExclusion, parseApprovalId } from "../shared/incident.js";
 import type { QuellEventPublisher } from "../shared/quell-events.js";
 import type { IncidentStore } from "../shared/store.js";
+import type { TaskSettler } from "../shared/task-settler.js";
 import { SLACK_USER_ID } from "./ids.js";
 
 /** SendTaskSuccess/Failure errors that mean the task is no longer waiting. */
 const TASK_GONE = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
-
-export interface TaskSettler {
-  succeed(taskToken: string, output: Record<string, unknown>): Promise<void>;
-  fail(taskToken: string, error: string, cause: string): Promise<void>;
-}
 
 export interface DecisionDeps {
   readonly store: IncidentStore;

@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { AwsLambdaReceiver } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
@@ -11,9 +11,9 @@ import { requireSecret } from "../shared/secrets.js";
 import { verifyTimestampedSignature } from "../shared/signatures.js";
 import { slackApiUrl } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { createSlackApp, type SlackAppOptions } from "./app.js";
 import { createApproverDirectory } from "./approvers.js";
-import type { TaskSettler } from "./decide.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -23,16 +23,7 @@ const env = readEnv({
 const logger = createLogger("slack");
 const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
 const token = await requireSecret(SecretNames.slackBotToken);
-const sfn = new SFNClient({});
-
-const tasks: TaskSettler = {
-  async succeed(taskToken, output) {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-  },
-  async fail(taskToken, error, cause) {
-    await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
-  },
-};
+const tasks = stepFunctionsTaskSettler(new SFNClient({}));
 
 const receiver = new AwsLambdaReceiver({ signingSecret });
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);

@@ -1,4 +1,4 @@
-import type { CanonicalAlert } from "../shared/alert.js";
+import { type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { Incident, IncidentStatus } from "../shared/incident.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
 import { refreshEntities } from "./correlate.js";
@@ -232,8 +232,6 @@ export async function joinIncident(
   return settle(incidentId, decision, alert, deps, { announce: true });
 }
 
-const SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"];
 /** Whether an alert would raise the incident's risk or severity (as last read; the write re-checks). */
 const raises = (incident: Incident, { alert, risk }: AssessedAlert) =>
-  risk.score > (incident.risk?.score ?? -1) ||
-  SEVERITY_ORDER.indexOf(alert.severity) > SEVERITY_ORDER.indexOf(incident.severity);
+  risk.score > (incident.risk?.score ?? -1) || severityRank(alert.severity) > severityRank(incident.severity);

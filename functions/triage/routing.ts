@@ -1,5 +1,5 @@
 import { playbooks } from "../../playbooks/index.js";
-import type { AlertType, CanonicalAlert, Severity } from "../shared/alert.js";
+import { type AlertType, type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { IncidentRoute, Risk } from "../shared/incident.js";
 import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
 import type { Enrichment } from "./enrich.js";
@@ -14,8 +14,6 @@ export interface AssessedAlert {
 /** What routing decided: the playbook (or none), where its card goes and how many must approve. */
 export type Route = IncidentRoute;
 
-const SEVERITIES: readonly Severity[] = ["info", "low", "medium", "high", "critical"];
-
 /** The first playbook that handles the alert's type. */
 export const playbookForType = (type: AlertType): string | undefined =>
   playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
@@ -23,8 +21,7 @@ export const playbookForType = (type: AlertType): string | undefined =>
 export function matches(match: AlertMatch, { alert, enrichment, risk }: AssessedAlert): boolean {
   if (match.types && !match.types.includes(alert.type)) return false;
   if (match.sources && !match.sources.includes(alert.source)) return false;
-  if (match.minSeverity && SEVERITIES.indexOf(alert.severity) < SEVERITIES.indexOf(match.minSeverity))
-    return false;
+  if (match.minSeverity && severityRank(alert.severity) < severityRank(match.minSeverity)) return false;
   if (match.minRisk !== undefined && risk.score < match.minRisk) return false;
   if (match.dedupKey !== undefined && alert.dedupKey !== match.dedupKey) return false;
   if (match.entity) {

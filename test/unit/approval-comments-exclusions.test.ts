@@ -303,21 +303,9 @@ describe("approve with comment and four eyes exclusions, against DynamoDB Local"
     });
 
     it("requestApproval records the requester and the incident's subjects, and the card names them", async () => {
-      const incidentId = newId("inc");
-      await store.createIncident({
-        id: incidentId,
-        status: "running",
-        type: "leaked_api_key",
-        severity: "high",
-        title: "t",
-        source: "generic",
-        dedupKey: `d:${incidentId}`,
-        playbook: "leaked-ai-key",
-        executionName: incidentId,
-        alertCount: 1,
-        createdAt: NOW.toISOString(),
-        updatedAt: NOW.toISOString(),
-        subjectSlackUsers: [SUBJECT],
+      const { incidentId } = await seedPendingApproval(store, NOW, {
+        card: false,
+        incident: { status: "running", subjectSlackUsers: [SUBJECT] },
       });
       const posted: { blocks: unknown[] }[] = [];
       const event = {

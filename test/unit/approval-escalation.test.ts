@@ -4,12 +4,12 @@ import {
   escalateApproval,
   extendApproval,
   mentionOf,
-  type TaskSettler,
   type ThreadedSlackPoster,
 } from "../../functions/approval-request/escalation.js";
 import { ApprovalModes } from "../../functions/approval-request/events.js";
 import type { Approval } from "../../functions/shared/incident.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
+import type { TaskSettler } from "../../functions/shared/task-settler.js";
 import { decide } from "../../functions/slack/decide.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { CARD_CHANNEL, CARD_TS, STEP, seedPendingApproval } from "./pending-approval.js";

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NotifierDeps, notify } from "../../functions/notifier/core.js";
-import { newId } from "../../functions/shared/ids.js";
-import { approvalIdFor } from "../../functions/shared/incident.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
+import { CARD_CHANNEL, CARD_TS, STEP, seedPendingApproval } from "./pending-approval.js";
 
 const NOW = new Date("2026-11-25T00:00:00.000Z");
-const STEP = "approveRevoke";
-const CHANNEL = "C0INCIDENTS";
-const CARD_TS = "1764028800.000100";
+const CHANNEL = CARD_CHANNEL;
 
 describe("notifier against DynamoDB Local", () => {
   let local: LocalStore;
@@ -19,45 +16,16 @@ describe("notifier against DynamoDB Local", () => {
   });
   afterAll(async () => local?.stop());
 
+  /** A leaked-key incident awaiting approval; with a card, that card also opened its thread. */
   async function incident(options: { withCard: boolean; title?: string }) {
-    const id = newId("inc");
-    await store.createIncident({
-      id,
-      status: "awaiting_approval",
-      type: "leaked_api_key",
-      severity: "high",
-      title: options.title ?? "OpenAI API Key leaked in example-corp/support-chat-service",
-      source: "github",
-      dedupKey: `github:1:secret_scanning:${id}`,
-      playbook: "leaked-ai-key",
-      executionName: id,
-      alertCount: 1,
-      createdAt: NOW.toISOString(),
-      updatedAt: NOW.toISOString(),
+    const { incidentId } = await seedPendingApproval(store, NOW, {
+      ...(options.title ? { title: options.title } : {}),
+      card: options.withCard,
+      taskToken: "token",
+      approval: { plan: ["Delete the key."], approvers: ["U0APPROVER"], timeoutAt: NOW.toISOString() },
     });
-    if (options.withCard) {
-      await store.putApproval(
-        {
-          approvalId: approvalIdFor(id, STEP),
-          incidentId: id,
-          step: STEP,
-          status: "pending",
-          policy: "one",
-          approvedBy: [],
-          dryRun: false,
-          title: "Revoke the leaked OpenAI key",
-          plan: ["Delete the key."],
-          facts: { Repository: "example-corp/support-chat-service" },
-          approvers: ["U0APPROVER"],
-          requestedAt: NOW.toISOString(),
-          timeoutAt: NOW.toISOString(),
-        },
-        "token",
-      );
-      await store.setApprovalMessage(id, STEP, CHANNEL, CARD_TS);
-      await store.setSlackThread(id, CHANNEL, CARD_TS);
-    }
-    return id;
+    if (options.withCard) await store.setSlackThread(incidentId, CHANNEL, CARD_TS);
+    return incidentId;
   }
 
   function fakeSlack() {

@@ -1,8 +1,8 @@
 import { newId } from "../../functions/shared/ids.js";
-import { type Approval, approvalIdFor } from "../../functions/shared/incident.js";
+import { type Approval, approvalIdFor, type Incident } from "../../functions/shared/incident.js";
 import type { IncidentTimelineEvent, QuellEventPublisher } from "../../functions/shared/quell-events.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
-import type { TaskSettler } from "../../functions/slack/decide.js";
+import type { TaskSettler } from "../../functions/shared/task-settler.js";
 
 export const STEP = "approveRevoke";
 export const CARD_CHANNEL = "C0INCIDENTS";
@@ -10,13 +10,19 @@ export const CARD_TS = "1795564800.000100";
 
 /**
  * A leaked-key incident awaiting one pending approval, as the approval request leaves it: the approval stored
- * behind its token and, unless `card: false`, its card posted at CARD_CHANNEL/CARD_TS. `approval` overrides
- * any of the approval's fields (policy, approvers, exclusions, escalation, timeout…).
+ * behind its token and, unless `card: false` (then only the incident exists), its card posted at
+ * CARD_CHANNEL/CARD_TS. `approval` and `incident` override any of their fields.
  */
 export async function seedPendingApproval(
   store: IncidentStore,
   now: Date,
-  options: { approval?: Partial<Approval>; title?: string; taskToken?: string; card?: boolean } = {},
+  options: {
+    approval?: Partial<Approval>;
+    incident?: Partial<Incident>;
+    title?: string;
+    taskToken?: string;
+    card?: boolean;
+  } = {},
 ) {
   const incidentId = newId("inc");
   await store.createIncident({
@@ -32,6 +38,7 @@ export async function seedPendingApproval(
     alertCount: 1,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
+    ...options.incident,
   });
   const approval: Approval = {
     approvalId: approvalIdFor(incidentId, STEP),

@@ -1,6 +1,13 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { AlertType, CanonicalAlert, Entity, EntityKind, Severity } from "../../shared/alert.js";
+import {
+  type AlertType,
+  type CanonicalAlert,
+  type Entity,
+  type EntityKind,
+  type Severity,
+  severityRank,
+} from "../../shared/alert.js";
 import { ValidationError } from "../../shared/errors.js";
 import type { Receipt } from "../source.js";
 
@@ -211,11 +218,9 @@ export const envelopeOf = <
 
 // ---------------------------------------------------------------------------------------------- alerts
 
-const SEVERITY_ORDER: readonly Severity[] = ["info", "low", "medium", "high", "critical"];
-
 /** The higher of two severities. */
 export const atLeast = (severity: Severity, floor: Severity): Severity =>
-  SEVERITY_ORDER.indexOf(severity) >= SEVERITY_ORDER.indexOf(floor) ? severity : floor;
+  severityRank(severity) >= severityRank(floor) ? severity : floor;
 
 /** The entities of one alert: no duplicates, no empty or oversized ids, at most 50. */
 export class EntityList {
