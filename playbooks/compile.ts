@@ -1,3 +1,4 @@
+import type { AnyAction } from "../functions/actions/contract.js";
 import { actions, isActionName } from "../functions/actions/registry.js";
 import { ApprovalModes } from "../functions/approval-request/events.js";
 import {
@@ -43,7 +44,7 @@ export const TASK_TOKEN_PATH = "$$.Task.Token";
 export const placeholderFor = (ref: FunctionRef): string =>
   ref.kind === "action" ? `Action_${ref.action.replace(/[^A-Za-z0-9]/g, "_")}` : `Function_${ref.kind}`;
 
-const LAMBDA_RETRY = {
+export const LAMBDA_RETRY = {
   ErrorEquals: [errorName(TransientError), ...LambdaServiceErrors],
   IntervalSeconds: 2,
   MaxAttempts: 3,
@@ -54,8 +55,16 @@ const LAMBDA_RETRY = {
 class Compiler {
   readonly substitutions: Record<string, FunctionRef> = {};
   readonly escalatingApprovals: string[] = [];
+  /** Action steps an `auto` approval leads to: their task tells the action so, and the action checks. */
+  private readonly autoApproved: Set<string>;
 
-  constructor(private readonly playbook: Playbook) {}
+  constructor(private readonly playbook: Playbook) {
+    this.autoApproved = new Set(
+      [...allSteps(playbook)].flatMap((step) =>
+        step.type === "approval" && step.policy === "auto" ? [step.onApprove] : [],
+      ),
+    );
+  }
 
   private invoke(ref: FunctionRef, payload: Record<string, unknown>, resource = LAMBDA_INVOKE) {
     const placeholder = placeholderFor(ref);
@@ -145,29 +154,37 @@ class Compiler {
   private action(id: string, step: Extract<Step, { type: "action" }>): Record<string, AslState> {
     if (!isActionName(step.action)) throw new Error(`unknown action ${step.action}`);
     const contract = actions[step.action].definition;
-    const failed = step.onError ?? `${id}.failed`;
+    const failed = `${id}.failed`;
+    const closed = `${id}.closed`;
     return {
       [id]: {
         ...this.invoke(
           { kind: "action", action: step.action },
-          { "incidentId.$": "$.incidentId", step: id, input: payloadOf(step.input) },
+          {
+            "incidentId.$": "$.incidentId",
+            step: id,
+            input: payloadOf(step.input),
+            "dryRun.$": DRY_RUN_PATH,
+            ...(this.autoApproved.has(id) ? { approval: "auto" } : {}),
+          },
         ),
         TimeoutSeconds: contract.timeoutSeconds + 10,
-        ResultSelector: {
-          "action.$": "$.Payload.action",
-          "mode.$": "$.Payload.mode",
-          "output.$": "$.Payload.output",
-          "writes.$": "$.Payload.writes",
-        },
+        ResultSelector: ACTION_RESULT_SELECTOR,
         ResultPath: `$.steps.${id}`,
         Retry: [LAMBDA_RETRY],
         Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: failed }],
         Next: `${id}.record`,
       },
-      [`${id}.record`]: this.record({ kind: "action", step: id, "result.$": `$.steps.${id}` }, step.next),
-      ...(step.onError
-        ? {}
-        : this.closeWith(`${id}.failed`, id, "failed", `action ${step.action} failed at ${id}`)),
+      [`${id}.record`]: this.record(
+        { kind: "action", step: id, "result.$": `$.steps.${id}`, undoable: canUndo(contract) },
+        step.next,
+      ),
+      // Every failure is recorded (the thread shows it), then goes to onError or ends the playbook `failed`.
+      [failed]: this.record(
+        { kind: "action_failed", step: id, action: step.action, "error.$": "$.error" },
+        step.onError ?? closed,
+      ),
+      ...(step.onError ? {} : this.closeWith(closed, id, "failed", `action ${step.action} failed at ${id}`)),
     };
   }
 
@@ -178,6 +195,7 @@ class Compiler {
    */
   private approval(id: string, step: Extract<Step, { type: "approval" }>): Record<string, AslState> {
     const facts = Object.fromEntries(Object.entries(step.facts).map(([label, path]) => [`${label}.$`, path]));
+    if (step.policy === "auto") return this.autoApproval(id, step, facts);
     const { escalation } = step;
     if (escalation) this.escalatingApprovals.push(id);
     const expiry = `${id}.expired`;
@@ -210,6 +228,7 @@ class Compiler {
           title: step.title,
           plan: step.plan,
           facts,
+          "dryRun.$": DRY_RUN_PATH,
           timeoutSeconds: step.timeoutSeconds,
           ...(step.approvers ? { approvers: step.approvers } : {}),
           ...(escalation ? { escalation } : {}),
@@ -258,6 +277,62 @@ class Compiler {
         : this.closeWith(expiry, id, "expired", expired)),
       ...this.closeWith(`${id}.failed`, id, "failed", `approval ${id} could not be requested`),
     };
+  }
+
+  /**
+   * An `auto` approval: record it approved by policy and post the card that says so (with Undo), then go on
+   * to the action, which itself refuses to run without a human unless its contract allows `auto`.
+   */
+  private autoApproval(
+    id: string,
+    step: Extract<Step, { type: "approval"; policy: "auto" }>,
+    facts: Record<string, string>,
+  ): Record<string, AslState> {
+    return {
+      [id]: {
+        ...this.invoke(
+          { kind: "approvalRequest" },
+          {
+            mode: ApprovalModes.auto,
+            "incidentId.$": "$.incidentId",
+            playbook: this.playbook.name,
+            step: id,
+            actionStep: step.onApprove,
+            title: step.title,
+            plan: step.plan,
+            facts,
+            "dryRun.$": DRY_RUN_PATH,
+          },
+        ),
+        ResultPath: `$.approvals.${id}`,
+        Retry: [LAMBDA_RETRY],
+        Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: `${id}.failed` }],
+        Next: step.onApprove,
+      },
+      ...this.closeWith(`${id}.failed`, id, "failed", `approval ${id} could not be recorded`),
+    };
+  }
+}
+
+/** Where an execution says whether it is a rehearsal: every start sets it (PlaybookInput, machine-starter.ts). */
+const DRY_RUN_PATH = "$.dryRun";
+
+/** What an action task keeps of the Lambda result (ActionResult). */
+export const ACTION_RESULT_SELECTOR = {
+  "action.$": "$.Payload.action",
+  "mode.$": "$.Payload.mode",
+  "input.$": "$.Payload.input",
+  "output.$": "$.Payload.output",
+  "writes.$": "$.Payload.writes",
+  "verified.$": "$.Payload.verified",
+};
+
+const canUndo = (contract: AnyAction) => contract.reversible && contract.undo !== undefined;
+
+function* allSteps(scope: Branch): Generator<Step> {
+  for (const step of Object.values(scope.steps)) {
+    yield step;
+    if (step.type === "parallel") for (const branch of step.branches) yield* allSteps(branch);
   }
 }
 

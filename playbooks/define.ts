@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { isAutoApprovable } from "../functions/actions/contract.js";
 import { type ActionName, actions, isActionName } from "../functions/actions/registry.js";
 import { ValidationError } from "../functions/shared/errors.js";
+import { UNDO_MACHINE } from "../functions/shared/undo-machine.js";
 import { type Branch, PlaybookDefinition, type Step } from "./dsl.js";
 
 /** The DSL as authors write it: action names are the registry's keys, so a typo fails to compile. */
@@ -21,6 +23,7 @@ const targetsOf = (step: Step): string[] => {
     case "action":
       return [step.next, ...(step.onError ? [step.onError] : [])];
     case "approval":
+      if (step.policy === "auto") return [step.onApprove];
       return [step.onApprove, step.onDeny, step.onTimeout].filter((id): id is string => Boolean(id));
     case "choice":
       return [...step.choices.map((choice) => choice.next), step.otherwise];
@@ -50,7 +53,14 @@ function checkScope(scope: Branch, where: string, problems: string[]): void {
       if (!ids.has(target)) problems.push(`${where}.${id}: goes to "${target}", which is not a step here`);
     }
     if (step.type === "action") checkActionStep(id, step, `${where}.${id}`, problems);
-    if (step.type === "approval" && step.escalation && step.escalation.afterSeconds >= step.timeoutSeconds) {
+    if (step.type === "approval" && step.policy === "auto")
+      checkAutoApproval(scope, id, step, where, problems);
+    if (
+      step.type === "approval" &&
+      step.policy !== "auto" &&
+      step.escalation &&
+      step.escalation.afterSeconds >= step.timeoutSeconds
+    ) {
       problems.push(
         `${where}.${id}: escalation.afterSeconds (${step.escalation.afterSeconds}) must be less than ` +
           `timeoutSeconds (${step.timeoutSeconds}): the escalation comes before the approval expires`,
@@ -72,6 +82,28 @@ function checkScope(scope: Branch, where: string, problems: string[]): void {
     pending.push(...targetsOf(step));
   }
   for (const id of ids) if (!reached.has(id)) problems.push(`${where}.${id}: cannot be reached from startAt`);
+}
+
+/** `auto` is for one thing only: an action its contract marks reversible and of low blast radius. */
+function checkAutoApproval(
+  scope: Branch,
+  id: string,
+  step: Extract<Step, { type: "approval" }>,
+  where: string,
+  problems: string[],
+) {
+  const target = scope.steps[step.onApprove];
+  if (target?.type !== "action") {
+    problems.push(
+      `${where}.${id}: policy auto must go straight to an action step (onApprove "${step.onApprove}")`,
+    );
+    return;
+  }
+  if (isActionName(target.action) && !isAutoApprovable(actions[target.action].definition)) {
+    problems.push(
+      `${where}.${id}: policy auto needs a reversible, low-blast-radius action; ${target.action} is not (ask a human: one or two)`,
+    );
+  }
 }
 
 function checkActionStep(
@@ -119,6 +151,8 @@ export function definePlaybook(authored: AuthoredPlaybook): Playbook {
     );
   }
   const problems: string[] = [];
+  if (parsed.data.name === UNDO_MACHINE)
+    problems.push(`${UNDO_MACHINE} is Quell's undo machine, not a playbook name`);
   checkScope(parsed.data, parsed.data.name, problems);
   // Step Functions needs state names unique across the whole machine, branches included.
   const seen = new Set<string>();

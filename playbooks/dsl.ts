@@ -35,8 +35,12 @@ export const ActionStep = z
   })
   .strict();
 
-/** `one`: one authorised approver. `two`: four eyes, two distinct authorised approvers. */
-export const ApprovalPolicy = z.enum(["one", "two"]);
+/**
+ * `one`: one authorised approver. `two`: four eyes, two distinct authorised approvers. `auto`: no human
+ * first, for reversible, low-blast-radius actions only; the card says what was done and offers Undo.
+ */
+export const ApprovalPolicy = z.enum(["auto", "one", "two"]);
+const HumanApprovalPolicy = ApprovalPolicy.exclude(["auto"]);
 
 /**
  * Where a pending approval escalates: after `afterSeconds` the card is re-posted with a mention of `to` (a
@@ -56,10 +60,10 @@ export const ApprovalEscalation = z
   .strict();
 export type ApprovalEscalation = z.infer<typeof ApprovalEscalation>;
 
-export const ApprovalStep = z
+const HumanApprovalStep = z
   .object({
     type: z.literal("approval"),
-    policy: ApprovalPolicy,
+    policy: HumanApprovalPolicy,
     /** What the card's heading says is being decided. */
     title: z.string().min(1).max(150),
     /** What will be done if approved, one line each. Static text written by the playbook author. */
@@ -85,6 +89,24 @@ export const ApprovalStep = z
     onTimeout: StepId.optional(),
   })
   .strict();
+
+/**
+ * An approval no human gives: `onApprove` must be an action step whose contract marks it reversible and of
+ * low blast radius (checked by definePlaybook and again by the action at run time). The card still appears,
+ * saying what Quell did, with an Undo button.
+ */
+const AutoApprovalStep = z
+  .object({
+    type: z.literal("approval"),
+    policy: z.literal("auto"),
+    title: z.string().min(1).max(150),
+    plan: z.array(z.string().min(1).max(300)).min(1).max(10),
+    facts: z.record(z.string().min(1).max(40), StatePath),
+    onApprove: StepId,
+  })
+  .strict();
+
+export const ApprovalStep = z.discriminatedUnion("policy", [HumanApprovalStep, AutoApprovalStep]);
 
 const Comparison = z.union([
   z.object({ path: StatePath, equals: z.union([z.string(), z.number(), z.boolean()]) }).strict(),

@@ -24,8 +24,43 @@ export const leakedAiKey = definePlaybook({
   name: "leaked-ai-key",
   description: "Revoke a leaked AI provider API key found by secret scanning, with approval.",
   handles: ["leaked_api_key"],
-  startAt: "locateKey",
+  startAt: "keyStillValid",
   steps: {
+    // GitHub checks a leaked key with its provider: one already inactive has nothing left to revoke, so Quell
+    // closes the alert as revoked on its own (reopening it is the undo) instead of paging someone.
+    keyStillValid: {
+      type: "choice",
+      choices: [
+        { when: { path: "$.alert.details.validity", equals: "inactive" }, next: "closeInactiveKeyAlert" },
+      ],
+      otherwise: "locateKey",
+    },
+    closeInactiveKeyAlert: {
+      type: "approval",
+      policy: "auto",
+      title: "Close the alert of a leaked key that no longer works",
+      plan: [
+        "GitHub reports this key inactive: there is nothing left to revoke.",
+        "Resolve the GitHub secret-scanning alert as revoked. Undo reopens it.",
+      ],
+      facts: { ...alertFacts, Validity: "$.alert.details.validity" },
+      onApprove: "resolveInactiveKeyAlert",
+    },
+    resolveInactiveKeyAlert: {
+      type: "action",
+      action: "github.resolve-secret-scanning-alert",
+      input: {
+        ...githubAlert,
+        resolution: "revoked",
+        comment: "GitHub reports the key inactive; closed by Quell (policy auto).",
+      },
+      next: "inactiveKeyClosed",
+    },
+    inactiveKeyClosed: {
+      type: "succeed",
+      outcome: "resolved",
+      summary: "The leaked key was already inactive; GitHub alert closed as revoked.",
+    },
     locateKey: {
       type: "action",
       action: "openai.find-leaked-key",

@@ -53,13 +53,38 @@ export interface ActionDefinition<Name extends string, Input extends z.ZodType, 
   readonly iam: readonly IamNeed[];
   /** Whether undo can restore what apply changed. */
   readonly reversible: boolean;
-  /** The most targets one run may touch. */
-  readonly blastRadius: { readonly maxWrites: number };
+  readonly blastRadius: {
+    /** The most writes one run may make; the runner refuses a plan over budget. */
+    readonly maxWrites: number;
+    /**
+     * Whether the action's effect is contained: one target, nothing running breaks while it lasts. Only
+     * reversible, low-blast-radius actions may run under the `auto` approval policy (no human first).
+     */
+    readonly low: boolean;
+  };
   readonly timeoutSeconds: number;
   /** Reads what it needs and returns the exact writes it would make. Must not mutate anything itself. */
   readonly plan: (input: z.infer<Input>, context: ActionContext) => Promise<ActionPlan<z.infer<Output>>>;
-  /** The writes that restore the state before apply, for reversible actions. */
+  /**
+   * Reads the target back after the writes were sent: `verified` when it is in the wanted state, with what was
+   * `observed`. A target that is not fails the step (the writes went out, but the containment did not hold).
+   */
+  readonly verify?: (input: z.infer<Input>, context: ActionContext) => Promise<Verification>;
+  /**
+   * The writes that restore the state before apply, for reversible actions. Only a run that applied writes
+   * is undone (a run that found its target already in the wanted state changed nothing).
+   */
   readonly undo?: (input: z.infer<Input>, context: ActionContext) => Promise<readonly Write[]>;
+}
+
+/** Whether an action may run with no human first (the `auto` policy): reversible, undoable, low blast radius. */
+export const isAutoApprovable = (action: AnyAction): boolean =>
+  action.reversible && action.undo !== undefined && action.blastRadius.low;
+
+export interface Verification {
+  readonly verified: boolean;
+  /** What the read-back found, in a few words; shown in the incident's thread. Never holds a secret. */
+  readonly observed: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds actions of every input and output type.

@@ -3,16 +3,22 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
-import { toQuellError } from "../shared/errors.js";
+import { AutoApprovalRefused, toQuellError } from "../shared/errors.js";
 import { createLogger } from "../shared/powertools.js";
-import type { AnyAction } from "./contract.js";
-import { type ActionResult, createActionContext, runAction } from "./run.js";
+import { type AnyAction, isAutoApprovable } from "./contract.js";
+import { type ActionResult, createActionContext, runAction, runUndo } from "./run.js";
 
-/** What a playbook's action task sends (compiled by playbooks/compile.ts). */
+/** What a playbook's action task (or the undo machine) sends; compiled by playbooks/compile.ts and undo.ts. */
 export const ActionEvent = z.object({
   incidentId: z.string().min(1),
   step: z.string().min(1),
   input: z.record(z.string(), z.unknown()),
+  /** `undo` restores what the applied run of this step changed. */
+  mode: z.enum(["apply", "undo"]).default("apply"),
+  /** This execution is a rehearsal (`/quell dry-run`); the deployment-wide dry run applies either way. */
+  dryRun: z.boolean().default(false),
+  /** The step runs under the `auto` policy, with no human first: refused unless the contract allows it. */
+  approval: z.literal("auto").optional(),
 });
 export type ActionEvent = z.infer<typeof ActionEvent>;
 
@@ -30,9 +36,18 @@ export function createActionHandler(action: AnyAction) {
   const context = createActionContext();
   const run = async (event: unknown): Promise<ActionResult> => {
     const parsed = ActionEvent.parse(event);
-    logger.appendKeys({ incidentId: parsed.incidentId, step: parsed.step });
+    logger.appendKeys({ incidentId: parsed.incidentId, step: parsed.step, mode: parsed.mode });
     try {
-      const result = await runAction(action, parsed.input, { dryRun, context });
+      if (parsed.approval === "auto" && !isAutoApprovable(action)) {
+        throw new AutoApprovalRefused(
+          `${action.name} may not run without a human: only reversible, low-blast-radius actions may (auto policy)`,
+        );
+      }
+      const options = { dryRun: dryRun || parsed.dryRun, context };
+      const result =
+        parsed.mode === "undo"
+          ? await runUndo(action, parsed.input, options)
+          : await runAction(action, parsed.input, options);
       logger.info("action finished", {
         action: action.name,
         mode: result.mode,
@@ -50,7 +65,8 @@ export function createActionHandler(action: AnyAction) {
     }
   };
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: "[incidentId, step]",
+    // An undo is a second, distinct run of the same step.
+    eventKeyJmesPath: "[incidentId, step, mode]",
     throwOnNoIdempotencyKey: true,
   });
   const idempotent = makeIdempotent(run, {

@@ -1,19 +1,12 @@
 import { IAMClient } from "@aws-sdk/client-iam";
-import { z } from "zod";
-import { BlastRadiusExceeded, ValidationError } from "../shared/errors.js";
+import type { z } from "zod";
+import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
 import { createHttpClient } from "../shared/http.js";
 import { requireSecret } from "../shared/secrets.js";
-import type { ActionContext, AnyAction, WriteDescription } from "./contract.js";
+import type { ActionContext, AnyAction, Write, WriteDescription } from "./contract.js";
+import type { ActionResult } from "./result.js";
 
-/** What every action run returns to the playbook, and what the timeline records. */
-export const ActionResult = z.object({
-  action: z.string(),
-  /** `planned`: dry run, writes recorded and not sent. `applied`: every write was sent (or none was needed). */
-  mode: z.enum(["planned", "applied"]),
-  output: z.unknown(),
-  writes: z.array(z.unknown()),
-});
-export type ActionResult = z.infer<typeof ActionResult>;
+export { ActionResult } from "./result.js";
 
 const issuesOf = (error: z.ZodError) =>
   error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
@@ -27,26 +20,63 @@ export async function runAction(
   rawInput: unknown,
   options: { dryRun: boolean; context: ActionContext },
 ): Promise<ActionResult> {
-  const input = action.input.safeParse(rawInput);
-  if (!input.success) {
-    throw new ValidationError(`invalid input for ${action.name}`, issuesOf(input.error));
-  }
-  const plan = await action.plan(input.data, options.context);
-  if (plan.writes.length > action.blastRadius.maxWrites) {
-    throw new BlastRadiusExceeded(
-      `${action.name} planned ${plan.writes.length} writes; its budget is ${action.blastRadius.maxWrites}`,
-    );
-  }
+  const input = validInput(action, rawInput);
+  const plan = await action.plan(input, options.context);
   const output = action.output.safeParse(plan.output);
   if (!output.success) {
     throw new ValidationError(`${action.name} produced an invalid output`, issuesOf(output.error));
   }
-  const writes: WriteDescription[] = plan.writes.map((write) => write.description);
+  const result = await send(action, { input, output: output.data, writes: plan.writes }, options.dryRun);
+  if (result.mode !== "applied" || result.writes.length === 0 || !action.verify) return result;
+  const verification = await action.verify(input, options.context);
+  if (!verification.verified) {
+    throw new VerificationFailed(
+      `${action.name} sent its writes, but the read-back found: ${verification.observed}`,
+    );
+  }
+  return { ...result, verified: verification.observed };
+}
+
+/**
+ * Undo an applied run: the action's undo writes for the same input, under the same budget and dry-run rule.
+ * Refused for actions that cannot be undone.
+ */
+export async function runUndo(
+  action: AnyAction,
+  rawInput: unknown,
+  options: { dryRun: boolean; context: ActionContext },
+): Promise<ActionResult> {
+  if (!action.reversible || !action.undo) throw new NotReversible(`${action.name} cannot be undone`);
+  const input = validInput(action, rawInput);
+  const writes = await action.undo(input, options.context);
+  return send(action, { input, output: null, writes }, options.dryRun);
+}
+
+function validInput(action: AnyAction, rawInput: unknown): unknown {
+  const input = action.input.safeParse(rawInput);
+  if (!input.success) {
+    throw new ValidationError(`invalid input for ${action.name}`, issuesOf(input.error));
+  }
+  return input.data;
+}
+
+/** Enforce the blast-radius budget, then send the writes unless this is a dry run. */
+async function send(
+  action: AnyAction,
+  run: { input: unknown; output: unknown; writes: readonly Write[] },
+  dryRun: boolean,
+): Promise<ActionResult> {
+  if (run.writes.length > action.blastRadius.maxWrites) {
+    throw new BlastRadiusExceeded(
+      `${action.name} planned ${run.writes.length} writes; its budget is ${action.blastRadius.maxWrites}`,
+    );
+  }
+  const writes: WriteDescription[] = run.writes.map((write) => write.description);
+  const result = { action: action.name, input: run.input, output: run.output, writes, verified: null };
   // A run with nothing to write (a read-only action, or a target already in the wanted state) is complete.
-  if (options.dryRun && writes.length > 0)
-    return { action: action.name, mode: "planned", output: output.data, writes };
-  for (const write of plan.writes) await write.send();
-  return { action: action.name, mode: "applied", output: output.data, writes };
+  if (dryRun && writes.length > 0) return { ...result, mode: "planned" };
+  for (const write of run.writes) await write.send();
+  return { ...result, mode: "applied" };
 }
 
 /** The real context: provider HTTP, secrets by reference, AWS clients created on first use. */

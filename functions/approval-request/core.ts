@@ -14,6 +14,8 @@ export const ApprovalRequestEvent = z.object({
   playbook: z.string().min(1),
   step: z.string().min(1),
   policy: z.enum(["one", "two"]),
+  /** A rehearsal execution (`/quell dry-run`): the card says so, and the actions plan without sending. */
+  dryRun: z.boolean().default(false),
   title: z.string().min(1),
   plan: z.array(z.string()),
   facts: z.record(z.string(), z.unknown()),
@@ -57,6 +59,8 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   // Triage's routing may send the card to the owning team and ask for more approvers, never fewer.
   const channel = incident.route?.channel ?? deps.channel;
   const policy = incident.route?.approvalPolicy === "two" ? "two" : event.policy;
+  // A rehearsal was asked for by someone: they may not also approve it under four eyes.
+  const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy;
   const approval: Approval = {
     approvalId: approvalIdFor(event.incidentId, event.step),
     incidentId: event.incidentId,
@@ -64,7 +68,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     status: "pending",
     policy,
     approvedBy: [],
-    dryRun: deps.dryRun,
+    dryRun: deps.dryRun || event.dryRun,
     title: event.title,
     plan: event.plan,
     facts: event.facts,
@@ -73,8 +77,8 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
     ...(event.escalation ? { escalation: event.escalation } : {}),
     // Four eyes exclusions: the requester and the alert's subjects (which apply per policy: decide.ts).
-    ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
-    excludedApprovers: excludedApproversFor(event.requestedBy, incident.subjectSlackUsers),
+    ...(requestedBy ? { requestedBy } : {}),
+    excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),
   };
   await deps.store.putApproval(approval, event.taskToken);
   // Recorded before the card exists, so no click on the card can be recorded ahead of its request.
@@ -89,7 +93,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     approval,
     plan: event.plan,
     facts: event.facts,
-    dryRun: deps.dryRun,
+    dryRun: approval.dryRun,
   });
   const posted = await deps.slack.postMessage({ channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);

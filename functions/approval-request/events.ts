@@ -5,7 +5,7 @@ import { z } from "zod";
  * escalating approval step compiles (playbooks/compile.ts) to a first wait, an `escalate` task and an
  * `extend` wait, all served by this one function.
  */
-export const ApprovalModes = { escalate: "escalate", extend: "extend" } as const;
+export const ApprovalModes = { escalate: "escalate", extend: "extend", auto: "auto" } as const;
 
 /** A Slack user group (S…) or user (U…, W…): who an escalation mentions. */
 export const SLACK_MENTIONABLE = /^[SUW][A-Z0-9]{2,20}$/;

@@ -5,6 +5,7 @@ import { createLogger } from "../shared/powertools.js";
 import { slackWebClient } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
+import { AutoApprovalEvent, approveByPolicy } from "./auto.js";
 import { ApprovalRequestEvent, requestApproval } from "./core.js";
 import { escalateApproval, extendApproval, type ThreadedSlackPoster } from "./escalation.js";
 import { ApprovalModes, EscalateEvent, ExtendEvent } from "./events.js";
@@ -53,14 +54,21 @@ export const handler = async (event: unknown) => {
     logger.info("approval extended", { incidentId: request.incidentId, step: request.step });
     return extendApproval(request, { store, tasks });
   }
+  if (mode === ApprovalModes.auto) {
+    const request = AutoApprovalEvent.parse(event);
+    logger.info("approved by policy", { incidentId: request.incidentId, step: request.step });
+    return approveByPolicy(request, await cardDeps());
+  }
   const request = ApprovalRequestEvent.parse(event);
   logger.info("approval requested", { incidentId: request.incidentId, step: request.step });
-  return requestApproval(request, {
-    store,
-    slack: await slackPoster(),
-    channel: env[EnvNames.slackChannel],
-    defaultApprovers: env[EnvNames.approvers],
-    dryRun: env[EnvNames.dryRun],
-    clock: systemClock,
-  });
+  return requestApproval(request, { ...(await cardDeps()), defaultApprovers: env[EnvNames.approvers] });
 };
+
+/** What posting an approval card needs, whichever the policy. */
+const cardDeps = async () => ({
+  store,
+  slack: await slackPoster(),
+  channel: env[EnvNames.slackChannel],
+  dryRun: env[EnvNames.dryRun],
+  clock: systemClock,
+});

@@ -19,11 +19,29 @@ export interface NotifierDeps {
   readonly channel: string;
 }
 
-const ICON: Record<string, string> = {
+/** What the thread shows, by timeline kind; other kinds stay on the timeline only. */
+const ICON: Partial<Record<IncidentTimelineEvent["kind"], string>> = {
   action_planned: ":memo:",
   action_applied: ":white_check_mark:",
+  action_verified: ":mag:",
+  action_failed: ":x:",
+  undo_requested: ":hourglass_flowing_sand:",
+  action_undone: ":leftwards_arrow_with_hook:",
+  undo_planned: ":memo:",
+  undo_failed: ":x:",
   closed: ":checkered_flag:",
 };
+
+/** Re-render the cards of `auto` approvals whose action this event is about (or all of them, at the end). */
+async function refreshAutoCards(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
+  if (!event.actionStep && event.kind !== "closed") return;
+  const detail = await deps.store.getIncidentDetail(event.incidentId);
+  const autos = (detail?.approvals ?? []).filter(
+    (approval) =>
+      approval.policy === "auto" && (event.kind === "closed" || approval.actionStep === event.actionStep),
+  );
+  for (const approval of autos) await refreshCard(approval, deps);
+}
 
 /**
  * Keep Slack telling the truth, off the hot path: re-render decided and expired cards, and post each
@@ -38,11 +56,13 @@ export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): 
     const approval = await store.getApproval(event.incidentId, event.approvalStep);
     if (approval) await refreshCard(approval, deps);
   }
-  if (event.kind !== "action_planned" && event.kind !== "action_applied" && event.kind !== "closed") return;
+  const icon = ICON[event.kind];
+  if (!icon) return;
+  await refreshAutoCards(event, deps);
 
   const incident = await store.getIncident(event.incidentId);
   if (!incident) return;
-  const text = `${ICON[event.kind] ?? ""} ${escapeMrkdwn(event.summary, 600)}`;
+  const text = `${icon} ${escapeMrkdwn(event.summary, 600)}`;
   if (incident.slackThread) {
     const { channel, ts } = incident.slackThread;
     await deps.threads.post({ channel, threadTs: ts, text });

@@ -1,48 +1,31 @@
-import type { QuellEventPublisher } from "../shared/quell-events.js";
-import type { IncidentStore } from "../shared/store.js";
+import { recordAction, recordActionFailed } from "./action.js";
 import type { RecordEvent } from "./events.js";
+import { type RecorderDeps, tell } from "./tell.js";
+import { recordUndo } from "./undo.js";
 
-export interface RecorderDeps {
-  readonly store: IncidentStore;
-  readonly events: QuellEventPublisher;
-}
+export type { RecorderDeps };
 
 /**
  * Write what a playbook step did (or how the playbook ended) to the incident and its timeline, then tell
  * the bus so Slack can follow without slowing the playbook down.
  */
 export async function record(event: RecordEvent, { store, events }: RecorderDeps): Promise<void> {
-  if (event.kind === "action") {
-    const { result } = event;
-    const count = result.writes.length;
-    const summary =
-      result.mode === "planned"
-        ? `${result.action}: dry run, ${count} write(s) planned and not sent`
-        : `${result.action}: ${count === 0 ? "done, nothing to write" : `${count} write(s) applied`}`;
-    const kind = result.mode === "planned" ? "action_planned" : "action_applied";
-    await store.appendTimeline(event.incidentId, {
-      kind,
-      summary,
-      detail: { step: event.step, action: result.action, writes: result.writes, output: result.output },
-    });
-    await events.publish({ incidentId: event.incidentId, kind, summary });
-    return;
-  }
+  if (event.kind === "undo" || event.kind === "undo_failed") return recordUndo(event, { store, events });
+  if (event.kind === "action_failed") return recordActionFailed(event, { store, events });
+  if (event.kind === "action") return recordAction(event, { store, events });
   if (event.kind === "approval_expired") {
     await store.decideApproval(event.incidentId, event.step, { status: "expired", by: "quell:timeout" });
-    const summary = `expired: ${event.summary}`;
-    await store.appendTimeline(event.incidentId, {
-      kind: "approval_expired",
-      summary,
-      detail: { step: event.step, outcome: "expired" },
-    });
     await store.updateIncident(event.incidentId, { status: "running" });
-    await events.publish({
-      incidentId: event.incidentId,
-      kind: "approval_expired",
-      summary,
-      approvalStep: event.step,
-    });
+    await tell(
+      { store, events },
+      event.incidentId,
+      {
+        kind: "approval_expired",
+        summary: `expired: ${event.summary}`,
+        detail: { step: event.step, outcome: "expired" },
+      },
+      { approvalStep: event.step },
+    );
     return;
   }
   if (event.outcome === "expired") {

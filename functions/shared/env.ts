@@ -60,6 +60,10 @@ export function readEnv<T extends z.ZodRawShape>(
 
 export const envSchemas = {
   tableName: z.string().min(1),
+  /** QUELL_PLAYBOOK_ARNS: state machine ARNs by name (each playbook, and the undo machine), as JSON. */
+  machineArns: z
+    .string()
+    .transform((value) => z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(value))),
   dryRun: booleanFlag.default(true),
   url: z.url(),
   positiveInt: z.coerce.number().int().positive(),

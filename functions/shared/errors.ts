@@ -49,6 +49,24 @@ export class BlastRadiusExceeded extends QuellError {
   override readonly safeForSlack = true;
 }
 
+/** An action's writes were sent, but reading the target back showed it is not in the wanted state. */
+export class VerificationFailed extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/** An undo was asked of an action that cannot restore what it changed. */
+export class NotReversible extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/**
+ * An action was asked to run under the `auto` approval policy (no human first) although its contract does not
+ * allow it: only reversible, low-blast-radius actions may.
+ */
+export class AutoApprovalRefused extends QuellError {
+  override readonly safeForSlack = true;
+}
+
 /** Error names Step Functions itself raises. */
 export const StatesErrors = {
   all: "States.ALL",

@@ -43,6 +43,13 @@ export const TimelineKind = z.enum([
   "approval_expired",
   "action_planned",
   "action_applied",
+  "action_verified",
+  "action_failed",
+  "undo_requested",
+  "action_undone",
+  "undo_planned",
+  "undo_failed",
+  "undo_refused",
   "closed",
 ]);
 export type TimelineKind = z.infer<typeof TimelineKind>;
@@ -97,6 +104,11 @@ export interface Incident {
    * principal or end-user entity of the alert. They may not approve actions against themselves.
    */
   readonly subjectSlackUsers?: readonly string[];
+  /**
+   * A rehearsal (`/quell dry-run`): its playbook plans every write and sends none. It names the incident
+   * whose alert it replays and the Slack user who asked (excluded from four-eyes approvals of it).
+   */
+  readonly rehearsal?: { readonly of: string; readonly alertId: string; readonly requestedBy: string };
 }
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired"]);
@@ -107,8 +119,10 @@ export interface Approval {
   readonly incidentId: string;
   readonly step: string;
   readonly status: ApprovalStatus;
-  /** How many distinct approvers it takes: `one`, or `two` (four eyes). */
-  readonly policy: "one" | "two";
+  /** How many distinct approvers it takes: `one`, `two` (four eyes), or none (`auto`, approved by policy). */
+  readonly policy: "auto" | "one" | "two";
+  /** For `auto`: the action step it approved, whose run the card's Undo button undoes. */
+  readonly actionStep?: string;
   /** Who approved so far (a `two` approval waits for a second, different person). */
   readonly approvedBy: readonly string[];
   /** Whether the playbook runs in dry run, so a re-rendered card keeps saying so. */

@@ -16,6 +16,8 @@ export const IncidentTimelineEvent = z.object({
   approvalStep: z.string().optional(),
   /** For closed events. */
   outcome: z.string().optional(),
+  /** For action and undo events: the action step, which is also the action run (`<incident>.<step>`). */
+  actionStep: z.string().optional(),
 });
 export type IncidentTimelineEvent = z.infer<typeof IncidentTimelineEvent>;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,7 +9,9 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { ACTION_RUN_PREFIX, ActionRunStore, withoutKeys as actionRunOf } from "./action-runs.js";
 import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
+import { isConditionFailure, setExpression } from "./dynamo-expressions.js";
 import type { Clock } from "./ids.js";
 import {
   type Approval,
@@ -29,9 +31,7 @@ export type DocumentClient = DynamoDBDocumentClient;
 export const createDocumentClient = () =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
-export const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
+export { isConditionFailure };
 
 export interface Rejection {
   readonly source: string;
@@ -44,11 +44,16 @@ export interface Rejection {
 
 /** Everything Quell keeps in its one table: incidents, their timelines, alerts, approvals, dedup and rejects. */
 export class IncidentStore {
+  /** The runs of each incident's action steps, for undo. */
+  readonly actionRuns: ActionRunStore;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.actionRuns = new ActionRunStore(db, tableName, clock);
+  }
 
   private now = () => this.clock().toISOString();
 
@@ -179,6 +184,26 @@ export class IncidentStore {
     );
   }
 
+  /** Find a stored alert by its id, with the incident it belongs to. A scan: for commands, never the hot path. */
+  async findAlert(alertId: string): Promise<{ incidentId: string; alert: CanonicalAlert } | undefined> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "entity = :alert AND alert.id = :id",
+          ExpressionAttributeValues: { ":alert": "alert", ":id": alertId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      const item = page.Items?.[0];
+      if (item)
+        return { incidentId: String(item.pk).slice("INC#".length), alert: item.alert as CanonicalAlert };
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return undefined;
+  }
+
   async appendTimeline(
     incidentId: string,
     event: Omit<TimelineEvent, "at"> & { at?: string },
@@ -225,6 +250,7 @@ export class IncidentStore {
       ),
       timeline: withPrefix("EVT#").map((item) => stripKeys<TimelineEvent>(item)),
       alerts: withPrefix("ALERT#").map((item) => item.alert as CanonicalAlert),
+      actionRuns: withPrefix(ACTION_RUN_PREFIX).map(actionRunOf),
     };
   }
 
@@ -244,6 +270,26 @@ export class IncidentStore {
         ExpressionAttributeValues: { ":pending": "pending" },
       }),
     );
+  }
+
+  /**
+   * Keep an approval given by policy (`auto`): it is born approved and has no task token. A retried request
+   * finds it kept; returns the stored approval either way.
+   */
+  async recordAutoApproval(approval: Approval): Promise<Approval> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...approvalKey(approval.incidentId, approval.step), entity: "approval", ...approval },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return approval;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getApproval(approval.incidentId, approval.step)) ?? approval;
+    }
   }
 
   /**
@@ -464,15 +510,6 @@ export class IncidentStore {
     );
     return (page.Items ?? []).map((item) => stripKeys<Rejection & { at: string }>(item));
   }
-}
-
-function setExpression(changes: Record<string, unknown>) {
-  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
-  return {
-    expression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(", ")}`,
-    names: Object.fromEntries(entries.map(([key], i) => [`#k${i}`, key])),
-    values: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
-  };
 }
 
 function stripKeys<T>(item: Record<string, unknown>): T {

@@ -11,6 +11,7 @@ import {
 } from "./decide.js";
 import { DECISION_TEXTS, type DecisionText, decisionTextModal, readDecisionText } from "./deny-modal.js";
 import { SlackActionIds } from "./ids.js";
+import { requestUndo } from "./undo.js";
 
 export interface SlackAppOptions {
   readonly receiver: Receiver;
@@ -117,8 +118,28 @@ export function createSlackApp(options: SlackAppOptions): App {
   decisionWithText(DECISION_TEXTS.denied, SlackActionIds.deny);
   decisionWithText(DECISION_TEXTS.approved, SlackActionIds.approveWithComment);
 
+  // Undo on an `auto` card: the same path as `/quell undo <run>`, answered to the clicker alone.
+  app.action<BlockButtonAction>({ action_id: SlackActionIds.undo }, async ({ ack, body, action, client }) => {
+    await ack();
+    let text: string;
+    try {
+      text = await requestUndo(action.value ?? "", body.user.id, options.commands);
+    } catch (error) {
+      options.onError?.(error);
+      text = "Quell could not start the undo; nothing changed. Please click again.";
+    }
+    if (body.channel?.id)
+      await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+  });
+
   app.command("/quell", async ({ ack, command }) => {
-    const text = await runCommand(command.text ?? "", command.user_id, options.commands);
+    let text: string;
+    try {
+      text = await runCommand(command.text ?? "", command.user_id, options.commands);
+    } catch (error) {
+      options.onError?.(error);
+      text = "Quell could not do that just now; see its log. Please try again.";
+    }
     await ack({ response_type: "ephemeral", text });
   });
 

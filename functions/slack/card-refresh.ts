@@ -1,5 +1,6 @@
 import type { Approval } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
+import { autoApprovalCard } from "./auto-card.js";
 import { type ApprovalCardInput, decidedApprovalCard, pendingApprovalCard } from "./cards.js";
 
 export interface CardUpdater {
@@ -14,6 +15,17 @@ export async function refreshCard(
   if (!approval.channel || !approval.messageTs) return;
   const incident = await deps.store.getIncident(approval.incidentId);
   if (!incident) return;
+  if (approval.policy === "auto") {
+    const run = approval.actionStep
+      ? await deps.store.actionRuns.get(approval.incidentId, approval.actionStep)
+      : undefined;
+    await deps.cards.update(
+      approval.channel,
+      approval.messageTs,
+      autoApprovalCard({ incident, approval, run }),
+    );
+    return;
+  }
   const input: ApprovalCardInput = {
     incident,
     approval,

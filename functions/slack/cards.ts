@@ -20,7 +20,7 @@ export interface ApprovalCardInput {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit blocks are plain JSON objects.
-type Block = Record<string, any>;
+export type Block = Record<string, any>;
 
 const SEVERITY_ICON: Record<string, string> = {
   critical: ":red_circle:",
@@ -30,7 +30,8 @@ const SEVERITY_ICON: Record<string, string> = {
   info: ":white_circle:",
 };
 
-function bodyBlocks(input: ApprovalCardInput): Block[] {
+/** The card's body: heading, what happened and what triage learnt, facts, and the plan under `planHeading`. */
+export function bodyBlocks(input: ApprovalCardInput, planHeading = "If approved, Quell will:"): Block[] {
   const { incident, approval } = input;
   const facts = Object.entries(input.facts).slice(0, 10);
   return [
@@ -61,7 +62,7 @@ function bodyBlocks(input: ApprovalCardInput): Block[] {
       text: {
         type: "mrkdwn",
         // Slack refuses section text over 3,000 characters.
-        text: `*If approved, Quell will:*\n${input.plan.map((line) => `• ${escapeMrkdwn(line, 300)}`).join("\n")}`.slice(
+        text: `*${planHeading}*\n${input.plan.map((line) => `• ${escapeMrkdwn(line, 300)}`).join("\n")}`.slice(
           0,
           3000,
         ),

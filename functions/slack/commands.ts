@@ -1,7 +1,12 @@
+import type { Clock, IdGenerator } from "../shared/ids.js";
 import { FINAL_STATUSES, type Incident } from "../shared/incident.js";
+import type { MachineStarter } from "../shared/machine-starter.js";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import type { QuellEventPublisher } from "../shared/quell-events.js";
 import type { IncidentStore } from "../shared/store.js";
+import { startDryRun } from "./dry-run.js";
 import { SLACK_USER_ID } from "./ids.js";
+import { requestUndo } from "./undo.js";
 
 export const HELP = [
   "*/quell* commands:",
@@ -9,6 +14,8 @@ export const HELP = [
   "• `status <incident>`: where an incident stands, with its latest steps",
   "• `ack <incident>`: say you are on it (recorded)",
   "• `resolve <incident> <reason>`: close it as resolved (not while an approval is pending)",
+  "• `dry-run <playbook> <alert-id>`: rehearse a playbook on a stored alert; actions plan and send nothing",
+  "• `undo <action-run>`: restore what an applied action changed (run ids are in the incident's thread)",
   "• `help`: this text",
 ].join("\n");
 
@@ -16,13 +23,24 @@ export interface CommandDeps {
   readonly store: IncidentStore;
   /** Who may change an incident from Slack (the configured approvers). */
   readonly isResponder: (userId: string) => Promise<boolean>;
+  /** Starts playbooks (a dry run) and the undo machine. */
+  readonly machines: MachineStarter;
+  /** The playbooks a dry run may name. */
+  readonly playbooks: readonly string[];
+  readonly events: QuellEventPublisher;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
 }
+
+const NOT_A_RESPONDER = "You are not authorised to change incidents (you are not a configured approver).";
+const isAuthorised = async (userId: string, deps: CommandDeps) =>
+  SLACK_USER_ID.test(userId) && (await deps.isResponder(userId));
 
 const INCIDENT_ID = /^inc_[a-z0-9]{10,40}$/;
 const isOpen = (incident: Incident) =>
   !FINAL_STATUSES.includes(incident.status) && incident.status !== "no_playbook";
 const line = (incident: Incident) =>
-  `\`${incident.id}\` *${escapeMrkdwn(incident.status)}* ${escapeMrkdwn(incident.severity)} · ${escapeMrkdwn(incident.title, 200)}`;
+  `\`${incident.id}\`${incident.rehearsal ? " (dry run)" : ""} *${escapeMrkdwn(incident.status)}* ${escapeMrkdwn(incident.severity)} · ${escapeMrkdwn(incident.title, 200)}`;
 
 /** Answer `/quell <text>` for one user. Every answer is mrkdwn with incident text escaped. */
 export async function runCommand(text: string, userId: string, deps: CommandDeps): Promise<string> {
@@ -39,11 +57,25 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
       const recent = detail.timeline
         .slice(-5)
         .map((event) => `• ${escapeMrkdwn(event.at)} ${escapeMrkdwn(event.summary, 200)}`);
-      return `${line(detail)}\nplaybook \`${escapeMrkdwn(detail.playbook)}\`, ${detail.alertCount} alert(s)\n${recent.join("\n")}`;
+      const alerts = detail.alerts.slice(-3).map((alert) => `\`${escapeMrkdwn(alert.id, 64)}\``);
+      const runs = detail.actionRuns.map(
+        (run) => `\`${escapeMrkdwn(run.runId)}\` ${escapeMrkdwn(run.action)} ${escapeMrkdwn(run.status)}`,
+      );
+      return [
+        line(detail),
+        `playbook \`${escapeMrkdwn(detail.playbook)}\`, ${detail.alertCount} alert(s), latest: ${alerts.join(", ") || "none"}`,
+        ...(runs.length > 0 ? [`action runs: ${runs.join("; ")}`] : []),
+        ...recent,
+      ].join("\n");
     }
     case "ack":
     case "resolve":
       return changeIncident(verb.toLowerCase() as "ack" | "resolve", target, rest.join(" "), userId, deps);
+    case "undo":
+      return requestUndo(target ?? "", userId, deps);
+    case "dry-run":
+      if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
+      return startDryRun(target, rest[0], userId, deps);
     default:
       return HELP;
   }
@@ -56,9 +88,7 @@ async function changeIncident(
   userId: string,
   deps: CommandDeps,
 ): Promise<string> {
-  if (!SLACK_USER_ID.test(userId) || !(await deps.isResponder(userId))) {
-    return "You are not authorised to change incidents (you are not a configured approver).";
-  }
+  if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
   const detail = target && INCIDENT_ID.test(target) ? await deps.store.getIncidentDetail(target) : undefined;
   if (!detail) return `No incident ${escapeMrkdwn(target ?? "(missing id)", 60)}. Try \`/quell list\`.`;
   if (!isOpen(detail)) return `\`${detail.id}\` is already ${escapeMrkdwn(detail.status)}; nothing changed.`;

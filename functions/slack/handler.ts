@@ -4,7 +4,8 @@ import { WebClient } from "@slack/web-api";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
-import { systemClock } from "../shared/ids.js";
+import { newId, systemClock } from "../shared/ids.js";
+import { StepFunctionsStarter } from "../shared/machine-starter.js";
 import { createLogger } from "../shared/powertools.js";
 import { createEventPublisher } from "../shared/quell-events.js";
 import { requireSecret } from "../shared/secrets.js";
@@ -12,6 +13,7 @@ import { verifyTimestampedSignature } from "../shared/signatures.js";
 import { slackApiUrl } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
+import { UNDO_MACHINE } from "../shared/undo-machine.js";
 import { createSlackApp, type SlackAppOptions } from "./app.js";
 import { createApproverDirectory } from "./approvers.js";
 
@@ -19,11 +21,14 @@ const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.approvers]: envSchemas.approvers,
   [EnvNames.eventBusName]: envSchemas.tableName,
+  [EnvNames.playbookArns]: envSchemas.machineArns,
 });
 const logger = createLogger("slack");
 const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
 const token = await requireSecret(SecretNames.slackBotToken);
-const tasks = stepFunctionsTaskSettler(new SFNClient({}));
+const sfn = new SFNClient({});
+const tasks = stepFunctionsTaskSettler(sfn);
+const events = createEventPublisher(env[EnvNames.eventBusName]);
 
 const receiver = new AwsLambdaReceiver({ signingSecret });
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
@@ -46,7 +51,7 @@ export const slackAppOptions: Omit<SlackAppOptions, "receiver"> = {
   decisions: {
     store,
     tasks,
-    events: createEventPublisher(env[EnvNames.eventBusName]),
+    events,
     clock: systemClock,
     isAuthorised: (userId, approval) =>
       approvers.includes(
@@ -54,7 +59,15 @@ export const slackAppOptions: Omit<SlackAppOptions, "receiver"> = {
         userId,
       ),
   },
-  commands: { store, isResponder: (userId) => approvers.includes(env[EnvNames.approvers], userId) },
+  commands: {
+    store,
+    isResponder: (userId) => approvers.includes(env[EnvNames.approvers], userId),
+    machines: new StepFunctionsStarter(sfn, env[EnvNames.playbookArns]),
+    playbooks: Object.keys(env[EnvNames.playbookArns]).filter((name) => name !== UNDO_MACHINE),
+    events,
+    clock: systemClock,
+    newId,
+  },
 };
 createSlackApp({ receiver, ...slackAppOptions });
 const boltHandler = receiver.toHandler();

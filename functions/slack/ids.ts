@@ -4,6 +4,8 @@ export const SlackActionIds = {
   deny: "quell.deny",
   /** "Approve with comment…": opens the comment modal, then approves like Approve. */
   approveWithComment: "quell.approve_comment",
+  /** Undo on an `auto` approval's card: restores what its action applied. */
+  undo: "quell.undo",
 } as const;
 
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;

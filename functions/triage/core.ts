@@ -3,6 +3,7 @@ import { incidentOfSession } from "../shared/action-session.js";
 import { CanonicalAlert } from "../shared/alert.js";
 import { TransientError, ValidationError } from "../shared/errors.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
+import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
 import { eventSourceByName, sourceByName } from "../sources/index.js";
 import { linkOwnAction, resolveFromSource } from "./annotations.js";
@@ -42,14 +43,8 @@ export type TriageOutcome =
   /** `incidentId` is absent only for a resolve that matched no open case (it is kept as unmatched). */
   | { outcome: "not_started"; incidentId?: string; reason: NotStartedReason };
 
-export interface PlaybookStarter {
-  /** Start the playbook's execution, named after the incident; starting twice must not run it twice. */
-  start(
-    playbook: string,
-    executionName: string,
-    input: { incidentId: string; alert: CanonicalAlert },
-  ): Promise<void>;
-}
+/** Starts a playbook's execution, named after the incident (see MachineStarter). */
+export type PlaybookStarter = MachineStarter;
 
 export interface TriageDeps {
   readonly store: IncidentStore;

@@ -4,19 +4,17 @@ import { z } from "zod";
 import { ALERT_RECEIVED } from "../ingest/core.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { newId, systemClock } from "../shared/ids.js";
+import { StepFunctionsStarter } from "../shared/machine-starter.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { AlertReceivedDetail, type TriageDeps, triage } from "./core.js";
 import { Inventory } from "./enrich.js";
 import { loadTriageConfig } from "./load-config.js";
-import { StepFunctionsStarter } from "./starter.js";
 import { TriageStore } from "./triage-store.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
-  [EnvNames.playbookArns]: z
-    .string()
-    .transform((value) => z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(value))),
+  [EnvNames.playbookArns]: envSchemas.machineArns,
   [EnvNames.dedupWindowSeconds]: envSchemas.positiveInt.default(7 * 24 * 3600),
   [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });

@@ -1,5 +1,6 @@
 import { type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { Incident, IncidentStatus } from "../shared/incident.js";
+import type { PlaybookInput } from "../shared/machine-starter.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
 import { refreshEntities } from "./correlate.js";
 import { subjectSlackUsers } from "./people.js";
@@ -186,7 +187,8 @@ async function startPlaybook(
       detail: { playbook, executionName: incidentId },
     });
   }
-  await deps.starter.start(playbook, incidentId, { incidentId, alert });
+  const input: PlaybookInput = { incidentId, alert, dryRun: false };
+  await deps.starter.start(playbook, incidentId, input);
   await deps.store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook };
 }

@@ -1,5 +1,6 @@
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { UNDO_MACHINE } from "../../playbooks/undo.js";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
 import { AlertIntake } from "./constructs/alert-intake.js";
@@ -41,7 +42,14 @@ export class LogicStack extends Stack {
     this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });
     this.playbooks = new PlaybookMachines(this, "Playbooks", { actions: this.actions, tasks: this.tasks });
     const machines = this.playbooks.machines;
-    this.intake = new AlertIntake(this, "Intake", { table, secretLookup, config, machines });
+    // Triage starts playbooks; only the Slack app (a responder's undo) starts the undo machine.
+    const playbookMachines = machines.filter((machine) => machine.name !== UNDO_MACHINE);
+    this.intake = new AlertIntake(this, "Intake", {
+      table,
+      secretLookup,
+      config,
+      machines: playbookMachines,
+    });
     const bus = this.intake.bus;
     // The recorder is built before the bus (triage needs the machines, which need the recorder), so it is
     // wired to the bus here.
@@ -67,7 +75,7 @@ export class LogicStack extends Stack {
     for (const machine of machines) {
       new CfnOutput(this, `Playbook${pascal(machine.name)}Arn`, {
         value: machine.stateMachine.stateMachineArn,
-        description: `State machine of playbook ${machine.name}`,
+        description: `State machine ${machine.name}`,
       });
     }
   }

@@ -11,6 +11,8 @@ const HELP = `Usage: npm run quell -- <command>
                                          approve through the signed Slack interaction path
   deny <approval-id> --reason "<why>" [--as <user>]
                                          deny through the same path (the deny-reason modal's submission)
+  slash "<text>" [--as <user>]           run a /quell command through the signed Slack path, e.g.
+                                         slash "undo <action-run>", slash "dry-run leaked-ai-key <alert-id>"
   send-sample                            send the sample GitHub secret-scanning alert
 
 Talks to QUELL_URL (default http://127.0.0.1:$QUELL_PORT, port 8787) with the secrets in the environment,
@@ -91,6 +93,11 @@ async function main(): Promise<number> {
         `approval ${argument}: ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ""}`,
       );
       return approval.decidedBy === values.as ? 0 : 1;
+    }
+    case "slash": {
+      const answer = await client.slash(positionals.slice(1).join(" "), values.as);
+      console.log(answer.text || `Quell answered ${answer.status}`);
+      return answer.status === 200 ? 0 : 1;
     }
     case "send-sample": {
       const response = await client.sendGitHubWebhook(webhookBody());

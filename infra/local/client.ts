@@ -4,6 +4,7 @@ import {
   denyReasonSubmissionBody,
   githubWebhookHeaders,
   slackSignatureHeaders,
+  slashCommandBody,
 } from "./signing.js";
 
 /** What the demo and the CLI do over HTTP against a running Quell, through the same routes as any tool. */
@@ -43,6 +44,19 @@ export class QuellClient {
       body,
     });
     return response.status;
+  }
+
+  /** Run `/quell <text>` as `userId` through the signed Slack path; the answer is Slack's ephemeral reply. */
+  async slash(text: string, userId: string) {
+    const body = slashCommandBody({ text, userId });
+    const response = await fetch(`${this.url}/slack/events`, {
+      method: "POST",
+      headers: slackSignatureHeaders(body, this.secrets.slackSigning),
+      body,
+    });
+    if (response.status !== 200) return { status: response.status, responseType: undefined, text: "" };
+    const answer = (await response.json()) as { response_type?: string; text?: string };
+    return { status: response.status, responseType: answer.response_type, text: answer.text ?? "" };
   }
 
   async incidents() {

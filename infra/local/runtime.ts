@@ -9,8 +9,8 @@ import { systemClock } from "../../functions/shared/ids.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
 import { TriageStore } from "../../functions/triage/triage-store.js";
-import { compilePlaybook, type FunctionRef } from "../../playbooks/compile.js";
-import { playbooks } from "../../playbooks/index.js";
+import type { FunctionRef } from "../../playbooks/compile.js";
+import { compiledMachines } from "../../playbooks/machines.js";
 import { createAwsEndpoint } from "./aws-endpoint.js";
 import { LocalEventBus } from "./bus.js";
 import { LOCAL_TABLES, startLocalDynamo } from "./dynamodb.js";
@@ -91,8 +91,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const port = await listen(server, options.port);
   const url = `http://127.0.0.1:${port}`;
 
+  const machines = compiledMachines();
   const playbookArns = Object.fromEntries(
-    playbooks.map((playbook) => [playbook.name, LocalStepFunctions.arnFor(playbook.name)]),
+    machines.map((machine) => [machine.name, LocalStepFunctions.arnFor(machine.name)]),
   );
   Object.assign(process.env, {
     AWS_REGION: "us-east-1",
@@ -118,7 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     (ref) => handlers.resolve(ref),
     options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {},
   );
-  for (const playbook of playbooks) stepFunctions.register(compilePlaybook(playbook));
+  for (const machine of machines) stepFunctions.register(machine);
   const bus = new LocalEventBus([
     { source: ALERT_RECEIVED.source, detailType: ALERT_RECEIVED.detailType, target: handlers.triage },
     { source: QUELL_EVENT.source, detailType: QUELL_EVENT.detailType, target: handlers.notifier },

@@ -53,9 +53,10 @@ function interactionFrom(type: "block_actions" | "view_submission", userId: stri
 }
 
 interface ApprovalClick {
+  /** The button's value: an approval id, or for Undo an action run id (the same `<incident>.<step>` shape). */
   approvalId: string;
-  /** Which card button: Approve, Deny, or "Approve with comment…" (`approve_comment`). */
-  decision: "approve" | "deny" | "approve_comment";
+  /** Which card button: Approve, Deny, "Approve with comment…" (`approve_comment`), or Undo on an auto card. */
+  decision: "approve" | "deny" | "approve_comment" | "undo";
   userId: string;
   teamId?: string;
   channel?: string;
@@ -81,11 +82,12 @@ export function approvalClickPayload(options: ApprovalClick): Record<string, unk
     actions: [
       {
         type: "button",
-        block_id: "quell.decision",
+        block_id: options.decision === "undo" ? "quell.undo" : "quell.decision",
         action_id: {
           approve: SlackActionIds.approve,
           deny: SlackActionIds.deny,
           approve_comment: SlackActionIds.approveWithComment,
+          undo: SlackActionIds.undo,
         }[options.decision],
         value: options.approvalId,
         action_ts: String(Date.now() / 1000),

@@ -63,6 +63,7 @@ describe("approval escalation (test-only playbooks on the local runtime)", () =>
       input: JSON.stringify({
         incidentId,
         alert: { details: { repository: "example-corp/support-chat-service", alertNumber: 42 } },
+        dryRun: false,
       }),
     });
     return incidentId;

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineTriageConfig, type TriageConfigInput } from "../../functions/triage/config.js";
+import { QuellClient } from "../../infra/local/client.js";
 import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
 import {
   approvalClickBody,
@@ -55,13 +56,15 @@ export interface Harness {
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   click(
     approvalId: string,
-    decision: "approve" | "deny" | "approve_comment",
+    decision: "approve" | "deny" | "approve_comment" | "undo",
     userId?: string,
   ): Promise<Response>;
   /** Submit the deny-reason modal, as Slack does after a Deny click. */
   submitDenyReason(approvalId: string, reason: string, userId?: string): Promise<Response>;
   /** Submit the "Approve with comment…" modal, as Slack does after that button's click. */
   submitApproveComment(approvalId: string, comment: string, userId?: string): Promise<Response>;
+  /** Run `/quell <text>` as `userId` (default APPROVER), signed as Slack signs it; returns the ephemeral text. */
+  quell(text: string, userId?: string): Promise<string>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
   stop(): Promise<void>;
@@ -91,7 +94,9 @@ export const APPROVED_RUN_TIMELINE = [
   "approval_requested",
   "approval_decided",
   "action_applied",
+  "action_verified",
   "action_applied",
+  "action_verified",
   "closed",
 ] as const;
 
@@ -141,6 +146,7 @@ export async function startHarness(options: {
       POWERTOOLS_LOG_LEVEL: "ERROR",
     },
   });
+  const client = new QuellClient(runtime.url, { github: SECRETS.github, slackSigning: SECRETS.slackSigning });
   return {
     runtime,
     standins,
@@ -181,6 +187,13 @@ export async function startHarness(options: {
         headers: slackSignatureHeaders(body, SECRETS.slackSigning),
         body,
       });
+    },
+    async quell(text, userId = APPROVER) {
+      const answer = await client.slash(text, userId);
+      if (answer.status !== 200) throw new Error(`/quell ${text} answered ${answer.status}`);
+      if (answer.responseType !== "ephemeral")
+        throw new Error("/quell answered in the channel, not ephemeral");
+      return answer.text;
     },
     async incident(id, done = () => true) {
       const deadline = Date.now() + 20_000;

@@ -32,11 +32,15 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
     await harness.runtime.idle();
     const thread = harness.standins.slack.messages.filter((message) => message.threadTs === card.ts);
     // Quell events reach Slack asynchronously and, as on EventBridge, unordered; each is posted once.
-    expect(thread).toHaveLength(3);
+    expect(thread).toHaveLength(5);
     expect(thread.map((message) => message.text)).toEqual(
       expect.arrayContaining([
         expect.stringContaining("openai.revoke-project-key: 1 write(s) applied"),
+        expect.stringContaining("openai.revoke-project-key: verified, key key_support_prod no longer exists"),
         expect.stringContaining("github.resolve-secret-scanning-alert: 1 write(s) applied"),
+        expect.stringContaining(
+          "github.resolve-secret-scanning-alert: verified, alert #42 is resolved (revoked)",
+        ),
         expect.stringContaining("mitigated: Leaked key revoked and GitHub alert resolved."),
       ]),
     );

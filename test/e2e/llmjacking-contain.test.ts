@@ -22,9 +22,11 @@ const assumedRoleFinding = () =>
 
 describe("contain-llmjacking end to end (live)", () => {
   let harness: Harness;
+  let incidentId: string;
   beforeAll(async () => {
     harness = await startHarness({ dryRun: false });
   });
+  const quell = (text: string, userId?: string) => harness.quell(text, userId);
   afterAll(async () => harness?.stop());
 
   it("GuardDuty AnomalousModelInvocation: approval card, Approve, exactly one UpdateAccessKey to Inactive", async () => {
@@ -58,7 +60,8 @@ describe("contain-llmjacking end to end (live)", () => {
       expect.objectContaining({ status: "approved", decidedBy: APPROVER }),
     ]);
     const iam = harness.standins.iam;
-    expect(iam.actions()).toEqual(["ListAccessKeys", "UpdateAccessKey"]);
+    // Read, write, then the read-back that verifies the key is Inactive.
+    expect(iam.actions()).toEqual(["ListAccessKeys", "UpdateAccessKey", "ListAccessKeys"]);
     const updates = iam.requests.filter(
       (request) => (request.body as { Action?: string }).Action === "UpdateAccessKey",
     );
@@ -94,6 +97,46 @@ describe("contain-llmjacking end to end (live)", () => {
       kind: "closed",
       summary: expect.stringContaining("mitigated"),
     });
+    incidentId = incident.id;
+  });
+
+  it("`/quell undo` sets the key Active again: exactly one UpdateAccessKey Status=Active, recorded", async () => {
+    const runId = `${incidentId}.deactivateKey`;
+    const before = harness.standins.iam.requests.length;
+    expect(await quell(`undo ${runId}`, "U0OUTSIDER")).toContain("not authorised");
+    expect(await quell(`undo ${runId}`)).toContain("Undoing");
+    const incident = await harness.incident(incidentId, (view) =>
+      view.timeline.some((event) => event.kind === "action_undone"),
+    );
+    const updates = harness.standins.iam.requests
+      .slice(before)
+      .filter((request) => (request.body as { Action?: string }).Action === "UpdateAccessKey");
+    expect(updates.map((request) => request.body)).toEqual([
+      expect.objectContaining({ UserName: LLMJACKED_USER, AccessKeyId: LLMJACKED_KEY, Status: "Active" }),
+    ]);
+    expect(harness.standins.iam.keyStatus(LLMJACKED_USER, LLMJACKED_KEY)).toBe("Active");
+    expect(incident.timeline.filter((event) => event.kind === "action_undone")).toEqual([
+      expect.objectContaining({
+        actor: APPROVER,
+        summary: expect.stringContaining("undone, 1 write(s) applied"),
+      }),
+    ]);
+    // The incident's outcome stays on record; the undo is told beside it.
+    expect(incident.status).toBe("mitigated");
+    expect(await quell(`undo ${runId}`)).toContain("already undone");
+  });
+
+  it("refuses to run a contained-blast-radius-only (`auto`) step with an action that needs a human", async () => {
+    const before = harness.standins.iam.requests.length;
+    const { handler } = await import("../../functions/actions/aws-deactivate-access-key/handler.js");
+    const refused = handler({
+      incidentId,
+      step: "forgedAutoStep",
+      input: { userName: LLMJACKED_USER, accessKeyId: LLMJACKED_KEY },
+      approval: "auto",
+    });
+    await expect(refused).rejects.toMatchObject({ name: "AutoApprovalRefused" });
+    expect(harness.standins.iam.requests.length).toBe(before);
   });
 
   it("an assumed-role session (ASIA… key): a manual-containment card, and IAM is never called", async () => {

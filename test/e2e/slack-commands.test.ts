@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slackSignatureHeaders, slashCommandBody } from "../../infra/local/signing.js";
 import { webhookBody } from "../../infra/local/standins/scenario.js";
-import { APPROVER, approvalIdIn, type Harness, SECRETS, startHarness } from "./harness.js";
+import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
 
 describe("/quell slash command", () => {
   let harness: Harness;
@@ -16,18 +15,7 @@ describe("/quell slash command", () => {
   });
   afterAll(async () => harness?.stop());
 
-  const quell = async (text: string, userId = APPROVER) => {
-    const body = slashCommandBody({ text, userId });
-    const response = await fetch(`${harness.runtime.url}/slack/events`, {
-      method: "POST",
-      headers: slackSignatureHeaders(body, SECRETS.slackSigning),
-      body,
-    });
-    expect(response.status).toBe(200);
-    const answer = (await response.json()) as { response_type: string; text: string };
-    expect(answer.response_type).toBe("ephemeral");
-    return answer.text;
-  };
+  const quell = (text: string, userId?: string) => harness.quell(text, userId);
 
   it("lists open incidents and shows one's status", async () => {
     expect(await quell("list")).toContain(incidentId);

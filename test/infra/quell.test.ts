@@ -18,8 +18,9 @@ import { actionEntry, coreFunctions as catalogFunctions } from "../../infra/aws/
 import type { QuellFunction } from "../../infra/aws/constructs/quell-function.js";
 import type { LogicStack } from "../../infra/aws/logic-stack.js";
 import { addQuell } from "../../infra/aws/quell.js";
-import { compilePlaybook } from "../../playbooks/compile.js";
 import { playbooks } from "../../playbooks/index.js";
+import { compiledMachines } from "../../playbooks/machines.js";
+import { UNDO_MACHINE } from "../../playbooks/undo.js";
 import {
   envNamesReadBy,
   functionSourceFiles,
@@ -240,7 +241,7 @@ const coreFunctions = () =>
     slack: {
       fn: quell.logic.slack.slack,
       secrets: ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
-      env: ["QUELL_APPROVERS", "QUELL_EVENT_BUS_NAME", "QUELL_TABLE_NAME"],
+      env: ["QUELL_APPROVERS", "QUELL_EVENT_BUS_NAME", "QUELL_PLAYBOOK_ARNS", "QUELL_TABLE_NAME"],
     },
     notifier: {
       fn: quell.logic.notifier.notifier,
@@ -487,9 +488,10 @@ describe("triage", () => {
     ).toBe(arnOf(deadLetters));
   });
 
-  it("knows every playbook's state machine and may start exactly those", () => {
+  it("knows every playbook's state machine and may start exactly those (never the undo machine)", () => {
     const env = environmentOf(quell.logic.intake.triage);
-    const machines = quell.logic.playbooks.machines;
+    const machines = quell.logic.playbooks.machines.filter((machine) => machine.name !== UNDO_MACHINE);
+    expect(machines.map((machine) => machine.name)).toEqual(playbooks.map((playbook) => playbook.name));
     expect(JSON.parse(flat(env.QUELL_PLAYBOOK_ARNS))).toEqual(
       Object.fromEntries(machines.map((machine) => [machine.name, ref(machine.stateMachine)])),
     );
@@ -650,15 +652,24 @@ describe("AWS event sources on the default bus", () => {
 });
 
 describe("Slack", () => {
-  it("answers task tokens of the playbook state machines only (success or failure, no heartbeat)", () => {
+  it("answers task tokens of Quell's state machines only (success or failure, no heartbeat), and starts only those", () => {
     const statements = statementsOf(quell.logic.slack.slack);
     const machines = sorted(quell.logic.playbooks.machines.map((machine) => ref(machine.stateMachine)));
+    expect(quell.logic.playbooks.machines.map((machine) => machine.name)).toContain(UNDO_MACHINE);
     expect(actionsIn(statements).filter((action) => action.startsWith("states:"))).toEqual([
       "states:SendTaskFailure",
       "states:SendTaskSuccess",
+      "states:StartExecution",
     ]);
     expect(resourcesFor(statements, "states:SendTaskSuccess")).toEqual(machines);
     expect(resourcesFor(statements, "states:SendTaskFailure")).toEqual(machines);
+    // `/quell dry-run` starts playbooks; Undo starts the undo machine.
+    expect(resourcesFor(statements, "states:StartExecution")).toEqual(machines);
+    expect(JSON.parse(flat(environmentOf(quell.logic.slack.slack).QUELL_PLAYBOOK_ARNS))).toEqual(
+      Object.fromEntries(
+        quell.logic.playbooks.machines.map((machine) => [machine.name, ref(machine.stateMachine)]),
+      ),
+    );
   });
 
   it("lets the approval request record the incident's Slack thread (UpdateItem on the incident table)", () => {
@@ -803,7 +814,7 @@ describe("Slack API URL override", () => {
 
 describe("playbook state machines", () => {
   it("are Standard, log ALL events without execution data, and trace with X-Ray", () => {
-    quell.logicTemplate.resourceCountIs("AWS::StepFunctions::StateMachine", playbooks.length);
+    quell.logicTemplate.resourceCountIs("AWS::StepFunctions::StateMachine", playbooks.length + 1);
     for (const machine of quell.logic.playbooks.machines) {
       const props = resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties ?? {};
       expect(props.StateMachineType).toBe("STANDARD");
@@ -819,13 +830,12 @@ describe("playbook state machines", () => {
     }
   });
 
-  it.each(playbooks.map((playbook) => playbook.name))(
+  it.each(compiledMachines().map((machine) => machine.name))(
     "%s: every placeholder resolves to the right function",
     (name) => {
-      const playbook = playbooks.find((candidate) => candidate.name === name);
+      const compiled = compiledMachines().find((candidate) => candidate.name === name);
       const machine = quell.logic.playbooks.machines.find((candidate) => candidate.name === name);
-      if (!playbook || !machine) throw new Error(`no state machine for ${name}`);
-      const compiled = compilePlaybook(playbook);
+      if (!compiled || !machine) throw new Error(`no state machine for ${name}`);
       const props = resource(quell.raw.logic, logicalIdOf(machine.stateMachine)).Properties ?? {};
       expect(JSON.parse(props.DefinitionString as string)).toEqual(compiled.definition);
 

@@ -8,20 +8,28 @@ import { describe, expect, it } from "vitest";
 import { deactivateAwsAccessKey } from "../../functions/actions/aws-deactivate-access-key/action.js";
 import type { ActionContext } from "../../functions/actions/contract.js";
 import { runAction } from "../../functions/actions/run.js";
-import { ValidationError } from "../../functions/shared/errors.js";
+import { ValidationError, VerificationFailed } from "../../functions/shared/errors.js";
 
 const USER = "ci-deployer";
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 const input = { userName: USER, accessKeyId: KEY };
 
-/** An IAM client double: records every command and answers ListAccessKeys with `keys`. */
-function fakeIam(keys: AccessKeyMetadata[]) {
+/**
+ * An IAM client double: records every command, answers ListAccessKeys with `keys` and applies UpdateAccessKey
+ * to them, unless `ignoreUpdates` (an IAM that accepts the call and changes nothing).
+ */
+function fakeIam(keys: AccessKeyMetadata[], options: { ignoreUpdates?: boolean } = {}) {
   const sent: { command: string; input: unknown }[] = [];
   const client = {
     async send(command: ListAccessKeysCommand | UpdateAccessKeyCommand) {
       sent.push({ command: command.constructor.name, input: command.input });
-      if (command instanceof ListAccessKeysCommand) return { AccessKeyMetadata: keys, IsTruncated: false };
-      if (command instanceof UpdateAccessKeyCommand) return {};
+      if (command instanceof ListAccessKeysCommand)
+        return { AccessKeyMetadata: structuredClone(keys), IsTruncated: false };
+      if (command instanceof UpdateAccessKeyCommand) {
+        const key = keys.find((candidate) => candidate.AccessKeyId === command.input.AccessKeyId);
+        if (key && !options.ignoreUpdates) key.Status = command.input.Status;
+        return {};
+      }
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
@@ -48,8 +56,23 @@ describe("aws.deactivate-access-key", () => {
     expect(sent).toEqual([
       { command: "ListAccessKeysCommand", input: { UserName: USER } },
       { command: "UpdateAccessKeyCommand", input: { UserName: USER, AccessKeyId: KEY, Status: "Inactive" } },
+      // The read-back that verifies the key is now Inactive.
+      { command: "ListAccessKeysCommand", input: { UserName: USER } },
     ]);
-    expect(result).toMatchObject({ mode: "applied", output: { ...input, previousStatus: "Active" } });
+    expect(result).toMatchObject({
+      mode: "applied",
+      output: { ...input, previousStatus: "Active" },
+      verified: `access key ${KEY} is Inactive`,
+    });
+  });
+
+  it("fails the step when the read-back still finds the key Active (the containment did not hold)", async () => {
+    const { context } = fakeIam([{ UserName: USER, AccessKeyId: KEY, Status: "Active" }], {
+      ignoreUpdates: true,
+    });
+    const run = runAction(deactivateAwsAccessKey, input, { dryRun: false, context });
+    await expect(run).rejects.toBeInstanceOf(VerificationFailed);
+    await expect(run).rejects.toThrow(`read-back found: access key ${KEY} is Active`);
   });
 
   it("in dry run records the UpdateAccessKey it would send, and sends only the read", async () => {

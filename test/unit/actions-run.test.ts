@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type ActionContext, defineAction } from "../../functions/actions/contract.js";
-import { runAction } from "../../functions/actions/run.js";
-import { BlastRadiusExceeded, ValidationError } from "../../functions/shared/errors.js";
+import { runAction, runUndo } from "../../functions/actions/run.js";
+import { BlastRadiusExceeded, NotReversible, ValidationError } from "../../functions/shared/errors.js";
 
 /** A context whose every dependency fails loudly: the test action needs none of them. */
 const context: ActionContext = {
@@ -32,7 +32,7 @@ function tagAction() {
     secrets: [],
     iam: [],
     reversible: false,
-    blastRadius: { maxWrites: 2 },
+    blastRadius: { maxWrites: 2, low: false },
     timeoutSeconds: 5,
     async plan(input) {
       plans++;
@@ -65,11 +65,13 @@ describe("runAction", () => {
     expect(result).toEqual({
       action: "test.tag-targets",
       mode: "planned",
+      input: { targets: ["a", "b"] },
       output: { count: 2 },
       writes: [
         { kind: "http", method: "POST", url: "https://tags.test/a" },
         { kind: "http", method: "POST", url: "https://tags.test/b" },
       ],
+      verified: null,
     });
     expect(sent).toEqual([]);
   });
@@ -93,7 +95,80 @@ describe("runAction", () => {
   it("in dry run, a plan with nothing to write is already `applied`", async () => {
     const { action, sent } = tagAction();
     const result = await runAction(action, { targets: [] }, { dryRun: true, context });
-    expect(result).toEqual({ action: "test.tag-targets", mode: "applied", output: { count: 0 }, writes: [] });
+    expect(result).toEqual({
+      action: "test.tag-targets",
+      mode: "applied",
+      input: { targets: [] },
+      output: { count: 0 },
+      writes: [],
+      verified: null,
+    });
     expect(sent).toEqual([]);
+  });
+});
+
+describe("runUndo", () => {
+  /** The tagging double, made reversible: undo removes each tag (DELETE), recorded in `removed`. */
+  function reversibleTagAction() {
+    const { action, sent } = tagAction();
+    const removed: string[] = [];
+    const reversible = defineAction({
+      ...action,
+      reversible: true,
+      async undo(input: { targets: string[] }) {
+        return input.targets.map((target) => ({
+          description: {
+            kind: "http" as const,
+            method: "DELETE" as const,
+            url: `https://tags.test/${target}`,
+          },
+          send: async () => {
+            removed.push(target);
+          },
+        }));
+      },
+    });
+    return { action: reversible, sent, removed };
+  }
+
+  it("sends the undo writes for the same input, and nothing of apply", async () => {
+    const { action, sent, removed } = reversibleTagAction();
+    const result = await runUndo(action, { targets: ["a"] }, { dryRun: false, context });
+    expect(result).toEqual({
+      action: "test.tag-targets",
+      mode: "applied",
+      input: { targets: ["a"] },
+      output: null,
+      writes: [{ kind: "http", method: "DELETE", url: "https://tags.test/a" }],
+      verified: null,
+    });
+    expect(removed).toEqual(["a"]);
+    expect(sent).toEqual([]);
+  });
+
+  it("in dry run plans the undo and sends nothing", async () => {
+    const { action, removed } = reversibleTagAction();
+    const result = await runUndo(action, { targets: ["a", "b"] }, { dryRun: true, context });
+    expect(result.mode).toBe("planned");
+    expect(result.writes).toHaveLength(2);
+    expect(removed).toEqual([]);
+  });
+
+  it("keeps the blast-radius budget and validates input like apply", async () => {
+    const { action, removed } = reversibleTagAction();
+    await expect(
+      runUndo(action, { targets: ["a", "b", "c"] }, { dryRun: false, context }),
+    ).rejects.toBeInstanceOf(BlastRadiusExceeded);
+    await expect(runUndo(action, { targets: "a" }, { dryRun: false, context })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect(removed).toEqual([]);
+  });
+
+  it("refuses an action that cannot be undone", async () => {
+    const { action } = tagAction();
+    await expect(runUndo(action, { targets: ["a"] }, { dryRun: false, context })).rejects.toBeInstanceOf(
+      NotReversible,
+    );
   });
 });

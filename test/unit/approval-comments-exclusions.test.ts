@@ -320,6 +320,7 @@ describe("approve with comment and four eyes exclusions, against DynamoDB Local"
         facts: {},
         timeoutSeconds: 3600,
         requestedBy: REQUESTER,
+        dryRun: false,
       };
       await requestApproval(event, {
         store,

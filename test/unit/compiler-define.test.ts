@@ -39,6 +39,61 @@ function refusal(authored: AuthoredPlaybook): string {
   throw new Error("definePlaybook accepted a playbook it should refuse");
 }
 
+/** An `auto` approval in front of `onApprove`, started from. */
+const autoFirst = (onApprove: string, steps: Record<string, AuthoredStep>): AuthoredPlaybook => ({
+  ...playbook({
+    ...steps,
+    auto: { type: "approval", policy: "auto", title: "Auto", plan: ["Do it."], facts: {}, onApprove },
+  }),
+  startAt: "auto",
+});
+
+describe("the auto approval policy", () => {
+  it("is accepted in front of a reversible, low-blast-radius action, and the action is told so", () => {
+    const compiled = compilePlaybook(definePlaybook(autoFirst("resolve", { resolve: resolveStep() })));
+    const states = compiled.definition.States as Record<string, { Parameters?: { Payload?: object } }>;
+    expect(states.auto?.Parameters?.Payload).toMatchObject({ mode: "auto", actionStep: "resolve" });
+    expect(states.resolve?.Parameters?.Payload).toMatchObject({ approval: "auto" });
+  });
+
+  it("is refused in front of an action that is not reversible or not of low blast radius", () => {
+    const revoke: AuthoredStep = {
+      type: "action",
+      action: "openai.revoke-project-key",
+      input: { projectId: "proj_x", keyId: "key_x" },
+      next: "done",
+    };
+    expect(refusal(autoFirst("revoke", { revoke }))).toContain(
+      "policy auto needs a reversible, low-blast-radius action; openai.revoke-project-key is not",
+    );
+    const deactivate: AuthoredStep = {
+      type: "action",
+      action: "aws.deactivate-access-key",
+      input: { userName: "svc", accessKeyId: "AKIAEXAMPLEEXAMPLE12" },
+      next: "done",
+    };
+    expect(refusal(autoFirst("deactivate", { deactivate }))).toContain("aws.deactivate-access-key is not");
+  });
+
+  it("is refused in front of anything but an action step", () => {
+    expect(refusal(autoFirst("done", { resolve: resolveStep() }))).toContain(
+      "policy auto must go straight to an action step",
+    );
+  });
+
+  it("takes no timeout, approvers or deny path (nobody is asked)", () => {
+    const authored = autoFirst("resolve", { resolve: resolveStep() });
+    const auto = { ...(authored.steps.auto as object), timeoutSeconds: 60 } as AuthoredStep;
+    expect(() => definePlaybook({ ...authored, steps: { ...authored.steps, auto } })).toThrow(
+      ValidationError,
+    );
+  });
+
+  it("cannot take the undo machine's name", () => {
+    expect(refusal({ ...playbook(), name: "undo-action" })).toContain("undo-action is Quell's undo machine");
+  });
+});
+
 describe("definePlaybook", () => {
   it("accepts the unbroken playbook", () => {
     expect(definePlaybook(playbook())).toMatchObject({ kind: "quell.playbook", name: "unit-define" });

@@ -17,6 +17,12 @@ const setStatus = (context: ActionContext, input: Input, status: "Active" | "Ina
   };
 };
 
+/** The user's access key as IAM lists it, or undefined when the user has no such key. */
+async function keyOf(context: ActionContext, input: Input) {
+  const listed = await context.aws.iam().send(new ListAccessKeysCommand({ UserName: input.userName }));
+  return listed.AccessKeyMetadata?.find((metadata) => metadata.AccessKeyId === input.accessKeyId);
+}
+
 /** Deactivate an IAM user's access key (reversible: undo sets it Active again). */
 export const deactivateAwsAccessKey = defineAction({
   name: "aws.deactivate-access-key",
@@ -36,11 +42,11 @@ export const deactivateAwsAccessKey = defineAction({
     },
   ],
   reversible: true,
-  blastRadius: { maxWrites: 1 },
+  // Not low: whatever still runs on this key stops working until someone sets it Active again.
+  blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
   async plan(input, context) {
-    const listed = await context.aws.iam().send(new ListAccessKeysCommand({ UserName: input.userName }));
-    const key = listed.AccessKeyMetadata?.find((metadata) => metadata.AccessKeyId === input.accessKeyId);
+    const key = await keyOf(context, input);
     if (!key?.Status) {
       throw new ValidationError(
         `access key ${input.accessKeyId} does not belong to IAM user ${input.userName}`,
@@ -49,6 +55,10 @@ export const deactivateAwsAccessKey = defineAction({
     const previousStatus = key.Status === "Active" ? "Active" : "Inactive";
     const output = { ...input, previousStatus } as const;
     return { writes: previousStatus === "Active" ? [setStatus(context, input, "Inactive")] : [], output };
+  },
+  async verify(input, context) {
+    const status = (await keyOf(context, input))?.Status ?? "missing";
+    return { verified: status === "Inactive", observed: `access key ${input.accessKeyId} is ${status}` };
   },
   async undo(input, context) {
     return [setStatus(context, input, "Active")];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SecretNames } from "../../shared/env.js";
-import { defineAction } from "../contract.js";
+import { type ActionContext, defineAction } from "../contract.js";
 import { githubHeaders, RepositoryName, secretScanningAlertUrl } from "../providers.js";
 
 const Resolution = z.enum(["false_positive", "wont_fix", "revoked", "used_in_tests"]);
@@ -8,6 +8,16 @@ const AlertState = z.object({
   state: z.enum(["open", "resolved"]),
   resolution: z.string().nullable().optional(),
 });
+
+/** The alert's state as GitHub reports it now. */
+async function alertState(
+  input: { repository: string; alertNumber: number },
+  { http, secret, env }: ActionContext,
+) {
+  const url = secretScanningAlertUrl(env, input.repository, input.alertNumber);
+  const bearer = await secret(SecretNames.githubToken);
+  return AlertState.parse((await http({ method: "GET", url, bearer, headers: githubHeaders })).body);
+}
 
 /** Resolve a GitHub secret-scanning alert (PATCH), skipping the write when it is already resolved. */
 export const resolveGitHubSecretAlert = defineAction({
@@ -28,14 +38,13 @@ export const resolveGitHubSecretAlert = defineAction({
   secrets: [SecretNames.githubToken],
   iam: [],
   reversible: true,
-  blastRadius: { maxWrites: 1 },
+  blastRadius: { maxWrites: 1, low: true },
   timeoutSeconds: 30,
-  async plan(input, { http, secret, env }) {
+  async plan(input, context) {
+    const { http, secret, env } = context;
     const bearer = await secret(SecretNames.githubToken);
     const url = secretScanningAlertUrl(env, input.repository, input.alertNumber);
-    const current = AlertState.parse(
-      (await http({ method: "GET", url, bearer, headers: githubHeaders })).body,
-    );
+    const current = await alertState(input, context);
     const output = {
       repository: input.repository,
       alertNumber: input.alertNumber,
@@ -52,6 +61,13 @@ export const resolveGitHubSecretAlert = defineAction({
         },
       ],
       output,
+    };
+  },
+  async verify(input, context) {
+    const { state, resolution } = await alertState(input, context);
+    return {
+      verified: state === "resolved",
+      observed: `alert #${input.alertNumber} is ${state}${resolution ? ` (${resolution})` : ""}`,
     };
   },
   async undo(input, { http, secret, env }) {

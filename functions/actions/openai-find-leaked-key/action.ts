@@ -64,7 +64,7 @@ export const findLeakedOpenAiKey = defineAction({
   secrets: [SecretNames.githubToken, SecretNames.openaiAdminKey],
   iam: [],
   reversible: true,
-  blastRadius: { maxWrites: 0 },
+  blastRadius: { maxWrites: 0, low: true },
   timeoutSeconds: 60,
   async plan(input, { http, secret, env }) {
     const alert = GitHubAlert.parse(

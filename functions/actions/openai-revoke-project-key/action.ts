@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SecretNames } from "../../shared/env.js";
 import { ProviderError } from "../../shared/errors.js";
-import { defineAction } from "../contract.js";
+import { type ActionContext, defineAction } from "../contract.js";
 import { openaiBaseUrl } from "../providers.js";
 
 const OpenAiId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
@@ -22,19 +22,15 @@ export const revokeOpenAiProjectKey = defineAction({
   secrets: [SecretNames.openaiAdminKey],
   iam: [],
   reversible: false,
-  blastRadius: { maxWrites: 1 },
+  blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
-  async plan(input, { http, secret, env }) {
+  async plan(input, context) {
+    const { http, secret, env } = context;
     const bearer = await secret(SecretNames.openaiAdminKey);
-    const url = `${openaiBaseUrl(env)}/v1/organization/projects/${input.projectId}/api_keys/${input.keyId}`;
-    let redactedValue: string;
-    try {
-      redactedValue = ProjectKey.parse((await http({ method: "GET", url, bearer })).body).redacted_value;
-    } catch (error) {
-      if (error instanceof ProviderError && error.status === 404) {
-        return { writes: [], output: { ...input, redactedValue: null, alreadyRevoked: true } };
-      }
-      throw error;
+    const url = keyUrl(env, input);
+    const redactedValue = await currentKey(input, context);
+    if (redactedValue === null) {
+      return { writes: [], output: { ...input, redactedValue: null, alreadyRevoked: true } };
     }
     return {
       writes: [
@@ -46,4 +42,26 @@ export const revokeOpenAiProjectKey = defineAction({
       output: { ...input, redactedValue, alreadyRevoked: false },
     };
   },
+  async verify(input, context) {
+    const gone = (await currentKey(input, context)) === null;
+    return {
+      verified: gone,
+      observed: gone ? `key ${input.keyId} no longer exists` : `key ${input.keyId} still exists`,
+    };
+  },
 });
+
+const keyUrl = (env: NodeJS.ProcessEnv, input: { projectId: string; keyId: string }) =>
+  `${openaiBaseUrl(env)}/v1/organization/projects/${input.projectId}/api_keys/${input.keyId}`;
+
+/** The key's redacted value, or null when OpenAI no longer has it (404). */
+async function currentKey(input: { projectId: string; keyId: string }, { http, secret, env }: ActionContext) {
+  const bearer = await secret(SecretNames.openaiAdminKey);
+  try {
+    return ProjectKey.parse((await http({ method: "GET", url: keyUrl(env, input), bearer })).body)
+      .redacted_value;
+  } catch (error) {
+    if (error instanceof ProviderError && error.status === 404) return null;
+    throw error;
+  }
+}

@@ -4,8 +4,8 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { type CompiledPlaybook, compilePlaybook, type FunctionRef } from "../../../playbooks/compile.js";
-import { playbooks } from "../../../playbooks/index.js";
+import type { CompiledPlaybook, FunctionRef } from "../../../playbooks/compile.js";
+import { compiledMachines } from "../../../playbooks/machines.js";
 import { acknowledge } from "../nag.js";
 import { pascal } from "../paths.js";
 import type { ActionFunctions } from "./action-functions.js";
@@ -37,7 +37,7 @@ export const placeholdersIn = (definition: string): string[] =>
   [...definition.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] ?? "");
 
 /**
- * One Standard state machine per playbook, compiled from the DSL. Function ARNs arrive through
+ * One Standard state machine per playbook, compiled from the DSL, and the undo machine. Function ARNs arrive through
  * definitionSubstitutions; each machine's role may invoke exactly the functions its definition names.
  */
 export class PlaybookMachines extends Construct {
@@ -56,8 +56,7 @@ export class PlaybookMachines extends Construct {
       }
     };
 
-    for (const playbook of playbooks) {
-      const compiled = compilePlaybook(playbook);
+    for (const compiled of compiledMachines()) {
       const definition = JSON.stringify(compiled.definition);
       const targets = new Map<string, IFunction>();
       for (const [placeholder, ref] of Object.entries(compiled.substitutions)) {
@@ -65,10 +64,12 @@ export class PlaybookMachines extends Construct {
       }
       const missing = placeholdersIn(definition).filter((placeholder) => !targets.has(placeholder));
       if (missing.length > 0) {
-        throw new Error(`playbook ${playbook.name}: no substitution for ${[...new Set(missing)].join(", ")}`);
+        throw new Error(
+          `state machine ${compiled.name}: no substitution for ${[...new Set(missing)].join(", ")}`,
+        );
       }
 
-      const machineId = pascal(playbook.name);
+      const machineId = pascal(compiled.name);
       const logGroup = new LogGroup(this, `${machineId}Logs`, {
         retention: RetentionDays.THREE_MONTHS,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -106,7 +107,7 @@ export class PlaybookMachines extends Construct {
           }),
         );
       }
-      this.machines.push({ name: playbook.name, compiled, stateMachine, targets });
+      this.machines.push({ name: compiled.name, compiled, stateMachine, targets });
     }
   }
 }

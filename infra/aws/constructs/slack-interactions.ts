@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -38,6 +38,9 @@ export class SlackInteractions extends Construct {
       environment: {
         [EnvNames.tableName]: table.tableName,
         [EnvNames.approvers]: config.approvers.join(","),
+        [EnvNames.playbookArns]: Stack.of(this).toJsonString(
+          Object.fromEntries(machines.map((machine) => [machine.name, machine.stateMachine.stateMachineArn])),
+        ),
         ...(config.slackApiUrl ? { [EnvNames.slackApiUrl]: config.slackApiUrl } : {}),
       },
       secrets: spec.secrets,
@@ -47,9 +50,10 @@ export class SlackInteractions extends Construct {
     this.slack.publishesTo(bus);
     if (machines.length > 0) {
       // Task tokens are answered against the state machine that issued them: exactly these machines.
+      // `/quell dry-run` starts a playbook as a rehearsal; Undo (button or `/quell undo`) the undo machine.
       this.slack.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+          actions: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:StartExecution"],
           resources: machines.map((machine) => machine.stateMachine.stateMachineArn),
         }),
       );
