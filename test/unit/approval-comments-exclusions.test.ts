@@ -357,5 +357,50 @@ describe("approve with comment and four eyes exclusions, against DynamoDB Local"
       expect(JSON.stringify(one.blocks)).toContain(`*Not eligible*: <@${SUBJECT}> (subject)`);
       expect(JSON.stringify(one.blocks)).not.toContain(`<@${REQUESTER}> (requester)`);
     });
+
+    it("takes the requester of a rehearsal (`/quell dry-run`) from its incident, and marks the card dry run", async () => {
+      const { incidentId } = await seedPendingApproval(store, NOW, {
+        card: false,
+        incident: {
+          status: "running",
+          rehearsal: { of: "inc_originalincident00", alertId: "alr_x", requestedBy: REQUESTER },
+        },
+      });
+      const posted: { blocks: unknown[] }[] = [];
+      await requestApproval(
+        {
+          taskToken: "token",
+          incidentId,
+          executionId: "exec",
+          playbook: "leaked-ai-key",
+          step: STEP,
+          policy: "two",
+          title: "Revoke",
+          plan: ["Delete the key."],
+          facts: {},
+          timeoutSeconds: 3600,
+          dryRun: true,
+        },
+        {
+          store,
+          slack: {
+            async postMessage(message) {
+              posted.push(message);
+              return { channel: message.channel, ts: "1795564800.000300" };
+            },
+          },
+          channel: "C0INCIDENTS",
+          defaultApprovers: [FIRST],
+          dryRun: false,
+          clock: () => NOW,
+        },
+      );
+      expect(await store.getApproval(incidentId, STEP)).toMatchObject({
+        requestedBy: REQUESTER,
+        dryRun: true,
+        excludedApprovers: [{ userId: REQUESTER, because: "requester" }],
+      });
+      expect(JSON.stringify(posted[0]?.blocks)).toContain("*Dry run*");
+    });
   });
 });
