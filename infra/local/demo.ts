@@ -9,13 +9,19 @@ const APPROVAL_ID = /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/;
  * Send the sample GitHub leak, wait for its approval card, approve that card (and only that one) as the
  * demo user through the signed interaction path, and show the incident reaching its outcome.
  */
-export async function runDemo(options: { client: QuellClient; demoUser: string; slack?: SlackStandin }) {
+export async function runDemo(options: {
+  client: QuellClient;
+  demoUser: string;
+  /** The GitHub alert number the leak is reported as (seeded in the GitHub stand-in). */
+  alertNumber: number;
+  slack?: SlackStandin;
+}) {
   const { client } = options;
   const started = performance.now();
   console.log(
-    "\n[demo] GitHub secret scanning reports an OpenAI key leaked in example-corp/support-chat-service",
+    `\n[demo] GitHub secret scanning reports an OpenAI key leaked in example-corp/support-chat-service (alert ${options.alertNumber})`,
   );
-  const accepted = await client.sendGitHubWebhook(webhookBody());
+  const accepted = await client.sendGitHubWebhook(webhookBody(options.alertNumber));
   if (accepted.status !== 202 || !accepted.body.alertId) {
     throw new Error(`[demo] the webhook was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   }

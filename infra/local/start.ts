@@ -10,7 +10,7 @@ import {
 } from "./local-config.js";
 import { startLocalRuntime } from "./runtime.js";
 import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
-import { type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
+import { githubAlertSeed, type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
 
 /**
  * `npm start`: Quell on this machine. `npm run demo`: the same, plus a demo incident that decides only its
@@ -31,7 +31,14 @@ async function main(): Promise<void> {
   }
   const secrets = loadLocalSecrets(env);
   const needsStandins = !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY;
-  const standins: ScenarioStandins | undefined = needsStandins ? await startScenarioStandins() : undefined;
+  // The demo reports its leak as a fresh alert number each run: the same alert again would be a duplicate of
+  // the incident a previous demo left in .quell/ (dedup at work), and start nothing.
+  const demoAlertNumber = 1000 + (Math.floor(Date.now() / 1000) % 1_000_000);
+  const standins: ScenarioStandins | undefined = needsStandins
+    ? await startScenarioStandins(
+        demo ? { alerts: [githubAlertSeed(), githubAlertSeed({ number: demoAlertNumber })] } : {},
+      )
+    : undefined;
   const demoUser = "U0QUELLDEMO";
   const approvers = env.QUELL_APPROVERS || (demo ? `${LOCAL_RESPONDER},${demoUser}` : LOCAL_RESPONDER);
 
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
     await runDemo({
       client,
       demoUser,
+      alertNumber: demoAlertNumber,
       ...(standins && !env.SLACK_BOT_TOKEN ? { slack: standins.slack } : {}),
     });
     if (args.has("--exit")) return stop();

@@ -7,9 +7,7 @@ const OUTSIDER = "U0OUTSIDER";
 
 /** The fixture's webhook for an alert (43 by default) whose key GitHub reports inactive. */
 function inactiveKeyWebhook(number = INACTIVE_ALERT): string {
-  const body = JSON.parse(webhookBody());
-  body.alert.number = number;
-  body.alert.html_url = body.alert.html_url.replace(/\/42$/, `/${number}`);
+  const body = JSON.parse(webhookBody(number));
   body.alert.validity = "inactive";
   return JSON.stringify(body);
 }

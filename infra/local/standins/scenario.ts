@@ -71,7 +71,15 @@ export const iamUsersSeed = (): IamUserSeed[] => [
 ];
 
 /** The webhook body GitHub posts for the leak, exactly as in the fixture file. */
-export const webhookBody = (): string => readFileSync(WEBHOOK_FIXTURE, "utf8");
+/** The fixture's webhook (alert 42), or the same leak reported as another alert number of the repository. */
+export function webhookBody(alertNumber = 42): string {
+  const fixture = readFileSync(WEBHOOK_FIXTURE, "utf8");
+  if (alertNumber === 42) return fixture;
+  const body = JSON.parse(fixture);
+  body.alert.number = alertNumber;
+  body.alert.html_url = body.alert.html_url.replace(/\/42$/, `/${alertNumber}`);
+  return JSON.stringify(body);
+}
 
 export interface ScenarioStandins {
   readonly github: GitHubStandin;
