@@ -2,6 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
+import { actionSessionName } from "../shared/action-session.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { AutoApprovalRefused, toQuellError } from "../shared/errors.js";
 import { createLogger } from "../shared/powertools.js";
@@ -30,10 +31,17 @@ export function createActionHandler(action: AnyAction) {
   const env = readEnv({
     [EnvNames.dryRun]: envSchemas.dryRun,
     [EnvNames.idempotencyTableName]: envSchemas.tableName,
+    [EnvNames.actionRoles]: envSchemas.actionRoles,
   });
   const dryRun = env[EnvNames.dryRun];
+  const roleArn = env[EnvNames.actionRoles][action.name];
   const logger = createLogger(`action-${action.name}`);
-  const context = createActionContext();
+  // Per invocation: the role session is named after the incident this run serves.
+  const contextFor = (incidentId: string) =>
+    createActionContext(
+      process.env,
+      roleArn ? { roleArn, sessionName: actionSessionName(incidentId) } : undefined,
+    );
   const run = async (event: unknown): Promise<ActionResult> => {
     const parsed = ActionEvent.parse(event);
     logger.appendKeys({ incidentId: parsed.incidentId, step: parsed.step, mode: parsed.mode });
@@ -43,7 +51,7 @@ export function createActionHandler(action: AnyAction) {
           `${action.name} may not run without a human: only reversible, low-blast-radius actions may (auto policy)`,
         );
       }
-      const options = { dryRun: dryRun || parsed.dryRun, context };
+      const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed.incidentId) };
       const result =
         parsed.mode === "undo"
           ? await runUndo(action, parsed.input, options)

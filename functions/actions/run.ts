@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
 import { createHttpClient } from "../shared/http.js";
 import { requireSecret } from "../shared/secrets.js";
+import { type ActionSession, assumedRoleCredentials } from "./assume-role.js";
 import type { ActionContext, AnyAction, Write, WriteDescription } from "./contract.js";
 import type { ActionResult } from "./result.js";
 
@@ -79,13 +80,21 @@ async function send(
   return { ...result, mode: "applied" };
 }
 
-/** The real context: provider HTTP, secrets by reference, AWS clients created on first use. */
-export function createActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
+/**
+ * The real context: provider HTTP, secrets by reference, AWS clients created on first use. With a `session`,
+ * AWS calls run as the action's own role in a session named after the incident; without one (no role
+ * configured), as the function itself.
+ */
+export function createActionContext(
+  env: NodeJS.ProcessEnv = process.env,
+  session?: ActionSession,
+): ActionContext {
+  const credentials = session ? { credentials: assumedRoleCredentials(session) } : {};
   let iam: IAMClient | undefined;
   return {
     http: createHttpClient({ userAgent: "quell-action" }),
     secret: (name) => requireSecret(name, env),
-    aws: { iam: () => (iam ??= new IAMClient({})) },
+    aws: { iam: () => (iam ??= new IAMClient(credentials)) },
     env,
   };
 }

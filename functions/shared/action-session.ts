@@ -16,6 +16,16 @@ export const DEFAULT_ACTION_SESSION_NAMING: ActionSessionNaming = {
   sessionPrefix: "quell-",
 };
 
+/**
+ * The name of an action's own role in a deployment (`quell-action-<environment>-<action folder>`); IAM role
+ * names are at most 64 characters.
+ */
+export const actionRoleName = (
+  environmentName: string,
+  actionFolder: string,
+  naming = DEFAULT_ACTION_SESSION_NAMING,
+) => `${naming.rolePrefix}${environmentName}-${actionFolder}`.slice(0, 64);
+
 /** The role session name an action uses while serving an incident. */
 export const actionSessionName = (incidentId: string, naming = DEFAULT_ACTION_SESSION_NAMING) =>
   `${naming.sessionPrefix}${incidentId}`.slice(0, 64);

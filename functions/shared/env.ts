@@ -20,6 +20,8 @@ export const EnvNames = {
   approvers: "QUELL_APPROVERS",
   openaiBaseUrl: "OPENAI_BASE_URL",
   githubApiUrl: "GITHUB_API_URL",
+  /** JSON: action name → the IAM role its AWS calls assume, in a session named after the incident. */
+  actionRoles: "QUELL_ACTION_ROLES",
 } as const;
 
 export const SecretNames = {
@@ -65,6 +67,10 @@ export const envSchemas = {
     .string()
     .transform((value) => z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(value))),
   dryRun: booleanFlag.default(true),
+  actionRoles: z
+    .string()
+    .default("{}")
+    .transform((value) => z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(value))),
   url: z.url(),
   positiveInt: z.coerce.number().int().positive(),
   approvers: z

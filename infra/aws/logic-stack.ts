@@ -38,6 +38,7 @@ export class LogicStack extends Stack {
       idempotencyTable: data.tables.idempotency,
       secretLookup,
       dryRun: config.dryRun,
+      environmentName: config.environmentName,
     });
     this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });
     this.playbooks = new PlaybookMachines(this, "Playbooks", { actions: this.actions, tasks: this.tasks });

@@ -10,7 +10,12 @@ import {
 } from "./local-config.js";
 import { startLocalRuntime } from "./runtime.js";
 import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
-import { githubAlertSeed, type ScenarioStandins, startScenarioStandins } from "./standins/scenario.js";
+import {
+  awsStandinEnv,
+  githubAlertSeed,
+  type ScenarioStandins,
+  startScenarioStandins,
+} from "./standins/scenario.js";
 
 /**
  * `npm start`: Quell on this machine. `npm run demo`: the same, plus a demo incident that decides only its
@@ -68,9 +73,12 @@ async function main(): Promise<void> {
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
   }
   if (standins) {
-    // The local runtime never reaches AWS: without this, IAM calls are refused by its AWS endpoint.
-    Object.assign(providerEnv, { AWS_ENDPOINT_URL_IAM: standins.iam.url });
+    // The local runtime never reaches AWS: without this, IAM and STS calls are refused by its AWS endpoint.
+    Object.assign(providerEnv, awsStandinEnv(standins));
     lines.push(`  AWS IAM  LOCAL STAND-IN at ${standins.iam.url} (contain-llmjacking's key deactivation)`);
+    lines.push(
+      `  AWS STS  LOCAL STAND-IN at ${standins.sts.url} (each action's role session, quell-<incident>)`,
+    );
   }
   const dryRun = env.QUELL_DRY_RUN ?? "true";
   const runtime = await startLocalRuntime({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { incidentOfSession } from "../../functions/shared/action-session.js";
 import { LLMJACKED_KEY, LLMJACKED_USER } from "../../infra/local/standins/scenario.js";
 import { ANOMALOUS_INVOCATION, awsSample, postEvents } from "./aws-events.js";
 import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
@@ -83,6 +84,19 @@ describe("contain-llmjacking end to end (live)", () => {
     });
     expect(iam.keyStatus(LLMJACKED_USER, LLMJACKED_KEY)).toBe("Inactive");
     expect(iam.keyStatus(LLMJACKED_USER, "AKIAEXAMPLEOLD0ROTD1")).toBe("Inactive");
+
+    // Every IAM call ran as the action's own role, in a session named after the incident: what CloudTrail
+    // would show, and what triage recognises as Quell's own action.
+    const sessions = harness.standins.sts.sessions;
+    expect(sessions.map((session) => session.sessionName)).toEqual([`quell-${incident.id}`]);
+    expect(sessions[0]?.roleArn).toBe(
+      "arn:aws:iam::000000000000:role/quell-action-local-aws-deactivate-access-key",
+    );
+    const signers = iam.requests.map(
+      (request) => /Credential=([A-Z0-9]+)\//.exec(request.authorization ?? "")?.[1],
+    );
+    expect(new Set(signers)).toEqual(new Set([sessions[0]?.accessKeyId]));
+    expect(incidentOfSession(sessions[0]?.assumedRoleArn ?? "")).toBe(incident.id);
 
     const applied = incident.timeline.filter((event) => event.kind === "action_applied");
     expect(applied).toEqual([

@@ -209,6 +209,8 @@ const OPTIONAL_ENV: readonly string[] = [
   GUARDRAIL_ADMINS_ENV,
   // Unset means the triage configuration bundled from playbooks/triage-config.ts; a file is a local override.
   EnvNames.triageConfigFile,
+  // Set only for actions that call AWS (their role to assume); the others have none.
+  EnvNames.actionRoles,
 ];
 
 /** What each non-action function may read, by intent: secrets and environment variable names. */
@@ -273,26 +275,52 @@ describe("action functions", () => {
   });
 
   it.each(actionNames)(
-    "role of %s grants exactly its IAM contract plus logs, tracing, idempotency and secrets",
+    "role of %s grants logs, tracing, idempotency, secrets and assuming its action role; the action role exactly its IAM contract",
     (name) => {
       const { definition } = actions[name];
       const statements = statementsOf(actionFunction(name));
+      const actionRole = quell.logic.actions.actionRoles.get(name);
       const expected = [
-        ...definition.iam.flatMap((need) => need.actions),
         ...PLUMBING,
         ...IDEMPOTENCY,
         ...(definition.secrets.length > 0 ? SECRET_READ : []),
+        ...(definition.iam.length > 0 ? ["sts:AssumeRole"] : []),
       ];
       expect(actionsIn(statements)).toEqual(sorted(expected));
       expect(
         resource(quell.raw.logic, logicalIdOf(actionFunction(name).role)).Properties?.ManagedPolicyArns,
       ).toBeUndefined();
-
-      for (const need of definition.iam) {
-        for (const action of need.actions) {
-          expect(resourcesFor(statements, action), `${name}: ${action}`).toEqual(
-            sorted(need.resources.map(rendered)),
-          );
+      if (definition.iam.length === 0) {
+        expect(actionRole).toBeUndefined();
+        expect(environmentOf(actionFunction(name)).QUELL_ACTION_ROLES).toBeUndefined();
+      } else {
+        if (!actionRole) throw new Error(`${name} calls AWS but has no action role`);
+        const roleId = logicalIdOf(actionRole);
+        expect(resourcesFor(statements, "sts:AssumeRole")).toEqual([`<${roleId}.Arn>`]);
+        expect(JSON.parse(flat(environmentOf(actionFunction(name)).QUELL_ACTION_ROLES))).toEqual({
+          [name]: `<${roleId}.Arn>`,
+        });
+        const props = resource(quell.raw.logic, roleId).Properties ?? {};
+        expect(props.RoleName).toMatch(new RegExp(`^quell-action-${TEST_CONFIG.environmentName}-`));
+        expect(props.ManagedPolicyArns).toBeUndefined();
+        // Only this action's function may assume it.
+        expect(
+          (props.AssumeRolePolicyDocument as { Statement: { Principal: unknown; Action: string }[] })
+            .Statement,
+        ).toEqual([
+          expect.objectContaining({
+            Action: "sts:AssumeRole",
+            Principal: { AWS: { "Fn::GetAtt": [logicalIdOf(actionFunction(name).role), "Arn"] } },
+          }),
+        ]);
+        const roleStatements = statementsOfRole(roleId);
+        expect(actionsIn(roleStatements)).toEqual(sorted(definition.iam.flatMap((need) => need.actions)));
+        for (const need of definition.iam) {
+          for (const action of need.actions) {
+            expect(resourcesFor(roleStatements, action), `${name}: ${action}`).toEqual(
+              sorted(need.resources.map(rendered)),
+            );
+          }
         }
       }
       const idempotencyTable = arnOf(quell.data.tables.idempotency);
@@ -944,7 +972,7 @@ describe("data stack", () => {
     });
   });
 
-  it("uses generated physical names", () => {
+  it("uses generated physical names, except the action roles, which triage recognises by name", () => {
     const named: Record<string, string> = {
       "AWS::DynamoDB::Table": "TableName",
       "AWS::SecretsManager::Secret": "Name",
@@ -957,7 +985,14 @@ describe("data stack", () => {
     for (const template of [quell.raw.data, quell.raw.logic]) {
       for (const [id, r] of Object.entries(template.Resources)) {
         const property = named[r.Type];
-        if (property) expect(r.Properties?.[property], `${id}.${property}`).toBeUndefined();
+        if (!property) continue;
+        const actionRole = [...quell.logic.actions.actionRoles.values()].some(
+          (role) => logicalIdOf(role) === id,
+        );
+        // `quell-action-<environment>-<action>`: CloudTrail shows it on every call Quell makes, and triage links
+        // those events to their incident by it (functions/shared/action-session.ts).
+        if (actionRole) expect(r.Properties?.[property]).toMatch(/^quell-action-/);
+        else expect(r.Properties?.[property], `${id}.${property}`).toBeUndefined();
       }
     }
   });

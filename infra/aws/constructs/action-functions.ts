@@ -1,9 +1,10 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ArnPrincipal, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import type { IamNeed } from "../../../functions/actions/contract.js";
 import { actions } from "../../../functions/actions/registry.js";
+import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames } from "../../../functions/shared/env.js";
 import { actionEntry } from "../catalog.js";
 import { acknowledge, wildcardResourceFinding } from "../nag.js";
@@ -48,14 +49,20 @@ export interface ActionFunctionsProps {
   readonly idempotencyTable: ITable;
   readonly secretLookup: SecretLookup;
   readonly dryRun: boolean;
+  /** Names the actions' own roles (`quell-action-<environment>-<action>`), which triage recognises. */
+  readonly environmentName: string;
 }
 
 /**
- * One function per registered action, each with its own role: exactly the action's IAM contract, plus
- * logs, tracing, its idempotency records and the secrets its contract declares.
+ * One function per registered action, each with its own execution role (logs, tracing, its idempotency
+ * records, the secrets its contract declares). An action that calls AWS also gets an action role holding
+ * exactly its IAM contract, which only its function may assume, per incident, in a session named
+ * `quell-<incident>`: CloudTrail then names the incident behind every call Quell makes.
  */
 export class ActionFunctions extends Construct {
   private readonly byName = new Map<string, QuellFunction>();
+  /** The role each AWS-calling action assumes, by action name. */
+  readonly actionRoles = new Map<string, Role>();
 
   constructor(scope: Construct, id: string, props: ActionFunctionsProps) {
     super(scope, id);
@@ -78,15 +85,26 @@ export class ActionFunctions extends Construct {
           resources: [props.idempotencyTable.tableArn],
         }),
       );
-      definition.iam.forEach((need: IamNeed) => {
-        const resources = need.resources.map((resource) => contractResource(stack, resource));
-        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...need.actions], resources }));
-        need.resources.forEach((resource, index) => {
-          const reason = contractWildcards[name]?.[resource];
-          const filled = resources[index];
-          if (reason && filled) acknowledge(fn.role, wildcardResourceFinding(fn, filled), reason);
+      if (definition.iam.length > 0) {
+        const role = new Role(this, `${pascal(folder)}ActionRole`, {
+          roleName: actionRoleName(props.environmentName, folder),
+          assumedBy: new ArnPrincipal(fn.role.roleArn),
+          description: `Quell action ${name}: its IAM contract, assumed per incident by its function`,
+          maxSessionDuration: Duration.hours(1),
         });
-      });
+        definition.iam.forEach((need: IamNeed) => {
+          const resources = need.resources.map((resource) => contractResource(stack, resource));
+          role.addToPolicy(new PolicyStatement({ actions: [...need.actions], resources }));
+          need.resources.forEach((resource, index) => {
+            const reason = contractWildcards[name]?.[resource];
+            const filled = resources[index];
+            if (reason && filled) acknowledge(role, wildcardResourceFinding(role, filled), reason);
+          });
+        });
+        role.grantAssumeRole(fn.role);
+        fn.fn.addEnvironment(EnvNames.actionRoles, stack.toJsonString({ [name]: role.roleArn }));
+        this.actionRoles.set(name, role);
+      }
       this.byName.set(name, fn);
     }
   }

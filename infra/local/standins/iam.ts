@@ -11,8 +11,8 @@
  * must carry a SigV4 Authorization header scoped to the `iam` service; the signature itself is not checked.
  * Reach it with `AWS_ENDPOINT_URL_IAM`.
  */
-import { randomUUID } from "node:crypto";
-import { type Standin, type StandinResponse, startStandin } from "./server.js";
+import { escapeXml, queryApi } from "./aws-query.js";
+import { type Standin, startStandin } from "./server.js";
 
 export type IamKeyStatus = "Active" | "Inactive";
 
@@ -50,39 +50,10 @@ export interface IamStandin extends Standin {
   actions(): string[];
 }
 
-const NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const API_VERSION = "2010-05-08";
-const XML = { "content-type": "text/xml" };
-
-function escapeXml(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
-
-function ok(action: string, result: string | undefined): StandinResponse {
-  const requestId = randomUUID();
-  const body =
-    `<${action}Response xmlns="${NAMESPACE}">` +
-    (result === undefined ? "" : `<${action}Result>${result}</${action}Result>`) +
-    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
-  return { status: 200, body, headers: { ...XML, "x-amzn-requestid": requestId } };
-}
-
-function iamError(status: number, code: string, message: string, type = "Sender"): StandinResponse {
-  const requestId = randomUUID();
-  const body =
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${type}</Type><Code>${code}</Code>` +
-    `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-  return { status, body, headers: { ...XML, "x-amzn-requestid": requestId } };
-}
-
-/** `AWS4-HMAC-SHA256 Credential=<id>/<date>/<region>/iam/aws4_request, SignedHeaders=…, Signature=…` */
-const SIGV4_IAM =
-  /^AWS4-HMAC-SHA256 Credential=[^/\s]+\/\d{8}\/[a-z0-9-]+\/iam\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/;
+const iam = queryApi("iam", "https://iam.amazonaws.com/doc/2010-05-08/", API_VERSION);
+const ok = iam.ok;
+const iamError = iam.error;
 
 export async function startIamStandin(options: IamStandinOptions): Promise<IamStandin> {
   const started = new Date();
@@ -105,26 +76,9 @@ export async function startIamStandin(options: IamStandinOptions): Promise<IamSt
     name: "AWS IAM",
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle(request) {
-      if (request.method !== "POST" || request.path !== "/") {
-        return iamError(
-          404,
-          "UnknownOperation",
-          `${request.method} ${request.path} is not an IAM Query API route`,
-        );
-      }
-      if (!request.authorization) {
-        return iamError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
-      }
-      if (!SIGV4_IAM.test(request.authorization)) {
-        return iamError(403, "IncompleteSignature", "The request signature is not a SigV4 signature for iam");
-      }
-      if (!(request.contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-        return iamError(400, "InvalidParameterValue", "IAM Query API requests are form-encoded");
-      }
-      const params = (request.body ?? {}) as Record<string, string>;
-      if (params.Version !== API_VERSION) {
-        return iamError(400, "InvalidParameterValue", `Version must be ${API_VERSION}`);
-      }
+      const parsed = iam.parse(request);
+      if ("refused" in parsed) return parsed.refused;
+      const { params } = parsed;
       const userName = params.UserName;
       switch (params.Action) {
         case "ListAccessKeys": {

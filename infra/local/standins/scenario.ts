@@ -1,9 +1,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { actions } from "../../../functions/actions/registry.js";
+import { actionRoleName } from "../../../functions/shared/action-session.js";
+import { EnvNames } from "../../../functions/shared/env.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
 import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
 import { type SlackStandin, startSlackStandin } from "./slack.js";
+import { type StsStandin, startStsStandin } from "./sts.js";
 
 /**
  * The leaked-key story the demo and the end-to-end tests share: GitHub found an OpenAI key in
@@ -85,6 +89,8 @@ export interface ScenarioStandins {
   readonly github: GitHubStandin;
   readonly openai: OpenAIStandin;
   readonly iam: IamStandin;
+  /** Issues the action role sessions (`quell-<incident>`) the AWS actions assume before calling IAM. */
+  readonly sts: StsStandin;
   readonly slack: SlackStandin;
   readonly credentials: {
     githubToken: string;
@@ -115,6 +121,7 @@ export async function startScenarioStandins(
     projects: options.projects ?? openaiProjectsSeed(),
   });
   const iam = await startIamStandin({ users: options.iamUsers ?? iamUsersSeed() });
+  const sts = await startStsStandin();
   const slack = await startSlackStandin({
     token: credentials.slackBotToken,
     appToken: credentials.slackAppToken,
@@ -123,10 +130,11 @@ export async function startScenarioStandins(
     github,
     openai,
     iam,
+    sts,
     slack,
     credentials,
     async close() {
-      await Promise.all([github.close(), openai.close(), iam.close(), slack.close()]);
+      await Promise.all([github.close(), openai.close(), iam.close(), sts.close(), slack.close()]);
     },
   };
 }
@@ -143,6 +151,25 @@ export function standinProviderEnv(standins: ScenarioStandins): Record<string, s
     GITHUB_API_URL: standins.github.url,
     OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
     OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    ...awsStandinEnv(standins),
+  };
+}
+
+/**
+ * The AWS side of the stand-ins: IAM and STS through the AWS SDK's service-specific endpoint variables (they win
+ * over the local runtime's AWS_ENDPOINT_URL), and a role per action, as infra gives each on AWS, so actions
+ * assume `quell-action-local-<action>` in a session named after the incident before they call IAM.
+ */
+export function awsStandinEnv(standins: Pick<ScenarioStandins, "iam" | "sts">): Record<string, string> {
+  const roles = Object.fromEntries(
+    Object.entries(actions).map(([name, { folder }]) => [
+      name,
+      `arn:aws:iam::000000000000:role/${actionRoleName("local", folder)}`,
+    ]),
+  );
+  return {
     AWS_ENDPOINT_URL_IAM: standins.iam.url,
+    AWS_ENDPOINT_URL_STS: standins.sts.url,
+    [EnvNames.actionRoles]: JSON.stringify(roles),
   };
 }
