@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as errors from "../../functions/shared/errors.js";
 import { assertJsonPathOnly, type CompiledPlaybook, compilePlaybook } from "../../playbooks/compile.js";
 import { definePlaybook } from "../../playbooks/define.js";
+import { playbooks } from "../../playbooks/index.js";
 import { leakedAiKey } from "../../playbooks/leaked-ai-key.js";
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
@@ -21,6 +22,25 @@ function allStates(scope: Scope): [string, State][] {
     ...((state.Branches as Scope[] | undefined) ?? []).flatMap(allStates),
   ]);
 }
+
+describe("every playbook", () => {
+  it.each(playbooks.map((playbook) => [playbook.name, playbook] as const))(
+    "%s equals its reviewed golden file and is valid ASL",
+    (name, playbook) => {
+      const definition = compilePlaybook(playbook).definition;
+      const golden: unknown = JSON.parse(
+        readFileSync(new URL(`../golden/${name}.asl.json`, import.meta.url), "utf8"),
+      );
+      expect(
+        definition,
+        `The compiled ASL no longer matches test/golden/${name}.asl.json. If the change is intended, run ` +
+          "`npm run compile-playbooks -- golden` and review the diff of the golden file before committing.",
+      ).toStrictEqual(golden);
+      const verdict = validate(definition);
+      expect(verdict.isValid, verdict.errorsText("\n")).toBe(true);
+    },
+  );
+});
 
 const compiled = compilePlaybook(leakedAiKey);
 const GOLDEN = new URL("../golden/leaked-ai-key.asl.json", import.meta.url);

@@ -64,6 +64,13 @@ export const openaiProjectsSeed = (): OpenAIProjectSeed[] => [
 export const LLMJACKED_USER = "svc-docs-indexer";
 export const LLMJACKED_KEY = "AKIAEXAMPLEQ7N2LLMJK";
 
+/**
+ * The guardrail-tampering story: CloudTrail saw the IAM user contractor-llm-eval, not a guardrail admin, update
+ * a Bedrock guardrail (test/fixtures/aws/bedrock/cloudtrail-updateguardrail-unexpected-principal.json).
+ */
+export const TAMPERING_USER = "contractor-llm-eval";
+export const TAMPERING_KEY = "AKIAEXAMPLEM3D8LOGX2";
+
 export const iamUsersSeed = (): IamUserSeed[] => [
   {
     userName: LLMJACKED_USER,
@@ -72,6 +79,7 @@ export const iamUsersSeed = (): IamUserSeed[] => [
       { accessKeyId: "AKIAEXAMPLEOLD0ROTD1", status: "Inactive" },
     ],
   },
+  { userName: TAMPERING_USER, keys: [{ accessKeyId: TAMPERING_KEY, status: "Active" }] },
 ];
 
 /** The webhook body GitHub posts for the leak, exactly as in the fixture file. */
