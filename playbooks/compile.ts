@@ -58,9 +58,13 @@ class Compiler {
   /** Action steps an `auto` approval leads to: their task tells the action so, and the action checks. */
   private readonly autoApproved: Set<string>;
 
+  /** Every step by id, Parallel branches included (ids are unique across the machine). */
+  private readonly stepsById: Map<string, Step>;
+
   constructor(private readonly playbook: Playbook) {
+    this.stepsById = new Map(allSteps(playbook));
     this.autoApproved = new Set(
-      [...allSteps(playbook)].flatMap((step) =>
+      [...this.stepsById.values()].flatMap((step) =>
         step.type === "approval" && step.policy === "auto" ? [step.onApprove] : [],
       ),
     );
@@ -229,6 +233,7 @@ class Compiler {
           plan: step.plan,
           facts,
           "dryRun.$": DRY_RUN_PATH,
+          ...(this.stepsById.get(step.onApprove)?.type === "action" ? { actionStep: step.onApprove } : {}),
           timeoutSeconds: step.timeoutSeconds,
           ...(step.approvers ? { approvers: step.approvers } : {}),
           ...(escalation ? { escalation } : {}),
@@ -329,9 +334,9 @@ export const ACTION_RESULT_SELECTOR = {
 
 const canUndo = (contract: AnyAction) => contract.reversible && contract.undo !== undefined;
 
-function* allSteps(scope: Branch): Generator<Step> {
-  for (const step of Object.values(scope.steps)) {
-    yield step;
+function* allSteps(scope: Branch): Generator<[string, Step]> {
+  for (const [id, step] of Object.entries(scope.steps)) {
+    yield [id, step];
     if (step.type === "parallel") for (const branch of step.branches) yield* allSteps(branch);
   }
 }

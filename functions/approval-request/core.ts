@@ -14,6 +14,8 @@ export const ApprovalRequestEvent = z.object({
   playbook: z.string().min(1),
   step: z.string().min(1),
   policy: z.enum(["one", "two"]),
+  /** The action step `onApprove` leads straight to, when it does: the decided card follows its run. */
+  actionStep: z.string().min(1).optional(),
   /** A rehearsal execution (`/quell dry-run`): the card says so, and the actions plan without sending. */
   dryRun: z.boolean().default(false),
   title: z.string().min(1),
@@ -76,6 +78,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     requestedAt: now.toISOString(),
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
     ...(event.escalation ? { escalation: event.escalation } : {}),
+    ...(event.actionStep ? { actionStep: event.actionStep } : {}),
     // Four eyes exclusions: the requester and the alert's subjects (which apply per policy: decide.ts).
     ...(requestedBy ? { requestedBy } : {}),
     excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),

@@ -32,15 +32,20 @@ const ICON: Partial<Record<IncidentTimelineEvent["kind"], string>> = {
   closed: ":checkered_flag:",
 };
 
-/** Re-render the cards of `auto` approvals whose action this event is about (or all of them, at the end). */
-async function refreshAutoCards(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
+/**
+ * Re-render the approved cards whose action this event is about (its progress and Undo follow the run), or, at
+ * the end, every approved card that leads to an action (a run that never came did not complete).
+ */
+async function refreshRunCards(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
   if (!event.actionStep && event.kind !== "closed") return;
   const detail = await deps.store.getIncidentDetail(event.incidentId);
-  const autos = (detail?.approvals ?? []).filter(
+  const following = (detail?.approvals ?? []).filter(
     (approval) =>
-      approval.policy === "auto" && (event.kind === "closed" || approval.actionStep === event.actionStep),
+      approval.status === "approved" &&
+      approval.actionStep !== undefined &&
+      (event.kind === "closed" || approval.actionStep === event.actionStep),
   );
-  for (const approval of autos) await refreshCard(approval, deps);
+  for (const approval of following) await refreshCard(approval, deps);
 }
 
 /**
@@ -58,7 +63,7 @@ export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): 
   }
   const icon = ICON[event.kind];
   if (!icon) return;
-  await refreshAutoCards(event, deps);
+  await refreshRunCards(event, deps);
 
   const incident = await store.getIncident(event.incidentId);
   if (!incident) return;

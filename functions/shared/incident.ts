@@ -121,7 +121,7 @@ export interface Approval {
   readonly status: ApprovalStatus;
   /** How many distinct approvers it takes: `one`, `two` (four eyes), or none (`auto`, approved by policy). */
   readonly policy: "auto" | "one" | "two";
-  /** For `auto`: the action step it approved, whose run the card's Undo button undoes. */
+  /** The action step approving leads straight to: the card follows its run (progress, Undo). Always for `auto`. */
   readonly actionStep?: string;
   /** Who approved so far (a `two` approval waits for a second, different person). */
   readonly approvedBy: readonly string[];

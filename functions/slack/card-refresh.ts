@@ -1,4 +1,4 @@
-import type { Approval } from "../shared/incident.js";
+import { type Approval, FINAL_STATUSES } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
 import { autoApprovalCard } from "./auto-card.js";
 import { type ApprovalCardInput, decidedApprovalCard, pendingApprovalCard } from "./cards.js";
@@ -15,10 +15,12 @@ export async function refreshCard(
   if (!approval.channel || !approval.messageTs) return;
   const incident = await deps.store.getIncident(approval.incidentId);
   if (!incident) return;
-  if (approval.policy === "auto") {
-    const run = approval.actionStep
+  // The run of the action this approval leads to, once approved: the card follows it (progress, Undo).
+  const run =
+    approval.actionStep && approval.status === "approved"
       ? await deps.store.actionRuns.get(approval.incidentId, approval.actionStep)
       : undefined;
+  if (approval.policy === "auto") {
     await deps.cards.update(
       approval.channel,
       approval.messageTs,
@@ -32,6 +34,9 @@ export async function refreshCard(
     plan: approval.plan,
     facts: approval.facts,
     dryRun: approval.dryRun,
+    ...(approval.actionStep
+      ? { approvedRun: { run, incidentEnded: FINAL_STATUSES.includes(incident.status) } }
+      : {}),
   };
   const card = approval.status === "pending" ? pendingApprovalCard(input) : decidedApprovalCard(input);
   await deps.cards.update(approval.channel, approval.messageTs, card);

@@ -1,7 +1,9 @@
+import type { ActionRun } from "../shared/action-runs.js";
 import { applicableExclusions } from "../shared/exclusions.js";
 import type { Approval, Incident } from "../shared/incident.js";
 import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
 import { SlackActionIds } from "./ids.js";
+import { runProgress, undoBlock } from "./run-status.js";
 
 /** What an approval card shows. Titles and plan lines come from the playbook; everything else is escaped. */
 export interface ApprovalCardInput {
@@ -17,6 +19,11 @@ export interface ApprovalCardInput {
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;
   readonly dryRun: boolean;
+  /**
+   * For an approved step that leads straight to an action: that action's run, and whether the incident ended
+   * (then a missing run did not complete). The decided card then shows the run's progress and Undo.
+   */
+  readonly approvedRun?: { readonly run: ActionRun | undefined; readonly incidentEnded: boolean };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit blocks are plain JSON objects.
@@ -185,8 +192,23 @@ export function decidedApprovalCard(input: ApprovalCardInput): { text: string; b
   const reason = approval.reason ? ` (reason: ${escapeMrkdwn(approval.reason, 300)})` : "";
   const comments = approval.status === "approved" ? commentsOf(approval) : "";
   const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}${comments ? `.${comments}` : ""}`;
+  const progress =
+    approval.status === "approved" && input.approvedRun && !input.dryRun
+      ? runProgress(input.approvedRun.run, input.approvedRun.incidentEnded)
+      : undefined;
+  const run = input.approvedRun?.run;
   return {
     text: `${plainText(approval.title)}: ${status}`,
-    blocks: [...bodyBlocks(input), { type: "context", elements: [{ type: "mrkdwn", text: line }] }],
+    blocks: [
+      ...bodyBlocks(input),
+      {
+        type: "context",
+        elements: [
+          { type: "mrkdwn", text: line },
+          ...(progress ? [{ type: "mrkdwn", text: progress.line }] : []),
+        ],
+      },
+      ...(progress?.undo && run ? [undoBlock(run.runId)] : []),
+    ],
   };
 }

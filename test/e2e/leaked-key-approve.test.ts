@@ -44,9 +44,11 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
         expect.stringContaining("mitigated: Leaked key revoked and GitHub alert resolved."),
       ]),
     );
-    expect(JSON.stringify(harness.standins.slack.find(card.channel, card.ts)?.blocks)).toContain(
-      `*Approved* by <@${APPROVER}>`,
-    );
+    const decided = JSON.stringify(harness.standins.slack.find(card.channel, card.ts)?.blocks);
+    expect(decided).toContain(`*Approved* by <@${APPROVER}>`);
+    // A deleted OpenAI key cannot be restored: the card says so and offers no Undo.
+    expect(decided).toContain("This action cannot be undone.");
+    expect(decided).not.toContain("quell.undo");
 
     const deletions = harness.standins.openai.requests.filter((request) => request.method === "DELETE");
     expect(deletions).toHaveLength(1);

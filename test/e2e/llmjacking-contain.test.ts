@@ -24,6 +24,7 @@ const assumedRoleFinding = () =>
 describe("contain-llmjacking end to end (live)", () => {
   let harness: Harness;
   let incidentId: string;
+  let cardAt: { channel: string; ts: string };
   beforeAll(async () => {
     harness = await startHarness({ dryRun: false });
   });
@@ -112,6 +113,12 @@ describe("contain-llmjacking end to end (live)", () => {
       summary: expect.stringContaining("mitigated"),
     });
     incidentId = incident.id;
+    // The decided card follows the run it approved: done, with Undo.
+    await harness.runtime.idle();
+    const decided = JSON.stringify(harness.standins.slack.find(card.channel, card.ts)?.blocks);
+    expect(decided).toContain(`*Approved* by <@${APPROVER}>`);
+    expect(decided).toContain(`"value":"${incident.id}.deactivateKey"`);
+    cardAt = { channel: card.channel, ts: card.ts };
   });
 
   it("`/quell undo` sets the key Active again: exactly one UpdateAccessKey Status=Active, recorded", async () => {
@@ -138,6 +145,10 @@ describe("contain-llmjacking end to end (live)", () => {
     // The incident's outcome stays on record; the undo is told beside it.
     expect(incident.status).toBe("mitigated");
     expect(await quell(`undo ${runId}`)).toContain("already undone");
+    await harness.runtime.idle();
+    const shown = JSON.stringify(harness.standins.slack.find(cardAt.channel, cardAt.ts)?.blocks);
+    expect(shown).toContain(`*Undone* by <@${APPROVER}>`);
+    expect(shown).not.toContain("quell.undo");
   });
 
   it("refuses to run a contained-blast-radius-only (`auto`) step with an action that needs a human", async () => {

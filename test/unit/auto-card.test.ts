@@ -59,6 +59,8 @@ describe("the auto approval card", () => {
     expect(applied).toContain('"value":"inc_autocard000001.resolveAlert"');
     expect(applied).toContain("Approved by policy");
     expect(render({ run: run({ undoable: false }) })).not.toContain("quell.undo");
+    expect(render({ run: run({ undoable: false }) })).toContain("cannot be undone");
+    expect(render({ run: run({ undoable: false, writes: [] }) })).toContain("Nothing needed changing");
   });
 
   it("never offers Undo in dry run, while an undo runs, or after it", () => {
