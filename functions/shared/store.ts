@@ -146,6 +146,32 @@ export class IncidentStore {
   }
 
   /**
+   * Count one more alert on an incident that is still open to it (exists, not `resolved`) and return the
+   * incident as counted, in one conditional write; `undefined` when it is missing or resolved (the caller
+   * finds out which). The storm path: a duplicate costs one read of its dedup claim and this one write.
+   */
+  async countAlertOnOpen(id: string): Promise<{ incident: Incident; count: number } | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: incidentKey(id),
+          UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
+          ConditionExpression: "attribute_exists(pk) AND #status <> :resolved",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":one": 1, ":now": this.now(), ":resolved": "resolved" },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const incident = stripKeys<Incident>(result.Attributes ?? {});
+      return { incident, count: Number(incident.alertCount) };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Raise an incident's risk and severity to a joining alert's when they are higher; never lowers them, even
    * when joins race (each is a conditional write).
    */

@@ -100,6 +100,9 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
     deps.dedupWindowSeconds,
   );
   if (claim.alertId !== alert.id) {
+    // The common duplicate (storms): counted on its open incident in the same write that reads it.
+    const counted = await deps.store.countAlertOnOpen(claim.incidentId);
+    if (counted) return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
     const holder = await existingIncident(claim.incidentId, alert, deps);
     // The source said this alert was over; it firing again is a new occurrence, so a new incident.
     if (holder.status !== "resolved") return joinIncident(holder, assess(alert, deps), "duplicate", deps);

@@ -204,12 +204,14 @@ export async function joinIncident(
   assessed: AssessedAlert,
   reason: "duplicate" | "correlated",
   deps: TriageDeps,
+  /** The alert count when the caller already counted this alert (the incident is then as counted). */
+  counted?: number,
 ): Promise<TriageOutcome> {
   const { store } = deps;
   const { alert, risk } = assessed;
   const incidentId = incident.id;
   await store.saveAlert(incidentId, alert);
-  const count = await store.countAlert(incidentId);
+  const count = counted ?? (await store.countAlert(incidentId));
   if (raises(incident, assessed)) await store.raiseIncident(incidentId, { risk, severity: alert.severity });
   if (reason === "correlated") {
     await refreshEntities(alert, incidentId, deps);
