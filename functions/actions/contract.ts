@@ -35,6 +35,8 @@ export interface ActionContext {
 /** AWS SDK clients actions may use; each is created lazily so unused ones cost nothing. */
 export interface AwsClients {
   readonly iam: () => import("@aws-sdk/client-iam").IAMClient;
+  /** The Bedrock control plane (guardrails), not the runtime that invokes models. */
+  readonly bedrock: () => import("@aws-sdk/client-bedrock").BedrockClient;
 }
 
 export interface ActionPlan<Output> {

@@ -1,3 +1,4 @@
+import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { IAMClient } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
@@ -82,10 +83,14 @@ async function send(
 /** The real context: provider HTTP, secrets by reference, AWS clients created on first use. */
 export function createActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
   let iam: IAMClient | undefined;
+  let bedrock: BedrockClient | undefined;
   return {
     http: createHttpClient({ userAgent: "quell-action" }),
     secret: (name) => requireSecret(name, env),
-    aws: { iam: () => (iam ??= new IAMClient({})) },
+    aws: {
+      iam: () => (iam ??= new IAMClient({})),
+      bedrock: () => (bedrock ??= new BedrockClient({})),
+    },
     env,
   };
 }

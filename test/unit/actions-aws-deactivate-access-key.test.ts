@@ -40,7 +40,12 @@ function fakeIam(keys: AccessKeyMetadata[], options: { ignoreUpdates?: boolean }
     secret: async () => {
       throw new Error("no secrets here");
     },
-    aws: { iam: () => client as unknown as IAMClient },
+    aws: {
+      iam: () => client as unknown as IAMClient,
+      bedrock: () => {
+        throw new Error("no Bedrock here");
+      },
+    },
     env: {},
   };
   return { context, sent };

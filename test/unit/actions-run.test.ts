@@ -16,6 +16,9 @@ const context: ActionContext = {
     iam: () => {
       throw new Error("no AWS in this test");
     },
+    bedrock: () => {
+      throw new Error("no AWS in this test");
+    },
   },
   env: {},
 };
