@@ -39,17 +39,24 @@ export async function runAction(
 }
 
 /**
- * Undo an applied run: the action's undo writes for the same input, under the same budget and dry-run rule.
- * Refused for actions that cannot be undone.
+ * Undo an applied run: the action's undo writes for the run's recorded input and output, under the same budget
+ * and dry-run rule. Refused for actions that cannot be undone.
  */
 export async function runUndo(
   action: AnyAction,
-  rawInput: unknown,
+  applied: { input: unknown; output: unknown },
   options: { dryRun: boolean; context: ActionContext },
 ): Promise<ActionResult> {
   if (!action.reversible || !action.undo) throw new NotReversible(`${action.name} cannot be undone`);
-  const input = validInput(action, rawInput);
-  const writes = await action.undo(input, options.context);
+  const input = validInput(action, applied.input);
+  const output = action.output.safeParse(applied.output);
+  if (!output.success) {
+    throw new ValidationError(
+      `the applied run of ${action.name} recorded an output its undo cannot read`,
+      issuesOf(output.error),
+    );
+  }
+  const writes = await action.undo(input, options.context, { output: output.data });
   return send(action, { input, output: null, writes }, options.dryRun);
 }
 

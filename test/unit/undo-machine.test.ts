@@ -32,7 +32,9 @@ describe("the undo machine", () => {
     expect(route.Default).toBe("undo.notReversible");
     for (const name of undoable) {
       expect(states[`undo.${name}`]).toMatchObject({
-        Parameters: { Payload: { mode: "undo", "input.$": "$.input", "dryRun.$": "$.dryRun" } },
+        Parameters: {
+          Payload: { mode: "undo", "input.$": "$.input", "output.$": "$.output", "dryRun.$": "$.dryRun" },
+        },
         Next: "undo.recorded",
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "undo.failed" }],
       });
