@@ -23,7 +23,11 @@ describe("the undo machine", () => {
       .filter(({ definition }) => definition.reversible && definition.undo)
       .map(({ definition }) => definition.name)
       .sort();
-    expect(undoable).toEqual(["aws.deactivate-access-key", "github.resolve-secret-scanning-alert"]);
+    expect(undoable).toEqual([
+      "aws.deactivate-access-key",
+      "bedrock.tighten-prompt-attack-filter",
+      "github.resolve-secret-scanning-alert",
+    ]);
     const route = states["undo.route"] as {
       Choices: { StringEquals: string; Next: string }[];
       Default: string;
