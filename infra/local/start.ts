@@ -68,9 +68,13 @@ async function main(): Promise<void> {
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
   }
   if (standins) {
-    // The local runtime never reaches AWS: without this, IAM calls are refused by its AWS endpoint.
-    Object.assign(providerEnv, { AWS_ENDPOINT_URL_IAM: standins.iam.url });
+    // The local runtime never reaches AWS: without these, IAM and Bedrock calls are refused by its AWS endpoint.
+    Object.assign(providerEnv, {
+      AWS_ENDPOINT_URL_IAM: standins.iam.url,
+      AWS_ENDPOINT_URL_BEDROCK: standins.bedrock.url,
+    });
     lines.push(`  AWS IAM  LOCAL STAND-IN at ${standins.iam.url} (contain-llmjacking's key deactivation)`);
+    lines.push(`  Bedrock  LOCAL STAND-IN at ${standins.bedrock.url} (tighten-guardrail's guardrail update)`);
   }
   const dryRun = env.QUELL_DRY_RUN ?? "true";
   const runtime = await startLocalRuntime({
