@@ -1,8 +1,9 @@
 import { containLlmjacking } from "./contain-llmjacking.js";
 import { leakedAiKey } from "./leaked-ai-key.js";
+import { tightenGuardrail } from "./tighten-guardrail.js";
 
 /** Every playbook. Adding one: its file, one line here, and its golden ASL under test/golden/. */
-export const playbooks = [leakedAiKey, containLlmjacking] as const;
+export const playbooks = [leakedAiKey, containLlmjacking, tightenGuardrail] as const;
 
 export type PlaybookName = (typeof playbooks)[number]["name"];
 
