@@ -6,7 +6,7 @@ const DAY = 24 * 3600;
 const tighteningPlan = [
   "Set the guardrail's prompt-attack filter (PROMPT_ATTACK) to HIGH on prompts, on its working draft (bedrock:UpdateGuardrail); every other setting is written back unchanged. Nothing changes if it is already HIGH.",
   "HIGH blocks more attacks, and may block some legitimate prompts of every app that uses this guardrail.",
-  "Apps that call a numbered version (see Guardrail version) keep their setting until a version is published from the draft and they use it.",
+  "Apps that call a numbered version of the guardrail (the alert names the one it saw) keep their setting until a version is published from the draft and they use it.",
   "Undo puts the previous strength back (/quell undo; the thread names the run).",
 ];
 
