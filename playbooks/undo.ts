@@ -80,6 +80,7 @@ export function compileUndoMachine(): CompiledPlaybook {
           "step.$": "$.step",
           mode: "undo",
           "input.$": "$.input",
+          "output.$": "$.output",
           "dryRun.$": "$.dryRun",
         },
       ),

@@ -35,6 +35,8 @@ export interface ActionContext {
 /** AWS SDK clients actions may use; each is created lazily so unused ones cost nothing. */
 export interface AwsClients {
   readonly iam: () => import("@aws-sdk/client-iam").IAMClient;
+  /** The Bedrock control plane (guardrails), not the runtime that invokes models. */
+  readonly bedrock: () => import("@aws-sdk/client-bedrock").BedrockClient;
 }
 
 export interface ActionPlan<Output> {
@@ -72,9 +74,20 @@ export interface ActionDefinition<Name extends string, Input extends z.ZodType, 
   readonly verify?: (input: z.infer<Input>, context: ActionContext) => Promise<Verification>;
   /**
    * The writes that restore the state before apply, for reversible actions. Only a run that applied writes
-   * is undone (a run that found its target already in the wanted state changed nothing).
+   * is undone (a run that found its target already in the wanted state changed nothing). `applied` is what
+   * that run recorded: its output says what it replaced (a previous setting) when the input alone cannot.
    */
-  readonly undo?: (input: z.infer<Input>, context: ActionContext) => Promise<readonly Write[]>;
+  readonly undo?: (
+    input: z.infer<Input>,
+    context: ActionContext,
+    applied: AppliedRun<z.infer<Output>>,
+  ) => Promise<readonly Write[]>;
+}
+
+/** The applied run an undo restores, as the action run record kept it. */
+export interface AppliedRun<Output> {
+  /** The output its plan returned, validated again with the action's output schema. */
+  readonly output: Output;
 }
 
 /** Whether an action may run with no human first (the `auto` policy): reversible, undoable, low blast radius. */

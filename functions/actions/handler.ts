@@ -14,6 +14,8 @@ export const ActionEvent = z.object({
   incidentId: z.string().min(1),
   step: z.string().min(1),
   input: z.record(z.string(), z.unknown()),
+  /** In `undo` mode, the output the applied run recorded (what it replaced, for actions that need it). */
+  output: z.unknown().optional(),
   /** `undo` restores what the applied run of this step changed. */
   mode: z.enum(["apply", "undo"]).default("apply"),
   /** This execution is a rehearsal (`/quell dry-run`); the deployment-wide dry run applies either way. */
@@ -54,7 +56,7 @@ export function createActionHandler(action: AnyAction) {
       const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed.incidentId) };
       const result =
         parsed.mode === "undo"
-          ? await runUndo(action, parsed.input, options)
+          ? await runUndo(action, { input: parsed.input, output: parsed.output }, options)
           : await runAction(action, parsed.input, options);
       logger.info("action finished", {
         action: action.name,

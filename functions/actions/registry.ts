@@ -1,4 +1,5 @@
 import { deactivateAwsAccessKey } from "./aws-deactivate-access-key/action.js";
+import { tightenPromptAttackFilter } from "./bedrock-tighten-prompt-attack-filter/action.js";
 import type { AnyAction } from "./contract.js";
 import { resolveGitHubSecretAlert } from "./github-resolve-secret-alert/action.js";
 import { findLeakedOpenAiKey } from "./openai-find-leaked-key/action.js";
@@ -16,6 +17,10 @@ export const actions = {
     folder: "github-resolve-secret-alert",
   },
   [deactivateAwsAccessKey.name]: { definition: deactivateAwsAccessKey, folder: "aws-deactivate-access-key" },
+  [tightenPromptAttackFilter.name]: {
+    definition: tightenPromptAttackFilter,
+    folder: "bedrock-tighten-prompt-attack-filter",
+  },
 } as const satisfies Record<string, { definition: AnyAction; folder: string }>;
 
 export type ActionName = keyof typeof actions;

@@ -1,3 +1,4 @@
+import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { IAMClient } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
@@ -39,17 +40,24 @@ export async function runAction(
 }
 
 /**
- * Undo an applied run: the action's undo writes for the same input, under the same budget and dry-run rule.
- * Refused for actions that cannot be undone.
+ * Undo an applied run: the action's undo writes for the run's recorded input and output, under the same budget
+ * and dry-run rule. Refused for actions that cannot be undone.
  */
 export async function runUndo(
   action: AnyAction,
-  rawInput: unknown,
+  applied: { input: unknown; output: unknown },
   options: { dryRun: boolean; context: ActionContext },
 ): Promise<ActionResult> {
   if (!action.reversible || !action.undo) throw new NotReversible(`${action.name} cannot be undone`);
-  const input = validInput(action, rawInput);
-  const writes = await action.undo(input, options.context);
+  const input = validInput(action, applied.input);
+  const output = action.output.safeParse(applied.output);
+  if (!output.success) {
+    throw new ValidationError(
+      `the applied run of ${action.name} recorded an output its undo cannot read`,
+      issuesOf(output.error),
+    );
+  }
+  const writes = await action.undo(input, options.context, { output: output.data });
   return send(action, { input, output: null, writes }, options.dryRun);
 }
 
@@ -91,10 +99,14 @@ export function createActionContext(
 ): ActionContext {
   const credentials = session ? { credentials: assumedRoleCredentials(session) } : {};
   let iam: IAMClient | undefined;
+  let bedrock: BedrockClient | undefined;
   return {
     http: createHttpClient({ userAgent: "quell-action" }),
     secret: (name) => requireSecret(name, env),
-    aws: { iam: () => (iam ??= new IAMClient(credentials)) },
+    aws: {
+      iam: () => (iam ??= new IAMClient(credentials)),
+      bedrock: () => (bedrock ??= new BedrockClient(credentials)),
+    },
     env,
   };
 }

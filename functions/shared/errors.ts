@@ -54,6 +54,14 @@ export class VerificationFailed extends QuellError {
   override readonly safeForSlack = true;
 }
 
+/**
+ * The target is no longer as Quell read or left it (someone changed it since): writing now would overwrite that
+ * change, so nothing is written. A human decides.
+ */
+export class TargetChanged extends QuellError {
+  override readonly safeForSlack = true;
+}
+
 /** An undo was asked of an action that cannot restore what it changed. */
 export class NotReversible extends QuellError {
   override readonly safeForSlack = true;

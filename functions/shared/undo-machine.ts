@@ -11,6 +11,8 @@ export interface UndoInput {
   readonly action: string;
   /** The run's recorded input: the same targets the apply changed. */
   readonly input: unknown;
+  /** The run's recorded output: what the apply found and replaced (null when the run recorded none). */
+  readonly output: unknown;
   readonly dryRun: boolean;
 }
 

@@ -55,6 +55,7 @@ export async function requestUndo(runId: string, userId: string, deps: CommandDe
     step: ids.step,
     action: run.action,
     input: run.input,
+    output: run.output ?? null,
     dryRun: false,
   };
   try {

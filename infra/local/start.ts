@@ -73,12 +73,13 @@ async function main(): Promise<void> {
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
   }
   if (standins) {
-    // The local runtime never reaches AWS: without this, IAM and STS calls are refused by its AWS endpoint.
+    // The local runtime never reaches AWS: without this, IAM, STS and Bedrock calls are refused by its AWS endpoint.
     Object.assign(providerEnv, awsStandinEnv(standins));
     lines.push(`  AWS IAM  LOCAL STAND-IN at ${standins.iam.url} (contain-llmjacking's key deactivation)`);
     lines.push(
       `  AWS STS  LOCAL STAND-IN at ${standins.sts.url} (each action's role session, quell-<incident>)`,
     );
+    lines.push(`  Bedrock  LOCAL STAND-IN at ${standins.bedrock.url} (tighten-guardrail's guardrail update)`);
   }
   const dryRun = env.QUELL_DRY_RUN ?? "true";
   const runtime = await startLocalRuntime({

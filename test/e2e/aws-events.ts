@@ -37,3 +37,4 @@ export async function postEvents(harness: Harness, body: string, token = SECRETS
 }
 
 export const ANOMALOUS_INVOCATION = "guardduty/ai-anomalous-model-invocation-iamuser-key.json";
+export const PROMPT_INJECTION = "guardduty/ai-prompt-injection-direct-guardrail-intervened.json";

@@ -53,6 +53,9 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     }
   };
   const notStarted = (view: IncidentView) => view.timeline.find((event) => event.kind === "not_started");
+  // A finding that starts a playbook waits for an approval: its incident is settled once the playbook started
+  // (triage writes the status, then the timeline).
+  const started = (view: IncidentView) => view.timeline.some((event) => event.kind === "playbook_started");
 
   it("a single envelope: 202 with its alert id", async () => {
     const response = await post(JSON.stringify(sample(ANOMALOUS)));
@@ -61,9 +64,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
   });
 
   it("AnomalousModelInvocation then CostHarvesting for the same key: one correlated llmjacking incident", async () => {
-    // The first finding starts contain-llmjacking, which waits for an approval: the incident is settled once
-    // the playbook has started (triage writes the status, then the timeline).
-    const started = (view: IncidentView) => view.timeline.some((event) => event.kind === "playbook_started");
+    // The first finding starts contain-llmjacking, which waits for an approval.
     // The first finding's incident exists before the second arrives (alerts triaged at the same instant may
     // each open one: correlation reads, then claims).
     await incidentFor("guardduty:e2c9b8a1f4d3476e9a0b1c2d3e4f5a6b", started);
@@ -101,7 +102,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     expect(harness.standins.iam.requests).toEqual([]);
   });
 
-  it("an array: 202 with one alert id each; the non-AI port probe is out of scope", async () => {
+  it("an array: 202 with one alert id each; the prompt injection starts tighten-guardrail, the non-AI port probe is out of scope", async () => {
     const response = await post(JSON.stringify([sample(PROMPT), sample(PORT_PROBE)]));
     expect(response.status).toBe(202);
     expect(response.body.alertIds).toEqual([expect.stringMatching(/^alr_/), expect.stringMatching(/^alr_/)]);
@@ -112,9 +113,9 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
       summary: "no playbook started: out_of_scope",
       detail: { reason: "out_of_scope", rule: "default" },
     });
-    const prompt = await incidentFor("guardduty:3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8");
-    expect(prompt).toMatchObject({ status: "no_playbook" });
-    expect(notStarted(prompt)?.detail).toEqual({ reason: "no_playbook", rule: "default" });
+    const prompt = await incidentFor("guardduty:3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8", started);
+    expect(prompt).toMatchObject({ playbook: "tighten-guardrail" });
+    expect(notStarted(prompt)).toBeUndefined();
   });
 
   it("the same finding re-published (same id, higher count) joins its incident: alertCount 2", async () => {
@@ -129,13 +130,27 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
       view.timeline.some((event) => event.kind === "duplicate"),
     );
     expect(incident.alertCount).toBe(2);
-    expect(incident.status).toBe("no_playbook");
+    // The update joins the run the finding started; it starts no second one.
+    expect(incident.timeline.filter((event) => event.kind === "playbook_started")).toHaveLength(1);
     expect(incident.timeline.filter((event) => event.kind === "duplicate")).toEqual([
       expect.objectContaining({ detail: expect.objectContaining({ status: "update", reason: "duplicate" }) }),
     ]);
     expect(
       (await incidents()).filter((view) => view.dedupKey.endsWith("3f6e1a0b9c8d47e2a5b4c3d2e1f0a9b8")),
     ).toHaveLength(1);
+
+    // End the run with a decision (Deny: the guardrail stays as it is), so that runtime.idle() returns.
+    const approvalId = `${incident.id}.approveGuardDutyTightening`;
+    await harness.standins.slack.waitForMessage(
+      (message) => JSON.stringify(message.blocks ?? []).includes(approvalId),
+      15_000,
+    );
+    expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    expect((await harness.submitDenyReason(approvalId, "Red-team exercise on support-chat")).status).toBe(
+      200,
+    );
+    await harness.incident(incident.id, (view) => view.status === "denied");
+    expect(harness.standins.bedrock.requests).toEqual([]);
   });
 
   it("CloudWatch ALARM then OK: the OK resolves the alarm's incident, in which nothing ran", async () => {

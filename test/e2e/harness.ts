@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defineTriageConfig, type TriageConfigInput } from "../../functions/triage/config.js";
+import { defineTriageConfig, type RouteRule, type TriageConfigInput } from "../../functions/triage/config.js";
 import { QuellClient } from "../../infra/local/client.js";
 import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
 import {
@@ -19,6 +19,7 @@ import {
   startScenarioStandins,
   webhookBody,
 } from "../../infra/local/standins/scenario.js";
+import { playbooks } from "../../playbooks/index.js";
 
 export const SECRETS = {
   github: "test-github-webhook-secret",
@@ -41,6 +42,16 @@ export const webhookForAlert = (number: number): string => webhookBody(number);
 export const approvalIdIn = (blocks: unknown): string =>
   /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
 export const CHANNEL = "C0INCIDENTS";
+
+/**
+ * A route that starts nothing for every type a playbook handles: for suites about ingest and normalisation,
+ * which must not wait on approvals (each playbook has its own suites).
+ */
+export const INGEST_ONLY_ROUTE = {
+  id: "ingest-only",
+  match: { types: playbooks.flatMap((playbook) => [...playbook.handles]) },
+  playbook: null,
+} satisfies RouteRule;
 
 export interface Harness {
   readonly runtime: LocalRuntime;

@@ -68,7 +68,10 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     expect(cards).toHaveLength(1);
     const decided = cards[0];
     const thread = harness.standins.slack.messages.filter((message) => message.threadTs === decided?.ts);
-    expect(thread.map((message) => message.text)).toEqual([
+    // The read-only locate step ran before the card: the notifier threads its line only when it handles that
+    // event after the card opened the thread (it does under load), so it may or may not be there.
+    const beforeCard = /openai\.find-leaked-key: done, nothing to write/;
+    expect(thread.map((message) => message.text).filter((text) => !beforeCard.test(text ?? ""))).toEqual([
       expect.stringContaining("denied: Revoke the leaked OpenAI key: denied"),
     ]);
     expect(JSON.stringify(decided?.blocks)).not.toContain("quell.approve");

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, type IncidentView, SECRETS, startHarness } from "./harness.js";
+import { type Harness, INGEST_ONLY_ROUTE, type IncidentView, SECRETS, startHarness } from "./harness.js";
 
 /**
  * The four ops-tool webhooks end to end (Alertmanager, Grafana, Datadog, PagerDuty): bearer-token auth,
- * one incident per dedup key, repeats and resolves joining it, refusals kept and opening nothing. No playbook
- * handles these alert types yet, so nothing here may post to Slack.
+ * one incident per dedup key, repeats and resolves joining it, refusals kept and opening nothing. Types a
+ * playbook handles (Grafana's prompt_injection) are routed to none here, so nothing may post to Slack.
  */
 
 type Source = keyof typeof SECRETS.sourceTokens;
@@ -50,7 +50,7 @@ const HOSTILE = "alertmanager:00000000000000aa";
 describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: true });
+    harness = await startHarness({ dryRun: true, triageConfig: { routes: [INGEST_ONLY_ROUTE] } });
   });
   afterAll(async () => harness?.stop());
 

@@ -40,7 +40,12 @@ function fakeIam(keys: AccessKeyMetadata[], options: { ignoreUpdates?: boolean }
     secret: async () => {
       throw new Error("no secrets here");
     },
-    aws: { iam: () => client as unknown as IAMClient },
+    aws: {
+      iam: () => client as unknown as IAMClient,
+      bedrock: () => {
+        throw new Error("no Bedrock here");
+      },
+    },
     env: {},
   };
   return { context, sent };
@@ -125,7 +130,7 @@ describe("aws.deactivate-access-key", () => {
     const { context, sent } = fakeIam([]);
     const undo = deactivateAwsAccessKey.undo;
     expect(undo).toBeTypeOf("function");
-    const writes = (await undo?.(input, context)) ?? [];
+    const writes = (await undo?.(input, context, { output: { ...input, previousStatus: "Active" } })) ?? [];
     for (const write of writes) await write.send();
     expect(sent).toEqual([
       { command: "UpdateAccessKeyCommand", input: { UserName: USER, AccessKeyId: KEY, Status: "Active" } },

@@ -16,6 +16,9 @@ const context: ActionContext = {
     iam: () => {
       throw new Error("no AWS in this test");
     },
+    bedrock: () => {
+      throw new Error("no AWS in this test");
+    },
   },
   env: {},
 };
@@ -108,6 +111,9 @@ describe("runAction", () => {
 });
 
 describe("runUndo", () => {
+  /** An applied run of the tagging double, as its action run record keeps it. */
+  const applied = (targets: string[]) => ({ input: { targets }, output: { count: targets.length } });
+
   /** The tagging double, made reversible: undo removes each tag (DELETE), recorded in `removed`. */
   function reversibleTagAction() {
     const { action, sent } = tagAction();
@@ -133,7 +139,7 @@ describe("runUndo", () => {
 
   it("sends the undo writes for the same input, and nothing of apply", async () => {
     const { action, sent, removed } = reversibleTagAction();
-    const result = await runUndo(action, { targets: ["a"] }, { dryRun: false, context });
+    const result = await runUndo(action, applied(["a"]), { dryRun: false, context });
     expect(result).toEqual({
       action: "test.tag-targets",
       mode: "applied",
@@ -148,7 +154,7 @@ describe("runUndo", () => {
 
   it("in dry run plans the undo and sends nothing", async () => {
     const { action, removed } = reversibleTagAction();
-    const result = await runUndo(action, { targets: ["a", "b"] }, { dryRun: true, context });
+    const result = await runUndo(action, applied(["a", "b"]), { dryRun: true, context });
     expect(result.mode).toBe("planned");
     expect(result.writes).toHaveLength(2);
     expect(removed).toEqual([]);
@@ -157,17 +163,39 @@ describe("runUndo", () => {
   it("keeps the blast-radius budget and validates input like apply", async () => {
     const { action, removed } = reversibleTagAction();
     await expect(
-      runUndo(action, { targets: ["a", "b", "c"] }, { dryRun: false, context }),
+      runUndo(action, applied(["a", "b", "c"]), { dryRun: false, context }),
     ).rejects.toBeInstanceOf(BlastRadiusExceeded);
-    await expect(runUndo(action, { targets: "a" }, { dryRun: false, context })).rejects.toBeInstanceOf(
-      ValidationError,
+    await expect(
+      runUndo(action, { input: { targets: "a" }, output: { count: 1 } }, { dryRun: false, context }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(removed).toEqual([]);
+  });
+
+  it("hands undo the applied run's recorded output, and refuses one its output schema does not accept", async () => {
+    const { action, removed } = reversibleTagAction();
+    const seen: unknown[] = [];
+    const recording = defineAction({
+      ...action,
+      async undo(input, undoContext, run) {
+        seen.push(run.output);
+        return (await action.undo?.(input, undoContext, run)) ?? [];
+      },
+    });
+    await runUndo(recording, applied(["a"]), { dryRun: true, context });
+    expect(seen).toEqual([{ count: 1 }]);
+    const unreadable = runUndo(
+      recording,
+      { input: { targets: ["a"] }, output: null },
+      { dryRun: false, context },
     );
+    await expect(unreadable).rejects.toBeInstanceOf(ValidationError);
+    await expect(unreadable).rejects.toThrow("recorded an output its undo cannot read");
     expect(removed).toEqual([]);
   });
 
   it("refuses an action that cannot be undone", async () => {
     const { action } = tagAction();
-    await expect(runUndo(action, { targets: ["a"] }, { dryRun: false, context })).rejects.toBeInstanceOf(
+    await expect(runUndo(action, applied(["a"]), { dryRun: false, context })).rejects.toBeInstanceOf(
       NotReversible,
     );
   });

@@ -245,7 +245,11 @@ describe("triage pipeline against DynamoDB Local", () => {
       const incident = await deps.store.getIncident(result.incidentId ?? "");
       expect(incident?.ownerTeams?.slice().sort()).toEqual(["ml-platform", "support-platform"]);
       expect(incident?.unknownAssets).toEqual([]);
-      expect(incident?.route).toEqual({ playbook: null, rule: "default", channel: "C0SUPPORT1" });
+      expect(incident?.route).toEqual({
+        playbook: "tighten-guardrail",
+        rule: "default",
+        channel: "C0SUPPORT1",
+      });
       expect(incident?.risk?.reasons).toEqual([
         "severity medium: 45",
         "asset criticality critical: +15",
@@ -430,12 +434,13 @@ describe("triage pipeline against DynamoDB Local", () => {
     it("links Quell's own UpdateGuardrail to the incident it served instead of opening one", async () => {
       const { deps, starter } = setup();
       const served = await triageOne(lakera(), deps);
+      const started = starter.calls.length;
       const session = actionSessionName(served.incidentId ?? "");
       const arn = `arn:aws:sts::111122223333:assumed-role/quell-action-bedrock-guardrail/${session}`;
       const result = await triageOne(tampering(arn), deps);
 
       expect(result).toEqual({ outcome: "not_started", incidentId: served.incidentId, reason: "own_action" });
-      expect(starter.calls).toEqual([]);
+      expect(starter.calls).toHaveLength(started);
       const detail = await detailOf(deps, served.incidentId);
       expect(detail?.alertCount).toBe(2);
       expect(detail?.timeline.filter((event) => event.kind === "own_action")).toHaveLength(1);

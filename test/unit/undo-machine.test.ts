@@ -23,7 +23,11 @@ describe("the undo machine", () => {
       .filter(({ definition }) => definition.reversible && definition.undo)
       .map(({ definition }) => definition.name)
       .sort();
-    expect(undoable).toEqual(["aws.deactivate-access-key", "github.resolve-secret-scanning-alert"]);
+    expect(undoable).toEqual([
+      "aws.deactivate-access-key",
+      "bedrock.tighten-prompt-attack-filter",
+      "github.resolve-secret-scanning-alert",
+    ]);
     const route = states["undo.route"] as {
       Choices: { StringEquals: string; Next: string }[];
       Default: string;
@@ -32,7 +36,9 @@ describe("the undo machine", () => {
     expect(route.Default).toBe("undo.notReversible");
     for (const name of undoable) {
       expect(states[`undo.${name}`]).toMatchObject({
-        Parameters: { Payload: { mode: "undo", "input.$": "$.input", "dryRun.$": "$.dryRun" } },
+        Parameters: {
+          Payload: { mode: "undo", "input.$": "$.input", "output.$": "$.output", "dryRun.$": "$.dryRun" },
+        },
         Next: "undo.recorded",
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "undo.failed" }],
       });

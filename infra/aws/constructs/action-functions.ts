@@ -31,6 +31,13 @@ const contractWildcards: Readonly<Record<string, Readonly<Record<string, string>
       "and to iam:ListAccessKeys and iam:UpdateAccessKey only, from the action's IAM contract; the " +
       "playbook asks a human before the update and the action can undo it.",
   },
+  "bedrock.tighten-prompt-attack-filter": {
+    "arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*":
+      "The Bedrock guardrail to tighten is named by the prompt-injection alert at run time, so the role " +
+      "cannot list it in advance. The grant is limited to guardrails of this account and region and to " +
+      "bedrock:GetGuardrail and bedrock:UpdateGuardrail only, from the action's IAM contract; the playbook " +
+      "asks a human before the update and the action can undo it.",
+  },
 };
 
 const PLACEHOLDERS = /\$\{(Partition|Region|Account)\}/g;

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames } from "../../../functions/shared/env.js";
+import { type BedrockStandin, type GuardrailSeed, startBedrockStandin } from "./bedrock.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
 import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
@@ -82,7 +83,73 @@ export const iamUsersSeed = (): IamUserSeed[] => [
   { userName: TAMPERING_USER, keys: [{ accessKeyId: TAMPERING_KEY, status: "Active" }] },
 ];
 
-/** The webhook body GitHub posts for the leak, exactly as in the fixture file. */
+/**
+ * The prompt-injection story: GuardDuty and the app's Bedrock guardrail check saw prompt attacks against the
+ * support assistant (test/fixtures/aws/guardduty/ai-prompt-injection-direct-guardrail-intervened.json and
+ * test/fixtures/bedrock-guardrails/applyguardrail-intervened-prompt-attack-and-pii.json), both naming guardrail
+ * q7x2k9m4w1ba of account 111122223333 in us-east-1. Its DRAFT filters prompt attacks at MEDIUM only, next to
+ * every other kind of policy (which tightening must leave exactly as they are). Every value here is fake.
+ */
+export const GUARDRAIL_ACCOUNT = "111122223333";
+export const GUARDRAIL_REGION = "us-east-1";
+export const GUARDRAIL_ID = "q7x2k9m4w1ba";
+
+export const guardrailSeed = (): GuardrailSeed => ({
+  guardrailId: GUARDRAIL_ID,
+  name: "support-chat-guardrail",
+  description: "Input and output guardrail of the customer support assistant",
+  blockedInputMessaging: "Sorry, I can't help with that request.",
+  blockedOutputsMessaging: "Sorry, I can't share that.",
+  policies: {
+    topicPolicy: {
+      topics: [
+        {
+          name: "Refund-fraud",
+          definition: "Ways to obtain refunds or credits dishonestly.",
+          examples: ["How do I get a refund for an order I received?"],
+          type: "DENY",
+          inputAction: "BLOCK",
+          outputAction: "BLOCK",
+          inputEnabled: true,
+          outputEnabled: true,
+        },
+      ],
+      tier: { tierName: "CLASSIC" },
+    },
+    contentPolicy: {
+      filters: [
+        {
+          type: "HATE",
+          inputStrength: "HIGH",
+          outputStrength: "HIGH",
+          inputAction: "BLOCK",
+          outputAction: "BLOCK",
+        },
+        { type: "INSULTS", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
+        { type: "PROMPT_ATTACK", inputStrength: "MEDIUM", outputStrength: "NONE", inputModalities: ["TEXT"] },
+        { type: "MISCONDUCT", inputStrength: "LOW", outputStrength: "MEDIUM" },
+      ],
+      tier: { tierName: "STANDARD" },
+    },
+    wordPolicy: { words: [{ text: "project-bluebird" }], managedWordLists: [{ type: "PROFANITY" }] },
+    sensitiveInformationPolicy: {
+      piiEntities: [{ type: "EMAIL", action: "ANONYMIZE" }],
+      regexes: [{ name: "order-id", description: "Order numbers", pattern: "ORD-[0-9]{8}", action: "BLOCK" }],
+    },
+    contextualGroundingPolicy: {
+      filters: [
+        { type: "GROUNDING", threshold: 0.75, action: "BLOCK", enabled: true },
+        { type: "RELEVANCE", threshold: 0.5, action: "NONE", enabled: true },
+      ],
+    },
+    crossRegionDetails: {
+      guardrailProfileId: "us.guardrail.v1:0",
+      guardrailProfileArn: "arn:aws:bedrock:us-east-1:111122223333:guardrail-profile/us.guardrail.v1:0",
+    },
+  },
+  kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+});
+
 /** The fixture's webhook (alert 42), or the same leak reported as another alert number of the repository. */
 export function webhookBody(alertNumber = 42): string {
   const fixture = readFileSync(WEBHOOK_FIXTURE, "utf8");
@@ -99,6 +166,7 @@ export interface ScenarioStandins {
   readonly iam: IamStandin;
   /** Issues the action role sessions (`quell-<incident>`) the AWS actions assume before calling IAM. */
   readonly sts: StsStandin;
+  readonly bedrock: BedrockStandin;
   readonly slack: SlackStandin;
   readonly credentials: {
     githubToken: string;
@@ -112,7 +180,12 @@ export interface ScenarioStandins {
 
 /** Start the loopback stand-ins seeded with the stories. Labelled as stand-ins wherever printed. */
 export async function startScenarioStandins(
-  options: { alerts?: GitHubAlertSeed[]; projects?: OpenAIProjectSeed[]; iamUsers?: IamUserSeed[] } = {},
+  options: {
+    alerts?: GitHubAlertSeed[];
+    projects?: OpenAIProjectSeed[];
+    iamUsers?: IamUserSeed[];
+    guardrails?: GuardrailSeed[];
+  } = {},
 ): Promise<ScenarioStandins> {
   const credentials = {
     githubToken: "ghp_localStandinToken0000000000000000000",
@@ -130,6 +203,11 @@ export async function startScenarioStandins(
   });
   const iam = await startIamStandin({ users: options.iamUsers ?? iamUsersSeed() });
   const sts = await startStsStandin();
+  const bedrock = await startBedrockStandin({
+    accountId: GUARDRAIL_ACCOUNT,
+    region: GUARDRAIL_REGION,
+    guardrails: options.guardrails ?? [guardrailSeed()],
+  });
   const slack = await startSlackStandin({
     token: credentials.slackBotToken,
     appToken: credentials.slackAppToken,
@@ -139,17 +217,26 @@ export async function startScenarioStandins(
     openai,
     iam,
     sts,
+    bedrock,
     slack,
     credentials,
     async close() {
-      await Promise.all([github.close(), openai.close(), iam.close(), sts.close(), slack.close()]);
+      await Promise.all([
+        github.close(),
+        openai.close(),
+        iam.close(),
+        sts.close(),
+        bedrock.close(),
+        slack.close(),
+      ]);
     },
   };
 }
 
 /**
- * The provider settings that point Quell at the stand-ins (the bench and tests use all of them). IAM is reached
- * through the AWS SDK's service-specific endpoint variable, so it wins over the local runtime's AWS_ENDPOINT_URL.
+ * The provider settings that point Quell at the stand-ins (the bench and tests use all of them). IAM and Bedrock
+ * are reached through the AWS SDK's service-specific endpoint variables, so they win over the local runtime's
+ * AWS_ENDPOINT_URL.
  */
 export function standinProviderEnv(standins: ScenarioStandins): Record<string, string> {
   return {
@@ -164,11 +251,13 @@ export function standinProviderEnv(standins: ScenarioStandins): Record<string, s
 }
 
 /**
- * The AWS side of the stand-ins: IAM and STS through the AWS SDK's service-specific endpoint variables (they win
+ * The AWS side of the stand-ins: IAM, STS and Bedrock through the AWS SDK's service-specific endpoint variables (they win
  * over the local runtime's AWS_ENDPOINT_URL), and a role per action, as infra gives each on AWS, so actions
- * assume `quell-action-local-<action>` in a session named after the incident before they call IAM.
+ * assume `quell-action-local-<action>` in a session named after the incident before they call IAM or Bedrock.
  */
-export function awsStandinEnv(standins: Pick<ScenarioStandins, "iam" | "sts">): Record<string, string> {
+export function awsStandinEnv(
+  standins: Pick<ScenarioStandins, "iam" | "sts" | "bedrock">,
+): Record<string, string> {
   const roles = Object.fromEntries(
     Object.entries(actions).map(([name, { folder }]) => [
       name,
@@ -178,6 +267,7 @@ export function awsStandinEnv(standins: Pick<ScenarioStandins, "iam" | "sts">): 
   return {
     AWS_ENDPOINT_URL_IAM: standins.iam.url,
     AWS_ENDPOINT_URL_STS: standins.sts.url,
+    AWS_ENDPOINT_URL_BEDROCK: standins.bedrock.url,
     [EnvNames.actionRoles]: JSON.stringify(roles),
   };
 }
