@@ -10,6 +10,7 @@ import {
 } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { quellSignature } from "./auth.js";
+import { guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
 import { alertIdFor, type SourceAdapter } from "./source.js";
 
 /**
@@ -17,97 +18,11 @@ import { alertIdFor, type SourceAdapter } from "./source.js";
  * integration. It is a public contract, documented field by field in GENERIC-WIRE-FORMAT.md: change both
  * together, and only in ways that keep every body valid today valid tomorrow.
  *
- * The building blocks below (body guard, identifier and text rules, time window) are shared with the
- * inline-detector routes, which take the same principal and signing scheme.
+ * The building blocks below (identifier and text rules, time window) and the body guard (body-guard.ts) are
+ * shared with the inline-detector routes, which take the same principal and signing scheme.
  */
 
-// ---------------------------------------------------------------------------------------------------------
-// Body guard: one JSON object, no prototype-pollution keys, bounded depth and size, nothing but JSON values.
-
-export const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
-export const MAX_GENERIC_BYTES = 64 * 1024;
-export const MAX_BODY_DEPTH = 32;
-const MAX_GUARD_ISSUES = 20;
-
-interface GuardIssue {
-  readonly path: PropertyKey[];
-  readonly message: string;
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-};
-
-/**
- * What is wrong with a parsed body before its schema looks at it. Iterative (no recursion), so a hostile
- * depth cannot overflow the stack; it stops after a bounded number of findings.
- */
-export function bodyGuardIssues(
-  value: unknown,
-  options: { maxDepth: number; maxBytes?: number },
-): GuardIssue[] {
-  if (!isPlainObject(value)) {
-    const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
-    return [
-      {
-        path: [],
-        message: `the body must be one JSON object, not ${kind}; send one alert per request (no batching)`,
-      },
-    ];
-  }
-  const issues: GuardIssue[] = [];
-  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [{ value, path: [], depth: 1 }];
-  while (stack.length > 0 && issues.length < MAX_GUARD_ISSUES) {
-    const { value: node, path, depth } = stack.pop() as (typeof stack)[number];
-    if (Array.isArray(node) || isPlainObject(node)) {
-      if (depth > options.maxDepth) {
-        issues.push({ path, message: `nests deeper than ${options.maxDepth} levels` });
-        continue;
-      }
-      const keys = Object.keys(node);
-      for (const key of keys) {
-        if (!Array.isArray(node) && FORBIDDEN_KEYS.includes(key)) {
-          issues.push({
-            path: [...path, key],
-            message: `the key "${key}" is refused anywhere in the body (prototype-pollution guard: ${FORBIDDEN_KEYS.join(", ")})`,
-          });
-          continue;
-        }
-        stack.push({ value: (node as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
-      }
-      continue;
-    }
-    const ok =
-      node === null ||
-      typeof node === "string" ||
-      typeof node === "boolean" ||
-      (typeof node === "number" && Number.isFinite(node));
-    if (!ok) issues.push({ path, message: "is not a JSON value (finite number, string, boolean, null)" });
-  }
-  if (issues.length === 0 && options.maxBytes !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
-    if (bytes > options.maxBytes)
-      issues.push({
-        path: [],
-        message: `the alert is ${bytes} bytes as compact JSON; the limit is ${options.maxBytes}`,
-      });
-  }
-  const order = (issue: GuardIssue) => issue.path.map(String).join("\u0000");
-  return issues.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-}
-
-/** `schema`, behind the body guard: a body the guard refuses reports only the guard's issues. */
-export function guarded<T extends z.ZodType>(schema: T, options: { maxDepth: number; maxBytes?: number }) {
-  return z
-    .unknown()
-    .superRefine((value, ctx) => {
-      for (const issue of bodyGuardIssues(value, options))
-        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
-    })
-    .pipe(schema);
-}
+export { bodyGuardIssues, FORBIDDEN_KEYS, guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Text rules. Identifiers (ids, keys, label values) refuse invisible and reordering characters; free text

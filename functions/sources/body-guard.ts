@@ -1,0 +1,145 @@
+import { z } from "zod";
+
+/**
+ * The body guard of the generic and inline-detector routes: one JSON object, no prototype-pollution keys,
+ * bounded depth and size, nothing but JSON values.
+ */
+
+export const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+export const MAX_GENERIC_BYTES = 64 * 1024;
+export const MAX_BODY_DEPTH = 32;
+const MAX_GUARD_ISSUES = 20;
+
+interface GuardIssue {
+  readonly path: PropertyKey[];
+  readonly message: string;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+interface GuardOptions {
+  readonly maxDepth: number;
+  readonly maxBytes?: number;
+}
+
+/**
+ * What is wrong with a parsed body before its schema looks at it. Iterative (no recursion), so a hostile
+ * depth cannot overflow the stack; it stops after a bounded number of findings.
+ */
+export function bodyGuardIssues(value: unknown, options: GuardOptions): GuardIssue[] {
+  return certainlyClean(value, options) ? [] : issuesOf(value, options);
+}
+
+/** The UTF-8 bytes one UTF-16 unit takes in JSON at most: `\u001f`, or an escaped lone surrogate. */
+const MAX_JSON_BYTES_PER_UNIT = 6;
+/** The longest JSON a finite number becomes (17 digits at most: `-0.0000012345678901234567`). */
+const MAX_NUMBER_BYTES = 25;
+const MAX_LITERAL_BYTES = 5;
+
+/**
+ * The common case, answered without paths or serialising: true only when issuesOf would find nothing. The
+ * size is bounded from above (every unit of every string and key at its widest escape); only a body whose
+ * bound exceeds the limit is serialised to be measured.
+ */
+function certainlyClean(value: unknown, options: GuardOptions): boolean {
+  if (!isPlainObject(value)) return false;
+  const nodes: unknown[] = [value];
+  const depths: number[] = [1];
+  let bytes = 0;
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() as number;
+    if (typeof node === "string") bytes += MAX_JSON_BYTES_PER_UNIT * node.length + 2;
+    else if (typeof node === "number") {
+      if (!Number.isFinite(node)) return false;
+      bytes += MAX_NUMBER_BYTES;
+    } else if (node === null || typeof node === "boolean") bytes += MAX_LITERAL_BYTES;
+    else if (Array.isArray(node)) {
+      if (depth > options.maxDepth) return false;
+      bytes += 2 + node.length;
+      for (let i = 0; i < node.length; i++) {
+        if (!(i in node)) return false;
+        nodes.push(node[i]);
+        depths.push(depth + 1);
+      }
+    } else if (isPlainObject(node)) {
+      if (depth > options.maxDepth) return false;
+      const keys = Object.keys(node);
+      bytes += 2 + keys.length;
+      for (const key of keys) {
+        if (FORBIDDEN_KEYS.includes(key)) return false;
+        bytes += MAX_JSON_BYTES_PER_UNIT * key.length + 3;
+        nodes.push(node[key]);
+        depths.push(depth + 1);
+      }
+    } else return false;
+  }
+  return options.maxBytes === undefined || bytes <= options.maxBytes;
+}
+
+/** Every issue, found the long way (exported for the test that holds the fast pass to it). */
+export function issuesOf(value: unknown, options: GuardOptions): GuardIssue[] {
+  if (!isPlainObject(value)) {
+    const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
+    return [
+      {
+        path: [],
+        message: `the body must be one JSON object, not ${kind}; send one alert per request (no batching)`,
+      },
+    ];
+  }
+  const issues: GuardIssue[] = [];
+  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [{ value, path: [], depth: 1 }];
+  while (stack.length > 0 && issues.length < MAX_GUARD_ISSUES) {
+    const { value: node, path, depth } = stack.pop() as (typeof stack)[number];
+    if (Array.isArray(node) || isPlainObject(node)) {
+      if (depth > options.maxDepth) {
+        issues.push({ path, message: `nests deeper than ${options.maxDepth} levels` });
+        continue;
+      }
+      const keys = Object.keys(node);
+      for (const key of keys) {
+        if (!Array.isArray(node) && FORBIDDEN_KEYS.includes(key)) {
+          issues.push({
+            path: [...path, key],
+            message: `the key "${key}" is refused anywhere in the body (prototype-pollution guard: ${FORBIDDEN_KEYS.join(", ")})`,
+          });
+          continue;
+        }
+        stack.push({ value: (node as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
+      }
+      continue;
+    }
+    const ok =
+      node === null ||
+      typeof node === "string" ||
+      typeof node === "boolean" ||
+      (typeof node === "number" && Number.isFinite(node));
+    if (!ok) issues.push({ path, message: "is not a JSON value (finite number, string, boolean, null)" });
+  }
+  if (issues.length === 0 && options.maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+    if (bytes > options.maxBytes)
+      issues.push({
+        path: [],
+        message: `the alert is ${bytes} bytes as compact JSON; the limit is ${options.maxBytes}`,
+      });
+  }
+  const order = (issue: GuardIssue) => issue.path.map(String).join("\u0000");
+  return issues.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
+
+/** `schema`, behind the body guard: a body the guard refuses reports only the guard's issues. */
+export function guarded<T extends z.ZodType>(schema: T, options: GuardOptions) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      for (const issue of bodyGuardIssues(value, options))
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    })
+    .pipe(schema);
+}
