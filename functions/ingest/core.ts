@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CanonicalAlert } from "../shared/alert.js";
 import { type SecretName, SecretNames } from "../shared/env.js";
 import { ValidationError } from "../shared/errors.js";
+import { fastSafeParse } from "../shared/fast-parse.js";
 import { sha256Hex } from "../shared/hash.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import { parseRawJson } from "../shared/raw-json.js";
@@ -64,7 +65,7 @@ function normalized(
   try {
     const alerts: CanonicalAlert[] = [];
     for (const alert of normalize()) {
-      const canonical = CanonicalAlert.safeParse(alert);
+      const canonical = fastSafeParse(CanonicalAlert, alert);
       if (!canonical.success) return { ok: false, issues: issuesOf(canonical.error) };
       alerts.push(canonical.data);
     }
@@ -185,7 +186,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     receivedAt: deps.clock().toISOString(),
     ...(deliveryId ? { deliveryId } : {}),
   };
-  const validated = adapter.schema.safeParse(body.value);
+  const validated = fastSafeParse(adapter.schema, body.value);
   const result = validated.success
     ? normalized(() => adapter.normalize(validated.data, receipt))
     : { ok: false as const, issues: issuesOf(validated.error) };
@@ -238,7 +239,7 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
   const issues: Issue[] = [];
   events.forEach((event, index) => {
     const at = (path: string) => `[${index}]${path ? `.${path}` : ""}`;
-    const envelope = Envelope.safeParse(event);
+    const envelope = fastSafeParse(Envelope, event);
     if (!envelope.success) {
       for (const issue of issuesOf(envelope.error))
         issues.push({ ...issue, path: at(issue.path === "(root)" ? "" : issue.path) });
@@ -259,7 +260,7 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
       });
       return;
     }
-    const validated = adapter.schema.safeParse(event);
+    const validated = fastSafeParse(adapter.schema, event);
     if (!validated.success) {
       for (const issue of issuesOf(validated.error)) issues.push({ ...issue, path: at(issue.path) });
       return;

@@ -1,0 +1,253 @@
+/**
+ * Source code for one zod schema's success path, as fast-parse.ts compiles it: one function, property
+ * accesses by name, leaf checks inline. Each emitter follows what zod 4 does when it accepts (zod/v4/core,
+ * schemas.js and checks.js): the same decision and the same output (fresh objects and arrays, keys in zod's
+ * order, defaults filled in). Anything it cannot write inline it reaches through `r[i]` (the schema's own
+ * check functions, regexes, value sets, nodes zod parses itself). Keys appear only as JSON string literals.
+ */
+
+/** What the emitters read of a zod schema's internals. */
+export interface SchemaNode {
+  _zod: {
+    def: {
+      type: string;
+      check?: string;
+      when?: unknown;
+      minimum?: number;
+      maximum?: number;
+      pattern?: RegExp;
+      checks?: SchemaNode[];
+      coerce?: boolean;
+      innerType?: SchemaNode;
+      in?: SchemaNode;
+      out?: SchemaNode;
+      element?: SchemaNode;
+      keyType?: SchemaNode;
+      valueType?: SchemaNode;
+      catchall?: SchemaNode;
+      options?: SchemaNode[];
+      shape?: Record<string, SchemaNode>;
+      mode?: string;
+    };
+    traits: Set<string>;
+    optin?: "optional" | "defaulted";
+    optout?: "optional";
+    values?: Set<unknown>;
+  };
+}
+
+/**
+ * The generated function's environment: `I` (the invalid marker), `C(check, value)` (a zod check: the value,
+ * maybe rewritten, or I), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record), and `r`.
+ */
+export class Emitter {
+  readonly refs: unknown[] = [];
+  private count = 0;
+
+  /** `compile` makes a node's own parse function (a record's keys and values are parsed by those). */
+  constructor(private readonly compile: (node: SchemaNode) => (value: unknown) => unknown) {}
+
+  ref(value: unknown): string {
+    let index = this.refs.indexOf(value);
+    if (index === -1) index = this.refs.push(value) - 1;
+    return `r[${index}]`;
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.count++}`;
+  }
+
+  /**
+   * Code that parses the variable `input` and either runs `fail` (`return I;` or `break <label>;`) or leaves
+   * the output in the variable it returns, declared at the code's top level.
+   */
+  node(node: SchemaNode, input: string, fail: string): { code: string; out: string } {
+    const own = this.own(node, input, fail);
+    if (own === undefined) {
+      const out = this.fresh("o");
+      return { code: `let ${out} = D(${this.ref(node)}, ${input}); if (${out} === I) ${fail}\n`, out };
+    }
+    const checks = [...(node._zod.traits.has("$ZodCheck") ? [node] : []), ...(node._zod.def.checks ?? [])];
+    return {
+      code: own.code + checks.map((check) => this.check(node, check, own.out, fail)).join(""),
+      out: own.out,
+    };
+  }
+
+  /**
+   * One check on `out` (a `let`): inline when the outcome is plain, else zod's own check function. A string
+   * or array within a length bound in UTF-16 units is within it in code points too (zod counts code points,
+   * at most the units and at least half of them); outside, zod decides.
+   */
+  private check(node: SchemaNode, check: SchemaNode, out: string, fail: string): string {
+    const { type } = node._zod.def;
+    const { check: kind, when, minimum = 0, maximum = 0, pattern } = check._zod.def;
+    const viaZod = `{ ${out} = C(${this.ref(check)}, ${out}); if (${out} === I) ${fail} }`;
+    const hasLength = type === "string" || type === "array";
+    if (hasLength && kind === "max_length") return `if (${out}.length > ${maximum}) ${viaZod}\n`;
+    if (hasLength && kind === "min_length") return `if (${out}.length < ${2 * minimum}) ${viaZod}\n`;
+    if (type === "string" && check._zod.traits.has("$ZodCheckRegex") && pattern && when === undefined) {
+      const regex = this.ref(pattern);
+      return `${regex}.lastIndex = 0; if (!${regex}.test(${out})) ${fail}\n`;
+    }
+    return `${viaZod}\n`;
+  }
+
+  private own(node: SchemaNode, input: string, fail: string): { code: string; out: string } | undefined {
+    const { def, traits } = node._zod;
+    if (def.coerce) return undefined;
+    const out = this.fresh("o");
+    const leaf = (refused: string) => ({ code: `if (${refused}) ${fail}\nlet ${out} = ${input};\n`, out });
+    switch (def.type) {
+      case "string":
+        return leaf(`typeof ${input} !== "string"`);
+      case "number":
+        return leaf(`typeof ${input} !== "number" || !Number.isFinite(${input})`);
+      case "boolean":
+        return leaf(`typeof ${input} !== "boolean"`);
+      case "null":
+        return leaf(`${input} !== null`);
+      case "unknown":
+      case "any":
+        return { code: `let ${out} = ${input};\n`, out };
+      case "enum":
+      case "literal":
+        return leaf(`!${this.ref(node._zod.values)}.has(${input})`);
+      case "optional":
+        if (traits.has("$ZodExactOptional") || def.innerType?._zod.optin === "defaulted") return undefined;
+        return this.unless(`${input} === undefined`, "undefined", def.innerType, input, fail);
+      case "nullable":
+        return this.unless(`${input} === null`, "null", def.innerType, input, fail);
+      case "default": {
+        const { code, out: inner } = this.unless(
+          `${input} === undefined`,
+          "undefined",
+          def.innerType,
+          input,
+          fail,
+        );
+        return {
+          code: `${code}if (${inner} === undefined) ${inner} = ${this.ref(def)}.defaultValue;\n`,
+          out: inner,
+        };
+      }
+      case "prefault": {
+        const value = this.fresh("p");
+        const inner = this.node(def.innerType as SchemaNode, value, fail);
+        const start = `const ${value} = ${input} === undefined ? ${this.ref(def)}.defaultValue : ${input};\n`;
+        return { code: start + inner.code, out: inner.out };
+      }
+      case "pipe": {
+        if (traits.has("$ZodCodec") || traits.has("$ZodPreprocess")) return undefined;
+        const first = this.node(def.in as SchemaNode, input, fail);
+        const second = this.node(def.out as SchemaNode, first.out, fail);
+        return { code: first.code + second.code, out: second.out };
+      }
+      case "union":
+        if (traits.has("$ZodDiscriminatedUnion") || traits.has("$ZodXor")) return undefined;
+        return this.union(def.options as SchemaNode[], input, fail);
+      case "array":
+        return this.array(def.element as SchemaNode, input, fail);
+      case "object":
+        return this.object(node, input, fail);
+      case "record":
+        return this.record(node, input, fail);
+      default:
+        return undefined;
+    }
+  }
+
+  /** A record whose keys must each satisfy its key schema (not an enum's closed set of keys). */
+  private record(node: SchemaNode, input: string, fail: string) {
+    const { keyType, valueType, mode } = node._zod.def;
+    if (!keyType || !valueType || keyType._zod.values || mode === "loose") return undefined;
+    const [out, key, value] = [
+      this.fresh("o"),
+      this.ref(this.compile(keyType)),
+      this.ref(this.compile(valueType)),
+    ];
+    return { code: `let ${out} = R(${key}, ${value}, ${input}); if (${out} === I) ${fail}\n`, out };
+  }
+
+  /** `value` as it is when `condition` holds, else the inner schema's output. */
+  private unless(
+    condition: string,
+    value: string,
+    inner: SchemaNode | undefined,
+    input: string,
+    fail: string,
+  ) {
+    const out = this.fresh("o");
+    const parsed = this.node(inner as SchemaNode, input, fail);
+    return {
+      code: `let ${out} = ${value};\nif (!(${condition})) {\n${parsed.code}${out} = ${parsed.out};\n}\n`,
+      out,
+    };
+  }
+
+  /** The first option that accepts the input decides. */
+  private union(options: SchemaNode[], input: string, fail: string) {
+    const [out, done] = [this.fresh("o"), this.fresh("U")];
+    const tries = options.map((option) => {
+      const next = this.fresh("A");
+      const parsed = this.node(option, input, `break ${next};`);
+      return `${next}: {\n${parsed.code}${out} = ${parsed.out};\nbreak ${done};\n}\n`;
+    });
+    return { code: `let ${out};\n${done}: {\n${tries.join("")}${fail}\n}\n`, out };
+  }
+
+  private array(element: SchemaNode, input: string, fail: string) {
+    const [out, index, item] = [this.fresh("o"), this.fresh("i"), this.fresh("e")];
+    const parsed = this.node(element, item, fail);
+    const loop = `for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {\nconst ${item} = ${input}[${index}];\n${parsed.code}${out}[${index}] = ${parsed.out};\n}\n`;
+    return {
+      code: `if (!Array.isArray(${input})) ${fail}\nlet ${out} = new Array(${input}.length);\n${loop}`,
+      out,
+    };
+  }
+
+  /** Shape keys in shape order, as zod's handlePropertyResult has them; then the catchall's keys. */
+  private object(node: SchemaNode, input: string, fail: string) {
+    const { shape = {}, catchall } = node._zod.def;
+    if (Object.getOwnPropertySymbols(shape).length > 0) return undefined;
+    const out = this.fresh("o");
+    let code = `if (typeof ${input} !== "object" || ${input} === null || Array.isArray(${input})) ${fail}\nlet ${out} = {};\n`;
+    for (const [key, field] of Object.entries(shape)) {
+      if (key !== "__proto__") code += this.property(field, JSON.stringify(key), input, out, fail);
+    }
+    if (!catchall) return { code, out };
+    const [key, known] = [this.fresh("k"), this.ref(new Set(Object.keys(shape)))];
+    if (catchall._zod.def.type === "never")
+      return { code: `${code}for (const ${key} in ${input}) if (!${known}.has(${key})) ${fail}\n`, out };
+    const value = this.fresh("f");
+    const parsed = this.node(catchall, value, fail);
+    const skip = `if (${known}.has(${key}) || ${key} === "__proto__") continue;`;
+    return {
+      code: `${code}for (const ${key} in ${input}) {\n${skip}\nconst ${value} = ${input}[${key}];\n${parsed.code}${out}[${key}] = ${parsed.out};\n}\n`,
+      out,
+    };
+  }
+
+  private property(field: SchemaNode, key: string, input: string, out: string, fail: string): string {
+    const { optin, optout } = field._zod;
+    const value = this.fresh("f");
+    const read = `const ${value} = ${input}[${key}];\n`;
+    const parsed = (onFailure: string) => this.node(field, value, onFailure);
+    if (optin === undefined) {
+      const { code, out: result } = parsed(fail);
+      return `if (!(${key} in ${input})) ${fail}\n{\n${read}${code}${out}[${key}] = ${result};\n}\n`;
+    }
+    if (optout === "optional") {
+      const present = parsed(fail);
+      const whenPresent = `if (${key} in ${input}) {\n${read}${present.code}${out}[${key}] = ${present.out};\n}\n`;
+      if (optin === "optional") return whenPresent;
+      // A defaulted key that is absent: its value when it has one; a failure is dropped.
+      const label = this.fresh("F");
+      const absent = parsed(`break ${label};`);
+      return `${whenPresent}else {\n${label}: {\n${read}${absent.code}if (${absent.out} !== undefined) ${out}[${key}] = ${absent.out};\n}\n}\n`;
+    }
+    const { code, out: result } = parsed(fail);
+    const assign = optin === "defaulted" ? "true" : `${result} !== undefined || ${key} in ${input}`;
+    return `{\n${read}${code}if (${assign}) ${out}[${key}] = ${result};\n}\n`;
+  }
+}

@@ -1,0 +1,156 @@
+import { z } from "zod";
+import { Emitter, type SchemaNode } from "./fast-parse-codegen.js";
+
+/**
+ * zod schemas on the hot path, parsed by a function generated from the schema itself (as zod's own JIT does
+ * for objects, but for the whole tree). It decides what zod decides and builds the output zod builds; when
+ * it refuses an input, zod parses it again, so every error (issue, path, message) is zod's own. The schema
+ * stays the single source of truth: the generated code reads its definition (types, shapes, optionality,
+ * defaults) and runs its refinements and formats through zod's own check functions; a node it does not know
+ * (transforms, lazy, discriminated unions...) is handed to zod whole. test/unit/fast-parse.test.ts proves on
+ * mutated payloads that it accepts exactly what zod accepts, with the same output.
+ */
+
+const INVALID = Symbol("invalid");
+/** The parsed output, or INVALID. */
+type Parse = (value: unknown) => unknown;
+
+/** `schema.safeParse(value)`, answered without zod's machinery when the input is valid. */
+export function fastSafeParse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<T>> {
+  const data = tryFast(schema, value);
+  return data === INVALID ? schema.safeParse(value) : { success: true, data: data as z.output<T> };
+}
+
+/** `schema.parse(value)`, answered without zod's machinery when the input is valid. */
+export function fastParse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const data = tryFast(schema, value);
+  return data === INVALID ? schema.parse(value) : (data as z.output<T>);
+}
+
+/**
+ * The generated parser's own answer, without zod's second opinion: for the differential test, which must
+ * see it accept exactly what zod accepts (fastSafeParse would hide a refusal behind zod's answer).
+ */
+export function parseWithoutFallback(
+  schema: z.ZodType,
+  value: unknown,
+): { accepted: boolean; data?: unknown } {
+  const data = tryFast(schema, value);
+  return data === INVALID ? { accepted: false } : { accepted: true, data };
+}
+
+function tryFast(schema: z.ZodType, value: unknown): unknown {
+  try {
+    return compile(schema as unknown as SchemaNode)(value);
+  } catch {
+    return INVALID; // a refinement threw or went async: zod decides what happens then
+  }
+}
+
+const compiled = new WeakMap<SchemaNode, Parse>();
+
+function compile(node: SchemaNode): Parse {
+  let parse = compiled.get(node);
+  if (parse === undefined) {
+    parse = generate(node);
+    compiled.set(node, parse);
+  }
+  return parse;
+}
+
+function generate(node: SchemaNode): Parse {
+  const emitter = new Emitter(compile);
+  const { code, out } = emitter.node(node, "input", "return I;");
+  try {
+    const source = `return function fastParse(input) {\n${code}return ${out};\n}`;
+    return new Function("I", "C", "D", "R", "r", source)(
+      INVALID,
+      runCheck,
+      delegate,
+      parseRecord,
+      emitter.refs,
+    );
+  } catch {
+    return (value) => delegate(node, value); // code generation is not allowed here
+  }
+}
+
+interface Payload {
+  value: unknown;
+  issues: unknown[];
+}
+
+interface CheckInternals {
+  _zod: { def: { when?: (payload: Payload) => boolean }; check: (payload: Payload) => unknown };
+}
+
+/** A check as zod runs it on its success path: the value (a check may rewrite it, as `z.url()` does), or INVALID. */
+function runCheck(check: CheckInternals, value: unknown): unknown {
+  const payload: Payload = { value, issues: [] };
+  const { when } = check._zod.def;
+  if (when && !when(payload)) return value;
+  if (check._zod.check(payload) instanceof Promise) throw new Error("an async check");
+  return payload.issues.length === 0 ? payload.value : INVALID;
+}
+
+function delegate(node: SchemaNode, value: unknown): unknown {
+  const result = z.safeParse(node as unknown as z.ZodType, value);
+  return result.success ? result.data : INVALID;
+}
+
+const NUMERIC_KEY = z.core.regexes.number;
+
+/** A record key as zod parses it, retrying a numeric key as a number. */
+function recordKey(parseKey: Parse, key: PropertyKey): unknown {
+  const parsed = parseKey(key);
+  return parsed === INVALID && typeof key === "string" && NUMERIC_KEY.test(key)
+    ? parseKey(Number(key))
+    : parsed;
+}
+
+/**
+ * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). zod's `$ZodRecord`
+ * copies it key by key; when no key or value changes (and there are no symbol keys, nor a `__proto__` key,
+ * which zod leaves out), a spread makes the same copy faster.
+ */
+function parseRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
+  if (!z.core.util.isPlainObject(input)) return INVALID;
+  const record = input as Record<PropertyKey, unknown>;
+  if (Object.getOwnPropertySymbols(record).length === 0) {
+    let unchanged = true;
+    for (const key of Object.keys(record)) {
+      if (key === "__proto__") {
+        unchanged = false;
+        break;
+      }
+      const outKey = recordKey(parseKey, key);
+      if (outKey === INVALID) return INVALID;
+      const value = record[key];
+      const parsed = parseValue(value);
+      if (parsed === INVALID) return INVALID;
+      if (outKey !== key || parsed !== value) {
+        unchanged = false;
+        break;
+      }
+    }
+    if (unchanged) return { ...record };
+  }
+  return copiedRecord(parseKey, parseValue, record);
+}
+
+function copiedRecord(parseKey: Parse, parseValue: Parse, record: Record<PropertyKey, unknown>): unknown {
+  const out: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(record)) {
+    if (key === "__proto__" || !Object.prototype.propertyIsEnumerable.call(record, key)) continue;
+    const outKey = recordKey(parseKey, key);
+    if (outKey === INVALID) return INVALID;
+    if (outKey === "__proto__") continue;
+    const parsed = parseValue(record[key]);
+    if (parsed === INVALID) return INVALID;
+    out[outKey as PropertyKey] = parsed;
+  }
+  return out;
+}
