@@ -35,15 +35,17 @@ export function matches(match: AlertMatch, { alert, enrichment, risk }: Assessed
   return true;
 }
 
-/** The suppression or snooze rule that silences this alert now, if any. Expired rules silence nothing. */
+/**
+ * The suppression or snooze rule that silences this alert now, if any. Expired rules silence nothing. (A
+ * rule's expiry is read only once it matches: most rules match nothing.)
+ */
 export function activeSuppression(
   config: TriageConfig,
   assessed: AssessedAlert,
   now: Date,
 ): SuppressionRule | undefined {
-  return config.suppressions.find(
-    (rule) => Date.parse(rule.expiresAt) > now.getTime() && matches(rule.match, assessed),
-  );
+  const at = now.getTime();
+  return config.suppressions.find((rule) => matches(rule.match, assessed) && Date.parse(rule.expiresAt) > at);
 }
 
 /**
