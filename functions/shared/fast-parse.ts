@@ -111,17 +111,27 @@ function recordKey(parseKey: Parse, key: PropertyKey): unknown {
     : parsed;
 }
 
+/** True when for...in over the object yields exactly its own enumerable string keys. */
+function inheritsNoKeys(object: object): boolean {
+  const prototype = Object.getPrototypeOf(object);
+  if (prototype === null) return true;
+  if (prototype !== Object.prototype) return false;
+  for (const _ in prototype) return false;
+  return true;
+}
+
 /**
  * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). zod's `$ZodRecord`
  * copies it key by key; when no key or value changes (and there are no symbol keys, nor a `__proto__` key,
- * which zod leaves out), a spread makes the same copy faster.
+ * which zod leaves out), a spread makes the same copy faster. for...in reads values by their enumeration
+ * index, which stays fast across the many shapes records come in.
  */
 function parseRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
   if (!z.core.util.isPlainObject(input)) return INVALID;
   const record = input as Record<PropertyKey, unknown>;
-  if (Object.getOwnPropertySymbols(record).length === 0) {
+  if (inheritsNoKeys(record) && Object.getOwnPropertySymbols(record).length === 0) {
     let unchanged = true;
-    for (const key of Object.keys(record)) {
+    for (const key in record) {
       if (key === "__proto__") {
         unchanged = false;
         break;

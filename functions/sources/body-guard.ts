@@ -68,11 +68,12 @@ function certainlyClean(value: unknown, options: GuardOptions): boolean {
       }
     } else if (isPlainObject(node)) {
       if (depth > options.maxDepth) return false;
-      const keys = Object.keys(node);
-      bytes += 2 + keys.length;
-      for (const key of keys) {
+      bytes += 2;
+      // for...in reads each value by its enumeration index, which stays fast across the many shapes of
+      // bodies; it also visits inherited enumerable keys, which only makes the pass stricter.
+      for (const key in node) {
         if (FORBIDDEN_KEYS.includes(key)) return false;
-        bytes += MAX_JSON_BYTES_PER_UNIT * key.length + 3;
+        bytes += MAX_JSON_BYTES_PER_UNIT * key.length + 4;
         nodes.push(node[key]);
         depths.push(depth + 1);
       }
