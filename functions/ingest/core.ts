@@ -9,7 +9,7 @@ import { parseRawJson } from "../shared/raw-json.js";
 import type { Rejection } from "../shared/store.js";
 import { bearerToken } from "../sources/auth.js";
 import { eventSourceByName, eventSourceNames, sourceByName, sourceNames } from "../sources/index.js";
-import type { SourceAdapter } from "../sources/source.js";
+import type { Receipt, SourceAdapter } from "../sources/source.js";
 
 export interface IngestRequest {
   readonly method: string;
@@ -169,7 +169,12 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     const message = `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`;
     return (await refuse(request, deps, { status: 404, code: "unknown_source", message })).response;
   }
-  const checked = await preflight(request, deps, { ...adapter, label: `source ${adapter.name}` });
+  const { secretName, authenticate } = adapter;
+  const checked = await preflight(request, deps, {
+    secretName,
+    authenticate,
+    label: `source ${adapter.name}`,
+  });
   if (!checked.ok) return checked.response;
 
   const kind = adapter.checkEventKind?.(request.headers) ?? { accept: true };
@@ -181,11 +186,10 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const body = await parseBody(request, deps);
   if (!body.ok) return body.response;
   const deliveryId = adapter.deliveryId?.(request.headers)?.slice(0, 128);
-  const receipt = {
-    alertId: deps.newId("alr"),
-    receivedAt: deps.clock().toISOString(),
-    ...(deliveryId ? { deliveryId } : {}),
-  };
+  const alertId = deps.newId("alr");
+  const receivedAt = deps.clock().toISOString();
+  // Written out, not spread: V8 builds `{ ...a, b }` on a slow path, and this runs for every alert.
+  const receipt: Receipt = deliveryId ? { alertId, receivedAt, deliveryId } : { alertId, receivedAt };
   const validated = fastSafeParse(adapter.schema, body.value);
   const result = validated.success
     ? normalized(() => adapter.normalize(validated.data, receipt))
@@ -197,8 +201,13 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     ).response;
   }
 
-  const { alertId } = receipt;
-  await deps.publish({ ...receipt, source: adapter.name, alerts: result.alerts });
+  const { name: source } = adapter;
+  const { alerts } = result;
+  await deps.publish(
+    deliveryId
+      ? { alertId, receivedAt, deliveryId, source, alerts }
+      : { alertId, receivedAt, source, alerts },
+  );
   return { status: 202, body: { alertId, status: "accepted" } };
 }
 
