@@ -1,10 +1,18 @@
+import { emitArray, emitObject } from "./fast-parse-containers.js";
+
 /**
  * Source code for one zod schema's success path, as fast-parse.ts compiles it: one function, property
  * accesses by name, leaf checks inline. Each emitter follows what zod 4 does when it accepts (zod/v4/core,
- * schemas.js and checks.js): the same decision and the same output (fresh objects and arrays, keys in zod's
- * order, defaults filled in). Anything it cannot write inline it reaches through `r[i]` (the schema's own
+ * schemas.js and checks.js): the same decision and the same output (keys in zod's order, defaults filled in;
+ * the input itself where zod's copy would be identical to it, see fast-parse-containers.ts). Anything it cannot write inline it reaches through `r[i]` (the schema's own
  * check functions, regexes, value sets, nodes zod parses itself). Keys appear only as JSON string literals.
  */
+
+/** Code, and the variable it leaves its output in. */
+export interface Emitted {
+  readonly code: string;
+  readonly out: string;
+}
 
 /** What the emitters read of a zod schema's internals. */
 export interface SchemaNode {
@@ -38,14 +46,16 @@ export interface SchemaNode {
 
 /**
  * The generated function's environment: `I` (the invalid marker), `C(check, value)` (a zod check: the value,
- * maybe rewritten, or I), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record), and `r`.
+ * maybe rewritten, or I), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record),
+ * `K(input, order, written, loose)` (whether zod's copy of an object would have the input's keys in the
+ * input's order) and `r`.
  */
 export class Emitter {
   readonly refs: unknown[] = [];
   private count = 0;
 
   /** `compile` makes a node's own parse function (a record's keys and values are parsed by those). */
-  constructor(private readonly compile: (node: SchemaNode) => (value: unknown) => unknown) {}
+  constructor(readonly compile: (node: SchemaNode) => (value: unknown) => unknown) {}
 
   ref(value: unknown): string {
     let index = this.refs.indexOf(value);
@@ -61,7 +71,7 @@ export class Emitter {
    * Code that parses the variable `input` and either runs `fail` (`return I;` or `break <label>;`) or leaves
    * the output in the variable it returns, declared at the code's top level.
    */
-  node(node: SchemaNode, input: string, fail: string): { code: string; out: string } {
+  node(node: SchemaNode, input: string, fail: string): Emitted {
     const own = this.own(node, input, fail);
     if (own === undefined) {
       const out = this.fresh("o");
@@ -147,9 +157,9 @@ export class Emitter {
         if (traits.has("$ZodDiscriminatedUnion") || traits.has("$ZodXor")) return undefined;
         return this.union(def.options as SchemaNode[], input, fail);
       case "array":
-        return this.array(def.element as SchemaNode, input, fail);
+        return emitArray(this, def.element as SchemaNode, input, fail);
       case "object":
-        return this.object(node, input, fail);
+        return emitObject(this, node, input, fail);
       case "record":
         return this.record(node, input, fail);
       default:
@@ -194,60 +204,5 @@ export class Emitter {
       return `${next}: {\n${parsed.code}${out} = ${parsed.out};\nbreak ${done};\n}\n`;
     });
     return { code: `let ${out};\n${done}: {\n${tries.join("")}${fail}\n}\n`, out };
-  }
-
-  private array(element: SchemaNode, input: string, fail: string) {
-    const [out, index, item] = [this.fresh("o"), this.fresh("i"), this.fresh("e")];
-    const parsed = this.node(element, item, fail);
-    const loop = `for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {\nconst ${item} = ${input}[${index}];\n${parsed.code}${out}[${index}] = ${parsed.out};\n}\n`;
-    return {
-      code: `if (!Array.isArray(${input})) ${fail}\nlet ${out} = new Array(${input}.length);\n${loop}`,
-      out,
-    };
-  }
-
-  /** Shape keys in shape order, as zod's handlePropertyResult has them; then the catchall's keys. */
-  private object(node: SchemaNode, input: string, fail: string) {
-    const { shape = {}, catchall } = node._zod.def;
-    if (Object.getOwnPropertySymbols(shape).length > 0) return undefined;
-    const out = this.fresh("o");
-    let code = `if (typeof ${input} !== "object" || ${input} === null || Array.isArray(${input})) ${fail}\nlet ${out} = {};\n`;
-    for (const [key, field] of Object.entries(shape)) {
-      if (key !== "__proto__") code += this.property(field, JSON.stringify(key), input, out, fail);
-    }
-    if (!catchall) return { code, out };
-    const [key, known] = [this.fresh("k"), this.ref(new Set(Object.keys(shape)))];
-    if (catchall._zod.def.type === "never")
-      return { code: `${code}for (const ${key} in ${input}) if (!${known}.has(${key})) ${fail}\n`, out };
-    const value = this.fresh("f");
-    const parsed = this.node(catchall, value, fail);
-    const skip = `if (${known}.has(${key}) || ${key} === "__proto__") continue;`;
-    return {
-      code: `${code}for (const ${key} in ${input}) {\n${skip}\nconst ${value} = ${input}[${key}];\n${parsed.code}${out}[${key}] = ${parsed.out};\n}\n`,
-      out,
-    };
-  }
-
-  private property(field: SchemaNode, key: string, input: string, out: string, fail: string): string {
-    const { optin, optout } = field._zod;
-    const value = this.fresh("f");
-    const read = `const ${value} = ${input}[${key}];\n`;
-    const parsed = (onFailure: string) => this.node(field, value, onFailure);
-    if (optin === undefined) {
-      const { code, out: result } = parsed(fail);
-      return `if (!(${key} in ${input})) ${fail}\n{\n${read}${code}${out}[${key}] = ${result};\n}\n`;
-    }
-    if (optout === "optional") {
-      const present = parsed(fail);
-      const whenPresent = `if (${key} in ${input}) {\n${read}${present.code}${out}[${key}] = ${present.out};\n}\n`;
-      if (optin === "optional") return whenPresent;
-      // A defaulted key that is absent: its value when it has one; a failure is dropped.
-      const label = this.fresh("F");
-      const absent = parsed(`break ${label};`);
-      return `${whenPresent}else {\n${label}: {\n${read}${absent.code}if (${absent.out} !== undefined) ${out}[${key}] = ${absent.out};\n}\n}\n`;
-    }
-    const { code, out: result } = parsed(fail);
-    const assign = optin === "defaulted" ? "true" : `${result} !== undefined || ${key} in ${input}`;
-    return `{\n${read}${code}if (${assign}) ${out}[${key}] = ${result};\n}\n`;
   }
 }

@@ -3,8 +3,10 @@ import { Emitter, type SchemaNode } from "./fast-parse-codegen.js";
 
 /**
  * zod schemas on the hot path, parsed by a function generated from the schema itself (as zod's own JIT does
- * for objects, but for the whole tree). It decides what zod decides and builds the output zod builds; when
- * it refuses an input, zod parses it again, so every error (issue, path, message) is zod's own. The schema
+ * for objects, but for the whole tree). It decides what zod decides and answers with an output equal to
+ * zod's (values, keys and their order); where zod's fresh copy of (part of) the input would be identical to
+ * it, the input itself is the answer, so callers treat both as read-only. When it refuses an input, zod
+ * parses it again, so every error (issue, path, message) is zod's own. The schema
  * stays the single source of truth: the generated code reads its definition (types, shapes, optionality,
  * defaults) and runs its refinements and formats through zod's own check functions; a node it does not know
  * (transforms, lazy, discriminated unions...) is handed to zod whole. test/unit/fast-parse.test.ts proves on
@@ -66,13 +68,8 @@ function generate(node: SchemaNode): Parse {
   const { code, out } = emitter.node(node, "input", "return I;");
   try {
     const source = `return function fastParse(input) {\n${code}return ${out};\n}`;
-    return new Function("I", "C", "D", "R", "r", source)(
-      INVALID,
-      runCheck,
-      delegate,
-      parseRecord,
-      emitter.refs,
-    );
+    const environment = [INVALID, runCheck, delegate, parseRecord, sameKeyOrder, emitter.refs];
+    return new Function("I", "C", "D", "R", "K", "r", source)(...environment);
   } catch {
     return (value) => delegate(node, value); // code generation is not allowed here
   }
@@ -111,44 +108,60 @@ function recordKey(parseKey: Parse, key: PropertyKey): unknown {
     : parsed;
 }
 
-/** True when for...in over the object yields exactly its own enumerable string keys. */
-function inheritsNoKeys(object: object): boolean {
-  const prototype = Object.getPrototypeOf(object);
-  if (prototype === null) return true;
-  if (prototype !== Object.prototype) return false;
-  for (const _ in prototype) return false;
+/**
+ * True when the object could be zod's own copy of itself: a plain object (zod copies into `{}`) on which
+ * for...in yields exactly its own enumerable string keys.
+ */
+function copyLike(object: object): boolean {
+  if (Object.getPrototypeOf(object) !== Object.prototype) return false;
+  for (const _ in Object.prototype) return false;
   return true;
 }
 
 /**
+ * Whether zod's copy of an object (into `{}`) would be the input again: a plain object whose own keys are
+ * the `written` shape keys in shape order, then (loose) the other keys in input order, with nothing
+ * inherited and no `__proto__` (zod leaves it out).
+ */
+function sameKeyOrder(input: object, shape: readonly string[], written: number, loose: boolean): boolean {
+  if (!copyLike(input)) return false;
+  let [next, seen, others] = [0, 0, false];
+  for (const key in input) {
+    let index = next;
+    while (index < shape.length && shape[index] !== key) index++;
+    if (index < shape.length && !others) {
+      [next, seen] = [index + 1, seen + 1];
+      continue;
+    }
+    // Not a shape key after the last one seen: one of the others, unless it is a shape key out of order.
+    if (!loose || key === "__proto__" || shape.includes(key)) return false;
+    others = true;
+  }
+  return seen === written;
+}
+
+/**
  * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). zod's `$ZodRecord`
- * copies it key by key; when no key or value changes (and there are no symbol keys, nor a `__proto__` key,
- * which zod leaves out), a spread makes the same copy faster. for...in reads values by their enumeration
- * index, which stays fast across the many shapes records come in.
+ * copies it key by key into `{}` (leaving out `__proto__`); when that copy would be identical to the input (a
+ * plain object, no key or value changes, no symbol or inherited keys, no `__proto__`), the input itself is
+ * the answer. for...in reads
+ * values by enumeration index, which stays fast across the many shapes records come in.
  */
 function parseRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
   if (!z.core.util.isPlainObject(input)) return INVALID;
   const record = input as Record<PropertyKey, unknown>;
-  if (inheritsNoKeys(record) && Object.getOwnPropertySymbols(record).length === 0) {
-    let unchanged = true;
-    for (const key in record) {
-      if (key === "__proto__") {
-        unchanged = false;
-        break;
-      }
-      const outKey = recordKey(parseKey, key);
-      if (outKey === INVALID) return INVALID;
-      const value = record[key];
-      const parsed = parseValue(value);
-      if (parsed === INVALID) return INVALID;
-      if (outKey !== key || parsed !== value) {
-        unchanged = false;
-        break;
-      }
-    }
-    if (unchanged) return { ...record };
+  if (!copyLike(record) || Object.getOwnPropertySymbols(record).length > 0)
+    return copiedRecord(parseKey, parseValue, record);
+  for (const key in record) {
+    if (key === "__proto__") return copiedRecord(parseKey, parseValue, record);
+    const outKey = recordKey(parseKey, key);
+    if (outKey === INVALID) return INVALID;
+    const value = record[key];
+    const parsed = parseValue(value);
+    if (parsed === INVALID) return INVALID;
+    if (outKey !== key || parsed !== value) return copiedRecord(parseKey, parseValue, record);
   }
-  return copiedRecord(parseKey, parseValue, record);
+  return record;
 }
 
 function copiedRecord(parseKey: Parse, parseValue: Parse, record: Record<PropertyKey, unknown>): unknown {

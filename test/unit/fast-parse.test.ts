@@ -107,6 +107,12 @@ describe("the generated parser of the canonical alert", () => {
     expect(accepted).toBeGreaterThan(500);
   }, 60_000);
 
+  it("answers with the alert itself where zod's copy would be identical (the normalisers' output)", () => {
+    for (const alert of alerts) expect(parseWithoutFallback(CanonicalAlert, alert).data).toBe(alert);
+    const reordered = { ...(alerts[0] as object), extra: 1 };
+    expect(parseWithoutFallback(CanonicalAlert, reordered).data).not.toBe(reordered); // zod strips `extra`
+  });
+
   it("answers with zod's own error, and zod's own exception", () => {
     const alert = { ...(alerts[0] as object), severity: "urgent", entities: [{ kind: "ip" }] };
     expect(fastSafeParse(CanonicalAlert, alert)).toEqual(CanonicalAlert.safeParse(alert));
