@@ -24,6 +24,9 @@ export interface SchemaNode {
       minimum?: number;
       maximum?: number;
       pattern?: RegExp;
+      value?: unknown;
+      inclusive?: boolean;
+      format?: string;
       checks?: SchemaNode[];
       coerce?: boolean;
       innerType?: SchemaNode;
@@ -85,22 +88,31 @@ export class Emitter {
   }
 
   /**
-   * One check on `out` (a `let`): inline when the outcome is plain, else zod's own check function. A string
-   * or array within a length bound in UTF-16 units is within it in code points too (zod counts code points,
-   * at most the units and at least half of them); outside, zod decides.
+   * One check on `out` (a `let`). Where a plain test settles that zod's check passes, the test comes first and
+   * zod's check function runs only when it does not: a string or array within a length bound in UTF-16 units
+   * (zod counts code points, at most the units and at least half of them), a number within a bound, a safe
+   * integer, a timestamp its format's pattern matches. A regex check is the pattern test itself.
    */
   private check(node: SchemaNode, check: SchemaNode, out: string, fail: string): string {
     const { type } = node._zod.def;
-    const { check: kind, when, minimum = 0, maximum = 0, pattern } = check._zod.def;
-    const viaZod = `{ ${out} = C(${this.ref(check)}, ${out}); if (${out} === I) ${fail} }`;
+    const { check: kind, when, minimum = 0, maximum = 0, pattern, value, inclusive, format } = check._zod.def;
+    const unless = (passes: string) =>
+      `if (!(${passes})) { ${out} = C(${this.ref(check)}, ${out}); if (${out} === I) ${fail} }\n`;
     const hasLength = type === "string" || type === "array";
-    if (hasLength && kind === "max_length") return `if (${out}.length > ${maximum}) ${viaZod}\n`;
-    if (hasLength && kind === "min_length") return `if (${out}.length < ${2 * minimum}) ${viaZod}\n`;
-    if (type === "string" && check._zod.traits.has("$ZodCheckRegex") && pattern && when === undefined) {
+    if (hasLength && kind === "max_length") return unless(`${out}.length <= ${maximum}`);
+    if (hasLength && kind === "min_length") return unless(`${out}.length >= ${2 * minimum}`);
+    if (type === "number" && typeof value === "number" && (kind === "greater_than" || kind === "less_than"))
+      return unless(`${out} ${kind === "greater_than" ? ">" : "<"}${inclusive ? "=" : ""} ${value}`);
+    if (type === "number" && kind === "number_format" && format === "safeint")
+      return unless(`Number.isSafeInteger(${out})`);
+    if (type === "string" && pattern && when === undefined) {
       const regex = this.ref(pattern);
-      return `${regex}.lastIndex = 0; if (!${regex}.test(${out})) ${fail}\n`;
+      if (check._zod.traits.has("$ZodCheckRegex"))
+        return `${regex}.lastIndex = 0; if (!${regex}.test(${out})) ${fail}\n`;
+      if (check._zod.traits.has("$ZodISODateTime"))
+        return unless(`(${regex}.lastIndex = 0, ${regex}.test(${out}))`);
     }
-    return `${viaZod}\n`;
+    return unless("false");
   }
 
   private own(node: SchemaNode, input: string, fail: string): { code: string; out: string } | undefined {
