@@ -292,16 +292,31 @@ function evidenceFacts(details: Record<string, DetailValue>, evidence: Record<st
 
 /** The first 50 distinct entities, in order. */
 export const uniqueEntities = (entities: readonly Entity[]): Entity[] => {
+  if (entities.length > FEW_ENTITIES) return uniqueManyEntities(entities);
+  const unique: Entity[] = [];
+  for (const entity of entities) if (!unique.some((seen) => sameEntity(seen, entity))) unique.push(entity);
+  return unique;
+};
+
+/** Up to this many, entities are compared pairwise (most alerts name a handful); more go through a set. */
+const FEW_ENTITIES = 16;
+
+const entityKey = (entity: Entity) => `${entity.kind}\u0000${entity.id}\u0000${entity.provider ?? ""}`;
+
+/** Equal keys; kinds hold no NUL, so differing kinds are told apart without building the keys. */
+const sameEntity = (a: Entity, b: Entity) => a.kind === b.kind && entityKey(a) === entityKey(b);
+
+function uniqueManyEntities(entities: readonly Entity[]): Entity[] {
   const seen = new Set<string>();
   const unique: Entity[] = [];
   for (const entity of entities) {
-    const key = `${entity.kind}\u0000${entity.id}\u0000${entity.provider ?? ""}`;
+    const key = entityKey(entity);
     if (seen.has(key)) continue;
     seen.add(key);
     if (unique.push(entity) === 50) break;
   }
   return unique;
-};
+}
 
 const withOwaspYear = (id: string) => (id.includes(":") ? id : `${id}:2025`);
 const union = (first: readonly string[], second: readonly string[]) => [...new Set([...first, ...second])];
