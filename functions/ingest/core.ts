@@ -125,7 +125,8 @@ async function preflight(
     const message = `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`;
     return refuse(request, deps, { status: 413, code: "too_large", message });
   }
-  const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  const header = request.headers["content-type"];
+  const contentType = header === "application/json" ? header : header?.split(";")[0]?.trim().toLowerCase();
   if (contentType !== "application/json") {
     const message = `content-type must be application/json, not "${contentType ?? ""}"`;
     return refuse(request, deps, { status: 415, code: "unsupported_media_type", message });

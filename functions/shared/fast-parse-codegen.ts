@@ -48,8 +48,7 @@ export interface SchemaNode {
 }
 
 /**
- * The generated function's environment: `I` (the invalid marker), `C(check, value)` (a zod check: the value,
- * maybe rewritten, or I), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record),
+ * The generated function's environment: `I` (the invalid marker), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record),
  * `K(input, order, written, loose)` (whether zod's copy of an object would have the input's keys in the
  * input's order) and `r`.
  */
@@ -57,8 +56,14 @@ export class Emitter {
   readonly refs: unknown[] = [];
   private count = 0;
 
-  /** `compile` makes a node's own parse function (a record's keys and values are parsed by those). */
-  constructor(readonly compile: (node: SchemaNode) => (value: unknown) => unknown) {}
+  /**
+   * `compile` makes a node's own parse function (a record's keys and values are parsed by those); `runner` a
+   * check's: the value (a check may rewrite it, as `z.url()` does), or I.
+   */
+  constructor(
+    readonly compile: (node: SchemaNode) => (value: unknown) => unknown,
+    private readonly runner: (check: SchemaNode) => (value: unknown) => unknown,
+  ) {}
 
   ref(value: unknown): string {
     let index = this.refs.indexOf(value);
@@ -97,7 +102,7 @@ export class Emitter {
     const { type } = node._zod.def;
     const { check: kind, when, minimum = 0, maximum = 0, pattern, value, inclusive, format } = check._zod.def;
     const unless = (passes: string) =>
-      `if (!(${passes})) { ${out} = C(${this.ref(check)}, ${out}); if (${out} === I) ${fail} }\n`;
+      `if (!(${passes})) { ${out} = ${this.ref(this.runner(check))}(${out}); if (${out} === I) ${fail} }\n`;
     const hasLength = type === "string" || type === "array";
     if (hasLength && kind === "max_length") return unless(`${out}.length <= ${maximum}`);
     if (hasLength && kind === "min_length") return unless(`${out}.length >= ${2 * minimum}`);

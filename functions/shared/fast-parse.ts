@@ -64,12 +64,12 @@ function compile(node: SchemaNode): Parse {
 }
 
 function generate(node: SchemaNode): Parse {
-  const emitter = new Emitter(compile);
+  const emitter = new Emitter(compile, (check) => checkRunner(check as unknown as CheckInternals));
   const { code, out } = emitter.node(node, "input", "return I;");
   try {
     const source = `return function fastParse(input) {\n${code}return ${out};\n}`;
-    const environment = [INVALID, runCheck, delegate, parseRecord, sameKeyOrder, emitter.refs];
-    return new Function("I", "C", "D", "R", "K", "r", source)(...environment);
+    const environment = [INVALID, delegate, parseRecord, sameKeyOrder, emitter.refs];
+    return new Function("I", "D", "R", "K", "r", source)(...environment);
   } catch {
     return (value) => delegate(node, value); // code generation is not allowed here
   }
@@ -84,13 +84,31 @@ interface CheckInternals {
   _zod: { def: { when?: (payload: Payload) => boolean }; check: (payload: Payload) => unknown };
 }
 
-/** A check as zod runs it on its success path: the value (a check may rewrite it, as `z.url()` does), or INVALID. */
-function runCheck(check: CheckInternals, value: unknown): unknown {
-  const payload: Payload = { value, issues: [] };
+/**
+ * A check as zod runs it on its success path: the value (a check may rewrite it, as `z.url()` does), or
+ * INVALID. Each check keeps one payload for its calls (a fresh one should a check re-enter itself).
+ */
+function checkRunner(check: CheckInternals): Parse {
   const { when } = check._zod.def;
-  if (when && !when(payload)) return value;
-  if (check._zod.check(payload) instanceof Promise) throw new Error("an async check");
-  return payload.issues.length === 0 ? payload.value : INVALID;
+  const reused: Payload = { value: undefined, issues: [] };
+  let busy = false;
+  return (value) => {
+    const payload = busy ? { value, issues: [] } : reused;
+    payload.value = value;
+    payload.issues.length = 0;
+    const own = payload === reused;
+    busy = true;
+    try {
+      if (when && !when(payload)) return value;
+      if (check._zod.check(payload) instanceof Promise) throw new Error("an async check");
+      return payload.issues.length === 0 ? payload.value : INVALID;
+    } finally {
+      if (own) {
+        [busy, reused.value] = [false, undefined];
+        reused.issues.length = 0;
+      }
+    }
+  };
 }
 
 function delegate(node: SchemaNode, value: unknown): unknown {
