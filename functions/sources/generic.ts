@@ -81,6 +81,8 @@ export const printableAscii = (max: number) =>
 
 /** Free text as Quell keeps it: invisible and reordering characters written out as `\uXXXX`. */
 export function escapeText(text: string, options: { keepLineBreaks?: boolean } = {}): string {
+  // Most text has nothing to escape (nor a CR to fold, CR being one of the unsafe characters): one scan says so.
+  if (!UNSAFE_CHARACTER.test(text)) return text;
   const pattern = options.keepLineBreaks ? UNSAFE_EXCEPT_LINE_BREAKS : UNSAFE_CHARACTERS;
   const normalised = options.keepLineBreaks ? text.replace(/\r\n?/g, "\n") : text;
   return normalised.replace(pattern, (char) => `\\u${codePoint(char).slice(2)}`);
@@ -319,7 +321,13 @@ function uniqueManyEntities(entities: readonly Entity[]): Entity[] {
 }
 
 const withOwaspYear = (id: string) => (id.includes(":") ? id : `${id}:2025`);
-const union = (first: readonly string[], second: readonly string[]) => [...new Set([...first, ...second])];
+/** The ids of both lists, each once, in order of first appearance. */
+function union(first: readonly string[], second: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const id of first) if (!ids.includes(id)) ids.push(id);
+  for (const id of second) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
 
 /** ATLAS technique ids without a parent whose sub-technique is listed too (`AML.T0024` beside `.002`). */
 const withoutCoveredParents = (ids: string[]) =>
