@@ -41,21 +41,23 @@ export class Inventory {
 }
 
 /** A guardrail or agent ARN's last path segment, so `…:guardrail/q7x2k9m4w1ba` finds an entry listed by id. */
-const shortId = (id: string) => id.split("/").at(-1) ?? id;
+const shortId = (id: string) => id.slice(id.lastIndexOf("/") + 1);
 
 /** The AI assets an alert names: its model, guardrail, agent and key entities, and its app. */
 export function assetRefsOf(alert: CanonicalAlert): AssetRef[] {
   const refs: AssetRef[] = [];
-  const add = (kind: AssetKind, id: string) => {
-    if (!refs.some((ref) => ref.kind === kind && ref.id === id)) refs.push({ kind, id });
-  };
   for (const entity of alert.entities) {
     const kind = ASSET_KIND_OF_ENTITY[entity.kind];
-    if (kind) add(kind, entity.id);
+    if (kind) addRef(refs, kind, entity.id);
   }
   const app = alert.details.app;
-  if (typeof app === "string" && app.length > 0) add("app", app);
+  if (typeof app === "string" && app.length > 0) addRef(refs, "app", app);
   return refs;
+}
+
+function addRef(refs: AssetRef[], kind: AssetKind, id: string) {
+  for (const ref of refs) if (ref.kind === kind && ref.id === id) return;
+  refs.push({ kind, id });
 }
 
 /**

@@ -18,16 +18,20 @@ export type Route = IncidentRoute;
 export const playbookForType = (type: AlertType): string | undefined =>
   playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
 
+/** Whether the alert names this entity. */
+function names(alert: CanonicalAlert, wanted: NonNullable<AlertMatch["entity"]>): boolean {
+  for (const entity of alert.entities)
+    if (entity.kind === wanted.kind && entity.id === wanted.id) return true;
+  return false;
+}
+
 export function matches(match: AlertMatch, { alert, enrichment, risk }: AssessedAlert): boolean {
   if (match.types && !match.types.includes(alert.type)) return false;
   if (match.sources && !match.sources.includes(alert.source)) return false;
   if (match.minSeverity && severityRank(alert.severity) < severityRank(match.minSeverity)) return false;
   if (match.minRisk !== undefined && risk.score < match.minRisk) return false;
   if (match.dedupKey !== undefined && alert.dedupKey !== match.dedupKey) return false;
-  if (match.entity) {
-    const { kind, id } = match.entity;
-    if (!alert.entities.some((entity) => entity.kind === kind && entity.id === id)) return false;
-  }
+  if (match.entity && !names(alert, match.entity)) return false;
   const { environments, ownerTeams } = match;
   if (environments && !enrichment.assets.some((asset) => environments.includes(asset.environment)))
     return false;

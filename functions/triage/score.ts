@@ -27,8 +27,14 @@ export function confidenceOf(alert: CanonicalAlert): { value: number; because: s
   if (typeof validity === "string" && validity in VALIDITY_CONFIDENCE) {
     return { value: VALIDITY_CONFIDENCE[validity] as number, because: `secret validity ${validity}` };
   }
-  return { value: DEFAULT_CONFIDENCE, because: "source gives no confidence" };
+  return NO_CONFIDENCE;
 }
+
+const NO_CONFIDENCE = { value: DEFAULT_CONFIDENCE, because: "source gives no confidence" } as const;
+const confidenceReason = (confidence: { value: number; because: string }) =>
+  `confidence ${confidence.value} (${confidence.because}): ×${0.5 + 0.5 * confidence.value}`;
+/** Most alerts carry no confidence: their reason is written once. */
+const NO_CONFIDENCE_REASON = confidenceReason(NO_CONFIDENCE);
 
 const RANK = { low: 0, medium: 1, high: 2, critical: 3, development: 0, staging: 1, production: 2 } as const;
 const highest = <T extends keyof typeof RANK>(values: readonly T[]): T | undefined =>
@@ -64,7 +70,7 @@ export function scoreRisk(alert: CanonicalAlert, enrichment: Enrichment): Risk {
   const clamped = Math.min(100, Math.max(0, points));
   const confidence = confidenceOf(alert);
   const score = Math.round(clamped * (0.5 + 0.5 * confidence.value));
-  reasons.push(`confidence ${confidence.value} (${confidence.because}): ×${0.5 + 0.5 * confidence.value}`);
+  reasons.push(confidence === NO_CONFIDENCE ? NO_CONFIDENCE_REASON : confidenceReason(confidence));
   return { score, reasons };
 }
 
