@@ -6,11 +6,15 @@ import { Emitter, type SchemaNode } from "./fast-parse-codegen.js";
  * for objects, but for the whole tree). It decides what zod decides and answers with an output equal to
  * zod's (values, keys and their order); where zod's fresh copy of (part of) the input would be identical to
  * it, the input itself is the answer, so callers treat both as read-only. When it refuses an input, zod
- * parses it again, so every error (issue, path, message) is zod's own. The schema
- * stays the single source of truth: the generated code reads its definition (types, shapes, optionality,
- * defaults) and runs its refinements and formats through zod's own check functions; a node it does not know
- * (transforms, lazy, discriminated unions...) is handed to zod whole. test/unit/fast-parse.test.ts proves on
- * mutated payloads that it accepts exactly what zod accepts, with the same output.
+ * parses it again, so every error (issue, path, message) is zod's own. The schema stays the single source
+ * of truth: the generated code reads its definition (types, shapes, optionality, defaults) and runs its
+ * refinements and formats through zod's own check functions; a node it does not know (transforms, lazy,
+ * discriminated unions...) is handed to zod whole. test/unit/fast-parse.test.ts proves on mutated payloads
+ * that it accepts exactly what zod accepts, with the same output.
+ *
+ * Inputs are JSON data (as JSON.parse makes it) or objects built like it, with string keys: symbol-keyed
+ * properties are not looked at (zod would refuse a record with an enumerable symbol key, and leave such keys
+ * out of an object's copy).
  */
 
 const INVALID = Symbol("invalid");
@@ -161,15 +165,13 @@ function sameKeyOrder(input: object, shape: readonly string[], written: number, 
 /**
  * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). zod's `$ZodRecord`
  * copies it key by key into `{}` (leaving out `__proto__`); when that copy would be identical to the input (a
- * plain object, no key or value changes, no symbol or inherited keys, no `__proto__`), the input itself is
- * the answer. for...in reads
- * values by enumeration index, which stays fast across the many shapes records come in.
+ * plain object, no key or value changes, no inherited keys, no `__proto__`), the input itself is the answer.
+ * for...in reads values by enumeration index, which stays fast across the many shapes records come in.
  */
 function parseRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
   if (!z.core.util.isPlainObject(input)) return INVALID;
   const record = input as Record<PropertyKey, unknown>;
-  if (!copyLike(record) || Object.getOwnPropertySymbols(record).length > 0)
-    return copiedRecord(parseKey, parseValue, record);
+  if (!copyLike(record)) return copiedRecord(parseKey, parseValue, record);
   for (const key in record) {
     if (key === "__proto__") return copiedRecord(parseKey, parseValue, record);
     const outKey = recordKey(parseKey, key);

@@ -9,8 +9,8 @@ import { type Mutation, mutate, mutation, scalarsOf, validFixtures } from "./pay
 
 /**
  * The generated parsers (functions/shared/fast-parse.ts) against zod itself, on thousands of payloads mutated
- * from the fixtures: they accept exactly what zod accepts, with the same output (values, undefined keys and
- * key order). Their own answer is checked, not fastSafeParse's, which would hide a refusal behind zod's.
+ * from the fixtures (JSON data, as ingest and triage see it): they accept exactly what zod accepts, with the
+ * same output (values, undefined keys and key order). Their own answer is checked, not fastSafeParse's, which would hide a refusal behind zod's.
  */
 
 beforeAll(() => {
