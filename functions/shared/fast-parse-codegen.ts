@@ -1,4 +1,4 @@
-import { emitArray, emitObject } from "./fast-parse-containers.js";
+import { emitArray, emitObject, emitRecord } from "./fast-parse-containers.js";
 
 /**
  * Source code for one zod schema's success path, as fast-parse.ts compiles it: one function, property
@@ -48,7 +48,8 @@ export interface SchemaNode {
 }
 
 /**
- * The generated function's environment: `I` (the invalid marker), `D(node, value)` (zod parses the node), `R(parseKey, parseValue, input)` (a record),
+ * The generated function's environment: `I` (the invalid marker), `D(node, value)` (zod parses the node),
+ * `P(input)` (whether a record can be its own copy) and `R(parseKey, parseValue, input)` (zod's record loop),
  * `K(input, order, written, loose)` (whether zod's copy of an object would have the input's keys in the
  * input's order) and `r`.
  */
@@ -178,22 +179,10 @@ export class Emitter {
       case "object":
         return emitObject(this, node, input, fail);
       case "record":
-        return this.record(node, input, fail);
+        return emitRecord(this, node, input, fail);
       default:
         return undefined;
     }
-  }
-
-  /** A record whose keys must each satisfy its key schema (not an enum's closed set of keys). */
-  private record(node: SchemaNode, input: string, fail: string) {
-    const { keyType, valueType, mode } = node._zod.def;
-    if (!keyType || !valueType || keyType._zod.values || mode === "loose") return undefined;
-    const [out, key, value] = [
-      this.fresh("o"),
-      this.ref(this.compile(keyType)),
-      this.ref(this.compile(valueType)),
-    ];
-    return { code: `let ${out} = R(${key}, ${value}, ${input}); if (${out} === I) ${fail}\n`, out };
   }
 
   /** `value` as it is when `condition` holds, else the inner schema's output. */

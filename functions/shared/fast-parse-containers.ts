@@ -1,8 +1,8 @@
 import type { Emitted, Emitter, SchemaNode } from "./fast-parse-codegen.js";
 
 /**
- * Code for arrays and objects, as zod 4's `$ZodArray` and `$ZodObject` parse them (schemas.js: shape keys in
- * shape order by handlePropertyResult's rules, then the catchall's keys). zod returns a fresh copy; where
+ * Code for arrays, records and objects, as zod 4's `$ZodArray`, `$ZodRecord` and `$ZodObject` parse them
+ * (schemas.js; for objects, shape keys in shape order by handlePropertyResult's rules, then the catchall's). zod returns a fresh copy; where
  * that copy would be identical to the input (same values, same keys in the same order, nothing left out or
  * filled in), the generated code returns the input itself, and builds the copy only otherwise.
  */
@@ -16,6 +16,34 @@ export function emitArray(emitter: Emitter, element: SchemaNode, input: string, 
   // zod copies into a plain array: an array of another kind is copied from the start.
   const start = `let ${out} = Object.getPrototypeOf(${input}) === Array.prototype ? ${input} : [];\n`;
   return { code: `if (!Array.isArray(${input})) ${fail}\n${start}${loop}`, out };
+}
+
+/**
+ * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). Its entries are
+ * checked in place, and the record is its own copy, while no key or value changes; otherwise (or for an
+ * object that cannot be its own copy) zod's own loop, `R`, copies it key by key.
+ */
+export function emitRecord(
+  emitter: Emitter,
+  node: SchemaNode,
+  input: string,
+  fail: string,
+): Emitted | undefined {
+  const { keyType, valueType, mode } = node._zod.def;
+  if (!keyType || !valueType || keyType._zod.values || mode === "loose") return undefined;
+  const [out, key, value, label] = [
+    emitter.fresh("o"),
+    emitter.fresh("k"),
+    emitter.fresh("f"),
+    emitter.fresh("K"),
+  ];
+  const copied = `${out} = R(${emitter.ref(emitter.compile(keyType))}, ${emitter.ref(emitter.compile(valueType))}, ${input});`;
+  const parsedKey = emitter.node(keyType, key, `break ${label};`);
+  const parsedValue = emitter.node(valueType, value, fail);
+  const entry = `${parsedKey.code}if (${parsedKey.out} === ${key}) {\nconst ${value} = ${input}[${key}];\n${parsedValue.code}if (${parsedValue.out} === ${value}) continue;\n}\n`;
+  const loop = `for (const ${key} in ${input}) {\nif (${key} === "__proto__") { ${copied} break; }\n${label}: {\n${entry}}\n${copied}\nbreak;\n}\n`;
+  const code = `let ${out} = ${input};\nif (P(${input})) {\n${loop}} else ${copied}\nif (${out} === I) ${fail}\n`;
+  return { code, out };
 }
 
 interface Property {

@@ -72,8 +72,8 @@ function generate(node: SchemaNode): Parse {
   const { code, out } = emitter.node(node, "input", "return I;");
   try {
     const source = `return function fastParse(input) {\n${code}return ${out};\n}`;
-    const environment = [INVALID, delegate, parseRecord, sameKeyOrder, emitter.refs];
-    return new Function("I", "D", "R", "K", "r", source)(...environment);
+    const environment = [INVALID, delegate, recordInPlace, copiedRecord, sameKeyOrder, emitter.refs];
+    return new Function("I", "D", "P", "R", "K", "r", source)(...environment);
   } catch {
     return (value) => delegate(node, value); // code generation is not allowed here
   }
@@ -163,28 +163,19 @@ function sameKeyOrder(input: object, shape: readonly string[], written: number, 
 }
 
 /**
- * A record whose keys must each satisfy its key schema (not an enum's closed set of keys). zod's `$ZodRecord`
- * copies it key by key into `{}` (leaving out `__proto__`); when that copy would be identical to the input (a
- * plain object, no key or value changes, no inherited keys, no `__proto__`), the input itself is the answer.
- * for...in reads values by enumeration index, which stays fast across the many shapes records come in.
+ * Whether a record can be zod's own copy of itself, its entries checked in place (fast-parse-containers.ts):
+ * a plain object zod's `isPlainObject` accepts, on which for...in yields exactly its own keys.
  */
-function parseRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
-  if (!z.core.util.isPlainObject(input)) return INVALID;
-  const record = input as Record<PropertyKey, unknown>;
-  if (!copyLike(record)) return copiedRecord(parseKey, parseValue, record);
-  for (const key in record) {
-    if (key === "__proto__") return copiedRecord(parseKey, parseValue, record);
-    const outKey = recordKey(parseKey, key);
-    if (outKey === INVALID) return INVALID;
-    const value = record[key];
-    const parsed = parseValue(value);
-    if (parsed === INVALID) return INVALID;
-    if (outKey !== key || parsed !== value) return copiedRecord(parseKey, parseValue, record);
-  }
-  return record;
+function recordInPlace(input: unknown): boolean {
+  if (typeof input !== "object" || input === null || !copyLike(input)) return false;
+  const made = (input as { constructor?: unknown }).constructor;
+  return made === Object || typeof made !== "function";
 }
 
-function copiedRecord(parseKey: Parse, parseValue: Parse, record: Record<PropertyKey, unknown>): unknown {
+/** A record as zod's `$ZodRecord` copies it, key by key into `{}`, leaving out `__proto__`; or INVALID. */
+function copiedRecord(parseKey: Parse, parseValue: Parse, input: unknown): unknown {
+  if (!z.core.util.isPlainObject(input)) return INVALID;
+  const record = input as Record<PropertyKey, unknown>;
   const out: Record<PropertyKey, unknown> = {};
   for (const key of Reflect.ownKeys(record)) {
     if (key === "__proto__" || !Object.prototype.propertyIsEnumerable.call(record, key)) continue;
