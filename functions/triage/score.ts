@@ -50,17 +50,17 @@ const highest = <T extends keyof typeof RANK>(values: readonly T[]): T | undefin
 export function scoreRisk(alert: CanonicalAlert, enrichment: Enrichment): Risk {
   const reasons: string[] = [];
   let points = SEVERITY_POINTS[alert.severity];
-  reasons.push(`severity ${alert.severity}: ${points}`);
+  reasons.push(SEVERITY_REASON[alert.severity]);
 
   const criticality = highest(enrichment.assets.map((asset) => asset.criticality));
   if (criticality) {
     points += CRITICALITY_POINTS[criticality];
-    reasons.push(`asset criticality ${criticality}: ${signed(CRITICALITY_POINTS[criticality])}`);
+    reasons.push(CRITICALITY_REASON[criticality]);
   }
   const environment = highest(enrichment.assets.map((asset) => asset.environment));
   if (environment) {
     points += ENVIRONMENT_POINTS[environment];
-    reasons.push(`environment ${environment}: ${signed(ENVIRONMENT_POINTS[environment])}`);
+    reasons.push(ENVIRONMENT_REASON[environment]);
   }
   if (enrichment.unknownAssets.length > 0) {
     points += UNKNOWN_ASSET_POINTS;
@@ -75,3 +75,18 @@ export function scoreRisk(alert: CanonicalAlert, enrichment: Enrichment): Risk {
 }
 
 const signed = (value: number) => (value >= 0 ? `+${value}` : `${value}`);
+
+/** Each reason a severity, criticality or environment gives, written once. */
+const reasonsFor = <K extends string>(points: Record<K, number>, say: (key: K, points: number) => string) =>
+  Object.fromEntries(
+    Object.entries<number>(points).map(([key, value]) => [key, say(key as K, value)]),
+  ) as Record<K, string>;
+const SEVERITY_REASON = reasonsFor(SEVERITY_POINTS, (severity, points) => `severity ${severity}: ${points}`);
+const CRITICALITY_REASON = reasonsFor(
+  CRITICALITY_POINTS,
+  (criticality, points) => `asset criticality ${criticality}: ${signed(points)}`,
+);
+const ENVIRONMENT_REASON = reasonsFor(
+  ENVIRONMENT_POINTS,
+  (environment, points) => `environment ${environment}: ${signed(points)}`,
+);
