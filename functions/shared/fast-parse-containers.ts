@@ -2,9 +2,10 @@ import type { Emitted, Emitter, SchemaNode } from "./fast-parse-codegen.js";
 
 /**
  * Code for arrays, records and objects, as zod 4's `$ZodArray`, `$ZodRecord` and `$ZodObject` parse them
- * (schemas.js; for objects, shape keys in shape order by handlePropertyResult's rules, then the catchall's). zod returns a fresh copy; where
- * that copy would be identical to the input (same values, same keys in the same order, nothing left out or
- * filled in), the generated code returns the input itself, and builds the copy only otherwise.
+ * (schemas.js; for objects, shape keys in shape order by handlePropertyResult's rules, then the catchall's).
+ * zod returns a fresh copy; where that copy would be identical to the input (same values, same keys in the
+ * same order, nothing left out or filled in), the generated code returns the input itself, and builds the
+ * copy only otherwise.
  */
 
 export function emitArray(emitter: Emitter, element: SchemaNode, input: string, fail: string): Emitted {

@@ -97,10 +97,9 @@ function checkRunner(check: CheckInternals): Parse {
   const reused: Payload = { value: undefined, issues: [] };
   let busy = false;
   return (value) => {
-    const payload = busy ? { value, issues: [] } : reused;
+    const own = !busy;
+    const payload = own ? reused : { value, issues: [] };
     payload.value = value;
-    payload.issues.length = 0;
-    const own = payload === reused;
     busy = true;
     try {
       if (when && !when(payload)) return value;
@@ -109,7 +108,7 @@ function checkRunner(check: CheckInternals): Parse {
     } finally {
       if (own) {
         [busy, reused.value] = [false, undefined];
-        reused.issues.length = 0;
+        if (reused.issues.length > 0) reused.issues.length = 0;
       }
     }
   };
