@@ -73,9 +73,12 @@ export function emitObject(
   code += `let ${same} = true;\nlet ${written} = 0;\n${properties.map((entry) => entry.parse).join("")}`;
   const rest = catchall ? catchallCode(emitter, catchall, known, counters) : { parse: "", assign: () => "" };
   code += rest.parse;
-  const loose = catchall !== undefined && catchall._zod.def.type !== "never";
+  const strict = catchall?._zod.def.type === "never";
   const order = emitter.ref(keys);
-  code += `if (${same}) ${same} = K(${input}, ${order}, ${written}, ${loose});\nlet ${out} = ${input};\n`;
+  code += `if (${same}) ${same} = K(${input}, ${order}, ${written}, ${catchall !== undefined && !strict});\n`;
+  // A strict object refuses keys its shape does not name; an input that is its own copy has none.
+  if (strict) code += `if (!${same}) for (const k in ${input}) if (!${known}.has(k)) ${fail}\n`;
+  code += `let ${out} = ${input};\n`;
   const copy = properties.map((entry) => entry.assign(out)).join("") + rest.assign(out);
   return { code: `${code}if (!${same}) {\n${out} = {};\n${copy}}\n`, out };
 }
@@ -87,12 +90,11 @@ interface Counters {
   readonly fail: string;
 }
 
-/** Keys the shape does not name: refused (strict), parsed by the catchall (loose), or left out (strip). */
+/** Keys the shape does not name: parsed by the catchall (loose); strict objects refuse them (emitObject). */
 function catchallCode(emitter: Emitter, catchall: SchemaNode, known: string, counters: Counters): Property {
   const { input, same, fail } = counters;
   const key = emitter.fresh("k");
-  if (catchall._zod.def.type === "never")
-    return { parse: `for (const ${key} in ${input}) if (!${known}.has(${key})) ${fail}\n`, assign: () => "" };
+  if (catchall._zod.def.type === "never") return { parse: "", assign: () => "" };
   const loop = (body: string) =>
     `for (const ${key} in ${input}) {\nif (${known}.has(${key}) || ${key} === "__proto__") continue;\n${body}}\n`;
   const [value, copied] = [emitter.fresh("f"), emitter.fresh("c")];

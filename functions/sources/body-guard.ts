@@ -40,46 +40,49 @@ const MAX_JSON_BYTES_PER_UNIT = 6;
 const MAX_NUMBER_BYTES = 25;
 const MAX_LITERAL_BYTES = 5;
 
+/** Deeper limits than this are only checked the long way (the fast pass recurses). */
+const MAX_FAST_DEPTH = 64;
+
 /**
  * The common case, answered without paths or serialising: true only when issuesOf would find nothing. The
  * size is bounded from above (every unit of every string and key at its widest escape); only a body whose
  * bound exceeds the limit is serialised to be measured.
  */
 function certainlyClean(value: unknown, options: GuardOptions): boolean {
-  if (!isPlainObject(value)) return false;
-  const nodes: unknown[] = [value];
-  const depths: number[] = [1];
-  let bytes = 0;
-  while (nodes.length > 0) {
-    const node = nodes.pop();
-    const depth = depths.pop() as number;
-    if (typeof node === "string") bytes += MAX_JSON_BYTES_PER_UNIT * node.length + 2;
-    else if (typeof node === "number") {
-      if (!Number.isFinite(node)) return false;
-      bytes += MAX_NUMBER_BYTES;
-    } else if (node === null || typeof node === "boolean") bytes += MAX_LITERAL_BYTES;
-    else if (Array.isArray(node)) {
-      if (depth > options.maxDepth) return false;
-      bytes += 2 + node.length;
-      for (let i = 0; i < node.length; i++) {
-        if (!(i in node)) return false;
-        nodes.push(node[i]);
-        depths.push(depth + 1);
-      }
-    } else if (isPlainObject(node)) {
-      if (depth > options.maxDepth) return false;
-      bytes += 2;
-      // for...in reads each value by its enumeration index, which stays fast across the many shapes of
-      // bodies; it also visits inherited enumerable keys, which only makes the pass stricter.
-      for (const key in node) {
-        if (FORBIDDEN_KEYS.includes(key)) return false;
-        bytes += MAX_JSON_BYTES_PER_UNIT * key.length + 4;
-        nodes.push(node[key]);
-        depths.push(depth + 1);
-      }
-    } else return false;
+  if (!isPlainObject(value) || options.maxDepth > MAX_FAST_DEPTH) return false;
+  const bytes = boundOf(value, 1, options.maxDepth);
+  return bytes >= 0 && (options.maxBytes === undefined || bytes <= options.maxBytes);
+}
+
+/**
+ * An upper bound of a clean node's compact JSON size, or -1 when issuesOf may find something in it.
+ * Recursive, as deep as the limit allows. for...in reads each value by its enumeration index, which stays
+ * fast across the many shapes of bodies; it also visits inherited enumerable keys, which only makes it
+ * stricter.
+ */
+function boundOf(node: unknown, depth: number, maxDepth: number): number {
+  if (typeof node === "string") return MAX_JSON_BYTES_PER_UNIT * node.length + 2;
+  if (typeof node === "number") return Number.isFinite(node) ? MAX_NUMBER_BYTES : -1;
+  if (typeof node === "boolean" || node === null) return MAX_LITERAL_BYTES;
+  if (depth > maxDepth) return -1; // too deep, or not a JSON value at all
+  let bytes = 2;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item = i in node ? boundOf(node[i], depth + 1, maxDepth) : -1;
+      if (item < 0) return -1;
+      bytes += item + 1;
+    }
+    return bytes;
   }
-  return options.maxBytes === undefined || bytes <= options.maxBytes;
+  if (!isPlainObject(node)) return -1;
+  for (const key in node) {
+    // FORBIDDEN_KEYS, compared one by one
+    if (key === "__proto__" || key === "constructor" || key === "prototype") return -1;
+    const item = boundOf(node[key], depth + 1, maxDepth);
+    if (item < 0) return -1;
+    bytes += MAX_JSON_BYTES_PER_UNIT * key.length + 4 + item;
+  }
+  return bytes;
 }
 
 /** Every issue, found the long way (exported for the test that holds the fast pass to it). */
