@@ -201,11 +201,33 @@ function textFact(details: Record<string, DetailValue>, key: string, text: strin
   if (escaped.length > MAX_DETAIL_TEXT) details[`${key}Truncated`] = true;
 }
 
+/**
+ * The detail keys made from a sender's keys (`evidence.<key>`, `label.<key>`), kept once made: the same few
+ * keys come back with every alert of an emitter, and a key string made once is a property key found at
+ * once. Bounded: a flood of distinct keys only empties it.
+ */
+class PrefixedKeys {
+  private readonly made = new Map<string, string>();
+  constructor(private readonly prefix: string) {}
+  named(key: string): string {
+    let name = this.made.get(key);
+    if (name === undefined) {
+      if (this.made.size >= MAX_PREFIXED_KEYS) this.made.clear();
+      name = `${this.prefix}${key}`;
+      this.made.set(key, name);
+    }
+    return name;
+  }
+}
+const MAX_PREFIXED_KEYS = 1024;
+const EVIDENCE_KEYS = new PrefixedKeys("evidence.");
+const LABEL_KEYS = new PrefixedKeys("label.");
+
 /** Evidence is free-form: scalars are kept as facts, arrays and objects as compact JSON. */
 function evidenceFacts(details: Record<string, DetailValue>, evidence: Record<string, unknown>) {
   for (const key of Object.keys(evidence)) {
     const value = evidence[key];
-    const name = `evidence.${key}`;
+    const name = EVIDENCE_KEYS.named(key);
     if (value === null || typeof value === "boolean" || typeof value === "number") details[name] = value;
     else textFact(details, name, typeof value === "string" ? value : JSON.stringify(value));
   }
@@ -285,7 +307,7 @@ export const generic: SourceAdapter<GenericAlertV1> = {
     if (asset.accountId) details.accountId = asset.accountId;
     if (alert.description) textFact(details, "description", alert.description, true);
     const labels = alert.labels ?? {};
-    for (const key of Object.keys(labels)) details[`label.${key}`] = labels[key] as string;
+    for (const key of Object.keys(labels)) details[LABEL_KEYS.named(key)] = labels[key] as string;
     if (alert.evidence) evidenceFacts(details, alert.evidence);
     const sourceIds: Record<string, string> = { emitter: alert.source, id: alert.id };
     if (receipt.deliveryId) sourceIds.deliveryId = receipt.deliveryId;
