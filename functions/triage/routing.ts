@@ -3,6 +3,7 @@ import { type AlertType, type CanonicalAlert, severityRank } from "../shared/ale
 import type { IncidentRoute, Risk } from "../shared/incident.js";
 import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
 import type { Enrichment } from "./enrich.js";
+import { indexOf } from "./rule-index.js";
 
 /** An alert with what triage learnt about it: the facts rules match on. */
 export interface AssessedAlert {
@@ -49,7 +50,10 @@ export function activeSuppression(
   now: Date,
 ): SuppressionRule | undefined {
   const at = now.getTime();
-  return config.suppressions.find((rule) => matches(rule.match, assessed) && Date.parse(rule.expiresAt) > at);
+  return indexOf(config.suppressions).first(
+    assessed.alert,
+    (rule) => matches(rule.match, assessed) && Date.parse(rule.expiresAt) > at,
+  );
 }
 
 /**
@@ -57,7 +61,9 @@ export function activeSuppression(
  * owning team's channel (from the inventory) and the playbook's own approval policy.
  */
 export function route(config: TriageConfig, assessed: AssessedAlert): Route {
-  const rule = config.routes.find((candidate) => matches(candidate.match, assessed));
+  const rule = indexOf(config.routes).first(assessed.alert, (candidate) =>
+    matches(candidate.match, assessed),
+  );
   const ownerChannel = assessed.enrichment.assets.find((asset) => asset.slackChannel)?.slackChannel;
   const playbook =
     rule?.playbook === undefined ? (playbookForType(assessed.alert.type) ?? null) : rule.playbook;
