@@ -93,11 +93,18 @@ const receiptNow = (deps: IngestDeps) => ({
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; response: IngestResponse };
 
+interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly issues?: Issue[];
+}
+
 /** Every refusal says what was wrong and is kept (without the body). */
 async function refuse(
   request: IngestRequest,
   deps: IngestDeps,
-  refusal: { status: number; code: string; message: string; issues?: Issue[] },
+  refusal: Refusal,
 ): Promise<{ ok: false; response: IngestResponse }> {
   const { status, code, message, issues } = refusal;
   await deps.recordRejection({
@@ -146,19 +153,16 @@ async function preflight(
   return { ok: true, value: null };
 }
 
-async function parseBody(request: IngestRequest, deps: IngestDeps): Promise<Outcome<unknown>> {
+/** The parsed body, or (synchronously: most bodies pass) the refusal of one that is not strict JSON. */
+function parseBody(request: IngestRequest): { ok: true; value: unknown } | { ok: false; refusal: Refusal } {
   const parsed = parseRawJson(request.rawBody);
-  if (!parsed.ok) {
-    // Not UTF-8, not JSON, too deep, or a duplicate or prototype-pollution key (named, with its path).
-    const { message, issue } = parsed;
-    return refuse(request, deps, {
-      status: 400,
-      code: "invalid_json",
-      message,
-      ...(issue ? { issues: [issue] } : {}),
-    });
-  }
-  return { ok: true, value: parsed.value };
+  if (parsed.ok) return parsed;
+  // Not UTF-8, not JSON, too deep, or a duplicate or prototype-pollution key (named, with its path).
+  const { message, issue } = parsed;
+  return {
+    ok: false,
+    refusal: { status: 400, code: "invalid_json", message, ...(issue ? { issues: [issue] } : {}) },
+  };
 }
 
 /**
@@ -185,8 +189,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     return (await refuse(request, deps, { status: 422, code: "unsupported_event", message: kind.message }))
       .response;
   }
-  const body = await parseBody(request, deps);
-  if (!body.ok) return body.response;
+  const body = parseBody(request);
+  if (!body.ok) return (await refuse(request, deps, body.refusal)).response;
   const deliveryId = adapter.deliveryId?.(request.headers)?.slice(0, 128);
   const alertId = deps.newId("alr");
   const receivedAt = isoTimestamp(deps.clock());
@@ -240,8 +244,8 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
     authenticate: bearerToken,
   });
   if (!checked.ok) return checked.response;
-  const body = await parseBody(request, deps);
-  if (!body.ok) return body.response;
+  const body = parseBody(request);
+  if (!body.ok) return (await refuse(request, deps, body.refusal)).response;
   const events = Array.isArray(body.value) ? body.value : [body.value];
   if (events.length === 0 || events.length > MAX_EVENTS_PER_REQUEST) {
     const message = `send 1 to ${MAX_EVENTS_PER_REQUEST} EventBridge events; got ${events.length}`;
