@@ -99,5 +99,8 @@ export const taxonomyTags: Partial<Record<AlertType, CanonicalAlert["tags"]>> = 
   guardrail_tampering: { owasp: ["LLM01:2025"], atlas: ["AML.T0015"] },
 };
 
-export const tagsFor = (type: AlertType): CanonicalAlert["tags"] =>
-  taxonomyTags[type] ?? { owasp: [], atlas: [] };
+/** The tags for a type: a fresh copy, since alerts carry it on (and parsing no longer copies it). */
+export const tagsFor = (type: AlertType): CanonicalAlert["tags"] => {
+  const tags = taxonomyTags[type];
+  return tags ? { owasp: [...tags.owasp], atlas: [...tags.atlas] } : { owasp: [], atlas: [] };
+};

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { z } from "zod";
 import {
   AlertType,
@@ -10,184 +9,21 @@ import {
 } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { quellSignature } from "./auth.js";
+import { guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
 import { alertIdFor, type SourceAdapter } from "./source.js";
+import { clip, escapeText, identifier, labelValue, Provider, printableAscii } from "./text-rules.js";
 
 /**
  * `POST /alerts/generic`: Quell's own wire format (`schemaVersion: "1"`) for emitters with no native
  * integration. It is a public contract, documented field by field in GENERIC-WIRE-FORMAT.md: change both
  * together, and only in ways that keep every body valid today valid tomorrow.
  *
- * The building blocks below (body guard, identifier and text rules, time window) are shared with the
- * inline-detector routes, which take the same principal and signing scheme.
+ * The building blocks below (time window, principals), the text rules (text-rules.ts) and the body guard
+ * (body-guard.ts) are shared with the inline-detector routes, which take the same principal and signing scheme.
  */
 
-// ---------------------------------------------------------------------------------------------------------
-// Body guard: one JSON object, no prototype-pollution keys, bounded depth and size, nothing but JSON values.
-
-export const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
-export const MAX_GENERIC_BYTES = 64 * 1024;
-export const MAX_BODY_DEPTH = 32;
-const MAX_GUARD_ISSUES = 20;
-
-interface GuardIssue {
-  readonly path: PropertyKey[];
-  readonly message: string;
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-};
-
-/**
- * What is wrong with a parsed body before its schema looks at it. Iterative (no recursion), so a hostile
- * depth cannot overflow the stack; it stops after a bounded number of findings.
- */
-export function bodyGuardIssues(
-  value: unknown,
-  options: { maxDepth: number; maxBytes?: number },
-): GuardIssue[] {
-  if (!isPlainObject(value)) {
-    const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
-    return [
-      {
-        path: [],
-        message: `the body must be one JSON object, not ${kind}; send one alert per request (no batching)`,
-      },
-    ];
-  }
-  const issues: GuardIssue[] = [];
-  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [{ value, path: [], depth: 1 }];
-  while (stack.length > 0 && issues.length < MAX_GUARD_ISSUES) {
-    const { value: node, path, depth } = stack.pop() as (typeof stack)[number];
-    if (Array.isArray(node) || isPlainObject(node)) {
-      if (depth > options.maxDepth) {
-        issues.push({ path, message: `nests deeper than ${options.maxDepth} levels` });
-        continue;
-      }
-      const keys = Object.keys(node);
-      for (const key of keys) {
-        if (!Array.isArray(node) && FORBIDDEN_KEYS.includes(key)) {
-          issues.push({
-            path: [...path, key],
-            message: `the key "${key}" is refused anywhere in the body (prototype-pollution guard: ${FORBIDDEN_KEYS.join(", ")})`,
-          });
-          continue;
-        }
-        stack.push({ value: (node as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
-      }
-      continue;
-    }
-    const ok =
-      node === null ||
-      typeof node === "string" ||
-      typeof node === "boolean" ||
-      (typeof node === "number" && Number.isFinite(node));
-    if (!ok) issues.push({ path, message: "is not a JSON value (finite number, string, boolean, null)" });
-  }
-  if (issues.length === 0 && options.maxBytes !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
-    if (bytes > options.maxBytes)
-      issues.push({
-        path: [],
-        message: `the alert is ${bytes} bytes as compact JSON; the limit is ${options.maxBytes}`,
-      });
-  }
-  const order = (issue: GuardIssue) => issue.path.map(String).join("\u0000");
-  return issues.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-}
-
-/** `schema`, behind the body guard: a body the guard refuses reports only the guard's issues. */
-export function guarded<T extends z.ZodType>(schema: T, options: { maxDepth: number; maxBytes?: number }) {
-  return z
-    .unknown()
-    .superRefine((value, ctx) => {
-      for (const issue of bodyGuardIssues(value, options))
-        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
-    })
-    .pipe(schema);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Text rules. Identifiers (ids, keys, label values) refuse invisible and reordering characters; free text
-// (title, description, evidence) accepts them and Quell escapes them as `\uXXXX`. Slack mrkdwn (&, <, >) is
-// kept verbatim and escaped wherever it is rendered.
-
-/** C0 and C1 controls, DEL, soft hyphen, ALM, zero-width characters, LRM/RLM, line/paragraph separators,
- * bidi embeddings, overrides and isolates, word joiner and invisible operators, BOM. */
-const UNSAFE_RANGES = String.raw`\u000B-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF`;
-const LINE_BREAKS_AND_TAB = String.raw`\u0009\u000A`;
-const OTHER_C0 = String.raw`\u0000-\u0008`;
-const UNSAFE_CHARACTER = new RegExp(`[${OTHER_C0}${LINE_BREAKS_AND_TAB}${UNSAFE_RANGES}]`);
-const UNSAFE_CHARACTERS = new RegExp(UNSAFE_CHARACTER.source, "g");
-const UNSAFE_EXCEPT_LINE_BREAKS = new RegExp(`[${OTHER_C0}${UNSAFE_RANGES}]`, "g");
-
-const codePoint = (char: string) =>
-  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
-
-/** Text that names something: no control, bidi or zero-width characters, no surrounding whitespace. */
-export const identifier = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .superRefine((value, ctx) => {
-      const unsafe = UNSAFE_CHARACTER.exec(value);
-      if (unsafe)
-        ctx.addIssue({
-          code: "custom",
-          message: `contains ${codePoint(unsafe[0])} at index ${unsafe.index}; identifiers must not contain control, bidi or zero-width characters`,
-        });
-      else if (value.trim() !== value)
-        ctx.addIssue({ code: "custom", message: "must not start or end with whitespace" });
-    });
-
-/** A label value: like an identifier, but it may be empty. */
-const labelValue = z
-  .string()
-  .max(256)
-  .superRefine((value, ctx) => {
-    const unsafe = UNSAFE_CHARACTER.exec(value);
-    if (unsafe)
-      ctx.addIssue({
-        code: "custom",
-        message: `contains ${codePoint(unsafe[0])} at index ${unsafe.index}; label values must not contain control, bidi or zero-width characters`,
-      });
-  });
-
-/** Printable ASCII without spaces (`!` to `~`): for keys that end up in a dedup key or a database key. */
-export const printableAscii = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\x21-\x7E]*$/, { error: "must be printable ASCII without spaces (characters ! to ~)" });
-
-/** Free text as Quell keeps it: invisible and reordering characters written out as `\uXXXX`. */
-export function escapeText(text: string, options: { keepLineBreaks?: boolean } = {}): string {
-  const pattern = options.keepLineBreaks ? UNSAFE_EXCEPT_LINE_BREAKS : UNSAFE_CHARACTERS;
-  const normalised = options.keepLineBreaks ? text.replace(/\r\n?/g, "\n") : text;
-  return normalised.replace(pattern, (char) => `\\u${codePoint(char).slice(2)}`);
-}
-
-/** At most `max` UTF-16 units, marked with an ellipsis when cut, never splitting a surrogate pair. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-export const Provider = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
-  error: "must be 1-64 lower-case letters, digits, '.', '_' or '-' (e.g. aws, cognito, entra_id)",
-});
-
-export const ipAddress = z
-  .string()
-  .max(64)
-  .refine((value) => isIP(value) !== 0, { error: "must be an IPv4 or IPv6 address" });
+export { bodyGuardIssues, FORBIDDEN_KEYS, guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
+export { clip, escapeText, identifier, ipAddress, Provider, printableAscii } from "./text-rules.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Time: an alert from an unset clock (1970) or from the future is refused.
@@ -365,29 +201,74 @@ function textFact(details: Record<string, DetailValue>, key: string, text: strin
   if (escaped.length > MAX_DETAIL_TEXT) details[`${key}Truncated`] = true;
 }
 
+/**
+ * The detail keys made from a sender's keys (`evidence.<key>`, `label.<key>`), kept once made: the same few
+ * keys come back with every alert of an emitter, and a key string made once is a property key found at
+ * once. Bounded: a flood of distinct keys only empties it.
+ */
+class PrefixedKeys {
+  private readonly made = new Map<string, string>();
+  constructor(private readonly prefix: string) {}
+  named(key: string): string {
+    let name = this.made.get(key);
+    if (name === undefined) {
+      if (this.made.size >= MAX_PREFIXED_KEYS) this.made.clear();
+      name = `${this.prefix}${key}`;
+      this.made.set(key, name);
+    }
+    return name;
+  }
+}
+const MAX_PREFIXED_KEYS = 1024;
+const EVIDENCE_KEYS = new PrefixedKeys("evidence.");
+const LABEL_KEYS = new PrefixedKeys("label.");
+
 /** Evidence is free-form: scalars are kept as facts, arrays and objects as compact JSON. */
 function evidenceFacts(details: Record<string, DetailValue>, evidence: Record<string, unknown>) {
-  for (const [key, value] of Object.entries(evidence)) {
-    const name = `evidence.${key}`;
+  for (const key of Object.keys(evidence)) {
+    const value = evidence[key];
+    const name = EVIDENCE_KEYS.named(key);
     if (value === null || typeof value === "boolean" || typeof value === "number") details[name] = value;
     else textFact(details, name, typeof value === "string" ? value : JSON.stringify(value));
   }
 }
 
+/** The first 50 distinct entities, in order. */
 export const uniqueEntities = (entities: readonly Entity[]): Entity[] => {
-  const seen = new Set<string>();
-  return entities
-    .filter((entity) => {
-      const key = `${entity.kind}\u0000${entity.id}\u0000${entity.provider ?? ""}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .slice(0, 50);
+  if (entities.length > FEW_ENTITIES) return uniqueManyEntities(entities);
+  const unique: Entity[] = [];
+  for (const entity of entities) if (!unique.some((seen) => sameEntity(seen, entity))) unique.push(entity);
+  return unique;
 };
 
+/** Up to this many, entities are compared pairwise (most alerts name a handful); more go through a set. */
+const FEW_ENTITIES = 16;
+
+const entityKey = (entity: Entity) => `${entity.kind}\u0000${entity.id}\u0000${entity.provider ?? ""}`;
+
+/** Equal keys; kinds hold no NUL, so differing kinds are told apart without building the keys. */
+const sameEntity = (a: Entity, b: Entity) => a.kind === b.kind && entityKey(a) === entityKey(b);
+
+function uniqueManyEntities(entities: readonly Entity[]): Entity[] {
+  const seen = new Set<string>();
+  const unique: Entity[] = [];
+  for (const entity of entities) {
+    const key = entityKey(entity);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (unique.push(entity) === 50) break;
+  }
+  return unique;
+}
+
 const withOwaspYear = (id: string) => (id.includes(":") ? id : `${id}:2025`);
-const union = (first: readonly string[], second: readonly string[]) => [...new Set([...first, ...second])];
+/** The ids of both lists, each once, in order of first appearance. */
+function union(first: readonly string[], second: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const id of first) if (!ids.includes(id)) ids.push(id);
+  for (const id of second) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
 
 /** ATLAS technique ids without a parent whose sub-technique is listed too (`AML.T0024` beside `.002`). */
 const withoutCoveredParents = (ids: string[]) =>
@@ -402,13 +283,13 @@ export const generic: SourceAdapter<GenericAlertV1> = {
     const { principal, asset } = alert;
     const taxonomy = tagsFor(alert.type);
     const assetKind = ASSET_ENTITY_KIND[asset.kind];
-    const entities = uniqueEntities([
+    // Built key by key, in this order (the order of the keys): V8 builds `{ ...a, b }` on a slow path, and
+    // this runs for every alert.
+    const entities: Entity[] = [
       { kind: principalEntityKind(principal.type), id: principal.id, provider: principal.provider },
-      ...(assetKind ? [{ kind: assetKind, id: asset.id, provider: asset.provider }] : []),
-      ...(asset.accountId
-        ? [{ kind: "account" as const, id: asset.accountId, provider: asset.provider }]
-        : []),
-    ]);
+    ];
+    if (assetKind) entities.push({ kind: assetKind, id: asset.id, provider: asset.provider });
+    if (asset.accountId) entities.push({ kind: "account", id: asset.accountId, provider: asset.provider });
     const details: Record<string, DetailValue> = {
       schemaVersion: alert.schemaVersion,
       emitter: alert.source,
@@ -416,17 +297,20 @@ export const generic: SourceAdapter<GenericAlertV1> = {
       principalType: principal.type,
       principalId: principal.id,
       principalProvider: principal.provider,
-      ...(principal.displayName ? { principalDisplayName: principal.displayName } : {}),
-      assetKind: asset.kind,
-      assetId: asset.id,
-      assetProvider: asset.provider,
-      environment: asset.environment,
-      ...(asset.region ? { region: asset.region } : {}),
-      ...(asset.accountId ? { accountId: asset.accountId } : {}),
     };
+    if (principal.displayName) details.principalDisplayName = principal.displayName;
+    details.assetKind = asset.kind;
+    details.assetId = asset.id;
+    details.assetProvider = asset.provider;
+    details.environment = asset.environment;
+    if (asset.region) details.region = asset.region;
+    if (asset.accountId) details.accountId = asset.accountId;
     if (alert.description) textFact(details, "description", alert.description, true);
-    for (const [key, value] of Object.entries(alert.labels ?? {})) details[`label.${key}`] = value;
+    const labels = alert.labels ?? {};
+    for (const key of Object.keys(labels)) details[LABEL_KEYS.named(key)] = labels[key] as string;
     if (alert.evidence) evidenceFacts(details, alert.evidence);
+    const sourceIds: Record<string, string> = { emitter: alert.source, id: alert.id };
+    if (receipt.deliveryId) sourceIds.deliveryId = receipt.deliveryId;
 
     const title = alert.title
       ? escapeText(alert.title)
@@ -434,11 +318,7 @@ export const generic: SourceAdapter<GenericAlertV1> = {
     const canonical: CanonicalAlert = {
       id: alertIdFor(receipt, 0),
       source: "generic",
-      sourceIds: {
-        emitter: alert.source,
-        id: alert.id,
-        ...(receipt.deliveryId ? { deliveryId: receipt.deliveryId } : {}),
-      },
+      sourceIds,
       type: alert.type,
       severity: alert.severity,
       status: alert.status,
@@ -446,7 +326,7 @@ export const generic: SourceAdapter<GenericAlertV1> = {
       occurredAt: alert.occurredAt,
       receivedAt: receipt.receivedAt,
       dedupKey: `generic:${alert.dedupKey}`,
-      entities,
+      entities: uniqueEntities(entities),
       tags: {
         owasp: union(taxonomy.owasp, (alert.frameworks?.owasp ?? []).map(withOwaspYear)),
         atlas: withoutCoveredParents(union(taxonomy.atlas, alert.frameworks?.atlas ?? [])),

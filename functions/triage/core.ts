@@ -2,6 +2,7 @@ import { z } from "zod";
 import { incidentOfSession } from "../shared/action-session.js";
 import { CanonicalAlert } from "../shared/alert.js";
 import { TransientError, ValidationError } from "../shared/errors.js";
+import { fastParse } from "../shared/fast-parse.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
@@ -59,16 +60,16 @@ export interface TriageDeps {
 
 /** Every alert a delivery carries, in Quell's canonical form. */
 export function normalize(detail: AlertReceivedDetail): CanonicalAlert[] {
-  if (detail.alerts) return detail.alerts.map((alert) => CanonicalAlert.parse(alert));
+  if (detail.alerts) return detail.alerts.map((alert) => fastParse(CanonicalAlert, alert));
   const adapter = sourceByName(detail.source) ?? eventSourceByName(detail.source);
   if (!adapter) throw new ValidationError(`unknown source ${detail.source}`);
-  const payload = adapter.schema.parse(detail.payload);
+  const payload = fastParse(adapter.schema, detail.payload);
   const receipt = {
     alertId: detail.alertId,
     receivedAt: detail.receivedAt,
     ...(detail.deliveryId ? { deliveryId: detail.deliveryId } : {}),
   };
-  return adapter.normalize(payload, receipt).map((alert) => CanonicalAlert.parse(alert));
+  return adapter.normalize(payload, receipt).map((alert) => fastParse(CanonicalAlert, alert));
 }
 
 /** What triage learns about an alert before deciding: inventory assets, unknown AI assets, risk. */

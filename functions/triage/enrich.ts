@@ -23,40 +23,41 @@ export interface Enrichment {
 
 /** Looks assets up by kind and by every id they are known by. */
 export class Inventory {
-  private readonly byKey = new Map<string, Asset>();
+  private readonly byKind = new Map<AssetKind, Map<string, Asset>>();
 
   constructor(assets: readonly Asset[]) {
     for (const asset of assets) {
-      for (const id of [asset.id, ...asset.aliases]) this.byKey.set(`${asset.kind}\u0000${id}`, asset);
+      const byId = this.byKind.get(asset.kind) ?? new Map<string, Asset>();
+      this.byKind.set(asset.kind, byId);
+      for (const id of [asset.id, ...asset.aliases]) byId.set(id, asset);
     }
   }
 
   find(ref: AssetRef): Asset | undefined {
-    return (
-      this.byKey.get(`${ref.kind}\u0000${ref.id}`) ?? this.byKey.get(`${ref.kind}\u0000${shortId(ref.id)}`)
-    );
+    const byId = this.byKind.get(ref.kind);
+    if (!byId) return undefined;
+    return byId.get(ref.id) ?? (ref.id.startsWith("arn:") ? byId.get(shortId(ref.id)) : undefined);
   }
 }
 
 /** A guardrail or agent ARN's last path segment, so `…:guardrail/q7x2k9m4w1ba` finds an entry listed by id. */
-const shortId = (id: string) => (id.startsWith("arn:") ? (id.split("/").at(-1) ?? id) : id);
+const shortId = (id: string) => id.slice(id.lastIndexOf("/") + 1);
 
 /** The AI assets an alert names: its model, guardrail, agent and key entities, and its app. */
 export function assetRefsOf(alert: CanonicalAlert): AssetRef[] {
   const refs: AssetRef[] = [];
-  const seen = new Set<string>();
-  const add = (kind: AssetKind, id: string) => {
-    const key = `${kind}\u0000${id}`;
-    if (!seen.has(key)) refs.push({ kind, id });
-    seen.add(key);
-  };
   for (const entity of alert.entities) {
     const kind = ASSET_KIND_OF_ENTITY[entity.kind];
-    if (kind) add(kind, entity.id);
+    if (kind) addRef(refs, kind, entity.id);
   }
   const app = alert.details.app;
-  if (typeof app === "string" && app.length > 0) add("app", app);
+  if (typeof app === "string" && app.length > 0) addRef(refs, "app", app);
   return refs;
+}
+
+function addRef(refs: AssetRef[], kind: AssetKind, id: string) {
+  for (const ref of refs) if (ref.kind === kind && ref.id === id) return;
+  refs.push({ kind, id });
 }
 
 /**

@@ -3,6 +3,7 @@ import { type AlertType, type CanonicalAlert, severityRank } from "../shared/ale
 import type { IncidentRoute, Risk } from "../shared/incident.js";
 import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
 import type { Enrichment } from "./enrich.js";
+import { indexOf } from "./rule-index.js";
 
 /** An alert with what triage learnt about it: the facts rules match on. */
 export interface AssessedAlert {
@@ -18,16 +19,20 @@ export type Route = IncidentRoute;
 export const playbookForType = (type: AlertType): string | undefined =>
   playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
 
+/** Whether the alert names this entity. */
+function names(alert: CanonicalAlert, wanted: NonNullable<AlertMatch["entity"]>): boolean {
+  for (const entity of alert.entities)
+    if (entity.kind === wanted.kind && entity.id === wanted.id) return true;
+  return false;
+}
+
 export function matches(match: AlertMatch, { alert, enrichment, risk }: AssessedAlert): boolean {
   if (match.types && !match.types.includes(alert.type)) return false;
   if (match.sources && !match.sources.includes(alert.source)) return false;
   if (match.minSeverity && severityRank(alert.severity) < severityRank(match.minSeverity)) return false;
   if (match.minRisk !== undefined && risk.score < match.minRisk) return false;
   if (match.dedupKey !== undefined && alert.dedupKey !== match.dedupKey) return false;
-  if (match.entity) {
-    const { kind, id } = match.entity;
-    if (!alert.entities.some((entity) => entity.kind === kind && entity.id === id)) return false;
-  }
+  if (match.entity && !names(alert, match.entity)) return false;
   const { environments, ownerTeams } = match;
   if (environments && !enrichment.assets.some((asset) => environments.includes(asset.environment)))
     return false;
@@ -35,14 +40,19 @@ export function matches(match: AlertMatch, { alert, enrichment, risk }: Assessed
   return true;
 }
 
-/** The suppression or snooze rule that silences this alert now, if any. Expired rules silence nothing. */
+/**
+ * The suppression or snooze rule that silences this alert now, if any. Expired rules silence nothing. (A
+ * rule's expiry is read only once it matches: most rules match nothing.)
+ */
 export function activeSuppression(
   config: TriageConfig,
   assessed: AssessedAlert,
   now: Date,
 ): SuppressionRule | undefined {
-  return config.suppressions.find(
-    (rule) => Date.parse(rule.expiresAt) > now.getTime() && matches(rule.match, assessed),
+  const at = now.getTime();
+  return indexOf(config.suppressions).first(
+    assessed.alert,
+    (rule) => matches(rule.match, assessed) && Date.parse(rule.expiresAt) > at,
   );
 }
 
@@ -51,17 +61,18 @@ export function activeSuppression(
  * owning team's channel (from the inventory) and the playbook's own approval policy.
  */
 export function route(config: TriageConfig, assessed: AssessedAlert): Route {
-  const rule = config.routes.find((candidate) => matches(candidate.match, assessed));
+  const rule = indexOf(config.routes).first(assessed.alert, (candidate) =>
+    matches(candidate.match, assessed),
+  );
   const ownerChannel = assessed.enrichment.assets.find((asset) => asset.slackChannel)?.slackChannel;
   const playbook =
     rule?.playbook === undefined ? (playbookForType(assessed.alert.type) ?? null) : rule.playbook;
   const channel = rule?.channel ?? ownerChannel;
-  return {
-    playbook,
-    rule: rule?.id ?? "default",
-    ...(channel ? { channel } : {}),
-    ...(rule?.approvalPolicy ? { approvalPolicy: rule.approvalPolicy } : {}),
-  };
+  // Written out, not spread: V8 builds `{ ...a, ...b }` on a slow path, and this runs for every alert.
+  const decided: { -readonly [K in keyof Route]: Route[K] } = { playbook, rule: rule?.id ?? "default" };
+  if (channel) decided.channel = channel;
+  if (rule?.approvalPolicy) decided.approvalPolicy = rule.approvalPolicy;
+  return decided;
 }
 
 /** Routes must name playbooks that exist: checked when the configuration is loaded. */

@@ -27,8 +27,14 @@ export function confidenceOf(alert: CanonicalAlert): { value: number; because: s
   if (typeof validity === "string" && validity in VALIDITY_CONFIDENCE) {
     return { value: VALIDITY_CONFIDENCE[validity] as number, because: `secret validity ${validity}` };
   }
-  return { value: DEFAULT_CONFIDENCE, because: "source gives no confidence" };
+  return NO_CONFIDENCE;
 }
+
+const NO_CONFIDENCE = { value: DEFAULT_CONFIDENCE, because: "source gives no confidence" } as const;
+const confidenceReason = (confidence: { value: number; because: string }) =>
+  `confidence ${confidence.value} (${confidence.because}): ×${0.5 + 0.5 * confidence.value}`;
+/** Most alerts carry no confidence: their reason is written once. */
+const NO_CONFIDENCE_REASON = confidenceReason(NO_CONFIDENCE);
 
 const RANK = { low: 0, medium: 1, high: 2, critical: 3, development: 0, staging: 1, production: 2 } as const;
 const highest = <T extends keyof typeof RANK>(values: readonly T[]): T | undefined =>
@@ -44,17 +50,17 @@ const highest = <T extends keyof typeof RANK>(values: readonly T[]): T | undefin
 export function scoreRisk(alert: CanonicalAlert, enrichment: Enrichment): Risk {
   const reasons: string[] = [];
   let points = SEVERITY_POINTS[alert.severity];
-  reasons.push(`severity ${alert.severity}: ${points}`);
+  reasons.push(SEVERITY_REASON[alert.severity]);
 
   const criticality = highest(enrichment.assets.map((asset) => asset.criticality));
   if (criticality) {
     points += CRITICALITY_POINTS[criticality];
-    reasons.push(`asset criticality ${criticality}: ${signed(CRITICALITY_POINTS[criticality])}`);
+    reasons.push(CRITICALITY_REASON[criticality]);
   }
   const environment = highest(enrichment.assets.map((asset) => asset.environment));
   if (environment) {
     points += ENVIRONMENT_POINTS[environment];
-    reasons.push(`environment ${environment}: ${signed(ENVIRONMENT_POINTS[environment])}`);
+    reasons.push(ENVIRONMENT_REASON[environment]);
   }
   if (enrichment.unknownAssets.length > 0) {
     points += UNKNOWN_ASSET_POINTS;
@@ -64,8 +70,23 @@ export function scoreRisk(alert: CanonicalAlert, enrichment: Enrichment): Risk {
   const clamped = Math.min(100, Math.max(0, points));
   const confidence = confidenceOf(alert);
   const score = Math.round(clamped * (0.5 + 0.5 * confidence.value));
-  reasons.push(`confidence ${confidence.value} (${confidence.because}): ×${0.5 + 0.5 * confidence.value}`);
+  reasons.push(confidence === NO_CONFIDENCE ? NO_CONFIDENCE_REASON : confidenceReason(confidence));
   return { score, reasons };
 }
 
 const signed = (value: number) => (value >= 0 ? `+${value}` : `${value}`);
+
+/** Each reason a severity, criticality or environment gives, written once. */
+const reasonsFor = <K extends string>(points: Record<K, number>, say: (key: K, points: number) => string) =>
+  Object.fromEntries(
+    Object.entries<number>(points).map(([key, value]) => [key, say(key as K, value)]),
+  ) as Record<K, string>;
+const SEVERITY_REASON = reasonsFor(SEVERITY_POINTS, (severity, points) => `severity ${severity}: ${points}`);
+const CRITICALITY_REASON = reasonsFor(
+  CRITICALITY_POINTS,
+  (criticality, points) => `asset criticality ${criticality}: ${signed(points)}`,
+);
+const ENVIRONMENT_REASON = reasonsFor(
+  ENVIRONMENT_POINTS,
+  (environment, points) => `environment ${environment}: ${signed(points)}`,
+);

@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { Severity } from "../../shared/alert.js";
 import { clip, escapeText } from "../generic.js";
-import { detectorAdapter, listFact, nothingDetected, screensOutput, type Verdict } from "./envelope.js";
+import {
+  type DetailValue,
+  detectorAdapter,
+  listFact,
+  nothingDetected,
+  screensOutput,
+  type Verdict,
+  withGuardrail,
+} from "./envelope.js";
 
 /**
  * `POST /alerts/bedrock-guardrails`: an Amazon Bedrock `ApplyGuardrail` response, forwarded by the app.
@@ -89,14 +97,11 @@ export function bedrockVerdict(
       .map((regex) => `REGEX:${clip(escapeText(regex.name ?? "unnamed"), 64)}`),
   ]);
   const intervened = result.action === "GUARDRAIL_INTERVENED";
-  const facts = {
-    guardrailAction: result.action,
-    ...(result.actionReason ? { actionReason: clip(escapeText(result.actionReason), 2048) } : {}),
-    ...(firedFilters.length > 0
-      ? { contentFilters: listFact(firedFilters.map((filter) => filter.type)) }
-      : {}),
-    ...(sensitive.length > 0 ? { sensitiveInformationTypes: listFact(sensitive) } : {}),
-  };
+  // Assigned key by key: V8 builds `{ ...facts, more }` on a slow path, and this runs for every alert.
+  const facts: Record<string, DetailValue> = { guardrailAction: result.action };
+  if (result.actionReason) facts.actionReason = clip(escapeText(result.actionReason), 2048);
+  if (firedFilters.length > 0) facts.contentFilters = listFact(firedFilters.map((filter) => filter.type));
+  if (sensitive.length > 0) facts.sensitiveInformationTypes = listFact(sensitive);
   const verb = intervened ? "blocked" : "detected";
 
   if (attacks.length > 0) {
@@ -104,16 +109,14 @@ export function bedrockVerdict(
       .map((attack) => attack.confidence)
       .reduce((top, next) => (CONFIDENCE_ORDER.indexOf(next) > CONFIDENCE_ORDER.indexOf(top) ? next : top));
     const blocked = attacks.some((attack) => attack.action === "BLOCKED");
+    facts.promptAttackConfidence = confidence;
+    facts.promptAttackAction = blocked ? "BLOCKED" : "NONE";
     return {
       type: "prompt_injection",
       severity: SEVERITY_BY_CONFIDENCE[confidence],
       finding: `Prompt attack (confidence ${confidence}) ${blocked ? "blocked" : "detected"} by ${guardrail}`,
       secondaryTypes: sensitive.length > 0 ? ["sensitive_data_leak"] : [],
-      facts: {
-        ...facts,
-        promptAttackConfidence: confidence,
-        promptAttackAction: blocked ? "BLOCKED" : "NONE",
-      },
+      facts,
     };
   }
   if (sensitive.length > 0 && output) {
@@ -147,6 +150,6 @@ export const bedrockGuardrails = detectorAdapter({
       output: screensOutput(context),
       guardrail: id ? `Bedrock guardrail ${id}${version}` : "Bedrock guardrail",
     });
-    return { ...verdict, ...(id ? { guardrail: { id, provider: "aws" } } : {}) };
+    return withGuardrail(verdict, id ? { id, provider: "aws" } : undefined);
   },
 });

@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  type AlertType,
-  type CanonicalAlert,
-  type Entity,
-  type Severity,
-  tagsFor,
-} from "../../shared/alert.js";
+import { type AlertType, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
 import { SecretNames } from "../../shared/env.js";
 import { sha256Hex } from "../../shared/hash.js";
 import { quellSignature } from "../auth.js";
@@ -19,12 +13,12 @@ import {
   MAX_BODY_DEPTH,
   PrincipalType,
   Provider,
-  principalEntityKind,
   printableAscii,
   recentTimestamp,
   uniqueEntities,
 } from "../generic.js";
 import { alertIdFor, type SourceAdapter } from "../source.js";
+import { detailsOf, entitiesOf, sourceIdsOf } from "./alert-parts.js";
 
 /**
  * The envelope every inline-detector route takes: an app forwards its detector's verdict as
@@ -86,7 +80,7 @@ export interface DetectorEnvelope<Result> {
   readonly result: Result;
 }
 
-type DetailValue = CanonicalAlert["details"][string];
+export type DetailValue = CanonicalAlert["details"][string];
 
 /** What one detector's native result means, in Quell's terms (rules R1 and R3 of the samples README). */
 export interface Verdict {
@@ -101,6 +95,15 @@ export interface Verdict {
   /** The detector's own id for this verdict; the dedup key prefers it to `context.requestId`. */
   readonly nativeId?: { readonly name: string; readonly value: string };
 }
+
+/**
+ * A verdict with the guardrail it came from, when known. Assigned to the fresh verdict rather than spread
+ * into a new one: V8 builds `{ ...verdict, guardrail }` on a slow path, and this runs for every alert.
+ */
+export const withGuardrail = (
+  verdict: Omit<Verdict, "guardrail">,
+  guardrail: Verdict["guardrail"] | undefined,
+): Verdict => (guardrail ? Object.assign(verdict, { guardrail }) : verdict);
 
 /** True when the app screened model output rather than user input. */
 export const screensOutput = (context: DetectorContext | undefined): boolean =>
@@ -191,48 +194,11 @@ export function detectorAdapter<Result>(options: {
       const verdict = options.verdict(payload);
       const key =
         verdict.nativeId?.value ?? context?.requestId ?? `sha256:${sha256Hex(canonicalJson(payload))}`;
-      const secondary = [...new Set(verdict.secondaryTypes ?? [])].filter((type) => type !== verdict.type);
-      const entities: Entity[] = [
-        { kind: principalEntityKind(principal.type), id: principal.id, provider: principal.provider },
-        ...(principal.tenantId
-          ? [{ kind: "tenant" as const, id: principal.tenantId, provider: principal.provider }]
-          : []),
-        ...(principal.sourceIp ? [{ kind: "ip" as const, id: principal.sourceIp }] : []),
-        ...(verdict.guardrail
-          ? [{ kind: "guardrail" as const, id: verdict.guardrail.id, provider: verdict.guardrail.provider }]
-          : []),
-        ...(context?.modelId ? [{ kind: "model" as const, id: context.modelId }] : []),
-        ...(context?.awsAccountId
-          ? [{ kind: "account" as const, id: context.awsAccountId, provider: "aws" }]
-          : []),
-      ];
-      const contextFacts: Record<string, DetailValue> = {};
-      for (const [field, value] of Object.entries(context ?? {}))
-        if (value !== undefined) contextFacts[field === "source" ? "scanDirection" : field] = value;
-      const details: Record<string, DetailValue> = {
-        detector: name,
-        app,
-        principalType: principal.type,
-        principalId: principal.id,
-        principalProvider: principal.provider,
-        ...(principal.displayName ? { principalDisplayName: principal.displayName } : {}),
-        ...(principal.tenantId ? { tenantId: principal.tenantId } : {}),
-        ...(principal.sessionId ? { sessionId: principal.sessionId } : {}),
-        ...(principal.sourceIp ? { sourceIp: principal.sourceIp } : {}),
-        ...contextFacts,
-        ...(verdict.guardrail ? { guardrail: verdict.guardrail.id } : {}),
-        ...(secondary.length > 0 ? { secondary_type: secondary.join(",") } : {}),
-        ...verdict.facts,
-      };
       const title = `${verdict.finding} for ${PRINCIPAL_LABEL[principal.type]} ${principal.id} in ${app}`;
       const canonical: CanonicalAlert = {
         id: alertIdFor(receipt, 0),
         source: name,
-        sourceIds: {
-          ...(context?.requestId ? { requestId: context.requestId } : {}),
-          ...(verdict.nativeId ? { [verdict.nativeId.name]: verdict.nativeId.value } : {}),
-          ...(receipt.deliveryId ? { deliveryId: receipt.deliveryId } : {}),
-        },
+        sourceIds: sourceIdsOf(context, verdict, receipt),
         type: verdict.type,
         severity: verdict.severity,
         status: "firing",
@@ -240,9 +206,9 @@ export function detectorAdapter<Result>(options: {
         occurredAt: context?.observedAt ?? receipt.receivedAt,
         receivedAt: receipt.receivedAt,
         dedupKey: `${name}:${key}`,
-        entities: uniqueEntities(entities),
+        entities: uniqueEntities(entitiesOf(principal, context, verdict)),
         tags: tagsFor(verdict.type),
-        details,
+        details: detailsOf(name, payload, verdict),
       };
       return [canonical];
     },

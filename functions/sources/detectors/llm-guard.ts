@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { contextGuardrail, detectorAdapter, listFact, nothingDetected, type Verdict } from "./envelope.js";
+import {
+  contextGuardrail,
+  type DetailValue,
+  detectorAdapter,
+  listFact,
+  nothingDetected,
+  type Verdict,
+  withGuardrail,
+} from "./envelope.js";
 
 /**
  * `POST /alerts/llm-guard`: an LLM Guard API `POST /analyze/prompt` or `/analyze/output` response, forwarded
@@ -31,13 +39,14 @@ export function llmGuardVerdict(result: LlmGuardResponse, output: boolean): Omit
     .map(([name]) => name);
   const injection = result.scanners.PromptInjection;
   const sanitized = result.sanitized_output ?? result.sanitized_prompt;
-  const facts = {
+  // Assigned key by key: V8 builds `{ ...a, ...b }` on a slow path, and this runs for every alert.
+  const facts: Record<string, DetailValue> = {
     isValid: result.is_valid,
     scanMode: output ? "output" : "prompt",
-    ...(flagged.length > 0 ? { scannersFlagged: listFact(flagged) } : {}),
-    ...(injection !== undefined ? { promptInjectionScore: injection } : {}),
-    ...(sanitized !== undefined ? { sanitizedLength: sanitized.length } : {}),
   };
+  if (flagged.length > 0) facts.scannersFlagged = listFact(flagged);
+  if (injection !== undefined) facts.promptInjectionScore = injection;
+  if (sanitized !== undefined) facts.sanitizedLength = sanitized.length;
   if (result.is_valid) return nothingDetected("LLM Guard passed the text", facts);
   const sensitive = flagged.some((name) => SENSITIVE_SCANNERS.has(name));
   if (injection !== undefined && injection > 0) {
@@ -70,6 +79,6 @@ export const llmGuard = detectorAdapter({
       context?.scanMode === "output" ||
       (context?.scanMode === undefined && result.sanitized_output !== undefined);
     const guardrail = contextGuardrail(context, "llm-guard");
-    return { ...llmGuardVerdict(result, output), ...(guardrail ? { guardrail } : {}) };
+    return withGuardrail(llmGuardVerdict(result, output), guardrail);
   },
 });
