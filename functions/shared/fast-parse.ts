@@ -49,6 +49,8 @@ export function parseWithoutFallback(
 }
 
 function tryFast(schema: z.ZodType, value: unknown): unknown {
+  // With enumerable keys on Object.prototype, for...in over an input would list them: zod decides alone.
+  for (const _ in Object.prototype) return INVALID;
   try {
     return compile(schema as unknown as SchemaNode)(value);
   } catch {
@@ -130,14 +132,10 @@ function recordKey(parseKey: Parse, key: PropertyKey): unknown {
 }
 
 /**
- * True when the object could be zod's own copy of itself: a plain object (zod copies into `{}`) on which
- * for...in yields exactly its own enumerable string keys.
+ * True when the object could be zod's own copy of itself: a plain object (zod copies into `{}`), on which
+ * for...in yields exactly its own enumerable string keys (tryFast has made sure Object.prototype has none).
  */
-function copyLike(object: object): boolean {
-  if (Object.getPrototypeOf(object) !== Object.prototype) return false;
-  for (const _ in Object.prototype) return false;
-  return true;
-}
+const copyLike = (object: object): boolean => Object.getPrototypeOf(object) === Object.prototype;
 
 /**
  * Whether zod's copy of an object (into `{}`) would be the input again: a plain object whose own keys are

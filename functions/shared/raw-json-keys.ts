@@ -4,7 +4,8 @@
  */
 
 /** Gadgets for prototype pollution in whatever merges the value later. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+export const isForbidden = (key: string): boolean =>
+  key === "__proto__" || key === "constructor" || key === "prototype";
 
 export type KeyProblem = { message: string; issue: { path: string; message: string } };
 
@@ -47,7 +48,7 @@ function scan(text: string, maxDepth: number): { deepest: number; keyProblem: Ke
       const key = decodeKey(text, start, i);
       keyAt[depth] = key;
       // Gadgets for prototype pollution in whatever merges the value later.
-      if (FORBIDDEN_KEYS.has(key)) {
+      if (isForbidden(key)) {
         keyProblem = keyProblemAt("forbidden", key, depth, isObject, index, keyAt);
         continue;
       }

@@ -1,4 +1,4 @@
-import { FORBIDDEN_KEYS, firstKeyProblem, stringEnd } from "./raw-json-keys.js";
+import { firstKeyProblem, isForbidden, stringEnd } from "./raw-json-keys.js";
 
 /**
  * Check raw bytes before trusting JSON.parse. On its own it accepts invalid UTF-8 (as U+FFFD), any depth,
@@ -90,7 +90,7 @@ function keysHeld(value: unknown): number {
     return count;
   }
   for (const key in value) {
-    if (FORBIDDEN_KEYS.has(key)) return -1;
+    if (isForbidden(key)) return -1;
     count++;
     const item = (value as Record<string, unknown>)[key];
     if (typeof item === "object" && item !== null) {

@@ -194,9 +194,11 @@ const GenericBody = guarded(GenericAlertV1, { maxDepth: MAX_BODY_DEPTH, maxBytes
 type DetailValue = CanonicalAlert["details"][string];
 const MAX_DETAIL_TEXT = 2048;
 
+const KEEP_LINE_BREAKS = { keepLineBreaks: true } as const;
+
 /** A free-text fact: escaped, and cut (with a flag saying so) when it exceeds what details can hold. */
 function textFact(details: Record<string, DetailValue>, key: string, text: string, keepLineBreaks = false) {
-  const escaped = escapeText(text, { keepLineBreaks });
+  const escaped = escapeText(text, keepLineBreaks ? KEEP_LINE_BREAKS : undefined);
   details[key] = clip(escaped, MAX_DETAIL_TEXT);
   if (escaped.length > MAX_DETAIL_TEXT) details[`${key}Truncated`] = true;
 }
@@ -272,7 +274,11 @@ function union(first: readonly string[], second: readonly string[]): string[] {
 
 /** ATLAS technique ids without a parent whose sub-technique is listed too (`AML.T0024` beside `.002`). */
 const withoutCoveredParents = (ids: string[]) =>
-  ids.filter((id) => !ids.some((other) => other.startsWith(`${id}.`)));
+  ids.filter((id) => !ids.some((other) => isChildOf(other, id)));
+
+/** `other` starts with `${id}.` (compared in place, without building that string). */
+const isChildOf = (other: string, id: string) =>
+  other.length > id.length && other.charCodeAt(id.length) === 46 /* . */ && other.startsWith(id);
 
 export const generic: SourceAdapter<GenericAlertV1> = {
   name: "generic",

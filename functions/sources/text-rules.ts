@@ -58,11 +58,12 @@ export const printableAscii = (max: number) =>
     .regex(/^[\x21-\x7E]*$/, { error: "must be printable ASCII without spaces (characters ! to ~)" });
 
 /** Free text as Quell keeps it: invisible and reordering characters written out as `\uXXXX`. */
-export function escapeText(text: string, options: { keepLineBreaks?: boolean } = {}): string {
+export function escapeText(text: string, options?: { keepLineBreaks?: boolean }): string {
   // Most text has nothing to escape (nor a CR to fold, CR being one of the unsafe characters): one scan says so.
   if (!UNSAFE_CHARACTER.test(text)) return text;
-  const pattern = options.keepLineBreaks ? UNSAFE_EXCEPT_LINE_BREAKS : UNSAFE_CHARACTERS;
-  const normalised = options.keepLineBreaks ? text.replace(/\r\n?/g, "\n") : text;
+  const keepLineBreaks = Boolean(options?.keepLineBreaks);
+  const pattern = keepLineBreaks ? UNSAFE_EXCEPT_LINE_BREAKS : UNSAFE_CHARACTERS;
+  const normalised = keepLineBreaks ? text.replace(/\r\n?/g, "\n") : text;
   return normalised.replace(pattern, (char) => `\\u${codePoint(char).slice(2)}`);
 }
 

@@ -2,12 +2,12 @@ import type { CanonicalAlert, EntityKind } from "../shared/alert.js";
 import type { Asset, AssetKind } from "./config.js";
 
 /** Which inventory kind an alert entity names. Entities of other kinds (IPs, users, accounts) are not AI assets. */
-const ASSET_KIND_OF_ENTITY: Partial<Record<EntityKind, AssetKind>> = {
-  model: "model",
-  guardrail: "guardrail",
-  agent: "agent",
-  access_key: "key",
-};
+const ASSET_KIND_OF_ENTITY = new Map<EntityKind, AssetKind>([
+  ["model", "model"],
+  ["guardrail", "guardrail"],
+  ["agent", "agent"],
+  ["access_key", "key"],
+]);
 
 export interface AssetRef {
   readonly kind: AssetKind;
@@ -47,7 +47,7 @@ const shortId = (id: string) => id.slice(id.lastIndexOf("/") + 1);
 export function assetRefsOf(alert: CanonicalAlert): AssetRef[] {
   const refs: AssetRef[] = [];
   for (const entity of alert.entities) {
-    const kind = ASSET_KIND_OF_ENTITY[entity.kind];
+    const kind = ASSET_KIND_OF_ENTITY.get(entity.kind);
     if (kind) addRef(refs, kind, entity.id);
   }
   const app = alert.details.app;

@@ -9,15 +9,20 @@ import type { AlertMatch } from "./config.js";
  */
 export class RuleIndex<Rule extends { readonly match: AlertMatch }> {
   private readonly always: number[] = [];
-  private readonly byEntity = new Map<string, number[]>();
+  /** By entity kind, then id. */
+  private readonly byEntity = new Map<string, Map<string, number[]>>();
   private readonly byDedupKey = new Map<string, number[]>();
   private readonly bySource = new Map<string, number[]>();
   private readonly byType = new Map<string, number[]>();
 
   constructor(private readonly rules: readonly Rule[]) {
     rules.forEach(({ match }, index) => {
-      if (match.entity) file(this.byEntity, [entityKey(match.entity)], index);
-      else if (match.dedupKey !== undefined) file(this.byDedupKey, [match.dedupKey], index);
+      if (match.entity) {
+        const { kind, id } = match.entity;
+        const byId = this.byEntity.get(kind) ?? new Map<string, number[]>();
+        this.byEntity.set(kind, byId);
+        file(byId, [id], index);
+      } else if (match.dedupKey !== undefined) file(this.byDedupKey, [match.dedupKey], index);
       else if (match.sources) file(this.bySource, match.sources, index);
       else if (match.types) file(this.byType, match.types, index);
       else this.always.push(index);
@@ -26,16 +31,16 @@ export class RuleIndex<Rule extends { readonly match: AlertMatch }> {
 
   /** The first rule, in order, that could match the alert and that `holds`. */
   first(alert: CanonicalAlert, holds: (rule: Rule) => boolean): Rule | undefined {
-    const candidates = [...this.always];
-    const add = (indexes: number[] | undefined) => {
-      if (indexes) for (const index of indexes) candidates.push(index);
+    let candidates = this.always;
+    const add = (indexes: readonly number[] | undefined) => {
+      if (indexes) candidates = candidates.concat(indexes);
     };
     add(this.bySource.get(alert.source));
     add(this.byType.get(alert.type));
     add(this.byDedupKey.get(alert.dedupKey));
     if (this.byEntity.size > 0)
-      for (const entity of alert.entities) add(this.byEntity.get(entityKey(entity)));
-    candidates.sort((a, b) => a - b);
+      for (const entity of alert.entities) add(this.byEntity.get(entity.kind)?.get(entity.id));
+    if (candidates !== this.always) candidates.sort((a, b) => a - b);
     for (const index of candidates) {
       const rule = this.rules[index] as Rule;
       if (holds(rule)) return rule;
@@ -43,10 +48,6 @@ export class RuleIndex<Rule extends { readonly match: AlertMatch }> {
     return undefined;
   }
 }
-
-/** Kinds hold no NUL: equal keys are the same kind and id. */
-const entityKey = (entity: { readonly kind: string; readonly id: string }) =>
-  `${entity.kind}\u0000${entity.id}`;
 
 function file(buckets: Map<string, number[]>, keys: readonly string[], index: number) {
   for (const key of new Set(keys)) {

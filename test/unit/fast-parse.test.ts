@@ -124,6 +124,23 @@ describe("the generated parser of the canonical alert", () => {
     expect(parseWithoutFallback(CanonicalAlert, reordered).data).not.toBe(reordered); // zod strips `extra`
   });
 
+  it("leaves everything to zod while Object.prototype has enumerable keys", () => {
+    const alert = alerts[0] as object;
+    Object.defineProperty(Object.prototype, "polluted", {
+      value: 1,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    try {
+      expect(parseWithoutFallback(CanonicalAlert, alert)).toEqual({ accepted: false });
+      expect(fastSafeParse(CanonicalAlert, alert)).toEqual(CanonicalAlert.safeParse(alert));
+    } finally {
+      delete (Object.prototype as { polluted?: number }).polluted;
+    }
+    expect(parseWithoutFallback(CanonicalAlert, alert).accepted).toBe(true);
+  });
+
   it("answers with zod's own error, and zod's own exception", () => {
     const alert = { ...(alerts[0] as object), severity: "urgent", entities: [{ kind: "ip" }] };
     expect(fastSafeParse(CanonicalAlert, alert)).toEqual(CanonicalAlert.safeParse(alert));

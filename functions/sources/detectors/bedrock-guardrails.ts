@@ -31,6 +31,8 @@ const ContentFilter = z.looseObject({
   detected: z.boolean().optional(),
 });
 
+type ContentFilter = z.infer<typeof ContentFilter>;
+
 const SensitiveMatch = z.looseObject({
   action: z.enum(["ANONYMIZED", "BLOCKED", "NONE"]),
   detected: z.boolean().optional(),
@@ -87,15 +89,18 @@ export function bedrockVerdict(
   options: { output: boolean; guardrail: string },
 ): Omit<Verdict, "guardrail"> {
   const { output, guardrail } = options;
-  const filters = result.assessments.flatMap((assessment) => assessment.contentPolicy?.filters ?? []);
-  const firedFilters = filters.filter(fired);
+  // Collected in plain loops, in the assessments' order: this runs for every alert.
+  const firedFilters: ContentFilter[] = [];
+  const sensitive: string[] = [];
+  for (const assessment of result.assessments) {
+    for (const filter of assessment.contentPolicy?.filters ?? [])
+      if (fired(filter)) firedFilters.push(filter);
+    const policy = assessment.sensitiveInformationPolicy;
+    for (const entity of policy?.piiEntities ?? []) if (fired(entity)) sensitive.push(entity.type);
+    for (const regex of policy?.regexes ?? [])
+      if (fired(regex)) sensitive.push(`REGEX:${clip(escapeText(regex.name ?? "unnamed"), 64)}`);
+  }
   const attacks = firedFilters.filter((filter) => filter.type === "PROMPT_ATTACK");
-  const sensitive = result.assessments.flatMap((assessment) => [
-    ...(assessment.sensitiveInformationPolicy?.piiEntities ?? []).filter(fired).map((entity) => entity.type),
-    ...(assessment.sensitiveInformationPolicy?.regexes ?? [])
-      .filter(fired)
-      .map((regex) => `REGEX:${clip(escapeText(regex.name ?? "unnamed"), 64)}`),
-  ]);
   const intervened = result.action === "GUARDRAIL_INTERVENED";
   // Assigned key by key: V8 builds `{ ...facts, more }` on a slow path, and this runs for every alert.
   const facts: Record<string, DetailValue> = { guardrailAction: result.action };

@@ -27,9 +27,10 @@ export type ShieldPromptResponse = z.infer<typeof ShieldPromptResponse>;
 
 export function promptShieldsVerdict(result: ShieldPromptResponse): Omit<Verdict, "guardrail"> {
   const userAttack = result.userPromptAnalysis?.attackDetected === true;
-  const attacked = (result.documentsAnalysis ?? []).flatMap((analysis, index) =>
-    analysis.attackDetected ? [index] : [],
-  );
+  const attacked: number[] = [];
+  (result.documentsAnalysis ?? []).forEach((analysis, index) => {
+    if (analysis.attackDetected) attacked.push(index);
+  });
   // Assigned key by key: V8 builds `{ ...a, ...b }` on a slow path, and this runs for every alert.
   const facts: Record<string, DetailValue> = {};
   if (result.userPromptAnalysis) facts.userPromptAttackDetected = userAttack;
