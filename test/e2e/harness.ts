@@ -73,6 +73,11 @@ export interface Harness {
   quell(text: string, userId?: string): Promise<string>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
+  /**
+   * Click Approve as APPROVER (signed, as Slack sends it), then wait for the incident to reach `status`; fails
+   * unless the click was taken and the approval is recorded as APPROVER's.
+   */
+  approveAndSettle(approvalId: string, status?: string): Promise<IncidentView>;
   stop(): Promise<void>;
 }
 
@@ -153,7 +158,13 @@ export async function startHarness(options: {
     },
   });
   const client = new QuellClient(runtime.url, { github: SECRETS.github, slackSigning: SECRETS.slackSigning });
-  return {
+  const postToSlackEvents = (body: string) =>
+    fetch(`${runtime.url}/slack/events`, {
+      method: "POST",
+      headers: slackSignatureHeaders(body, SECRETS.slackSigning),
+      body,
+    });
+  const harness: Harness = {
     runtime,
     standins,
     async postGitHub(body, post = {}) {
@@ -170,29 +181,14 @@ export async function startHarness(options: {
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     },
-    async click(approvalId, decision, userId = APPROVER) {
-      const body = approvalClickBody({ approvalId, decision, userId, channel: CHANNEL });
-      return fetch(`${runtime.url}/slack/events`, {
-        method: "POST",
-        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
-        body,
-      });
+    click(approvalId, decision, userId = APPROVER) {
+      return postToSlackEvents(approvalClickBody({ approvalId, decision, userId, channel: CHANNEL }));
     },
-    async submitDenyReason(approvalId, reason, userId = APPROVER) {
-      const body = denyReasonSubmissionBody({ approvalId, userId, reason });
-      return fetch(`${runtime.url}/slack/events`, {
-        method: "POST",
-        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
-        body,
-      });
+    submitDenyReason(approvalId, reason, userId = APPROVER) {
+      return postToSlackEvents(denyReasonSubmissionBody({ approvalId, userId, reason }));
     },
-    async submitApproveComment(approvalId, comment, userId = APPROVER) {
-      const body = approveCommentSubmissionBody({ approvalId, userId, comment });
-      return fetch(`${runtime.url}/slack/events`, {
-        method: "POST",
-        headers: slackSignatureHeaders(body, SECRETS.slackSigning),
-        body,
-      });
+    submitApproveComment(approvalId, comment, userId = APPROVER) {
+      return postToSlackEvents(approveCommentSubmissionBody({ approvalId, userId, comment }));
     },
     async quell(text, userId = APPROVER) {
       const answer = await client.slash(text, userId);
@@ -216,10 +212,23 @@ export async function startHarness(options: {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
+    async approveAndSettle(approvalId, status = "mitigated") {
+      const click = await harness.click(approvalId, "approve");
+      if (click.status !== 200) throw new Error(`Approve on ${approvalId} answered ${click.status}`);
+      const incidentId = approvalId.split(".")[0] as string;
+      const view = await harness.incident(incidentId, (incident) => incident.status === status);
+      const approval = view.approvals.find((candidate) => candidate.approvalId === approvalId);
+      if (approval?.status !== "approved" || approval.decidedBy !== APPROVER)
+        throw new Error(
+          `${approvalId} is not recorded as approved by ${APPROVER}: ${JSON.stringify(approval)}`,
+        );
+      return view;
+    },
     async stop() {
       await runtime.idle();
       await runtime.stop();
       await standins.close();
     },
   };
+  return harness;
 }

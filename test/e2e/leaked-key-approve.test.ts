@@ -18,15 +18,10 @@ describe("leaked OpenAI key, approved (live mode against the loopback stand-ins)
     const button = JSON.stringify(card.blocks).match(/"value":"(inc_[a-z0-9]+\.approveRevoke)"/);
     expect(button?.[1]).toBeDefined();
     const approvalId = button?.[1] as string;
-    const incidentId = approvalId.split(".")[0] as string;
 
-    const click = await harness.click(approvalId, "approve");
-    expect(click.status).toBe(200);
-
-    const incident = await harness.incident(incidentId, (view) => view.status === "mitigated");
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.playbook).toBe("leaked-ai-key");
     expect(incident.timeline.map((event) => event.kind)).toEqual([...APPROVED_RUN_TIMELINE]);
-    expect(incident.approvals[0]).toMatchObject({ status: "approved", decidedBy: APPROVER });
     expect(JSON.stringify(incident)).not.toContain(LEAKED_SECRET);
 
     await harness.runtime.idle();

@@ -95,11 +95,7 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.confirmManualRevoke$/);
 
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.timeline.at(-1)?.summary).toContain("revoked by hand");
     expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(0);
     const patches = harness.standins.github.requests.filter((request) => request.method === "PATCH");

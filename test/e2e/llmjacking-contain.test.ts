@@ -51,11 +51,7 @@ describe("contain-llmjacking end to end (live)", () => {
 
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.approveDeactivation$/);
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
 
     expect(incident).toMatchObject({ playbook: "contain-llmjacking", status: "mitigated" });
     expect(incident.approvals).toEqual([
@@ -181,11 +177,7 @@ describe("contain-llmjacking end to end (live)", () => {
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.confirmManualContainment$/);
 
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.playbook).toBe("contain-llmjacking");
     expect(incident.timeline.some((event) => event.kind.startsWith("action_"))).toBe(false);
     expect(incident.timeline.at(-1)?.summary).toContain("by hand");

@@ -15,12 +15,7 @@ describe("contain-llmjacking in dry run", () => {
     const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
     expect(JSON.stringify(card.blocks)).toContain("Dry run");
     const approvalId = approvalIdIn(card.blocks);
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.timeline.some((event) => event.kind === "action_applied")).toBe(false);
     const planned = incident.timeline.filter((event) => event.kind === "action_planned");
     expect(planned.map((event) => event.detail?.writes)).toEqual([

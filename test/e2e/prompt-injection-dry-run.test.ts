@@ -28,12 +28,7 @@ describe("tighten-guardrail in dry run, from the bedrock-guardrails detector", (
       expect(blocks).toContain(fact);
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.approveDetectorTightening$/);
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.timeline.some((event) => event.kind === "action_applied")).toBe(false);
     const planned = incident.timeline.filter((event) => event.kind === "action_planned");
     expect(planned).toHaveLength(1);

@@ -41,11 +41,7 @@ describe("tighten-guardrail end to end (live)", () => {
 
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.approveGuardDutyTightening$/);
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident).toMatchObject({ playbook: "tighten-guardrail", status: "mitigated" });
     expect(incident.approvals).toEqual([
       expect.objectContaining({ status: "approved", decidedBy: APPROVER }),
@@ -138,11 +134,7 @@ describe("tighten-guardrail end to end (live)", () => {
     expect(JSON.stringify(card.blocks)).toContain("Prompt injection: review it by hand");
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.reviewByHand$/);
-    expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const incident = await harness.incident(
-      approvalId.split(".")[0] as string,
-      (view) => view.status === "mitigated",
-    );
+    const incident = await harness.approveAndSettle(approvalId);
     expect(incident.playbook).toBe("tighten-guardrail");
     expect(incident.timeline.some((event) => event.kind.startsWith("action_"))).toBe(false);
     expect(incident.timeline.at(-1)?.summary).toContain("by hand");
