@@ -13,6 +13,8 @@ import { freePort } from "./ports.js";
 
 export interface LocalDynamo {
   readonly endpoint: string;
+  /** The Java process (for the benchmarks' CPU accounting). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startLocalDynamo(options: { dataDir?: string } = {}): Prom
   client.destroy();
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -40,6 +40,8 @@ export interface LocalRuntime {
   readonly store: IncidentStore;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
+  /** DynamoDB Local's process id (for the benchmarks' CPU accounting). */
+  readonly dynamoPid: number | undefined;
   /**
    * How Slack interactivity arrives: `http` is POST /slack/events only; `socket` adds Socket Mode (connected
    * by the time the runtime has started), with POST /slack/events still served.
@@ -151,6 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     store,
     stepFunctions,
     bus,
+    dynamoPid: dynamo.pid,
     slackMode: socket ? "socket" : "http",
     async idle() {
       for (let round = 0; round < 3; round++) {
