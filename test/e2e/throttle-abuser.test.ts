@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ABUSIVE_END_USER, PROBING_GATEWAY_KEY } from "../../infra/local/standins/scenario.js";
-import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
+import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 import { freshSample, postSigned } from "./webhook-samples.js";
 
 /** A title an attacker controls: a channel-wide mention and a fake link, which must reach Slack inert. */
@@ -24,13 +24,7 @@ describe("throttle-abuser end to end (live, against the LiteLLM stand-in)", () =
     const body = JSON.parse(freshSample("generic", fixture));
     edit(body);
     expect((await postSigned(harness, "generic", JSON.stringify(body))).status).toBe(202);
-    const card = await harness.standins.slack.waitForMessage(
-      (message) =>
-        harness.standins.slack.messages.indexOf(message) >= cards &&
-        message.threadTs === undefined &&
-        JSON.stringify(message.blocks).includes("quell.approve"),
-      15_000,
-    );
+    const card = await approvalCardAfter(harness, cards);
     // Nothing reaches the gateway before a human decides.
     expect(writes(gatewayBefore)).toEqual([]);
     const approvalId = approvalIdIn(card.blocks);

@@ -1,4 +1,15 @@
+import { afterAll, beforeAll, vi } from "vitest";
 import type { Step } from "../../playbooks/dsl.js";
+import { receipt } from "../fixtures/aws/support.js";
+
+/** Freeze the clock at the samples' receipt for the enclosing suite: samples dated November 2026 must be recent. */
+export function atSamplesTime(): void {
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(receipt.receivedAt));
+  });
+  afterAll(() => vi.useRealTimers());
+}
 
 /** The value at a dotted JSONPath such as `$.alert.details.guardrailArn`, or undefined when a segment is missing. */
 export function at(state: unknown, path: string): unknown {

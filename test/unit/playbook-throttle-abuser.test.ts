@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { actions } from "../../functions/actions/registry.js";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
 import { cloudwatch } from "../../functions/sources/aws/cloudwatch.js";
@@ -13,10 +13,7 @@ import type { Comparison, Step } from "../../playbooks/dsl.js";
 import { THROTTLED_LIMITS, throttleAbuser } from "../../playbooks/throttle-abuser.js";
 import { triageConfig } from "../../playbooks/triage-config.js";
 import { fixture, normalise, receipt } from "../fixtures/aws/support.js";
-import { at, pathsRead } from "./playbook-paths.js";
-
-const compiled = compilePlaybook(throttleAbuser);
-const GOLDEN = new URL("../golden/throttle-abuser.asl.json", import.meta.url);
+import { at, atSamplesTime, pathsRead } from "./playbook-paths.js";
 
 const holds = (when: Comparison, state: unknown) =>
   "equals" in when
@@ -60,21 +57,10 @@ const spendAlarm = () =>
   normalise(cloudwatch, fixture("cloudwatch/bedrock-token-spend-alarm.json"))[0] as CanonicalAlert;
 
 describe("throttle-abuser playbook", () => {
-  beforeAll(() => {
-    // The samples are dated November 2026 and must be recent.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(receipt.receivedAt));
-  });
-  afterAll(() => vi.useRealTimers());
+  atSamplesTime();
 
-  it("equals the reviewed golden file and is valid ASL with every placeholder substituted", () => {
-    const golden: unknown = JSON.parse(readFileSync(GOLDEN, "utf8"));
-    expect(
-      compiled.definition,
-      "The compiled ASL no longer matches test/golden/throttle-abuser.asl.json. If the change is intended, " +
-        "run `npm run compile-playbooks -- golden` and review the diff of the golden file before committing.",
-    ).toStrictEqual(golden);
-    expect(problemsOf(compiled)).toEqual([]);
+  it("compiles with every placeholder substituted (its golden file is checked with every playbook's)", () => {
+    expect(problemsOf(compilePlaybook(throttleAbuser))).toEqual([]);
   });
 
   it.each(["jailbreak", "model_extraction", "token_spend_anomaly"] as const)(

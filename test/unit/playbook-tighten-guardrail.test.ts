@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
 import { guardduty } from "../../functions/sources/aws/guardduty.js";
 import { bedrockGuardrails } from "../../functions/sources/detectors/bedrock-guardrails.js";
@@ -8,7 +8,7 @@ import { problemsOf } from "../../playbooks/cli.js";
 import { compilePlaybook } from "../../playbooks/compile.js";
 import { tightenGuardrail } from "../../playbooks/tighten-guardrail.js";
 import { fixture, normalise, receipt } from "../fixtures/aws/support.js";
-import { at, pathsRead } from "./playbook-paths.js";
+import { at, atSamplesTime, pathsRead } from "./playbook-paths.js";
 
 const compiled = compilePlaybook(tightenGuardrail);
 const GOLDEN = new URL("../golden/tighten-guardrail.asl.json", import.meta.url);
@@ -32,12 +32,7 @@ function detectorAlert() {
 }
 
 describe("tighten-guardrail playbook", () => {
-  beforeAll(() => {
-    // The detector sample is dated November 2026 and must be recent.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(receipt.receivedAt));
-  });
-  afterAll(() => vi.useRealTimers());
+  atSamplesTime();
 
   it("equals the reviewed golden file and is valid ASL with every placeholder substituted", () => {
     const golden: unknown = JSON.parse(readFileSync(GOLDEN, "utf8"));
