@@ -56,6 +56,13 @@ export const triageConfig = defineTriageConfig({
       match: { sources: ["aws.bedrock"], types: ["llmjacking"] },
       playbook: null,
     },
+    {
+      // Abuse through the LLM gateway: throttle-abuser blocks the end user or throttles the gateway key the
+      // alert names, after approval, and asks a human to act by hand when it names neither.
+      id: "gateway-abuse",
+      match: { types: ["jailbreak", "model_extraction", "token_spend_anomaly"] },
+      playbook: "throttle-abuser",
+    },
   ],
   suppressions: [],
   rateLimit: { startsPerPlaybook: 200, windowSeconds: 60 },

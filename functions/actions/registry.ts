@@ -2,6 +2,8 @@ import { deactivateAwsAccessKey } from "./aws-deactivate-access-key/action.js";
 import { tightenPromptAttackFilter } from "./bedrock-tighten-prompt-attack-filter/action.js";
 import type { AnyAction } from "./contract.js";
 import { resolveGitHubSecretAlert } from "./github-resolve-secret-alert/action.js";
+import { blockLitellmEndUser } from "./litellm-block-end-user/action.js";
+import { throttleLitellmVirtualKey } from "./litellm-throttle-virtual-key/action.js";
 import { findLeakedOpenAiKey } from "./openai-find-leaked-key/action.js";
 import { revokeOpenAiProjectKey } from "./openai-revoke-project-key/action.js";
 
@@ -21,6 +23,11 @@ export const actions = {
     definition: tightenPromptAttackFilter,
     folder: "bedrock-tighten-prompt-attack-filter",
   },
+  [throttleLitellmVirtualKey.name]: {
+    definition: throttleLitellmVirtualKey,
+    folder: "litellm-throttle-virtual-key",
+  },
+  [blockLitellmEndUser.name]: { definition: blockLitellmEndUser, folder: "litellm-block-end-user" },
 } as const satisfies Record<string, { definition: AnyAction; folder: string }>;
 
 export type ActionName = keyof typeof actions;

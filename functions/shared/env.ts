@@ -20,6 +20,8 @@ export const EnvNames = {
   approvers: "QUELL_APPROVERS",
   openaiBaseUrl: "OPENAI_BASE_URL",
   githubApiUrl: "GITHUB_API_URL",
+  /** The LiteLLM proxy (LLM gateway) whose admin API the litellm.* actions call; self-hosted, so no default. */
+  litellmBaseUrl: "LITELLM_BASE_URL",
   /** JSON: action name → the IAM role its AWS calls assume, in a session named after the incident. */
   actionRoles: "QUELL_ACTION_ROLES",
 } as const;
@@ -32,6 +34,7 @@ export const SecretNames = {
   openaiAdminKey: "OPENAI_ADMIN_KEY",
   anthropicAdminKey: "ANTHROPIC_ADMIN_KEY",
   githubToken: "GITHUB_TOKEN",
+  litellmMasterKey: "LITELLM_MASTER_KEY",
   eventsToken: "QUELL_EVENTS_TOKEN",
   alertmanagerToken: "QUELL_SOURCE_TOKEN_ALERTMANAGER",
   grafanaToken: "QUELL_SOURCE_TOKEN_GRAFANA",

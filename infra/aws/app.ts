@@ -13,6 +13,7 @@ import { addQuell } from "./quell.js";
  *   dedupWindowSeconds  default 604800 (7 days)
  *   guardrailAdmins  comma-separated IAM user, role or root ARNs allowed to change Bedrock guardrails;
  *                    unset means every guardrail change is flagged as tampering
+ *   litellmBaseUrl   https URL of the LiteLLM proxy the litellm.* actions manage (throttle-abuser), optional
  *   account, region  target environment; default the CLI's, and none (environment-agnostic) offline
  */
 const app = new App();
@@ -65,6 +66,12 @@ function readConfig(): QuellConfig {
   }
   const slackChannel = context("slackChannel");
   const slackApiUrl = context("slackApiUrl");
+  const litellmBaseUrl = context("litellmBaseUrl");
+  if (litellmBaseUrl && !URL.canParse(litellmBaseUrl)) {
+    throw new Error(
+      `litellmBaseUrl must be a URL such as https://llm-gateway.example.com: ${litellmBaseUrl}`,
+    );
+  }
   return {
     environmentName,
     dryRun: dryRun === "true",
@@ -73,6 +80,7 @@ function readConfig(): QuellConfig {
     guardrailAdmins,
     ...(slackChannel ? { slackChannel } : {}),
     ...(slackApiUrl ? { slackApiUrl } : {}),
+    ...(litellmBaseUrl ? { litellmBaseUrl } : {}),
   };
 }
 
@@ -93,6 +101,13 @@ if (config.guardrailAdmins.length === 0) {
     "quell:guardrailAdminsUnset",
     "guardrailAdmins is not set (-c guardrailAdmins=arn:aws:iam::111122223333:role/GuardrailAdmins): every " +
       "Bedrock UpdateGuardrail and DeleteGuardrail will be flagged as guardrail tampering.",
+  );
+}
+if (!config.litellmBaseUrl) {
+  Annotations.of(logic).addWarningV2(
+    "quell:litellmBaseUrlUnset",
+    "litellmBaseUrl is not set (-c litellmBaseUrl=https://llm-gateway.example.com): throttle-abuser's approved " +
+      "blocks and throttles will fail (litellm.* actions have no gateway to call).",
   );
 }
 app.synth();

@@ -1,5 +1,6 @@
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { EnvNames } from "../../functions/shared/env.js";
 import { UNDO_MACHINE } from "../../playbooks/undo.js";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
@@ -39,6 +40,7 @@ export class LogicStack extends Stack {
       secretLookup,
       dryRun: config.dryRun,
       environmentName: config.environmentName,
+      providerUrls: config.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: config.litellmBaseUrl } : {},
     });
     this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });
     this.playbooks = new PlaybookMachines(this, "Playbooks", { actions: this.actions, tasks: this.tasks });

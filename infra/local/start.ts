@@ -13,6 +13,7 @@ import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
 import {
   awsStandinEnv,
   githubAlertSeed,
+  litellmStandinEnv,
   type ScenarioStandins,
   startScenarioStandins,
 } from "./standins/scenario.js";
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     );
   }
   const secrets = loadLocalSecrets(env);
-  const needsStandins = !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY;
+  const needsStandins =
+    !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY || !env.LITELLM_MASTER_KEY;
   // The demo reports its leak as a fresh alert number each run: the same alert again would be a duplicate of
   // the incident a previous demo left in .quell/ (dedup at work), and start nothing.
   const demoAlertNumber = 1000 + (Math.floor(Date.now() / 1000) % 1_000_000);
@@ -71,6 +73,12 @@ async function main(): Promise<void> {
       OPENAI_BASE_URL: `${standins.openai.url}/v1`,
     });
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
+  }
+  if (standins && !env.LITELLM_MASTER_KEY) {
+    Object.assign(providerEnv, litellmStandinEnv(standins));
+    lines.push(
+      `  LiteLLM  LOCAL STAND-IN at ${standins.litellm.url} (no LITELLM_MASTER_KEY; throttle-abuser)`,
+    );
   }
   if (standins) {
     // The local runtime never reaches AWS: without this, IAM, STS and Bedrock calls are refused by its AWS endpoint.

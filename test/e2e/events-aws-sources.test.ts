@@ -153,26 +153,40 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     expect(harness.standins.bedrock.requests).toEqual([]);
   });
 
-  it("CloudWatch ALARM then OK: the OK resolves the alarm's incident, in which nothing ran", async () => {
+  it("CloudWatch token-spend ALARM then OK: nobody the gateway actions can act on, so a review-by-hand card says why; the OK only annotates", async () => {
     const key =
       "cloudwatch:arn:aws:cloudwatch:us-east-1:111122223333:alarm:bedrock-prod-claude35-input-tokens-5m-high";
     expect((await post(JSON.stringify(sample(ALARM)))).status).toBe(202);
-    const opened = await incidentFor(key);
-    expect(opened).toMatchObject({ status: "no_playbook", alertCount: 1 });
+    const opened = await incidentFor(key, started);
+    expect(opened).toMatchObject({ playbook: "throttle-abuser", alertCount: 1 });
     expect(opened.timeline.find((event) => event.kind === "triaged")?.summary).toMatch(
       /^token_spend_anomaly, severity medium, risk \d+/,
     );
+    // The alarm names an account and a model, no end user or gateway key: nothing automatic applies, and the
+    // card asking a human says so.
+    const approvalId = `${opened.id}.reviewByHand`;
+    const card = await harness.standins.slack.waitForMessage(
+      (message) => JSON.stringify(message.blocks ?? []).includes(approvalId),
+      15_000,
+    );
+    expect(JSON.stringify(card.blocks)).toContain("Nothing automatic applies");
 
     expect((await post(JSON.stringify(sample(ALARM_OK)))).status).toBe(202);
-    const resolved = await incidentFor(key, (view) =>
+    const annotated = await incidentFor(key, (view) =>
       view.timeline.some((event) => event.kind === "source_resolved"),
     );
-    expect(resolved).toMatchObject({ id: opened.id, status: "resolved", alertCount: 2 });
-    expect(resolved.timeline.find((event) => event.kind === "source_resolved")).toMatchObject({
-      summary: expect.stringContaining("the incident is resolved"),
-      detail: expect.objectContaining({ closed: true }),
+    expect(annotated).toMatchObject({ id: opened.id, alertCount: 2 });
+    expect(annotated.status).not.toBe("resolved");
+    expect(annotated.timeline.find((event) => event.kind === "source_resolved")).toMatchObject({
+      detail: expect.objectContaining({ closed: false }),
     });
     expect((await incidents()).filter((incident) => incident.dedupKey === key)).toHaveLength(1);
+
+    // End the run with a decision, so that runtime.idle() returns; the gateway was never called.
+    expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    expect((await harness.submitDenyReason(approvalId, "Batch re-indexing job, expected")).status).toBe(200);
+    await harness.incident(opened.id, (view) => view.status === "denied");
+    expect(harness.standins.litellm.requests).toEqual([]);
   });
 
   it("an OK for an alarm with no open case opens nothing and is kept in GET /unmatched", async () => {

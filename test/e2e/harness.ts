@@ -43,6 +43,16 @@ export const approvalIdIn = (blocks: unknown): string =>
   /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
 export const CHANNEL = "C0INCIDENTS";
 
+/** The first approval card (a top-level message with decision buttons) posted after the first `since` messages. */
+export const approvalCardAfter = (harness: Harness, since: number) =>
+  harness.standins.slack.waitForMessage(
+    (message) =>
+      harness.standins.slack.messages.indexOf(message) >= since &&
+      message.threadTs === undefined &&
+      JSON.stringify(message.blocks).includes("quell.approve"),
+    15_000,
+  );
+
 /**
  * A route that starts nothing for every type a playbook handles: for suites about ingest and normalisation,
  * which must not wait on approvals (each playbook has its own suites).

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentOfSession } from "../../functions/shared/action-session.js";
 import { LLMJACKED_KEY, LLMJACKED_USER } from "../../infra/local/standins/scenario.js";
 import { ANOMALOUS_INVOCATION, awsSample, postEvents } from "./aws-events.js";
-import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
+import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 
 /** The GuardDuty finding for an assumed-role session: temporary ASIA… keys, which IAM cannot deactivate. */
 const assumedRoleFinding = () =>
@@ -164,13 +164,7 @@ describe("contain-llmjacking end to end (live)", () => {
     const before = harness.standins.iam.requests.length;
     const cards = harness.standins.slack.messages.length;
     expect((await postEvents(harness, JSON.stringify(assumedRoleFinding()))).status).toBe(202);
-    const card = await harness.standins.slack.waitForMessage(
-      (message) =>
-        harness.standins.slack.messages.indexOf(message) >= cards &&
-        message.threadTs === undefined &&
-        JSON.stringify(message.blocks).includes("quell.approve"),
-      15_000,
-    );
+    const card = await approvalCardAfter(harness, cards);
     const blocks = JSON.stringify(card.blocks);
     expect(blocks).toContain("contain these credentials by hand");
     expect(blocks).toContain("ASIAEXAMPLEROLE7SESS");

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GUARDRAIL_ID } from "../../infra/local/standins/scenario.js";
 import { awsSample, PROMPT_INJECTION, postEvents } from "./aws-events.js";
 import { guardrailWithPromptAttack, promptAttackOf } from "./guardrail-views.js";
-import { APPROVER, approvalIdIn, type Harness, startHarness } from "./harness.js";
+import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 import { freshSample, postSigned } from "./webhook-samples.js";
 
 const ARN = `arn:aws:bedrock:us-east-1:111122223333:guardrail/${GUARDRAIL_ID}`;
@@ -124,13 +124,7 @@ describe("tighten-guardrail end to end (live)", () => {
       freshSample("lakera", "guard-flagged-prompt-attack.json"),
     );
     expect(answer.status).toBe(202);
-    const card = await harness.standins.slack.waitForMessage(
-      (message) =>
-        harness.standins.slack.messages.indexOf(message) >= cards &&
-        message.threadTs === undefined &&
-        JSON.stringify(message.blocks).includes("quell.approve"),
-      15_000,
-    );
+    const card = await approvalCardAfter(harness, cards);
     expect(JSON.stringify(card.blocks)).toContain("Prompt injection: review it by hand");
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.reviewByHand$/);

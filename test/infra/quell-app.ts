@@ -17,6 +17,7 @@ export const TEST_CONFIG: QuellConfig = {
   approvers: ["U0APPROVER1", "U0APPROVER2"],
   dedupWindowSeconds: 3600,
   guardrailAdmins: [],
+  litellmBaseUrl: "https://llm-gateway.test.example.com",
 };
 
 /** The context `cdk synth` runs with (cdk.json), minus bundling: `npm run synth` covers bundling. */

@@ -205,6 +205,8 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.openaiBaseUrl,
   EnvNames.githubApiUrl,
   EnvNames.slackApiUrl,
+  // A self-hosted gateway's address: set on the actions holding its credential when the deployment has one.
+  EnvNames.litellmBaseUrl,
   // Unset means nobody is allow-listed (every guardrail change is flagged); set only when configured.
   GUARDRAIL_ADMINS_ENV,
   // Unset means the triage configuration bundled from playbooks/triage-config.ts; a file is a local override.
@@ -333,6 +335,26 @@ describe("action functions", () => {
     const env = environmentOf(actionFunction(name));
     expect(flat(env.QUELL_IDEMPOTENCY_TABLE_NAME)).toBe(ref(quell.data.tables.idempotency));
     expect(env.QUELL_DRY_RUN).toBe(String(TEST_CONFIG.dryRun));
+  });
+
+  it.each(actionNames)(
+    "%s gets the LiteLLM gateway's address exactly when its contract holds the gateway's master key",
+    (name) => {
+      const holdsMasterKey = (actions[name].definition.secrets as readonly string[]).includes(
+        SecretNames.litellmMasterKey,
+      );
+      expect(environmentOf(actionFunction(name))[EnvNames.litellmBaseUrl]).toBe(
+        holdsMasterKey ? TEST_CONFIG.litellmBaseUrl : undefined,
+      );
+    },
+  );
+
+  it("gives the gateway's master key, by ARN, to the two litellm actions only", () => {
+    const holders = actionNames.filter(
+      (name) =>
+        environmentOf(actionFunction(name))[`${SecretNames.litellmMasterKey}_SECRET_ARN`] !== undefined,
+    );
+    expect(sorted(holders)).toEqual(["litellm.block-end-user", "litellm.throttle-virtual-key"]);
   });
 });
 

@@ -1,37 +1,17 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
 import { guardduty } from "../../functions/sources/aws/guardduty.js";
 import { bedrockGuardrails } from "../../functions/sources/detectors/bedrock-guardrails.js";
 import { playbookForType } from "../../functions/triage/routing.js";
 import { problemsOf } from "../../playbooks/cli.js";
 import { compilePlaybook } from "../../playbooks/compile.js";
-import type { Step } from "../../playbooks/dsl.js";
 import { tightenGuardrail } from "../../playbooks/tighten-guardrail.js";
 import { fixture, normalise, receipt } from "../fixtures/aws/support.js";
+import { at, atSamplesTime, pathsRead } from "./playbook-paths.js";
 
 const compiled = compilePlaybook(tightenGuardrail);
 const GOLDEN = new URL("../golden/tighten-guardrail.asl.json", import.meta.url);
-
-/** The value at a dotted JSONPath such as `$.alert.details.guardrailArn`, or undefined when a segment is missing. */
-function at(state: unknown, path: string): unknown {
-  let node = state;
-  for (const segment of path.split(".").slice(1)) {
-    if (typeof node !== "object" || node === null || !Object.hasOwn(node, segment)) return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
-}
-
-/** Every state path a step reads: an approval's facts, an action's inputs. */
-function pathsRead(step: Step | undefined): string[] {
-  if (step?.type === "approval") return Object.values(step.facts);
-  if (step?.type === "action")
-    return Object.values(step.input).flatMap((value) =>
-      typeof value === "object" && value !== null ? [value.path] : [],
-    );
-  return [];
-}
 
 const guardDutyAlert = () =>
   normalise(guardduty, fixture("guardduty/ai-prompt-injection-direct-guardrail-intervened.json"))[0];
@@ -52,12 +32,7 @@ function detectorAlert() {
 }
 
 describe("tighten-guardrail playbook", () => {
-  beforeAll(() => {
-    // The detector sample is dated November 2026 and must be recent.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(receipt.receivedAt));
-  });
-  afterAll(() => vi.useRealTimers());
+  atSamplesTime();
 
   it("equals the reviewed golden file and is valid ASL with every placeholder substituted", () => {
     const golden: unknown = JSON.parse(readFileSync(GOLDEN, "utf8"));

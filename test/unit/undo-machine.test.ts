@@ -27,6 +27,8 @@ describe("the undo machine", () => {
       "aws.deactivate-access-key",
       "bedrock.tighten-prompt-attack-filter",
       "github.resolve-secret-scanning-alert",
+      "litellm.block-end-user",
+      "litellm.throttle-virtual-key",
     ]);
     const route = states["undo.route"] as {
       Choices: { StringEquals: string; Next: string }[];

@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import type { IamNeed } from "../../../functions/actions/contract.js";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
-import { EnvNames } from "../../../functions/shared/env.js";
+import { EnvNames, type SecretName, SecretNames } from "../../../functions/shared/env.js";
 import { actionEntry } from "../catalog.js";
 import { acknowledge, wildcardResourceFinding } from "../nag.js";
 import { pascal } from "../paths.js";
@@ -40,6 +40,14 @@ const contractWildcards: Readonly<Record<string, Readonly<Record<string, string>
   },
 };
 
+/**
+ * The address of a self-hosted provider, by the credential that reaches it: an action whose contract declares
+ * the credential gets the address too (when the deployment configures one), and no other action does.
+ */
+const providerUrlVariables: Readonly<Partial<Record<SecretName, string>>> = {
+  [SecretNames.litellmMasterKey]: EnvNames.litellmBaseUrl,
+};
+
 const PLACEHOLDERS = /\$\{(Partition|Region|Account)\}/g;
 
 /** Fill a contract ARN with this stack's partition, region and account; refuse any other placeholder. */
@@ -52,12 +60,25 @@ export function contractResource(stack: Stack, resource: string): string {
   );
 }
 
+/** The configured addresses of the providers whose credentials these are. */
+function providerUrlsFor(secrets: readonly SecretName[], urls: Readonly<Record<string, string>>) {
+  const found: Record<string, string> = {};
+  for (const secret of secrets) {
+    const variable = providerUrlVariables[secret];
+    const url = variable ? urls[variable] : undefined;
+    if (variable && url) found[variable] = url;
+  }
+  return found;
+}
+
 export interface ActionFunctionsProps {
   readonly idempotencyTable: ITable;
   readonly secretLookup: SecretLookup;
   readonly dryRun: boolean;
   /** Names the actions' own roles (`quell-action-<environment>-<action>`), which triage recognises. */
   readonly environmentName: string;
+  /** Self-hosted providers' addresses, by variable (`LITELLM_BASE_URL`); unset ones are left out. */
+  readonly providerUrls: Readonly<Record<string, string>>;
 }
 
 /**
@@ -82,6 +103,7 @@ export class ActionFunctions extends Construct {
         environment: {
           [EnvNames.idempotencyTableName]: props.idempotencyTable.tableName,
           [EnvNames.dryRun]: String(props.dryRun),
+          ...providerUrlsFor(definition.secrets, props.providerUrls),
         },
         secrets: definition.secrets,
         secretLookup: props.secretLookup,

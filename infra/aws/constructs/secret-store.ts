@@ -14,6 +14,7 @@ const purposes: Readonly<Record<SecretName, string>> = {
   OPENAI_ADMIN_KEY: "OpenAI organization admin API key",
   ANTHROPIC_ADMIN_KEY: "Anthropic organization admin API key",
   GITHUB_TOKEN: "GitHub token that may read and resolve secret scanning alerts",
+  LITELLM_MASTER_KEY: "LiteLLM proxy master key (admin API: key limits, blocked end users)",
   QUELL_EVENTS_TOKEN: "bearer token for POST /events (EventBridge envelopes sent over HTTPS)",
   QUELL_SOURCE_TOKEN_ALERTMANAGER: "bearer token Alertmanager sends with its webhook",
   QUELL_SOURCE_TOKEN_GRAFANA: "bearer token Grafana sends with its webhook",

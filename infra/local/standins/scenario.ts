@@ -2,10 +2,16 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
-import { EnvNames } from "../../../functions/shared/env.js";
+import { EnvNames, SecretNames } from "../../../functions/shared/env.js";
 import { type BedrockStandin, type GuardrailSeed, startBedrockStandin } from "./bedrock.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
 import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
+import {
+  type LiteLLMCustomerSeed,
+  type LiteLLMKeySeed,
+  type LiteLLMStandin,
+  startLiteLLMStandin,
+} from "./litellm.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
 import { type SlackStandin, startSlackStandin } from "./slack.js";
 import { type StsStandin, startStsStandin } from "./sts.js";
@@ -150,6 +156,23 @@ export const guardrailSeed = (): GuardrailSeed => ({
   kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
 });
 
+/**
+ * The abuse stories behind an LLM gateway (LiteLLM proxy): an end user of hr-assistant repeatedly tried
+ * role-play jailbreaks (test/fixtures/generic/jailbreak-roleplay-repeated-attempts.json), and the gateway
+ * key gwk_7a0d3e44 probed the embeddings API like a model extraction
+ * (test/fixtures/generic/model-extraction-embedding-api-probing.json). The gateway knows both: the end user
+ * unblocked, the key with generous limits. Every value here is fake.
+ */
+export const ABUSIVE_END_USER = "aad:5d2f7b1e-8c3a-4f6d-9e0b-1a2c3d4e5f60";
+export const PROBING_GATEWAY_KEY = "gwk_7a0d3e44";
+
+export const litellmKeysSeed = (): LiteLLMKeySeed[] => [
+  { key: PROBING_GATEWAY_KEY, alias: "tenant-tn_6120-embeddings", rpmLimit: 600, tpmLimit: 2_000_000 },
+  { key: "gwk_0c11f00d", alias: "hr-assistant-backend", rpmLimit: null, tpmLimit: null },
+];
+
+export const litellmCustomersSeed = (): LiteLLMCustomerSeed[] => [{ userId: ABUSIVE_END_USER }];
+
 /** The fixture's webhook (alert 42), or the same leak reported as another alert number of the repository. */
 export function webhookBody(alertNumber = 42): string {
   const fixture = readFileSync(WEBHOOK_FIXTURE, "utf8");
@@ -167,10 +190,13 @@ export interface ScenarioStandins {
   /** Issues the action role sessions (`quell-<incident>`) the AWS actions assume before calling IAM. */
   readonly sts: StsStandin;
   readonly bedrock: BedrockStandin;
+  /** The LLM gateway's admin API (LiteLLM proxy): virtual-key limits and blocked end users. */
+  readonly litellm: LiteLLMStandin;
   readonly slack: SlackStandin;
   readonly credentials: {
     githubToken: string;
     openaiAdminKey: string;
+    litellmMasterKey: string;
     slackBotToken: string;
     /** Opens the Slack stand-in's Socket Mode (SLACK_APP_TOKEN); not in standinProviderEnv: HTTP is the default. */
     slackAppToken: string;
@@ -185,11 +211,14 @@ export async function startScenarioStandins(
     projects?: OpenAIProjectSeed[];
     iamUsers?: IamUserSeed[];
     guardrails?: GuardrailSeed[];
+    litellmKeys?: LiteLLMKeySeed[];
+    litellmCustomers?: LiteLLMCustomerSeed[];
   } = {},
 ): Promise<ScenarioStandins> {
   const credentials = {
     githubToken: "ghp_localStandinToken0000000000000000000",
     openaiAdminKey: "sk-admin-local-standin-key",
+    litellmMasterKey: "sk-litellm-local-standin-master-key",
     slackBotToken: "xoxb-local-standin-token",
     slackAppToken: "xapp-1-A0STANDIN-local-standin-token",
   };
@@ -208,6 +237,11 @@ export async function startScenarioStandins(
     region: GUARDRAIL_REGION,
     guardrails: options.guardrails ?? [guardrailSeed()],
   });
+  const litellm = await startLiteLLMStandin({
+    masterKey: credentials.litellmMasterKey,
+    keys: options.litellmKeys ?? litellmKeysSeed(),
+    customers: options.litellmCustomers ?? litellmCustomersSeed(),
+  });
   const slack = await startSlackStandin({
     token: credentials.slackBotToken,
     appToken: credentials.slackAppToken,
@@ -218,6 +252,7 @@ export async function startScenarioStandins(
     iam,
     sts,
     bedrock,
+    litellm,
     slack,
     credentials,
     async close() {
@@ -227,6 +262,7 @@ export async function startScenarioStandins(
         iam.close(),
         sts.close(),
         bedrock.close(),
+        litellm.close(),
         slack.close(),
       ]);
     },
@@ -246,9 +282,16 @@ export function standinProviderEnv(standins: ScenarioStandins): Record<string, s
     GITHUB_API_URL: standins.github.url,
     OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
     OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    ...litellmStandinEnv(standins),
     ...awsStandinEnv(standins),
   };
 }
+
+/** The LLM gateway stand-in's address and master key, as LITELLM_BASE_URL and LITELLM_MASTER_KEY. */
+export const litellmStandinEnv = (standins: Pick<ScenarioStandins, "litellm" | "credentials">) => ({
+  [EnvNames.litellmBaseUrl]: standins.litellm.url,
+  [SecretNames.litellmMasterKey]: standins.credentials.litellmMasterKey,
+});
 
 /**
  * The AWS side of the stand-ins: IAM, STS and Bedrock through the AWS SDK's service-specific endpoint variables (they win
