@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ABUSIVE_END_USER, PROBING_GATEWAY_KEY } from "../../infra/local/standins/scenario.js";
 import { approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
-import { freshSample, postSigned } from "./webhook-samples.js";
+import { freshSample, postSigned, type SignedRoute } from "./webhook-samples.js";
 
 /** A title an attacker controls: a channel-wide mention and a fake link, which must reach Slack inert. */
 const HOSTILE_TITLE = "Jailbreak <!channel> see <https://evil.example/x|the HR policy> *now*";
@@ -17,13 +17,17 @@ describe("throttle-abuser end to end (live, against the LiteLLM stand-in)", () =
     harness.standins.litellm.requests.slice(from).map(({ method, path, body }) => ({ method, path, body }));
   const writes = (from = 0) => gatewayCalls(from).filter((call) => call.method === "POST");
 
-  /** Post a signed generic fixture, and answer the approval card it leads to with Approve. */
-  async function approveCardFor(fixture: string, edit: (alert: Record<string, unknown>) => void = () => {}) {
+  /** Post a signed fixture (generic unless said), and answer the approval card it leads to with Approve. */
+  async function approveCardFor(
+    fixture: string,
+    edit: (alert: Record<string, unknown>) => void = () => {},
+    route: SignedRoute = "generic",
+  ) {
     const cards = harness.standins.slack.messages.length;
     const gatewayBefore = harness.standins.litellm.requests.length;
-    const body = JSON.parse(freshSample("generic", fixture));
+    const body = JSON.parse(freshSample(route, fixture));
     edit(body);
-    expect((await postSigned(harness, "generic", JSON.stringify(body))).status).toBe(202);
+    expect((await postSigned(harness, route, JSON.stringify(body))).status).toBe(202);
     const card = await approvalCardAfter(harness, cards);
     // Nothing reaches the gateway before a human decides.
     expect(writes(gatewayBefore)).toEqual([]);
@@ -117,5 +121,21 @@ describe("throttle-abuser end to end (live, against the LiteLLM stand-in)", () =
       },
     ]);
     expect(harness.standins.litellm.limitsOf(PROBING_GATEWAY_KEY)).toEqual({ rpm: 600, tpm: 2_000_000 });
+  });
+  it("a Prompt Shields user-prompt attack forwarded by the app names the end user: the detector branch blocks them once", async () => {
+    const before = harness.standins.litellm.requests.length;
+    const { card, approvalId, incident } = await approveCardFor(
+      "user-prompt-attack-detected.json",
+      () => {},
+      "prompt-shields",
+    );
+    expect(approvalId).toMatch(/\.detectorApproveBlock$/);
+    for (const fact of [ABUSIVE_END_USER, "hr-assistant", "*Detector*\\nprompt-shields"])
+      expect(card).toContain(fact);
+    expect(incident.playbook).toBe("throttle-abuser");
+    expect(writes(before)).toEqual([
+      { method: "POST", path: "/customer/block", body: { user_ids: [ABUSIVE_END_USER] } },
+    ]);
+    expect(harness.standins.litellm.isBlocked(ABUSIVE_END_USER)).toBe(true);
   });
 });
