@@ -6,9 +6,9 @@ import {
 } from "@aws-sdk/client-iam";
 import { describe, expect, it } from "vitest";
 import { deactivateAwsAccessKey } from "../../functions/actions/aws-deactivate-access-key/action.js";
-import type { ActionContext } from "../../functions/actions/contract.js";
 import { runAction } from "../../functions/actions/run.js";
 import { ValidationError, VerificationFailed } from "../../functions/shared/errors.js";
+import { contextWith, recordingClient } from "./action-context-doubles.js";
 
 const USER = "ci-deployer";
 const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -19,35 +19,17 @@ const input = { userName: USER, accessKeyId: KEY };
  * to them, unless `ignoreUpdates` (an IAM that accepts the call and changes nothing).
  */
 function fakeIam(keys: AccessKeyMetadata[], options: { ignoreUpdates?: boolean } = {}) {
-  const sent: { command: string; input: unknown }[] = [];
-  const client = {
-    async send(command: ListAccessKeysCommand | UpdateAccessKeyCommand) {
-      sent.push({ command: command.constructor.name, input: command.input });
-      if (command instanceof ListAccessKeysCommand)
-        return { AccessKeyMetadata: structuredClone(keys), IsTruncated: false };
-      if (command instanceof UpdateAccessKeyCommand) {
-        const key = keys.find((candidate) => candidate.AccessKeyId === command.input.AccessKeyId);
-        if (key && !options.ignoreUpdates) key.Status = command.input.Status;
-        return {};
-      }
-      throw new Error(`unexpected command ${String(command)}`);
-    },
-  };
-  const context: ActionContext = {
-    http: async () => {
-      throw new Error("no HTTP here");
-    },
-    secret: async () => {
-      throw new Error("no secrets here");
-    },
-    aws: {
-      iam: () => client as unknown as IAMClient,
-      bedrock: () => {
-        throw new Error("no Bedrock here");
-      },
-    },
-    env: {},
-  };
+  const { client, sent } = recordingClient((command: ListAccessKeysCommand | UpdateAccessKeyCommand) => {
+    if (command instanceof ListAccessKeysCommand)
+      return { AccessKeyMetadata: structuredClone(keys), IsTruncated: false };
+    if (command instanceof UpdateAccessKeyCommand) {
+      const key = keys.find((candidate) => candidate.AccessKeyId === command.input.AccessKeyId);
+      if (key && !options.ignoreUpdates) key.Status = command.input.Status;
+      return {};
+    }
+    throw new Error(`unexpected command ${String(command)}`);
+  });
+  const context = contextWith({ iam: client as unknown as IAMClient });
   return { context, sent };
 }
 

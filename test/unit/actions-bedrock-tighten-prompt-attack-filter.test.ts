@@ -7,9 +7,9 @@ import {
 } from "@aws-sdk/client-bedrock";
 import { describe, expect, it } from "vitest";
 import { tightenPromptAttackFilter } from "../../functions/actions/bedrock-tighten-prompt-attack-filter/action.js";
-import type { ActionContext } from "../../functions/actions/contract.js";
 import { runAction, runUndo } from "../../functions/actions/run.js";
 import { TargetChanged, ValidationError, VerificationFailed } from "../../functions/shared/errors.js";
+import { contextWith, recordingClient } from "./action-context-doubles.js";
 
 const ARN = "arn:aws:bedrock:us-east-1:111122223333:guardrail/q7x2k9m4w1ba";
 const input = { guardrailIdentifier: ARN };
@@ -144,39 +144,21 @@ const fullUpdate = (promptAttack: "NONE" | "LOW" | "MEDIUM" | "HIGH"): UpdateGua
  * UpdateGuardrail's content filters to it, unless `ignoreUpdates` (a Bedrock that accepts and changes nothing).
  */
 function fakeBedrock(guardrail: GetGuardrailResponse, options: { ignoreUpdates?: boolean } = {}) {
-  const sent: { command: string; input: unknown }[] = [];
-  const client = {
-    async send(command: GetGuardrailCommand | UpdateGuardrailCommand) {
-      sent.push({ command: command.constructor.name, input: command.input });
-      if (command instanceof GetGuardrailCommand) return structuredClone(guardrail);
-      if (command instanceof UpdateGuardrailCommand) {
-        const filters = command.input.contentPolicyConfig?.filtersConfig;
-        if (!options.ignoreUpdates) guardrail.contentPolicy = filters ? { filters } : undefined;
-        return {
-          guardrailId: guardrail.guardrailId,
-          guardrailArn: ARN,
-          version: "DRAFT",
-          updatedAt: new Date(),
-        };
-      }
-      throw new Error(`unexpected command ${String(command)}`);
-    },
-  };
-  const context: ActionContext = {
-    http: async () => {
-      throw new Error("no HTTP here");
-    },
-    secret: async () => {
-      throw new Error("no secrets here");
-    },
-    aws: {
-      iam: () => {
-        throw new Error("no IAM here");
-      },
-      bedrock: () => client as unknown as BedrockClient,
-    },
-    env: {},
-  };
+  const { client, sent } = recordingClient((command: GetGuardrailCommand | UpdateGuardrailCommand) => {
+    if (command instanceof GetGuardrailCommand) return structuredClone(guardrail);
+    if (command instanceof UpdateGuardrailCommand) {
+      const filters = command.input.contentPolicyConfig?.filtersConfig;
+      if (!options.ignoreUpdates) guardrail.contentPolicy = filters ? { filters } : undefined;
+      return {
+        guardrailId: guardrail.guardrailId,
+        guardrailArn: ARN,
+        version: "DRAFT",
+        updatedAt: new Date(),
+      };
+    }
+    throw new Error(`unexpected command ${String(command)}`);
+  });
+  const context = contextWith({ bedrock: client as unknown as BedrockClient });
   return { context, sent };
 }
 

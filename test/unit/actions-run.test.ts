@@ -1,27 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type ActionContext, defineAction } from "../../functions/actions/contract.js";
+import { defineAction } from "../../functions/actions/contract.js";
 import { runAction, runUndo } from "../../functions/actions/run.js";
 import { BlastRadiusExceeded, NotReversible, ValidationError } from "../../functions/shared/errors.js";
+import { contextWith } from "./action-context-doubles.js";
 
 /** A context whose every dependency fails loudly: the test action needs none of them. */
-const context: ActionContext = {
-  http: async () => {
-    throw new Error("no HTTP in this test");
-  },
-  secret: async () => {
-    throw new Error("no secrets in this test");
-  },
-  aws: {
-    iam: () => {
-      throw new Error("no AWS in this test");
-    },
-    bedrock: () => {
-      throw new Error("no AWS in this test");
-    },
-  },
-  env: {},
-};
+const context = contextWith();
 
 /** An action that plans one write per target; `sent` and `plans` count what really happened. */
 function tagAction() {
