@@ -8,6 +8,7 @@ import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
 import { eventSourceByName, sourceByName } from "../sources/index.js";
 import { linkOwnAction, resolveFromSource } from "./annotations.js";
+import type { ClaimMemory } from "./claim-memory.js";
 import type { TriageConfig } from "./config.js";
 import { correlate } from "./correlate.js";
 import { enrich, type Inventory } from "./enrich.js";
@@ -56,6 +57,8 @@ export interface TriageDeps {
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly dedupWindowSeconds: number;
+  /** Dedup claims this process saw lately (see ClaimMemory); without it every duplicate reads its claim. */
+  readonly claimMemory?: ClaimMemory;
 }
 
 /** Every alert a delivery carries, in Quell's canonical form. */
@@ -94,6 +97,8 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   const linked = causedBy ? await linkOwnAction(causedBy, alert, deps) : undefined;
   if (linked) return linked;
   if (alert.status === "resolved") return resolveFromSource(alert, deps);
+  const countedOnRemembered = await countOnRememberedIncident(alert, deps);
+  if (countedOnRemembered) return countedOnRemembered;
 
   let claim = await deps.triageStore.claimDedupKey(
     alert.dedupKey,
@@ -103,7 +108,10 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   if (claim.alertId !== alert.id) {
     // The common duplicate (storms): counted on its open incident in the same write that reads it.
     const counted = await deps.store.countAlertOnOpen(claim.incidentId);
-    if (counted) return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
+    if (counted) {
+      deps.claimMemory?.remember(alert.dedupKey, claim, claim.expiresAt, nowSeconds(deps));
+      return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
+    }
     const holder = await existingIncident(claim.incidentId, alert, deps);
     // The source said this alert was over; it firing again is a new occurrence, so a new incident.
     if (holder.status !== "resolved") return joinIncident(holder, assess(alert, deps), "duplicate", deps);
@@ -122,6 +130,26 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
     return joinIncident(correlatedInto, assessed, "correlated", deps);
   }
   return openIncident(claim.incidentId, assessed, deps);
+}
+
+const nowSeconds = (deps: Pick<TriageDeps, "clock">) => Math.floor(deps.clock().getTime() / 1000);
+
+/**
+ * A duplicate of an alert whose claim this process remembers: counted on that claim's incident in one
+ * conditional write, without reading the claim. When the write finds the incident gone or resolved, the hint
+ * is forgotten and the caller reads the claim (undefined is returned).
+ */
+async function countOnRememberedIncident(
+  alert: CanonicalAlert,
+  deps: TriageDeps,
+): Promise<TriageOutcome | undefined> {
+  const remembered = deps.claimMemory?.recall(alert.dedupKey, nowSeconds(deps));
+  // The alert that made the claim (a redelivery) finishes its own work on the usual path.
+  if (!remembered || remembered.alertId === alert.id) return undefined;
+  const counted = await deps.store.countAlertOnOpen(remembered.incidentId);
+  if (counted) return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
+  deps.claimMemory?.forget(alert.dedupKey);
+  return undefined;
 }
 
 async function existingIncident(incidentId: string, alert: CanonicalAlert, deps: TriageDeps) {

@@ -7,6 +7,7 @@ import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { ClaimMemory } from "./claim-memory.js";
 import { AlertReceivedDetail, type TriageDeps, triage } from "./core.js";
 import { Inventory } from "./enrich.js";
 import { loadTriageConfig } from "./load-config.js";
@@ -31,6 +32,8 @@ const deps: TriageDeps = {
   clock: systemClock,
   newId,
   dedupWindowSeconds: env[EnvNames.dedupWindowSeconds],
+  // Lives as long as the warm function: a storm's duplicates are counted without reading their claim.
+  claimMemory: new ClaimMemory({ maxEntries: 10_000, maxAgeSeconds: 60 }),
 };
 
 const AwsEvent = z.object({

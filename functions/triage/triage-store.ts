@@ -9,6 +9,11 @@ export interface DedupClaim {
   readonly alertId: string;
 }
 
+/** A claim as the table holds it, with the end of its dedup window (unix seconds). */
+export interface HeldDedupClaim extends DedupClaim {
+  readonly expiresAt: number;
+}
+
 /** An alert that matched nothing and opened nothing (a resolve with no open case): kept, never dropped. */
 export interface UnmatchedAlert {
   readonly at: string;
@@ -68,21 +73,26 @@ export class TriageStore {
    * Claim a dedup key on behalf of one alert; see `claim`. Reads first: in a storm almost every alert finds
    * the key held, and one read is cheaper than a refused write and a read.
    */
-  async claimDedupKey(dedupKey: string, claim: DedupClaim, windowSeconds: number): Promise<DedupClaim> {
+  async claimDedupKey(dedupKey: string, claim: DedupClaim, windowSeconds: number): Promise<HeldDedupClaim> {
     const live = await this.findDedupClaim(dedupKey);
     if (live) return live;
     const held = await this.claim(dedupKeyOf(dedupKey), { ...claim }, windowSeconds);
-    return { incidentId: String(held.incidentId), alertId: String(held.alertId) };
+    return {
+      incidentId: String(held.incidentId),
+      alertId: String(held.alertId),
+      expiresAt: Number(held.expiresAt ?? this.nowSeconds() + windowSeconds),
+    };
   }
 
   /** The live claim on a dedup key, if any; claims nothing. */
-  async findDedupClaim(dedupKey: string): Promise<DedupClaim | undefined> {
+  async findDedupClaim(dedupKey: string): Promise<HeldDedupClaim | undefined> {
     const held = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: dedupKeyOf(dedupKey), ConsistentRead: true }),
     );
     const item = held.Item;
-    if (!item || Number(item.expiresAt) < this.nowSeconds()) return undefined;
-    return { incidentId: String(item.incidentId), alertId: String(item.alertId) };
+    const expiresAt = Number(item?.expiresAt);
+    if (!item || expiresAt < this.nowSeconds()) return undefined;
+    return { incidentId: String(item.incidentId), alertId: String(item.alertId), expiresAt };
   }
 
   /** Point a dedup key at another incident (the one its alert was correlated into), keeping its window. */
@@ -107,17 +117,23 @@ export class TriageStore {
   }
 
   /** Replace a dedup claim whose incident is over, so a new occurrence opens a new incident. */
-  async reclaimDedupKey(dedupKey: string, from: DedupClaim, to: DedupClaim, windowSeconds: number) {
+  async reclaimDedupKey(
+    dedupKey: string,
+    from: DedupClaim,
+    to: DedupClaim,
+    windowSeconds: number,
+  ): Promise<HeldDedupClaim> {
+    const expiresAt = this.nowSeconds() + windowSeconds;
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...dedupKeyOf(dedupKey), ...to, expiresAt: this.nowSeconds() + windowSeconds },
+          Item: { ...dedupKeyOf(dedupKey), ...to, expiresAt },
           ConditionExpression: "incidentId = :from",
           ExpressionAttributeValues: { ":from": from.incidentId },
         }),
       );
-      return to;
+      return { incidentId: to.incidentId, alertId: to.alertId, expiresAt };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       return this.claimDedupKey(dedupKey, to, windowSeconds);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { CanonicalAlert } from "../../functions/shared/alert.js";
 import { newId } from "../../functions/shared/ids.js";
+import { ClaimMemory } from "../../functions/triage/claim-memory.js";
 import { defineTriageConfig, type TriageConfigInput } from "../../functions/triage/config.js";
 import {
   type AlertReceivedDetail,
@@ -27,7 +28,10 @@ export class RecordingStarter implements PlaybookStarter {
   }
 }
 
-/** Triage dependencies on DynamoDB Local with a settable clock and the given configuration. */
+/**
+ * Triage dependencies on DynamoDB Local with a settable clock and the given configuration, remembering claims
+ * as the deployed function does.
+ */
 export function triageDeps(local: LocalStore, clock: () => Date, config: TriageConfigInput = {}) {
   const starter = new RecordingStarter();
   const parsed = defineTriageConfig(config);
@@ -40,6 +44,7 @@ export function triageDeps(local: LocalStore, clock: () => Date, config: TriageC
     clock,
     newId,
     dedupWindowSeconds: WINDOW_SECONDS,
+    claimMemory: new ClaimMemory({ maxEntries: 1000, maxAgeSeconds: 60 }),
   };
   return { starter, deps };
 }

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IncidentStore } from "../../functions/shared/store.js";
+import type { TriageConfigInput } from "../../functions/triage/config.js";
 import type { AlertReceivedDetail } from "../../functions/triage/core.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { deliveryOf, fixture, triageOne as triage, triageDeps, WINDOW_SECONDS } from "./triage-harness.js";
@@ -27,9 +28,9 @@ describe("triage against DynamoDB Local", () => {
   });
   afterAll(async () => local?.stop());
 
-  const setup = () => {
+  const setup = (config: TriageConfigInput = {}) => {
     now = new Date();
-    return triageDeps(local, () => now);
+    return triageDeps(local, () => now, config);
   };
   const incidentsFor = async (alertNumber: number) =>
     (await store.listIncidents(1000)).filter((incident) =>
@@ -148,5 +149,65 @@ describe("triage against DynamoDB Local", () => {
     expect(after.incidentId).not.toBe(first.incidentId);
     expect(starter.calls.map((call) => call.executionName)).toEqual([first.incidentId, after.incidentId]);
     expect(await incidentsFor(505)).toHaveLength(2);
+  });
+
+  describe("claims remembered by a warm function", () => {
+    it("counts duplicates without reading their claim once one has been read", async () => {
+      const { deps } = setup();
+      const first = await triage(delivery(606), deps);
+      const reads = vi.spyOn(deps.triageStore, "findDedupClaim");
+      const duplicates = [];
+      for (let i = 0; i < 5; i++) duplicates.push(await triage(delivery(606, { action: "validated" }), deps));
+
+      expect(duplicates.map((outcome) => outcome.incidentId)).toEqual(Array(5).fill(first.incidentId));
+      expect(duplicates.every((outcome) => outcome.outcome === "not_started")).toBe(true);
+      expect(reads).toHaveBeenCalledTimes(1);
+      const detail = await store.getIncidentDetail(first.incidentId ?? "");
+      expect(detail).toMatchObject({ alertCount: 6 });
+      expect(detail?.alerts).toHaveLength(6);
+    });
+
+    it("reads the claim again when the remembered incident was resolved: the alert firing again opens a new one", async () => {
+      const { deps } = setup({ routes: [{ id: "quiet", match: { sources: ["github"] }, playbook: null }] });
+      const first = await triage(delivery(607), deps);
+      await triage(delivery(607, { action: "validated" }), deps);
+      expect(await triage(delivery(607, { action: "resolved" }), deps)).toMatchObject({
+        incidentId: first.incidentId,
+        reason: "resolved",
+      });
+      const refired = await triage(delivery(607, { action: "reopened" }), deps);
+      const again = await triage(delivery(607, { action: "validated" }), deps);
+
+      expect(refired.incidentId).not.toBe(first.incidentId);
+      expect(again).toMatchObject({
+        outcome: "not_started",
+        incidentId: refired.incidentId,
+        reason: "duplicate",
+      });
+      expect(await store.getIncident(first.incidentId ?? "")).toMatchObject({
+        status: "resolved",
+        alertCount: 3,
+      });
+      expect(await store.getIncident(refired.incidentId ?? "")).toMatchObject({ alertCount: 2 });
+    });
+
+    it("falls back to the claim when the remembered incident does not exist (the key moved)", async () => {
+      const { deps } = setup();
+      const first = await triage(delivery(608), deps);
+      const dedupKey = (await store.getIncident(first.incidentId ?? ""))?.dedupKey ?? "";
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      deps.claimMemory?.remember(
+        dedupKey,
+        { incidentId: "inc_never_written", alertId: "alr_x" },
+        nowSeconds + 60,
+        nowSeconds,
+      );
+
+      const duplicate = await triage(delivery(608, { action: "validated" }), deps);
+      expect(duplicate).toMatchObject({ incidentId: first.incidentId, reason: "duplicate" });
+      expect(deps.claimMemory?.recall(dedupKey, nowSeconds)).toMatchObject({ incidentId: first.incidentId });
+      expect(await store.getIncident("inc_never_written")).toBeUndefined();
+      expect(await store.getIncident(first.incidentId ?? "")).toMatchObject({ alertCount: 2 });
+    });
   });
 });

@@ -1,0 +1,56 @@
+import type { DedupClaim } from "./triage-store.js";
+
+interface Remembered {
+  readonly claim: DedupClaim;
+  /** Unix seconds after which the entry is not used: the claim's own expiry, or the memory's age limit. */
+  readonly usableUntil: number;
+}
+
+/**
+ * Dedup claims this process has seen lately, so a storm's duplicates skip reading the claim: a warm triage
+ * function (a Lambda container, or the local runtime) counts a duplicate with one conditional write.
+ *
+ * A remembered claim is a hint, never the truth. The write that counts the duplicate requires its incident to
+ * exist and not be resolved; when that fails (the key was moved to the incident its alert correlated into,
+ * or reclaimed after its incident resolved) the caller forgets the hint and reads the claim. Entries live at
+ * most `maxAgeSeconds`, never past the claim's own dedup window, and the oldest go first beyond `maxEntries`.
+ */
+export class ClaimMemory {
+  private readonly entries = new Map<string, Remembered>();
+
+  constructor(private readonly limits: { maxEntries: number; maxAgeSeconds: number }) {}
+
+  /** The claim remembered for a dedup key, if it is still usable at `nowSeconds`. */
+  recall(dedupKey: string, nowSeconds: number): DedupClaim | undefined {
+    const remembered = this.entries.get(dedupKey);
+    if (!remembered) return undefined;
+    if (remembered.usableUntil > nowSeconds) return remembered.claim;
+    this.entries.delete(dedupKey);
+    return undefined;
+  }
+
+  /** Remember the claim that holds a dedup key until `expiresAt` (unix seconds). */
+  remember(dedupKey: string, claim: DedupClaim, expiresAt: number, nowSeconds: number): void {
+    this.entries.delete(dedupKey);
+    const usableUntil = Math.min(expiresAt, nowSeconds + this.limits.maxAgeSeconds);
+    if (usableUntil <= nowSeconds) return;
+    this.entries.set(dedupKey, {
+      claim: { incidentId: claim.incidentId, alertId: claim.alertId },
+      usableUntil,
+    });
+    // A Map iterates in insertion order: the first key is the one remembered longest ago.
+    while (this.entries.size > this.limits.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  forget(dedupKey: string): void {
+    this.entries.delete(dedupKey);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
