@@ -1,5 +1,5 @@
-import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
 import { IncidentTimelineEvent } from "../shared/quell-events.js";
@@ -12,11 +12,12 @@ const env = readEnv({
   [EnvNames.slackChannel]: envSchemas.tableName,
 });
 const logger = createLogger("notifier");
+const parseTimelineEvent = eventBridgeDetailParser(IncidentTimelineEvent);
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 
 /** Target of the bus rule for Quell's own incident events. A thrown error makes EventBridge retry. */
 export const handler = async (event: unknown) => {
-  const detail = EventBridgeEnvelope.parse(event, IncidentTimelineEvent);
+  const detail = parseTimelineEvent(event);
   const slack = await slackWebClient();
   logger.info("notifying", { incidentId: detail.incidentId, kind: detail.kind });
   await notify(detail, {

@@ -1,8 +1,8 @@
-import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
 import { ALERT_RECEIVED } from "../ingest/core.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
 import { createLogger, createMetrics } from "../shared/powertools.js";
@@ -20,6 +20,7 @@ const env = readEnv({
   [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });
 const logger = createLogger("triage");
+const parseAlertReceived = eventBridgeDetailParser(AlertReceivedDetail);
 const metrics = createMetrics("triage");
 const db = createDocumentClient();
 const config = loadTriageConfig(env[EnvNames.triageConfigFile]);
@@ -48,7 +49,7 @@ const AwsEvent = z.object({
  */
 export function toAlertReceived(event: unknown, receivedAt: Date): AlertReceivedDetail {
   const envelope = AwsEvent.parse(event);
-  if (envelope.source === ALERT_RECEIVED.source) return EventBridgeEnvelope.parse(event, AlertReceivedDetail);
+  if (envelope.source === ALERT_RECEIVED.source) return parseAlertReceived(event);
   return {
     alertId: `evt_${envelope.id}`.slice(0, 64),
     source: envelope.source,
