@@ -31,16 +31,14 @@ export class RuleIndex<Rule extends { readonly match: AlertMatch }> {
 
   /** The first rule, in order, that could match the alert and that `holds`. */
   first(alert: CanonicalAlert, holds: (rule: Rule) => boolean): Rule | undefined {
-    let candidates = this.always;
-    const add = (indexes: readonly number[] | undefined) => {
-      if (indexes) candidates = candidates.concat(indexes);
-    };
-    add(this.bySource.get(alert.source));
-    add(this.byType.get(alert.type));
-    add(this.byDedupKey.get(alert.dedupKey));
+    // No closures here: this runs for every alert, twice (routing and suppression).
+    let candidates = withBucket(this.always, this.bySource.get(alert.source));
+    candidates = withBucket(candidates, this.byType.get(alert.type));
+    candidates = withBucket(candidates, this.byDedupKey.get(alert.dedupKey));
     if (this.byEntity.size > 0)
-      for (const entity of alert.entities) add(this.byEntity.get(entity.kind)?.get(entity.id));
-    if (candidates !== this.always) candidates.sort((a, b) => a - b);
+      for (const entity of alert.entities)
+        candidates = withBucket(candidates, this.byEntity.get(entity.kind)?.get(entity.id));
+    if (candidates !== this.always) candidates.sort(ascending);
     for (const index of candidates) {
       const rule = this.rules[index] as Rule;
       if (holds(rule)) return rule;
@@ -48,6 +46,11 @@ export class RuleIndex<Rule extends { readonly match: AlertMatch }> {
     return undefined;
   }
 }
+
+/** The candidates with a bucket's rule indexes added (a new array: `always` is never changed). */
+const withBucket = (candidates: number[], bucket: readonly number[] | undefined) =>
+  bucket ? candidates.concat(bucket) : candidates;
+const ascending = (a: number, b: number) => a - b;
 
 function file(buckets: Map<string, number[]>, keys: readonly string[], index: number) {
   for (const key of new Set(keys)) {
