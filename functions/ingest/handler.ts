@@ -8,6 +8,7 @@ import { createLogger, createMetrics } from "../shared/powertools.js";
 import { resolveSecret } from "../shared/secrets.js";
 import { createDocumentClient, IncidentStore, type Rejection } from "../shared/store.js";
 import { ALERT_RECEIVED, type AlertReceived, ingest, ingestEvents } from "./core.js";
+import { refusingEverythingLine, routesRefusingEverything } from "./readiness.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -15,6 +16,12 @@ const env = readEnv({
   [EnvNames.maxBodyBytes]: envSchemas.positiveInt.default(256 * 1024),
 });
 const logger = createLogger("ingest");
+const refusing = routesRefusingEverything();
+if (refusing.length > 0) {
+  logger.warn(refusingEverythingLine(refusing) ?? "", {
+    routes: refusing.map(({ route, secretName }) => ({ route, secretName })),
+  });
+}
 const metrics = createMetrics("ingest");
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 const events = new EventBridgeClient({});

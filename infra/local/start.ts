@@ -1,3 +1,4 @@
+import { routesRefusingEverything } from "../../functions/ingest/readiness.js";
 import { QuellClient } from "./client.js";
 import { runDemo } from "./demo.js";
 import {
@@ -104,12 +105,21 @@ async function main(): Promise<void> {
     },
   });
 
+  // startLocalRuntime has put the runtime's configuration into process.env, where the functions read it.
+  const refusing = routesRefusingEverything(process.env);
+  const refusingLines = refusing.length
+    ? [
+        "  refusing everything until their secret is set (fail closed):",
+        ...refusing.map(({ route, secretName }) => `           ${route.padEnd(30)} set ${secretName}`),
+      ]
+    : [];
   console.log(
     [
       `Quell is running at ${runtime.url}  (dry run: ${dryRun}; state in ${DATA_DIR}/)`,
       `  POST ${runtime.url}/alerts/{source}   GET ${runtime.url}/incidents   POST ${runtime.url}/slack/events`,
       `  secrets: environment, else ${localSecretsFile()} (generated for this machine)`,
       `  approvers: ${approvers}`,
+      ...refusingLines,
       ...lines,
       runtime.slackMode === "socket"
         ? "  Slack    SOCKET MODE (SLACK_APP_TOKEN): clicks and /quell arrive over Slack's WebSocket, no public URL needed; POST /slack/events is served too"
