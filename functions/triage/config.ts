@@ -117,6 +117,25 @@ export const TriageConfig = z
         windowSeconds: z.number().int().min(1).max(86400).default(60),
       })
       .prefault({}),
+    /**
+     * When CloudTrail model enumeration (ListFoundationModels, GetFoundationModelAvailability) is an LLMjacking
+     * precursor: a burst of `burstCalls` calls within `burstWindowSeconds` (a fixed window) by one principal from
+     * a source IP it was first seen using less than `newSourceSeconds` ago. Each principal's source IPs are
+     * remembered for `baselineDays` after their last use.
+     */
+    modelEnumeration: z
+      .strictObject({
+        burstCalls: z.number().int().min(1).max(1000).default(3),
+        burstWindowSeconds: z.number().int().min(10).max(86400).default(300),
+        newSourceSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(90 * 86400)
+          .default(86400),
+        baselineDays: z.number().int().min(1).max(400).default(90),
+      })
+      .prefault({}),
     /** How Quell's action roles and sessions are named, to recognise the events they cause. */
     ownActions: z
       .strictObject({

@@ -12,6 +12,7 @@ import type { ClaimMemory } from "./claim-memory.js";
 import type { TriageConfig } from "./config.js";
 import { correlate } from "./correlate.js";
 import { enrich, type Inventory } from "./enrich.js";
+import { judgeEnumeration } from "./enumeration.js";
 import { joinIncident, openIncident } from "./incidents.js";
 import type { AssessedAlert } from "./routing.js";
 import { scoreRisk } from "./score.js";
@@ -42,7 +43,10 @@ export type NotStartedReason =
 
 export type TriageOutcome =
   | { outcome: "started"; incidentId: string; playbook: string }
-  /** `incidentId` is absent only for a resolve that matched no open case (it is kept as unmatched). */
+  /**
+   * `incidentId` is absent only for an alert kept as unmatched: a resolve that matched no open case, or model
+   * enumeration that is not (yet) a precursor.
+   */
   | { outcome: "not_started"; incidentId?: string; reason: NotStartedReason };
 
 /** Starts a playbook's execution, named after the incident (see MachineStarter). */
@@ -97,6 +101,11 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   const linked = causedBy ? await linkOwnAction(causedBy, alert, deps) : undefined;
   if (linked) return linked;
   if (alert.status === "resolved") return resolveFromSource(alert, deps);
+  const enumeration = await judgeEnumeration(alert, deps);
+  if (!enumeration.precursor) {
+    await deps.triageStore.recordUnmatched(alert, "out_of_scope", enumeration.because);
+    return { outcome: "not_started", reason: "out_of_scope" };
+  }
   const countedOnRemembered = await countOnRememberedIncident(alert, deps);
   if (countedOnRemembered) return countedOnRemembered;
 

@@ -14,10 +14,15 @@ export interface HeldDedupClaim extends DedupClaim {
   readonly expiresAt: number;
 }
 
-/** An alert that matched nothing and opened nothing (a resolve with no open case): kept, never dropped. */
+/**
+ * An alert that opened nothing: a resolve with no open case, or a signal that is not an attack on its own (model
+ * enumeration below the burst threshold, or from a source the principal is known to use). Kept, never dropped.
+ */
 export interface UnmatchedAlert {
   readonly at: string;
-  readonly reason: "resolved";
+  readonly reason: "resolved" | "out_of_scope";
+  /** Why, in words, when the reason alone does not say. */
+  readonly because?: string;
   readonly alert: CanonicalAlert;
 }
 
@@ -195,8 +200,47 @@ export class TriageStore {
     }
   }
 
+  /**
+   * Remember that a principal used a source IP now; returns when it was first seen using it (unix seconds),
+   * this call included. The memory of an IP ends `keepSeconds` after its last use.
+   */
+  async noteSourceUse(principal: string, ip: string, keepSeconds: number): Promise<{ firstSeen: number }> {
+    const now = this.nowSeconds();
+    const result = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `BASELINE#${principal}`, sk: `IP#${ip}` },
+        UpdateExpression:
+          "SET firstSeen = if_not_exists(firstSeen, :now), lastSeen = :now, expiresAt = :expires",
+        ExpressionAttributeValues: { ":now": now, ":expires": now + keepSeconds },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return { firstSeen: Number(result.Attributes?.firstSeen ?? now) };
+  }
+
+  /** Count one more event for `key` in the current fixed window of `windowSeconds`; returns the window's count. */
+  async countInWindow(key: string, windowSeconds: number): Promise<number> {
+    const now = this.nowSeconds();
+    const windowStart = now - (now % windowSeconds);
+    const result = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `BURST#${key}`, sk: `${windowSeconds}#${windowStart}` },
+        UpdateExpression: "ADD events :one SET expiresAt = :expires",
+        ExpressionAttributeValues: { ":one": 1, ":expires": windowStart + windowSeconds * 2 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(result.Attributes?.events ?? 1);
+  }
+
   /** Keep an alert that opened nothing, by day, for 30 days. */
-  async recordUnmatched(alert: CanonicalAlert, reason: UnmatchedAlert["reason"]): Promise<void> {
+  async recordUnmatched(
+    alert: CanonicalAlert,
+    reason: UnmatchedAlert["reason"],
+    because?: string,
+  ): Promise<void> {
     const at = this.clock().toISOString();
     await this.db.send(
       new PutCommand({
@@ -206,6 +250,7 @@ export class TriageStore {
           sk: `${alert.receivedAt}#${alert.id}`,
           at,
           reason,
+          ...(because ? { because } : {}),
           alert,
           expiresAt: this.nowSeconds() + 30 * 86400,
         },
@@ -225,6 +270,7 @@ export class TriageStore {
     return (page.Items ?? []).map((item) => ({
       at: String(item.at),
       reason: item.reason as UnmatchedAlert["reason"],
+      ...(typeof item.because === "string" ? { because: item.because } : {}),
       alert: item.alert as CanonicalAlert,
     }));
   }

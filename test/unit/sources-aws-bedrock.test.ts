@@ -160,28 +160,63 @@ describe("aws.bedrock: AWS API Call via CloudTrail → canonical alert", () => {
   });
 
   it.each([
-    [LIST, "ListFoundationModels", "cloudtrail:5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"],
-    [AVAILABILITY, "GetFoundationModelAvailability", "cloudtrail:8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a1b"],
-  ])("%s: an llmjacking precursor, medium, baseline unknown", (name, eventName, dedupKey) => {
-    const alert = only(fixture(name));
-    expect(alert).toMatchObject({
-      type: "llmjacking",
-      severity: "medium",
-      status: "firing",
-      dedupKey,
-      tags: { owasp: ["LLM10:2025"], atlas: ["AML.T0012"] },
-      details: {
-        eventName,
-        baseline: "unknown",
-        accessKeyId: "AKIAEXAMPLEQ7N2LLMJK",
-        sourceIPAddress: "203.0.113.45",
+    [LIST, "ListFoundationModels"],
+    [AVAILABILITY, "GetFoundationModelAvailability"],
+  ])(
+    "%s: a model-enumeration signal that triage may make a precursor, one key per principal and IP",
+    (name, eventName) => {
+      const alert = only(fixture(name));
+      expect(alert).toMatchObject({
+        type: "llmjacking",
+        severity: "medium",
+        status: "firing",
+        dedupKey:
+          "bedrock-enumeration:111122223333:arn:aws:iam::111122223333:user/svc-docs-indexer:203.0.113.45",
+        tags: { owasp: ["LLM10:2025"], atlas: ["AML.T0012"] },
+        details: {
+          eventName,
+          signal: "model_enumeration",
+          enumerator: "arn:aws:iam::111122223333:user/svc-docs-indexer",
+          accessKeyId: "AKIAEXAMPLEQ7N2LLMJK",
+          sourceIPAddress: "203.0.113.45",
+        },
+      });
+      expect(alert.entities).toContainEqual({
+        kind: "access_key",
+        id: "AKIAEXAMPLEQ7N2LLMJK",
+        provider: "aws",
+      });
+    },
+  );
+
+  it("an assumed role's calls share one enumerator (the role) whatever the session; long keys are hashed", () => {
+    const event = fixture(LIST);
+    setPath(event, "detail.userIdentity", {
+      type: "AssumedRole",
+      principalId: "AROAEXAMPLEROLE:run-42",
+      arn: "arn:aws:sts::111122223333:assumed-role/ci-deployer/run-42",
+      accountId: "111122223333",
+      accessKeyId: "ASIAEXAMPLESESSION42",
+      sessionContext: {
+        sessionIssuer: {
+          type: "Role",
+          principalId: "AROAEXAMPLEROLE",
+          arn: "arn:aws:iam::111122223333:role/ci-deployer",
+          accountId: "111122223333",
+          userName: "ci-deployer",
+        },
       },
     });
-    expect(alert.entities).toContainEqual({
-      kind: "access_key",
-      id: "AKIAEXAMPLEQ7N2LLMJK",
-      provider: "aws",
+    expect(only(event)).toMatchObject({
+      dedupKey: "bedrock-enumeration:111122223333:arn:aws:iam::111122223333:role/ci-deployer:203.0.113.45",
+      details: { enumerator: "arn:aws:iam::111122223333:role/ci-deployer" },
     });
+    setPath(
+      event,
+      "detail.userIdentity.sessionContext.sessionIssuer.arn",
+      `arn:aws:iam::111122223333:role/${"r".repeat(250)}`,
+    );
+    expect(only(event).dedupKey).toMatch(/^bedrock-enumeration:[0-9a-f]{64}$/);
   });
 
   it("GetFoundationModelAvailability names the model; PutUseCaseForModelAccess is enumeration too", () => {

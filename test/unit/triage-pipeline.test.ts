@@ -74,15 +74,25 @@ describe("triage pipeline against DynamoDB Local", () => {
   });
   afterAll(async () => local?.stop());
 
-  const setup = (config: TriageConfigInput = {}) => triageDeps(local, now, config);
-  const detailOf = (deps: ReturnType<typeof setup>["deps"], incidentId: string | undefined) =>
+  const setup = (config: TriageConfigInput = {}, clock: () => Date = now) => triageDeps(local, clock, config);
+  type Deps = ReturnType<typeof setup>["deps"];
+  const detailOf = (deps: Deps, incidentId: string | undefined) =>
     deps.store.getIncidentDetail(incidentId ?? "missing");
+  /** The default burst (3 enumeration calls from a new source): the first two are kept, the third is triaged. */
+  const enumerationBurst = async (key: string, deps: Deps) => {
+    for (let call = 1; call < 3; call++)
+      expect(await triageOne(enumeration(key), deps)).toEqual({
+        outcome: "not_started",
+        reason: "out_of_scope",
+      });
+    return triageOne(enumeration(key), deps);
+  };
 
   describe("correlation", () => {
     it("joins a GuardDuty CostHarvesting finding to the enumeration incident for the same access key", async () => {
       const { deps, starter } = setup(WATCH_LLMJACKING);
       const key = newKey();
-      const precursor = await triageOne(enumeration(key), deps);
+      const precursor = await enumerationBurst(key, deps);
       const harvesting = costHarvesting(key);
       const finding = await triageOne(harvesting, deps);
       const again = await triageOne({ ...harvesting, alertId: "alr_redelivered01" }, deps);
@@ -119,7 +129,7 @@ describe("triage pipeline against DynamoDB Local", () => {
       // (llmjacking) starts contain-llmjacking by default, on the precursor's incident.
       const { deps, starter } = setup({ routes: triageConfig.routes });
       const key = newKey();
-      const precursor = await triageOne(enumeration(key), deps);
+      const precursor = await enumerationBurst(key, deps);
       const finding = await triageOne(costHarvesting(key), deps);
 
       expect(precursor).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
@@ -140,6 +150,49 @@ describe("triage pipeline against DynamoDB Local", () => {
       });
     });
 
+    it("opens nothing for model enumeration below the burst, and keeps each call with why", async () => {
+      const { deps } = setup(WATCH_LLMJACKING);
+      const key = newKey();
+      const single = enumeration(key);
+      expect(await triageOne(single, deps)).toEqual({ outcome: "not_started", reason: "out_of_scope" });
+      const kept = await deps.triageStore.listUnmatched(new Date().toISOString().slice(0, 10));
+      expect(kept.find((entry) => entry.alert.id === single.alertId)).toMatchObject({
+        reason: "out_of_scope",
+        because: expect.stringMatching(
+          /new to .*svc-akiaexample.*: call 1 in this 300 s window, below the burst of 3$/,
+        ),
+        alert: { type: "llmjacking", details: { signal: "model_enumeration" } },
+      });
+    });
+
+    it("opens one precursor incident for a burst from a new source; later calls join it", async () => {
+      const { deps } = setup(WATCH_LLMJACKING);
+      const key = newKey();
+      const precursor = await enumerationBurst(key, deps);
+      const later = await triageOne(enumeration(key), deps);
+
+      expect(precursor).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
+      expect(later).toEqual({
+        outcome: "not_started",
+        incidentId: precursor.incidentId,
+        reason: "duplicate",
+      });
+      expect(await detailOf(deps, precursor.incidentId)).toMatchObject({ type: "llmjacking", alertCount: 2 });
+    });
+
+    it("treats a source the principal has used for a day as its baseline, however many calls come", async () => {
+      let clock = new Date();
+      const { deps } = setup(WATCH_LLMJACKING, () => clock);
+      const key = newKey();
+      expect(await triageOne(enumeration(key), deps)).toMatchObject({ reason: "out_of_scope" });
+      clock = new Date(clock.getTime() + 2 * 86400 * 1000);
+      const outcomes = [];
+      for (let call = 0; call < 5; call++) outcomes.push(await triageOne(enumeration(key), deps));
+      expect(outcomes).toEqual(Array(5).fill({ outcome: "not_started", reason: "out_of_scope" }));
+      const kept = await deps.triageStore.listUnmatched(clock.toISOString().slice(0, 10));
+      expect(kept.filter((entry) => entry.because?.includes("(its baseline)"))).toHaveLength(5);
+    });
+
     it("starts contain-llmjacking at once for a GuardDuty finding with no precursor", async () => {
       const { deps, starter } = setup({ routes: triageConfig.routes });
       const finding = await triageOne(costHarvesting(newKey()), deps);
@@ -150,7 +203,7 @@ describe("triage pipeline against DynamoDB Local", () => {
     it("keeps alerts about different keys apart, and opens a new incident once the first is over", async () => {
       const { deps } = setup(WATCH_LLMJACKING);
       const [keyA, keyB] = [newKey(), newKey()];
-      const a = await triageOne(enumeration(keyA), deps);
+      const a = await enumerationBurst(keyA, deps);
       const b = await triageOne(costHarvesting(keyB), deps);
       expect(b.incidentId).not.toBe(a.incidentId);
 
@@ -158,8 +211,8 @@ describe("triage pipeline against DynamoDB Local", () => {
       const later = await triageOne(costHarvesting(keyA), deps);
       expect(later.incidentId).not.toBe(a.incidentId);
       expect(later).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
-      // The new incident now holds the key's window.
-      expect(await triageOne(enumeration(keyA), deps)).toMatchObject({
+      // The new incident now holds the key's window: another finding about the key joins it.
+      expect(await triageOne(costHarvesting(keyA), deps)).toMatchObject({
         incidentId: later.incidentId,
         reason: "correlated",
       });
@@ -168,6 +221,8 @@ describe("triage pipeline against DynamoDB Local", () => {
     it("opens one incident for two alerts about the same key triaged at the same instant", async () => {
       const { deps } = setup();
       const key = newKey();
+      // The first two calls of an enumeration burst are kept; the third races the finding.
+      for (let call = 1; call < 3; call++) await triageOne(enumeration(key), deps);
       const deliveries = [enumeration(key), costHarvesting(key)];
       const settled = await Promise.allSettled(deliveries.map((delivery) => triageOne(delivery, deps)));
       // The later one may find the earlier claim before its incident is written: the bus retries it.
@@ -206,8 +261,9 @@ describe("triage pipeline against DynamoDB Local", () => {
     it("does not correlate on entity kinds left out of the configuration (shared IPs, models)", async () => {
       const { deps } = setup({ correlation: { entityKinds: ["end_user"] } });
       const key = newKey();
-      const a = await triageOne(enumeration(key), deps);
+      const a = await enumerationBurst(key, deps);
       const b = await triageOne(costHarvesting(key), deps);
+      expect(a.incidentId).toMatch(/^inc_/);
       expect(b.incidentId).not.toBe(a.incidentId);
     });
   });

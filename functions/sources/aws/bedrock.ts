@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type AlertType, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
+import { sha256Hex } from "../../shared/hash.js";
 import { alertIdFor, type EventSourceAdapter } from "../source.js";
 import {
   AccountId,
@@ -48,6 +49,29 @@ export const MODEL_ENUMERATION = [
   "PutUseCaseForModelAccess",
 ] as const;
 export const WATCHED_EVENT_NAMES = [...GUARDRAIL_CHANGES, ...MODEL_ENUMERATION] as const;
+
+/**
+ * `details.signal` of a model-enumeration alert. One call is not an attack: triage (functions/triage/
+ * enumeration.ts) lets it through as an LLMjacking precursor only in a burst from a source new to the principal.
+ */
+export const MODEL_ENUMERATION_SIGNAL = "model_enumeration";
+
+/**
+ * Who enumerated, as the baseline of source IPs knows them: the role behind an assumed-role session (session
+ * names change every time), else the identity's ARN, principal id or access key.
+ */
+const enumeratorOf = (identity: BedrockCloudTrailEvent["detail"]["userIdentity"]) =>
+  identity.sessionContext?.sessionIssuer?.arn ??
+  identity.arn ??
+  identity.principalId ??
+  identity.accessKeyId ??
+  identity.type;
+
+/** One incident per enumerating principal and source IP: the burst and whatever follows it join it. */
+function enumerationDedupKey(accountId: string, enumerator: string, sourceIp: string): string {
+  const key = `bedrock-enumeration:${accountId}:${enumerator}:${sourceIp}`;
+  return key.length <= 256 ? key : `bedrock-enumeration:${sha256Hex(key)}`;
+}
 
 const UserIdentity = z.looseObject({
   type: label(64),
@@ -180,15 +204,15 @@ function verdictOf(
     };
   }
   if (isOneOf(MODEL_ENUMERATION, eventName)) {
-    // R3 wants enumeration from outside the principal's baseline of source IPs. No baseline store exists yet,
-    // so every such call is treated as a precursor and says the baseline is unknown.
+    // A precursor only in a burst from a source new to the principal: triage keeps the baseline and decides.
     return {
       type: "llmjacking",
       severity: "medium",
       title: `Bedrock model enumeration (${eventName}) by ${who} from ${detail.sourceIPAddress}`,
       details: {
-        baseline: "unknown",
-        note: "LLMjacking precursor: model enumeration; source-IP baseline not available yet",
+        signal: MODEL_ENUMERATION_SIGNAL,
+        enumerator: enumeratorOf(detail.userIdentity),
+        note: "LLMjacking precursor when it comes in a burst from a source IP new to this principal",
       },
     };
   }
@@ -208,8 +232,10 @@ export interface BedrockCloudTrailOptions {
 /**
  * `aws.bedrock` / `AWS API Call via CloudTrail` (Bedrock management events; the rule needs state
  * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS to receive the read-only ones). UpdateGuardrail and
- * DeleteGuardrail by a principal outside the allow-list are `guardrail_tampering` (high); model enumeration
- * calls are an `llmjacking` precursor (medium). One CloudTrail event is one alert: `cloudtrail:<eventID>`.
+ * DeleteGuardrail by a principal outside the allow-list are `guardrail_tampering` (high), deduplicated per
+ * CloudTrail event (`cloudtrail:<eventID>`); model enumeration calls are an `llmjacking` signal (medium),
+ * keyed per principal and source IP, which triage lets through as a precursor only in a burst from a new
+ * source (functions/triage/enumeration.ts). One CloudTrail event is one alert.
  */
 export function createBedrockCloudTrailAdapter(
   options: BedrockCloudTrailOptions,
@@ -264,7 +290,10 @@ export function createBedrockCloudTrailAdapter(
         title: titleText(verdict.title),
         occurredAt: isoOf(detail.eventTime),
         receivedAt: receipt.receivedAt,
-        dedupKey: `cloudtrail:${detail.eventID}`,
+        dedupKey:
+          verdict.details.signal === MODEL_ENUMERATION_SIGNAL
+            ? enumerationDedupKey(accountId, enumeratorOf(identity), detail.sourceIPAddress)
+            : `cloudtrail:${detail.eventID}`,
         entities: entities.toArray(),
         tags: tagsFor(verdict.type),
         details: boundedDetails({
