@@ -212,6 +212,45 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     });
   });
 
+  it("model enumeration: a lone call is kept in GET /unmatched; a burst from a new source opens one precursor incident", async () => {
+    const ENUMERATION = "bedrock/cloudtrail-listfoundationmodels-enumeration-new-ip.json";
+    /** Call `n` by a principal no other test uses (its key would correlate with their findings). */
+    const call = (n: number) =>
+      sample(ENUMERATION, (event) => {
+        const text = JSON.stringify(event)
+          .replaceAll("svc-docs-indexer", "svc-e2e-enumerator")
+          .replaceAll("AKIAEXAMPLEQ7N2LLMJK", "AKIAEXAMPLEENUMERATE")
+          .replaceAll("3f4a5b6c7d8e", `00000000e2e${n}`);
+        Object.assign(event, JSON.parse(text), { id: `0e2e0000-0000-4000-8000-00000000000${n}` });
+      });
+    const dedupKey =
+      "bedrock-enumeration:111122223333:arn:aws:iam::111122223333:user/svc-e2e-enumerator:203.0.113.45";
+    const before = (await incidents()).length;
+
+    const lone = await post(JSON.stringify(call(1)));
+    expect(lone.status).toBe(202);
+    await harness.runtime.idle();
+    expect((await incidents()).length).toBe(before);
+    const day = new Date().toISOString().slice(0, 10);
+    const kept = (await (await fetch(`${harness.runtime.url}/unmatched?day=${day}`)).json()) as {
+      unmatched: { reason: string; because?: string; alert: { id: string; dedupKey: string } }[];
+    };
+    expect(
+      kept.unmatched.find((entry) => entry.alert.id === (lone.body.alertIds as string[])[0]),
+    ).toMatchObject({
+      reason: "out_of_scope",
+      because: expect.stringContaining("call 1 in this 300 s window, below the burst of 3"),
+      alert: { dedupKey },
+    });
+
+    expect((await post(JSON.stringify([call(2), call(3)]))).status).toBe(202);
+    const precursor = await incidentFor(dedupKey);
+    await harness.runtime.idle();
+    expect((await incidents()).filter((incident) => incident.dedupKey === dedupKey)).toHaveLength(1);
+    expect(precursor).toMatchObject({ type: "llmjacking", severity: "medium", status: "no_playbook" });
+    expect(notStarted(precursor)?.detail).toMatchObject({ rule: "enumeration-precursor-watch" });
+  });
+
   describe("refusals: clear, kept, and opening nothing", () => {
     const refused: { status: number; body: string }[] = [];
     let before: number;
