@@ -5,7 +5,9 @@ import type { TriageDeps } from "./core.js";
 /** Whether a model-enumeration alert goes on to triage as an LLMjacking precursor, and if not, why not. */
 export type EnumerationVerdict = { precursor: true } | { precursor: false; because: string };
 
-const isEnumeration = (alert: CanonicalAlert) => alert.details?.signal === MODEL_ENUMERATION_SIGNAL;
+/** Only the CloudTrail adapter says so: a webhook's `details` could carry the same words. */
+const isEnumeration = (alert: CanonicalAlert) =>
+  alert.source === "aws.bedrock" && alert.details?.signal === MODEL_ENUMERATION_SIGNAL;
 
 /**
  * One ListFoundationModels call is what consoles and SDKs do every day; LLMjacking tooling enumerates in

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { actionSessionName } from "../../functions/shared/action-session.js";
+import type { CanonicalAlert } from "../../functions/shared/alert.js";
 import type { TriageConfigInput } from "../../functions/triage/config.js";
+import { normalize } from "../../functions/triage/core.js";
+import { judgeEnumeration } from "../../functions/triage/enumeration.js";
 import { triageConfig } from "../../playbooks/triage-config.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { deliveryOf, fixture, triageDeps, triageOne } from "./triage-harness.js";
@@ -191,6 +194,16 @@ describe("triage pipeline against DynamoDB Local", () => {
       expect(outcomes).toEqual(Array(5).fill({ outcome: "not_started", reason: "out_of_scope" }));
       const kept = await deps.triageStore.listUnmatched(clock.toISOString().slice(0, 10));
       expect(kept.filter((entry) => entry.because?.includes("(its baseline)"))).toHaveLength(5);
+    });
+
+    it("judges only the CloudTrail adapter's enumeration alerts, whatever a webhook's details say", async () => {
+      const { deps } = setup(WATCH_LLMJACKING);
+      const [alert] = normalize(enumeration(newKey()));
+      const baseline = vi.spyOn(deps.triageStore, "noteSourceUse");
+      expect(await judgeEnumeration({ ...(alert as CanonicalAlert), source: "generic" }, deps)).toEqual({
+        precursor: true,
+      });
+      expect(baseline).not.toHaveBeenCalled();
     });
 
     it("starts contain-llmjacking at once for a GuardDuty finding with no precursor", async () => {
