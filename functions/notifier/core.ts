@@ -48,6 +48,12 @@ async function refreshRunCards(event: IncidentTimelineEvent, deps: NotifierDeps)
   for (const approval of following) await refreshCard(approval, deps);
 }
 
+/** Whether an event was put on the timeline before the thread was opened (unknown when either time is missing). */
+function precedes(event: IncidentTimelineEvent, thread: { openedAt?: string }): boolean {
+  if (!event.at || !thread.openedAt) return false;
+  return Date.parse(event.at) < Date.parse(thread.openedAt);
+}
+
 /**
  * Keep Slack telling the truth, off the hot path: re-render decided and expired cards, and post each
  * action and the closing summary in the incident's thread.
@@ -68,13 +74,15 @@ export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): 
   const incident = await store.getIncident(event.incidentId);
   if (!incident) return;
   const text = `${icon} ${escapeMrkdwn(event.summary, 600)}`;
+  // Steps before the first card stay on the timeline only: the card says what they found. Events reach the
+  // notifier in no particular order, so whether the thread exists yet does not decide; their times do.
   if (incident.slackThread) {
     const { channel, ts } = incident.slackThread;
-    await deps.threads.post({ channel, threadTs: ts, text });
+    if (!precedes(event, incident.slackThread)) await deps.threads.post({ channel, threadTs: ts, text });
     return;
   }
-  // No card opened a thread: steps before the first card stay on the timeline only, and an incident that
-  // never needed a card still gets its closing summary in the channel.
+  // No card opened a thread (yet): an incident that never needed a card still gets its closing summary in the
+  // channel.
   if (event.kind !== "closed") return;
   await deps.threads.post({
     channel: deps.channel,

@@ -33,7 +33,7 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
   }
   const summary = `${event.outcome}: ${event.summary}`;
   // The timeline entry comes first, so whoever waits for the final status sees the whole story.
-  await store.appendTimeline(event.incidentId, {
+  const at = await store.appendTimeline(event.incidentId, {
     kind: "closed",
     summary,
     detail: {
@@ -49,5 +49,6 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     summary,
     outcome: event.outcome,
     approvalStep: event.step,
+    at,
   });
 }

@@ -17,6 +17,6 @@ export async function tell(
   entry: Omit<TimelineEvent, "at">,
   about: Pick<IncidentTimelineEvent, "actionStep" | "approvalStep" | "outcome"> = {},
 ): Promise<void> {
-  await deps.store.appendTimeline(incidentId, entry);
-  await deps.events.publish({ incidentId, kind: entry.kind, summary: entry.summary, ...about });
+  const at = await deps.store.appendTimeline(incidentId, entry);
+  await deps.events.publish({ incidentId, kind: entry.kind, summary: entry.summary, at, ...about });
 }

@@ -98,7 +98,8 @@ export interface Incident {
   /** AI assets the first alert named that the inventory does not know. */
   readonly unknownAssets?: readonly { readonly kind: string; readonly id: string }[];
   /** The Slack message whose thread carries this incident's progress (its first approval card). */
-  readonly slackThread?: { readonly channel: string; readonly ts: string };
+  /** The first card's message, which opened the incident's thread, and when Quell recorded it (its clock). */
+  readonly slackThread?: { readonly channel: string; readonly ts: string; readonly openedAt?: string };
   /**
    * Slack users the first alert is about: the configured people (triage `people`) whose identities match a
    * principal or end-user entity of the alert. They may not approve actions against themselves.

@@ -18,6 +18,8 @@ export const IncidentTimelineEvent = z.object({
   outcome: z.string().optional(),
   /** For action and undo events: the action step, which is also the action run (`<incident>.<step>`). */
   actionStep: z.string().optional(),
+  /** When the entry was put on the timeline (Quell's clock): orders it against the card that opened the thread. */
+  at: z.iso.datetime().optional(),
 });
 export type IncidentTimelineEvent = z.infer<typeof IncidentTimelineEvent>;
 

@@ -230,10 +230,11 @@ export class IncidentStore {
     return undefined;
   }
 
+  /** Put an entry on the timeline; returns its time (the one given, else now). */
   async appendTimeline(
     incidentId: string,
     event: Omit<TimelineEvent, "at"> & { at?: string },
-  ): Promise<void> {
+  ): Promise<string> {
     const at = event.at ?? this.now();
     await this.db.send(
       new PutCommand({
@@ -247,6 +248,7 @@ export class IncidentStore {
         },
       }),
     );
+    return at;
   }
 
   /** The incident with its timeline, approvals (without task tokens) and alerts. */
@@ -372,7 +374,7 @@ export class IncidentStore {
           Key: incidentKey(incidentId),
           UpdateExpression: "SET slackThread = :thread",
           ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(slackThread)",
-          ExpressionAttributeValues: { ":thread": { channel, ts } },
+          ExpressionAttributeValues: { ":thread": { channel, ts, openedAt: this.now() } },
         }),
       );
     } catch (error) {

@@ -64,6 +64,33 @@ describe("notifier against DynamoDB Local", () => {
     expect(updates[0]?.blocks).toContain("*Approved* by <@U0APPROVER>");
   });
 
+  it("keeps a step that came before the card off its thread, even when the notifier sees it later", async () => {
+    // The card opened its thread at NOW (the store's clock); Quell events reach the notifier in any order.
+    const id = await incident({ withCard: true });
+    const { posts, deps } = fakeSlack();
+    const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
+    await notify(
+      { incidentId: id, kind: "action_applied", summary: "openai.find-leaked-key: done", at: at(-250) },
+      deps,
+    );
+    await notify(
+      { incidentId: id, kind: "action_applied", summary: "openai.revoke-project-key: applied", at: at(250) },
+      deps,
+    );
+    // From a publisher that does not say when: posted, as before.
+    await notify({ incidentId: id, kind: "action_verified", summary: "verified" }, deps);
+
+    expect(posts.map((post) => post.text)).toEqual([
+      ":white_check_mark: openai.revoke-project-key: applied",
+      ":mag: verified",
+    ]);
+    expect((await store.getIncident(id))?.slackThread).toEqual({
+      channel: CHANNEL,
+      ts: CARD_TS,
+      openedAt: NOW.toISOString(),
+    });
+  });
+
   it("posts actions and the closing summary in the card's thread, and marks an expired card", async () => {
     const id = await incident({ withCard: true });
     const { updates, posts, deps } = fakeSlack();
