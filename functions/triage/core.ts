@@ -10,7 +10,7 @@ import { eventSourceByName, sourceByName } from "../sources/index.js";
 import { linkOwnAction, resolveFromSource } from "./annotations.js";
 import type { ClaimMemory } from "./claim-memory.js";
 import type { TriageConfig } from "./config.js";
-import { correlate } from "./correlate.js";
+import { correlate, keepForCorrelation } from "./correlate.js";
 import { enrich, type Inventory } from "./enrich.js";
 import { judgeEnumeration } from "./enumeration.js";
 import { joinIncident, openIncident } from "./incidents.js";
@@ -104,6 +104,7 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   const enumeration = await judgeEnumeration(alert, deps);
   if (!enumeration.precursor) {
     await deps.triageStore.recordUnmatched(alert, "out_of_scope", enumeration.because);
+    await keepForCorrelation(alert, deps);
     return { outcome: "not_started", reason: "out_of_scope" };
   }
   const countedOnRemembered = await countOnRememberedIncident(alert, deps);

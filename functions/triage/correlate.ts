@@ -15,7 +15,7 @@ const entityKey = (entity: Entity) => `${entity.kind}\u0000${entity.provider ?? 
  * The entities of an alert that tie it to other alerts (configured kinds; shared ones like IPs are off), in
  * one global order, so two alerts claiming the same entities never wait for each other in a circle.
  */
-const correlatingEntities = (alert: CanonicalAlert, deps: TriageDeps): Entity[] =>
+export const correlatingEntities = (alert: CanonicalAlert, deps: Pick<TriageDeps, "config">): Entity[] =>
   alert.entities
     .filter((entity) => deps.config.correlation.entityKinds.includes(entity.kind))
     .sort((a, b) => (entityKey(a) < entityKey(b) ? -1 : 1));
@@ -70,5 +70,33 @@ export async function refreshEntities(alert: CanonicalAlert, incidentId: string,
     if (held.incidentId === incidentId || !isLive(await deps.store.getIncident(held.incidentId))) {
       await deps.triageStore.pointEntity(entity, incidentId, windowSeconds);
     }
+  }
+}
+
+/**
+ * Alerts that opened nothing on their own (model enumeration below the burst) are kept under their entities for
+ * the correlation window; an incident that opens about one of those entities takes them in, so "enumeration,
+ * then a CostHarvesting finding for the same key" is one incident even when the enumeration was not a burst.
+ */
+export async function keepForCorrelation(alert: CanonicalAlert, deps: TriageDeps): Promise<void> {
+  const { windowSeconds } = deps.config.correlation;
+  for (const entity of correlatingEntities(alert, deps))
+    await deps.triageStore.keepForEntity(entity, alert, windowSeconds);
+}
+
+/** Take in the alerts kept under the opening alert's entities: stored, counted, and said on the timeline. */
+export async function takeInKeptAlerts(alert: CanonicalAlert, incidentId: string, deps: TriageDeps) {
+  const kept = new Map<string, CanonicalAlert>();
+  for (const entity of correlatingEntities(alert, deps))
+    for (const earlier of await deps.triageStore.takeKeptAlerts(entity)) kept.set(earlier.id, earlier);
+  kept.delete(alert.id);
+  for (const earlier of kept.values()) {
+    await deps.store.saveAlert(incidentId, earlier);
+    await deps.store.countAlert(incidentId);
+    await deps.store.appendTimeline(incidentId, {
+      kind: "correlated",
+      summary: `earlier alert ${earlier.id} (${earlier.type} from ${earlier.source}), kept because it was not an attack on its own, shares an entity with this incident and joined it`,
+      detail: { alertId: earlier.id, type: earlier.type, dedupKey: earlier.dedupKey, reason: "kept_earlier" },
+    });
   }
 }

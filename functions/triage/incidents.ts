@@ -2,7 +2,7 @@ import { type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { Incident, IncidentStatus } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
-import { refreshEntities } from "./correlate.js";
+import { refreshEntities, takeInKeptAlerts } from "./correlate.js";
 import { subjectSlackUsers } from "./people.js";
 import { type AssessedAlert, activeSuppression, type Route, route } from "./routing.js";
 
@@ -105,6 +105,7 @@ export async function openIncident(
         unknownAssets: enrichment.unknownAssets,
       },
     });
+    await takeInKeptAlerts(alert, incidentId, deps);
   }
   // A redelivery finds the incident: it finishes only what the first attempt left undone.
   const incident = created ? undefined : await store.getIncident(incidentId);

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { CanonicalAlert, Entity } from "../shared/alert.js";
 import type { Clock } from "../shared/ids.js";
 import { type DocumentClient, isConditionFailure } from "../shared/store.js";
@@ -233,6 +233,54 @@ export class TriageStore {
       }),
     );
     return Number(result.Attributes?.events ?? 1);
+  }
+
+  /**
+   * Keep an alert that opened nothing under one of its entities for `windowSeconds`, so an incident that opens
+   * about that entity within the window can take it (see takeKeptAlerts).
+   */
+  async keepForEntity(entity: Entity, alert: CanonicalAlert, windowSeconds: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `KEPT#${entity.kind}#${entity.provider ?? ""}#${entity.id}`,
+          sk: `${alert.receivedAt}#${alert.id}`,
+          alert,
+          expiresAt: this.nowSeconds() + windowSeconds,
+        },
+      }),
+    );
+  }
+
+  /** Take the alerts kept under an entity and still in their window: each is taken once, by one caller. */
+  async takeKeptAlerts(entity: Entity): Promise<CanonicalAlert[]> {
+    const pk = `KEPT#${entity.kind}#${entity.provider ?? ""}#${entity.id}`;
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": pk },
+        ConsistentRead: true,
+      }),
+    );
+    const taken: CanonicalAlert[] = [];
+    for (const item of page.Items ?? []) {
+      if (Number(item.expiresAt) < this.nowSeconds()) continue;
+      try {
+        await this.db.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk, sk: item.sk },
+            ConditionExpression: "attribute_exists(pk)",
+          }),
+        );
+        taken.push(item.alert as CanonicalAlert);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return taken;
   }
 
   /** Keep an alert that opened nothing, by day, for 30 days. */

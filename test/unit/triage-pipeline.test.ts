@@ -114,13 +114,18 @@ describe("triage pipeline against DynamoDB Local", () => {
       });
       expect(starter.calls).toEqual([]);
       const detail = await detailOf(deps, precursor.incidentId);
-      expect(detail).toMatchObject({ alertCount: 3, severity: "high" });
+      // The burst's first two calls, kept until then, joined the incident the third opened.
+      expect(detail).toMatchObject({ alertCount: 5, severity: "high" });
       expect(detail?.alerts.map((alert) => alert.source).sort()).toEqual([
+        "aws.bedrock",
+        "aws.bedrock",
         "aws.bedrock",
         "aws.guardduty",
         "aws.guardduty",
       ]);
-      expect(detail?.timeline.filter((event) => event.kind === "correlated")).toEqual([
+      const correlated = detail?.timeline.filter((event) => event.kind === "correlated") ?? [];
+      expect(correlated.filter((event) => event.detail?.reason === "kept_earlier")).toHaveLength(2);
+      expect(correlated.filter((event) => event.detail?.reason === "correlated")).toEqual([
         expect.objectContaining({
           detail: expect.objectContaining({ type: "llmjacking", reason: "correlated" }),
         }),
@@ -180,7 +185,27 @@ describe("triage pipeline against DynamoDB Local", () => {
         incidentId: precursor.incidentId,
         reason: "duplicate",
       });
-      expect(await detailOf(deps, precursor.incidentId)).toMatchObject({ type: "llmjacking", alertCount: 2 });
+      // The two calls kept below the burst, the third that made it, and the one after.
+      expect(await detailOf(deps, precursor.incidentId)).toMatchObject({ type: "llmjacking", alertCount: 4 });
+    });
+
+    it("takes a lone enumeration call into the incident a finding for the same key opens within the window", async () => {
+      const { deps } = setup(WATCH_LLMJACKING);
+      const key = newKey();
+      const lone = enumeration(key);
+      expect(await triageOne(lone, deps)).toEqual({ outcome: "not_started", reason: "out_of_scope" });
+      const finding = await triageOne(costHarvesting(key), deps);
+
+      const detail = await detailOf(deps, finding.incidentId);
+      expect(detail).toMatchObject({ type: "llmjacking", alertCount: 2 });
+      expect(detail?.alerts.map((alert) => alert.id)).toContain(lone.alertId);
+      expect(detail?.timeline.find((event) => event.detail?.reason === "kept_earlier")?.summary).toContain(
+        "kept because it was not an attack on its own",
+      );
+      // Taken once: another incident about the same key finds nothing left to take.
+      expect(await deps.triageStore.takeKeptAlerts({ kind: "access_key", id: key, provider: "aws" })).toEqual(
+        [],
+      );
     });
 
     it("treats a source the principal has used for a day as its baseline, however many calls come", async () => {
@@ -251,7 +276,8 @@ describe("triage pipeline against DynamoDB Local", () => {
       expect(outcomes.map((outcome) => outcome.outcome === "not_started" && outcome.reason)).toContain(
         "correlated",
       );
-      expect((await deps.store.getIncident(outcomes[0]?.incidentId ?? ""))?.alertCount).toBe(2);
+      // The two enumeration calls kept before the race, the third, and the finding.
+      expect((await deps.store.getIncident(outcomes[0]?.incidentId ?? ""))?.alertCount).toBe(4);
     });
 
     it("waits for a fresh claim whose incident is not written yet, and takes over an abandoned one", async () => {
