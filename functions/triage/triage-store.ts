@@ -27,10 +27,21 @@ export interface UnmatchedAlert {
 }
 
 const dedupKeyOf = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: "DEDUP" });
-const entityKeyOf = (entity: Entity) => ({
-  pk: `CORR#${entity.kind}#${entity.provider ?? ""}#${entity.id}`,
-  sk: "CORR",
-});
+/** The partition of an item about one entity: `<prefix>#<kind>#<provider>#<id>`. */
+const entityPartition = (prefix: string, entity: Entity) =>
+  `${prefix}#${entity.kind}#${entity.provider ?? ""}#${entity.id}`;
+const entityKeyOf = (entity: Entity) => ({ pk: entityPartition("CORR", entity), sk: "CORR" });
+/** Where alerts kept for correlation wait under one of their entities (see keepForEntity). */
+const keptPartitionOf = (entity: Entity) => entityPartition("KEPT", entity);
+
+/**
+ * The fixed window of `windowSeconds` that `nowSeconds` falls in: the counter's sort key, and its expiry (one
+ * window after the window ends).
+ */
+const fixedWindow = (nowSeconds: number, windowSeconds: number) => {
+  const windowStart = nowSeconds - (nowSeconds % windowSeconds);
+  return { sk: `${windowSeconds}#${windowStart}`, expiresAt: windowStart + windowSeconds * 2 };
+};
 
 /**
  * The triage state beside incidents in the one table: dedup claims, correlation claims on entities, playbook
@@ -177,20 +188,15 @@ export class TriageStore {
    * alert is then recorded as rate_limited, and nothing starts.
    */
   async takePlaybookStart(playbook: string, limit: number, windowSeconds: number): Promise<boolean> {
-    const now = this.nowSeconds();
-    const windowStart = now - (now % windowSeconds);
+    const window = fixedWindow(this.nowSeconds(), windowSeconds);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `RATE#${playbook}`, sk: `${windowSeconds}#${windowStart}` },
+          Key: { pk: `RATE#${playbook}`, sk: window.sk },
           UpdateExpression: "ADD starts :one SET expiresAt = :expires",
           ConditionExpression: "attribute_not_exists(starts) OR starts < :limit",
-          ExpressionAttributeValues: {
-            ":one": 1,
-            ":limit": limit,
-            ":expires": windowStart + windowSeconds * 2,
-          },
+          ExpressionAttributeValues: { ":one": 1, ":limit": limit, ":expires": window.expiresAt },
         }),
       );
       return true;
@@ -221,14 +227,13 @@ export class TriageStore {
 
   /** Count one more event for `key` in the current fixed window of `windowSeconds`; returns the window's count. */
   async countInWindow(key: string, windowSeconds: number): Promise<number> {
-    const now = this.nowSeconds();
-    const windowStart = now - (now % windowSeconds);
+    const window = fixedWindow(this.nowSeconds(), windowSeconds);
     const result = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `BURST#${key}`, sk: `${windowSeconds}#${windowStart}` },
+        Key: { pk: `BURST#${key}`, sk: window.sk },
         UpdateExpression: "ADD events :one SET expiresAt = :expires",
-        ExpressionAttributeValues: { ":one": 1, ":expires": windowStart + windowSeconds * 2 },
+        ExpressionAttributeValues: { ":one": 1, ":expires": window.expiresAt },
         ReturnValues: "UPDATED_NEW",
       }),
     );
@@ -244,7 +249,7 @@ export class TriageStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `KEPT#${entity.kind}#${entity.provider ?? ""}#${entity.id}`,
+          pk: keptPartitionOf(entity),
           sk: `${alert.receivedAt}#${alert.id}`,
           alert,
           expiresAt: this.nowSeconds() + windowSeconds,
@@ -255,7 +260,7 @@ export class TriageStore {
 
   /** Take the alerts kept under an entity and still in their window: each is taken once, by one caller. */
   async takeKeptAlerts(entity: Entity): Promise<CanonicalAlert[]> {
-    const pk = `KEPT#${entity.kind}#${entity.provider ?? ""}#${entity.id}`;
+    const pk = keptPartitionOf(entity);
     const page = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
