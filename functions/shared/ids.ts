@@ -26,3 +26,5 @@ export const newId: IdGenerator = (prefix) => `${prefix}_${encodeTime(Date.now()
 
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
+/** A clock's time in whole unix seconds (DynamoDB TTLs and windows). */
+export const unixSeconds = (clock: Clock): number => Math.floor(clock().getTime() / 1000);

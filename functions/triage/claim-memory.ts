@@ -1,4 +1,4 @@
-import type { DedupClaim } from "./triage-store.js";
+import type { DedupClaim, HeldDedupClaim } from "./triage-store.js";
 
 interface Remembered {
   readonly claim: DedupClaim;
@@ -29,10 +29,10 @@ export class ClaimMemory {
     return undefined;
   }
 
-  /** Remember the claim that holds a dedup key until `expiresAt` (unix seconds). */
-  remember(dedupKey: string, claim: DedupClaim, expiresAt: number, nowSeconds: number): void {
+  /** Remember the claim that holds a dedup key, at most until the claim itself expires. */
+  remember(dedupKey: string, claim: HeldDedupClaim, nowSeconds: number): void {
     this.entries.delete(dedupKey);
-    const usableUntil = Math.min(expiresAt, nowSeconds + this.limits.maxAgeSeconds);
+    const usableUntil = Math.min(claim.expiresAt, nowSeconds + this.limits.maxAgeSeconds);
     if (usableUntil <= nowSeconds) return;
     this.entries.set(dedupKey, {
       claim: { incidentId: claim.incidentId, alertId: claim.alertId },

@@ -3,7 +3,7 @@ import { incidentOfSession } from "../shared/action-session.js";
 import { CanonicalAlert } from "../shared/alert.js";
 import { TransientError, ValidationError } from "../shared/errors.js";
 import { fastParse } from "../shared/fast-parse.js";
-import type { Clock, IdGenerator } from "../shared/ids.js";
+import { type Clock, type IdGenerator, unixSeconds } from "../shared/ids.js";
 import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
 import { eventSourceByName, sourceByName } from "../sources/index.js";
@@ -119,7 +119,7 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
     // The common duplicate (storms): counted on its open incident in the same write that reads it.
     const counted = await deps.store.countAlertOnOpen(claim.incidentId);
     if (counted) {
-      deps.claimMemory?.remember(alert.dedupKey, claim, claim.expiresAt, nowSeconds(deps));
+      deps.claimMemory?.remember(alert.dedupKey, claim, unixSeconds(deps.clock));
       return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
     }
     const holder = await existingIncident(claim.incidentId, alert, deps);
@@ -142,8 +142,6 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   return openIncident(claim.incidentId, assessed, deps);
 }
 
-const nowSeconds = (deps: Pick<TriageDeps, "clock">) => Math.floor(deps.clock().getTime() / 1000);
-
 /**
  * A duplicate of an alert whose claim this process remembers: counted on that claim's incident in one
  * conditional write, without reading the claim. When the write finds the incident gone or resolved, the hint
@@ -153,7 +151,7 @@ async function countOnRememberedIncident(
   alert: CanonicalAlert,
   deps: TriageDeps,
 ): Promise<TriageOutcome | undefined> {
-  const remembered = deps.claimMemory?.recall(alert.dedupKey, nowSeconds(deps));
+  const remembered = deps.claimMemory?.recall(alert.dedupKey, unixSeconds(deps.clock));
   // The alert that made the claim (a redelivery) finishes its own work on the usual path.
   if (!remembered || remembered.alertId === alert.id) return undefined;
   const counted = await deps.store.countAlertOnOpen(remembered.incidentId);

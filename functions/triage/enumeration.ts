@@ -1,4 +1,5 @@
 import type { CanonicalAlert } from "../shared/alert.js";
+import { unixSeconds } from "../shared/ids.js";
 import { MODEL_ENUMERATION_SIGNAL } from "../sources/aws/bedrock.js";
 import type { TriageDeps } from "./core.js";
 
@@ -27,8 +28,7 @@ export async function judgeEnumeration(alert: CanonicalAlert, deps: TriageDeps):
 
   const { firstSeen } = await deps.triageStore.noteSourceUse(enumerator, sourceIp, baselineDays * 86400);
   const calls = await deps.triageStore.countInWindow(`${enumerator}#${sourceIp}`, burstWindowSeconds);
-  const nowSeconds = Math.floor(deps.clock().getTime() / 1000);
-  const knownFor = nowSeconds - firstSeen;
+  const knownFor = unixSeconds(deps.clock) - firstSeen;
   if (knownFor >= newSourceSeconds) {
     const since = new Date(firstSeen * 1000).toISOString();
     return {

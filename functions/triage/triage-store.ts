@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { CanonicalAlert, Entity } from "../shared/alert.js";
-import type { Clock } from "../shared/ids.js";
+import { type Clock, unixSeconds } from "../shared/ids.js";
 import { type DocumentClient, isConditionFailure } from "../shared/store.js";
 
 /** Which incident holds a dedup key, and the alert that claimed it (to recognise its redeliveries). */
@@ -54,7 +54,7 @@ export class TriageStore {
     private readonly clock: Clock,
   ) {}
 
-  private nowSeconds = () => Math.floor(this.clock().getTime() / 1000);
+  private nowSeconds = () => unixSeconds(this.clock);
 
   /**
    * Claim a key for an incident. Returns the claim that holds the key: this one when it wins (or the key's

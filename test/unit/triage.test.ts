@@ -198,8 +198,7 @@ describe("triage against DynamoDB Local", () => {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       deps.claimMemory?.remember(
         dedupKey,
-        { incidentId: "inc_never_written", alertId: "alr_x" },
-        nowSeconds + 60,
+        { incidentId: "inc_never_written", alertId: "alr_x", expiresAt: nowSeconds + 60 },
         nowSeconds,
       );
 
