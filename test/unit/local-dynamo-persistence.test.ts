@@ -1,20 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_TABLES, startLocalDynamo } from "../../infra/local/dynamodb.js";
+import { LOCAL_TABLES, localDynamoClient, startLocalDynamo } from "../../infra/local/dynamodb.js";
 
 const TABLE = LOCAL_TABLES[0].name;
-const clientFor = (endpoint: string) =>
-  DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    }),
-  );
+const clientFor = (endpoint: string) => DynamoDBDocumentClient.from(localDynamoClient(endpoint));
 
 describe("DynamoDB Local with a data directory (the local runtime's .quell/dynamodb)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "quell-dynamo-"));
