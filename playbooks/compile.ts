@@ -8,7 +8,7 @@ import {
   StatesErrors,
   TransientError,
 } from "../functions/shared/errors.js";
-import type { Playbook } from "./define.js";
+import { type Playbook, targetsOf } from "./define.js";
 import type { Branch, Comparison, InputValue, Step } from "./dsl.js";
 
 /**
@@ -57,6 +57,8 @@ class Compiler {
   readonly escalatingApprovals: string[] = [];
   /** Action steps an `auto` approval leads to: their task tells the action so, and the action checks. */
   private readonly autoApproved: Set<string>;
+  /** The approval step in front of each action step an approval leads to: the action checks it is given. */
+  private readonly gatedBy: Map<string, string>;
 
   /** Every step by id, Parallel branches included (ids are unique across the machine). */
   private readonly stepsById: Map<string, Step>;
@@ -68,6 +70,7 @@ class Compiler {
         step.type === "approval" && step.policy === "auto" ? [step.onApprove] : [],
       ),
     );
+    this.gatedBy = approvalGates(playbook, this.stepsById);
   }
 
   private invoke(ref: FunctionRef, payload: Record<string, unknown>, resource = LAMBDA_INVOKE) {
@@ -170,6 +173,8 @@ class Compiler {
             input: payloadOf(step.input),
             "dryRun.$": DRY_RUN_PATH,
             ...(this.autoApproved.has(id) ? { approval: "auto" } : {}),
+            // A task token alone is never enough to act: the action reads this approval's recorded decision.
+            ...(this.gatedBy.has(id) ? { approvalStep: this.gatedBy.get(id) } : {}),
           },
         ),
         TimeoutSeconds: contract.timeoutSeconds + 10,
@@ -333,6 +338,48 @@ export const ACTION_RESULT_SELECTOR = {
 };
 
 const canUndo = (contract: AnyAction) => contract.reversible && contract.undo !== undefined;
+
+/**
+ * The approval in front of each action step an approval's `onApprove` leads to. The action is told which and
+ * refuses to run unless that approval is recorded as given, so such a step must be reached through its approval
+ * alone: a second approval, or any other way in (a choice, an onError, a timeout, a start), is refused here
+ * instead of failing at run time.
+ */
+function approvalGates(playbook: Playbook, steps: Map<string, Step>): Map<string, string> {
+  const gates = new Map<string, string>();
+  for (const [id, step] of steps) {
+    if (step.type !== "approval" || steps.get(step.onApprove)?.type !== "action") continue;
+    const other = gates.get(step.onApprove);
+    if (other) {
+      throw new Error(
+        `${playbook.name}: action step ${step.onApprove} is the onApprove of two approvals (${other} and ${id}); ` +
+          "the action checks the one approval in front of it, so give each approval its own action step",
+      );
+    }
+    gates.set(step.onApprove, id);
+  }
+  const waysIn = (id: string, step: Step): string[] => {
+    const targets = targetsOf(step);
+    // The gating approval's own onApprove is the one way in.
+    if (step.type === "approval" && gates.get(step.onApprove) === id)
+      targets.splice(targets.indexOf(step.onApprove), 1);
+    if (step.type === "parallel") targets.push(...step.branches.map((branch) => branch.startAt));
+    return targets;
+  };
+  const ways: (readonly [from: string, to: string])[] = [
+    ["startAt", playbook.startAt],
+    ...[...steps].flatMap(([id, step]) => waysIn(id, step).map((target) => [id, target] as const)),
+  ];
+  const wrongWay = ways.find(([, to]) => gates.has(to));
+  if (wrongWay) {
+    const [from, gated] = wrongWay;
+    throw new Error(
+      `${playbook.name}: ${from} goes to ${gated}, which runs only once approval ${gates.get(gated)} is given; ` +
+        "reach it through that approval alone",
+    );
+  }
+  return gates;
+}
 
 function* allSteps(scope: Branch): Generator<[string, Step]> {
   for (const [id, step] of Object.entries(scope.steps)) {

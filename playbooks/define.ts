@@ -18,7 +18,8 @@ export interface Playbook extends PlaybookDefinition {
   readonly kind: "quell.playbook";
 }
 
-const targetsOf = (step: Step): string[] => {
+/** The steps a step may go to next. */
+export const targetsOf = (step: Step): string[] => {
   switch (step.type) {
     case "action":
       return [step.next, ...(step.onError ? [step.onError] : [])];

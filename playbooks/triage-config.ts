@@ -1,9 +1,9 @@
 import { defineTriageConfig } from "../functions/triage/config.js";
 
 /**
- * Triage configuration: the AI asset inventory, correlation, routing, suppression and rate limits. Validated
- * when loaded (a bad field fails with its path). The inventory below describes the example assets used by the
- * demo and the sample alerts: replace it with yours. Locally, `QUELL_TRIAGE_CONFIG_FILE` may point at a JSON
+ * Triage configuration: the AI asset inventory, correlation, routing, suppression, rate limits and who may post
+ * GitHub alerts. Validated when loaded (a bad field fails with its path). The inventory and the GitHub allow-list
+ * below describe the examples used by the demo and the sample alerts: replace them with yours. Locally, `QUELL_TRIAGE_CONFIG_FILE` may point at a JSON
  * file with the same shape instead.
  */
 export const triageConfig = defineTriageConfig({
@@ -66,4 +66,7 @@ export const triageConfig = defineTriageConfig({
   ],
   suppressions: [],
   rateLimit: { startsPerPlaybook: 200, windowSeconds: 60 },
+  // Who may post GitHub alerts: the sample alerts' organisation. Replace it with yours (organisations,
+  // repositories as owner/name, or GitHub App installation ids); an empty list refuses every GitHub delivery.
+  github: { allow: { organizations: ["example-corp"] } },
 });

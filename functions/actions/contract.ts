@@ -25,11 +25,30 @@ export interface Write {
   readonly send: () => Promise<unknown>;
 }
 
+/** How a sent write ended: sent, or failed with the error's name and words, and the HTTP status when one came. */
+export type WriteOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: string; readonly message: string; readonly status: number | null };
+
+/**
+ * Where the runner records each write before sending it, then how it ended. A provider can apply a write and
+ * still answer 500: the retry then finds nothing left to write, and without this record Quell's first write
+ * would be missing from the incident. Only the runner calls it.
+ */
+export interface ActionJournal {
+  /** Recorded before the write is sent; when it cannot be recorded, it throws and nothing is sent. */
+  attempted(write: WriteDescription): Promise<void>;
+  /** Never throws: the write went out (or failed) either way; a failure to record it is reported elsewhere. */
+  settled(write: WriteDescription, outcome: WriteOutcome): Promise<void>;
+}
+
 export interface ActionContext {
   readonly http: HttpClient;
   readonly secret: (name: SecretName) => Promise<string>;
   readonly aws: AwsClients;
   readonly env: NodeJS.ProcessEnv;
+  /** Records every write as attempted, then settled (see ActionJournal). */
+  readonly journal: ActionJournal;
 }
 
 /** AWS SDK clients actions may use; each is created lazily so unused ones cost nothing. */

@@ -4,9 +4,13 @@ import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { actionSessionName } from "../shared/action-session.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
-import { AutoApprovalRefused, toQuellError } from "../shared/errors.js";
-import { createLogger } from "../shared/powertools.js";
+import { ApprovalNotRecorded, AutoApprovalRefused, toQuellError } from "../shared/errors.js";
+import { systemClock } from "../shared/ids.js";
+import { createLogger, errorAttributes } from "../shared/powertools.js";
+import { createDocumentClient, IncidentStore } from "../shared/store.js";
+import { type GivenApproval, requireRecordedApproval } from "./approval-gate.js";
 import { type AnyAction, isAutoApprovable } from "./contract.js";
+import { timelineJournal, writeLabel } from "./journal.js";
 import { type ActionResult, createActionContext, runAction, runUndo } from "./run.js";
 
 /** What a playbook's action task (or the undo machine) sends; compiled by playbooks/compile.ts and undo.ts. */
@@ -22,26 +26,46 @@ export const ActionEvent = z.object({
   dryRun: z.boolean().default(false),
   /** The step runs under the `auto` policy, with no human first: refused unless the contract allows it. */
   approval: z.literal("auto").optional(),
+  /**
+   * The approval step whose `onApprove` this step is: the action runs only when the store records that approval
+   * as given (approval-gate.ts). Absent for steps behind no approval, and in `undo` mode (its own claim).
+   */
+  approvalStep: z.string().min(1).optional(),
 });
 export type ActionEvent = z.infer<typeof ActionEvent>;
 
 /**
  * The Lambda handler of one action. Idempotent per (incident, step): a retried invocation returns the
- * first result instead of sending the writes again.
+ * first result instead of sending the writes again. Behind an approval, it runs only when the approval is
+ * recorded as given; every write it sends is journaled on the incident's timeline first.
  */
 export function createActionHandler(action: AnyAction) {
   const env = readEnv({
     [EnvNames.dryRun]: envSchemas.dryRun,
     [EnvNames.idempotencyTableName]: envSchemas.tableName,
+    [EnvNames.tableName]: envSchemas.tableName,
     [EnvNames.actionRoles]: envSchemas.actionRoles,
   });
   const dryRun = env[EnvNames.dryRun];
   const roleArn = env[EnvNames.actionRoles][action.name];
   const logger = createLogger(`action-${action.name}`);
-  // Per invocation: the role session is named after the incident this run serves.
-  const contextFor = (incidentId: string) =>
+  const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
+  // Per invocation: the role session is named after the incident this run serves, the journal writes to it.
+  const contextFor = ({ incidentId, step, mode }: ActionEvent, approval: GivenApproval | undefined) =>
     createActionContext(
       process.env,
+      timelineJournal(
+        store,
+        { incidentId, step, action: action.name, mode, approval },
+        {
+          clock: systemClock,
+          onUnrecorded: (error, write) =>
+            logger.error("write outcome not recorded", {
+              error: errorAttributes(error),
+              write: writeLabel(write),
+            }),
+        },
+      ),
       roleArn ? { roleArn, sessionName: actionSessionName(incidentId) } : undefined,
     );
   const run = async (event: unknown): Promise<ActionResult> => {
@@ -53,7 +77,10 @@ export function createActionHandler(action: AnyAction) {
           `${action.name} may not run without a human: only reversible, low-blast-radius actions may (auto policy)`,
         );
       }
-      const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed.incidentId) };
+      // An undo's own authorisation is its claim on the applied run (action-runs.ts), not the approval.
+      const approval =
+        parsed.mode === "undo" ? undefined : await requireRecordedApproval(parsed, store, action.name);
+      const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed, approval) };
       const result =
         parsed.mode === "undo"
           ? await runUndo(action, { input: parsed.input, output: parsed.output }, options)
@@ -66,10 +93,11 @@ export function createActionHandler(action: AnyAction) {
       return result;
     } catch (error) {
       const quellError = toQuellError(error);
-      logger.warn("action failed", {
+      // A refusal to act without a recorded decision is a safety event, not a provider's bad day.
+      const refused = quellError instanceof ApprovalNotRecorded || quellError instanceof AutoApprovalRefused;
+      logger[refused ? "error" : "warn"](refused ? "action refused" : "action failed", {
         action: action.name,
-        error: quellError.name,
-        message: quellError.message,
+        error: errorAttributes(quellError),
       });
       throw quellError;
     }

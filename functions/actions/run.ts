@@ -5,7 +5,8 @@ import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed
 import { createHttpClient } from "../shared/http.js";
 import { requireSecret } from "../shared/secrets.js";
 import { type ActionSession, assumedRoleCredentials } from "./assume-role.js";
-import type { ActionContext, AnyAction, Write, WriteDescription } from "./contract.js";
+import type { ActionContext, ActionJournal, AnyAction, Write, WriteDescription } from "./contract.js";
+import { writeFailure } from "./journal.js";
 import type { ActionResult } from "./result.js";
 
 export { ActionResult } from "./result.js";
@@ -28,7 +29,7 @@ export async function runAction(
   if (!output.success) {
     throw new ValidationError(`${action.name} produced an invalid output`, issuesOf(output.error));
   }
-  const result = await send(action, { input, output: output.data, writes: plan.writes }, options.dryRun);
+  const result = await send(action, { input, output: output.data, writes: plan.writes }, options);
   if (result.mode !== "applied" || result.writes.length === 0 || !action.verify) return result;
   const verification = await action.verify(input, options.context);
   if (!verification.verified) {
@@ -58,7 +59,7 @@ export async function runUndo(
     );
   }
   const writes = await action.undo(input, options.context, { output: output.data });
-  return send(action, { input, output: null, writes }, options.dryRun);
+  return send(action, { input, output: null, writes }, options);
 }
 
 function validInput(action: AnyAction, rawInput: unknown): unknown {
@@ -73,7 +74,7 @@ function validInput(action: AnyAction, rawInput: unknown): unknown {
 async function send(
   action: AnyAction,
   run: { input: unknown; output: unknown; writes: readonly Write[] },
-  dryRun: boolean,
+  { dryRun, context }: { dryRun: boolean; context: ActionContext },
 ): Promise<ActionResult> {
   if (run.writes.length > action.blastRadius.maxWrites) {
     throw new BlastRadiusExceeded(
@@ -84,17 +85,34 @@ async function send(
   const result = { action: action.name, input: run.input, output: run.output, writes, verified: null };
   // A run with nothing to write (a read-only action, or a target already in the wanted state) is complete.
   if (dryRun && writes.length > 0) return { ...result, mode: "planned" };
-  for (const write of run.writes) await write.send();
+  for (const write of run.writes) await sendRecorded(write, context.journal);
   return { ...result, mode: "applied" };
 }
 
 /**
- * The real context: provider HTTP, secrets by reference, AWS clients created on first use. With a `session`,
- * AWS calls run as the action's own role in a session named after the incident; without one (no role
- * configured), as the function itself.
+ * Send one write, recorded as attempted before it goes out and settled after: sent, or failed with what came
+ * back. A write the provider applied but answered 500 stays on the incident even when the retry finds nothing
+ * left to write.
+ */
+async function sendRecorded(write: Write, journal: ActionJournal): Promise<void> {
+  await journal.attempted(write.description);
+  try {
+    await write.send();
+  } catch (error) {
+    await journal.settled(write.description, writeFailure(error));
+    throw error;
+  }
+  await journal.settled(write.description, { ok: true });
+}
+
+/**
+ * The real context: provider HTTP, secrets by reference, AWS clients created on first use, and the journal that
+ * records each write. With a `session`, AWS calls run as the action's own role in a session named after the
+ * incident; without one (no role configured), as the function itself.
  */
 export function createActionContext(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  journal: ActionJournal,
   session?: ActionSession,
 ): ActionContext {
   const credentials = session ? { credentials: assumedRoleCredentials(session) } : {};
@@ -108,5 +126,6 @@ export function createActionContext(
       bedrock: () => (bedrock ??= new BedrockClient(credentials)),
     },
     env,
+    journal,
   };
 }

@@ -9,8 +9,10 @@ import { isoTimestamp } from "../shared/iso-time.js";
 import { parseRawJson } from "../shared/raw-json.js";
 import type { Rejection } from "../shared/store.js";
 import { bearerToken } from "../sources/auth.js";
+import type { Admission } from "../sources/github-allow.js";
 import { eventSourceByName, eventSourceNames, sourceByName, sourceNames } from "../sources/index.js";
 import type { Receipt, SourceAdapter } from "../sources/source.js";
+import type { SeenDeliveries } from "./seen-deliveries.js";
 
 export interface IngestRequest {
   readonly method: string;
@@ -43,7 +45,17 @@ export interface IngestDeps {
   /** A secret by name, or undefined when it is not configured (the route then refuses everything). */
   readonly secret: (name: SecretName) => Promise<string | undefined>;
   readonly publish: (event: AlertReceived) => Promise<void>;
+  /** Keep the refusal of an authenticated request, one by one. */
   readonly recordRejection: (rejection: Rejection) => Promise<void>;
+  /**
+   * Count the refusal of an unauthenticated request (unknown source, wrong method, size or type, missing or bad
+   * signature or token): anyone can send those, so they are tallied per source, reason and minute.
+   */
+  readonly countRefusal: (refusal: Rejection) => Promise<void>;
+  /** Whether the sender of an authenticated, valid payload may post to this source (GitHub's allow-list). */
+  readonly admit: (source: string, payload: unknown) => Admission;
+  /** Signed deliveries seen while their signature could be replayed. */
+  readonly deliveries: SeenDeliveries;
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly maxBodyBytes: number;
@@ -98,23 +110,31 @@ interface Refusal {
   readonly code: string;
   readonly message: string;
   readonly issues?: Issue[];
+  /** Whether the request proved it holds the source's secret; only then is its refusal kept on its own. */
+  readonly authenticated: boolean;
+  /** The source it is kept under, when not the one the path names (unknown sources share one tally). */
+  readonly keptAs?: string;
 }
 
-/** Every refusal says what was wrong and is kept (without the body). */
+/** A source name that is not a route: every one is tallied under this name, so inventing names costs nothing. */
+export const UNKNOWN_SOURCE = "(unknown)";
+
+/** Every refusal says what was wrong and is kept (without the body): one by one, or counted (see IngestDeps). */
 async function refuse(
   request: IngestRequest,
   deps: IngestDeps,
   refusal: Refusal,
 ): Promise<{ ok: false; response: IngestResponse }> {
   const { status, code, message, issues } = refusal;
-  await deps.recordRejection({
-    source: request.source.slice(0, 64),
+  const kept = {
+    source: refusal.keptAs ?? request.source.slice(0, 64),
     status,
     code,
     message,
     bodySha256: sha256Hex(request.rawBody),
     bodyBytes: request.rawBody.byteLength,
-  });
+  };
+  await (refusal.authenticated ? deps.recordRejection(kept) : deps.countRefusal(kept));
   return {
     ok: false,
     response: { status, body: { error: { code, message, ...(issues ? { issues } : {}) } } },
@@ -127,29 +147,45 @@ async function preflight(
   deps: IngestDeps,
   auth: { secretName: SecretName; label: string; authenticate: SourceAdapter<unknown>["authenticate"] },
 ): Promise<Outcome<null>> {
+  const unauthenticated = { authenticated: false } as const;
   if (request.method !== "POST")
-    return refuse(request, deps, { status: 405, code: "method_not_allowed", message: "use POST" });
+    return refuse(request, deps, {
+      status: 405,
+      code: "method_not_allowed",
+      message: "use POST",
+      ...unauthenticated,
+    });
   if (request.rawBody.byteLength > deps.maxBodyBytes) {
     const message = `body is ${request.rawBody.byteLength} bytes; the limit is ${deps.maxBodyBytes}`;
-    return refuse(request, deps, { status: 413, code: "too_large", message });
+    return refuse(request, deps, { status: 413, code: "too_large", message, ...unauthenticated });
   }
   const header = request.headers["content-type"];
   const contentType = header === "application/json" ? header : header?.split(";")[0]?.trim().toLowerCase();
   if (contentType !== "application/json") {
     const message = `content-type must be application/json, not "${contentType ?? ""}"`;
-    return refuse(request, deps, { status: 415, code: "unsupported_media_type", message });
+    return refuse(request, deps, {
+      status: 415,
+      code: "unsupported_media_type",
+      message,
+      ...unauthenticated,
+    });
   }
   const secret = await deps.secret(auth.secretName);
   if (!secret) {
     const message = `${auth.label} has no secret configured (${auth.secretName}); it refuses everything`;
-    return refuse(request, deps, { status: 401, code: "not_configured", message });
+    return refuse(request, deps, { status: 401, code: "not_configured", message, ...unauthenticated });
   }
   const verdict = auth.authenticate(
     { headers: request.headers, rawBody: request.rawBody, now: deps.clock() },
     secret,
   );
   if (!verdict.ok)
-    return refuse(request, deps, { status: 401, code: verdict.code, message: verdict.message });
+    return refuse(request, deps, {
+      status: 401,
+      code: verdict.code,
+      message: verdict.message,
+      ...unauthenticated,
+    });
   return { ok: true, value: null };
 }
 
@@ -161,19 +197,32 @@ function parseBody(request: IngestRequest): { ok: true; value: unknown } | { ok:
   const { message, issue } = parsed;
   return {
     ok: false,
-    refusal: { status: 400, code: "invalid_json", message, ...(issue ? { issues: [issue] } : {}) },
+    refusal: {
+      status: 400,
+      code: "invalid_json",
+      message,
+      authenticated: true,
+      ...(issue ? { issues: [issue] } : {}),
+    },
   };
 }
 
 /**
- * `POST /alerts/{source}`: authenticate, bound, parse and validate one webhook delivery, then hand it to the
- * bus. Nothing accepted is answered before it is on the bus.
+ * `POST /alerts/{source}`: authenticate, bound, parse and validate one webhook delivery, check its sender may post
+ * and that it is not a replay, then hand it to the bus. Nothing accepted is answered before it is on the bus.
  */
 export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const adapter = sourceByName(request.source);
   if (!adapter) {
     const message = `unknown source "${request.source.slice(0, 64)}"; known: ${sourceNames.join(", ")}`;
-    return (await refuse(request, deps, { status: 404, code: "unknown_source", message })).response;
+    const refusal = {
+      status: 404,
+      code: "unknown_source",
+      message,
+      authenticated: false,
+      keptAs: UNKNOWN_SOURCE,
+    };
+    return (await refuse(request, deps, refusal)).response;
   }
   const { secretName, authenticate } = adapter;
   const checked = await preflight(request, deps, {
@@ -186,35 +235,73 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const kind = adapter.checkEventKind?.(request.headers) ?? { accept: true };
   if (!kind.accept) {
     if (kind.status === 200) return { status: 200, body: kind.body };
-    return (await refuse(request, deps, { status: 422, code: "unsupported_event", message: kind.message }))
-      .response;
+    const refusal = { status: 422, code: "unsupported_event", message: kind.message, authenticated: true };
+    return (await refuse(request, deps, refusal)).response;
   }
   const body = parseBody(request);
   if (!body.ok) return (await refuse(request, deps, body.refusal)).response;
   const deliveryId = adapter.deliveryId?.(request.headers)?.slice(0, 128);
-  const alertId = deps.newId("alr");
   const receivedAt = isoTimestamp(deps.clock());
   // Written out, not spread: V8 builds `{ ...a, b }` on a slow path, and this runs for every alert.
-  const receipt: Receipt = deliveryId ? { alertId, receivedAt, deliveryId } : { alertId, receivedAt };
+  const receiptFor = (alertId: string): Receipt =>
+    deliveryId ? { alertId, receivedAt, deliveryId } : { alertId, receivedAt };
   const validated = fastSafeParse(adapter.schema, body.value);
+  const alertId = deps.newId("alr");
   const result = validated.success
-    ? normalized(() => adapter.normalize(validated.data, receipt))
+    ? normalized(() => adapter.normalize(validated.data, receiptFor(alertId)))
     : { ok: false as const, issues: issuesOf(validated.error) };
   if (!result.ok) {
     const message = `not a valid ${adapter.name} payload`;
-    return (
-      await refuse(request, deps, { status: 422, code: "invalid_payload", message, issues: result.issues })
-    ).response;
+    const refusal = {
+      status: 422,
+      code: "invalid_payload",
+      message,
+      issues: result.issues,
+      authenticated: true,
+    };
+    return (await refuse(request, deps, refusal)).response;
+  }
+  const admission = deps.admit(adapter.name, validated.data);
+  if (!admission.allowed) {
+    const refusal = { status: 403, code: "not_allowed", message: admission.message, authenticated: true };
+    return (await refuse(request, deps, refusal)).response;
+  }
+
+  const replay = adapter.replayOf?.({
+    headers: request.headers,
+    rawBody: request.rawBody,
+    now: deps.clock(),
+  });
+  const signatureHash = replay ? sha256Hex(replay.signature) : undefined;
+  let accepted = { alertId, alerts: result.alerts };
+  if (replay && signatureHash) {
+    const claim = await deps.deliveries.claim(signatureHash, alertId, replay.validUntil);
+    if (claim.kind === "published")
+      return { status: 200, body: { alertId: claim.alertId, status: "duplicate" } };
+    if (claim.kind === "in_flight") {
+      const message = "an identical request is being accepted right now; retry in a few seconds";
+      return { status: 503, body: { error: { code: "in_progress", message } } };
+    }
+    // Taking over from an attempt that died: its alert id again, so triage counts the alert once.
+    if (claim.alertId !== alertId && validated.success) {
+      const again = normalized(() => adapter.normalize(validated.data, receiptFor(claim.alertId)));
+      if (again.ok) accepted = { alertId: claim.alertId, alerts: again.alerts };
+    }
   }
 
   const { name: source } = adapter;
-  const { alerts } = result;
-  await deps.publish(
-    deliveryId
-      ? { alertId, receivedAt, deliveryId, source, alerts }
-      : { alertId, receivedAt, source, alerts },
-  );
-  return { status: 202, body: { alertId, status: "accepted" } };
+  const event = deliveryId
+    ? { alertId: accepted.alertId, receivedAt, deliveryId, source, alerts: accepted.alerts }
+    : { alertId: accepted.alertId, receivedAt, source, alerts: accepted.alerts };
+  try {
+    await deps.publish(event);
+  } catch (error) {
+    if (signatureHash) await deps.deliveries.release(signatureHash, accepted.alertId).catch(() => undefined);
+    throw error;
+  }
+  // Not marking it only leaves the claim to go stale: a replay meanwhile waits, then republishes this alert id.
+  if (signatureHash) await deps.deliveries.published(signatureHash, accepted.alertId).catch(() => undefined);
+  return { status: 202, body: { alertId: accepted.alertId, status: "accepted" } };
 }
 
 /** The EventBridge envelope every AWS event has. */
@@ -249,7 +336,8 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
   const events = Array.isArray(body.value) ? body.value : [body.value];
   if (events.length === 0 || events.length > MAX_EVENTS_PER_REQUEST) {
     const message = `send 1 to ${MAX_EVENTS_PER_REQUEST} EventBridge events; got ${events.length}`;
-    return (await refuse(request, deps, { status: 422, code: "invalid_payload", message })).response;
+    const refusal = { status: 422, code: "invalid_payload", message, authenticated: true };
+    return (await refuse(request, deps, refusal)).response;
   }
   const issues: Issue[] = [];
   events.forEach((event, index) => {
@@ -292,6 +380,7 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
         code: "invalid_payload",
         message,
         issues: issues.slice(0, 50),
+        authenticated: true,
       })
     ).response;
   }

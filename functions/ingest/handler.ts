@@ -1,20 +1,28 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { z } from "zod";
 import { EnvNames, envSchemas, readEnv, type SecretName } from "../shared/env.js";
 import { TransientError } from "../shared/errors.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
-import { createLogger, createMetrics } from "../shared/powertools.js";
+import { createLogger, createMetrics, errorAttributes } from "../shared/powertools.js";
 import { resolveSecret } from "../shared/secrets.js";
 import { createDocumentClient, IncidentStore, type Rejection } from "../shared/store.js";
-import { ALERT_RECEIVED, type AlertReceived, ingest, ingestEvents } from "./core.js";
+import { readTriageConfig } from "../triage/read-config.js";
+import { admission, githubRefusingEverythingLine } from "./admission.js";
+import { ALERT_RECEIVED, type AlertReceived, type IngestDeps, ingest, ingestEvents } from "./core.js";
 import { refusingEverythingLine, routesRefusingEverything } from "./readiness.js";
+import { RefusalCounter } from "./refusal-counter.js";
+import { DynamoSeenDeliveries } from "./seen-deliveries.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.eventBusName]: envSchemas.tableName,
   [EnvNames.maxBodyBytes]: envSchemas.positiveInt.default(256 * 1024),
+  [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });
+/** The largest body ingest accepts (the local server reads no more than this). */
+export const maxBodyBytes = env[EnvNames.maxBodyBytes];
 const logger = createLogger("ingest");
 const refusing = routesRefusingEverything();
 if (refusing.length > 0) {
@@ -22,8 +30,19 @@ if (refusing.length > 0) {
     routes: refusing.map(({ route, secretName }) => ({ route, secretName })),
   });
 }
+// The same configuration triage reads (its allow-lists decide who may post), loaded the same way.
+const config = readTriageConfig(env[EnvNames.triageConfigFile]);
+const githubRefusing = githubRefusingEverythingLine(config);
+if (githubRefusing) logger.warn(githubRefusing, { route: "POST /alerts/github", setting: "github.allow" });
 const metrics = createMetrics("ingest");
-const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
+const db = createDocumentClient();
+const store = new IncidentStore(db, env[EnvNames.tableName], systemClock);
+// Unauthenticated refusals are counted per source, reason and minute: a flood costs at most one write a second.
+const refusals = new RefusalCounter(
+  (tally) => store.countRefusals(tally),
+  systemClock,
+  (error) => logger.error("could not write a tally of refused requests", { error: errorAttributes(error) }),
+);
 const events = new EventBridgeClient({});
 
 async function publish(event: AlertReceived): Promise<void> {
@@ -49,10 +68,13 @@ async function publish(event: AlertReceived): Promise<void> {
 const ALERTS_PATH = /^\/alerts\/([^/]{1,64})\/?$/;
 const EVENTS_PATH = /^\/events\/?$/;
 
-const deps = {
+const deps: IngestDeps = {
   secret: (name: SecretName) => resolveSecret(name),
   publish,
   recordRejection: (rejection: Rejection) => store.recordRejection(rejection),
+  countRefusal: (refusal: Rejection) => refusals.count(refusal),
+  admit: admission(config),
+  deliveries: new DynamoSeenDeliveries(db, env[EnvNames.tableName], systemClock),
   clock: systemClock,
   newId,
   maxBodyBytes: env[EnvNames.maxBodyBytes],
@@ -83,11 +105,7 @@ export const handler = async (event: APIGatewayProxyEventV2) => {
     return jsonResponse(response.status, response.body);
   } catch (error) {
     // The sender must retry: nothing was put on the bus, so answering 2xx would lose the alert.
-    logger.error("ingest failed", {
-      source,
-      error: (error as Error).name,
-      message: (error as Error).message,
-    });
+    logger.error("ingest failed", { source, error: errorAttributes(error) });
     return jsonResponse(503, {
       error: { code: "unavailable", message: "could not accept the alert now; retry" },
     });

@@ -29,21 +29,26 @@ const ICON: Partial<Record<IncidentTimelineEvent["kind"], string>> = {
   action_undone: ":leftwards_arrow_with_hook:",
   undo_planned: ":memo:",
   undo_failed: ":x:",
+  interrupted: ":warning:",
   closed: ":checkered_flag:",
 };
+
+/** Events that end a run: every approved card that leads to an action re-renders (a run that never came did not complete). */
+const ENDS_RUN: readonly IncidentTimelineEvent["kind"][] = ["closed", "interrupted"];
 
 /**
  * Re-render the approved cards whose action this event is about (its progress and Undo follow the run), or, at
  * the end, every approved card that leads to an action (a run that never came did not complete).
  */
 async function refreshRunCards(event: IncidentTimelineEvent, deps: NotifierDeps): Promise<void> {
-  if (!event.actionStep && event.kind !== "closed") return;
+  const ends = ENDS_RUN.includes(event.kind);
+  if (!event.actionStep && !ends) return;
   const detail = await deps.store.getIncidentDetail(event.incidentId);
   const following = (detail?.approvals ?? []).filter(
     (approval) =>
       approval.status === "approved" &&
       approval.actionStep !== undefined &&
-      (event.kind === "closed" || approval.actionStep === event.actionStep),
+      (ends || approval.actionStep === event.actionStep),
   );
   for (const approval of following) await refreshCard(approval, deps);
 }
@@ -81,9 +86,9 @@ export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): 
     if (!precedes(event, incident.slackThread)) await deps.threads.post({ channel, threadTs: ts, text });
     return;
   }
-  // No card opened a thread (yet): an incident that never needed a card still gets its closing summary in the
-  // channel.
-  if (event.kind !== "closed") return;
+  // No card opened a thread (yet): an incident that never needed a card still gets its closing summary, or the
+  // news that it was interrupted, in the channel.
+  if (!ENDS_RUN.includes(event.kind)) return;
   await deps.threads.post({
     channel: deps.channel,
     text: `*${escapeMrkdwn(incident.title, 300)}* (incident \`${escapeMrkdwn(incident.id)}\`)\n${text}`,

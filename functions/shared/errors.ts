@@ -12,7 +12,14 @@ export class QuellError extends Error {
 }
 
 /** A dependency (provider API, AWS service) failed in a way worth retrying. */
-export class TransientError extends QuellError {}
+export class TransientError extends QuellError {
+  /** The HTTP status the dependency answered, when it answered at all (a timeout has none). */
+  readonly status: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
 
 /** Input did not match a schema; retrying will not help. */
 export class ValidationError extends QuellError {
@@ -72,6 +79,15 @@ export class NotReversible extends QuellError {
  * allow it: only reversible, low-blast-radius actions may.
  */
 export class AutoApprovalRefused extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/**
+ * An action step behind an approval was invoked, but the approval is not recorded as given: not approved (pending,
+ * denied, expired, missing), approved by fewer distinct people than its policy needs, or an `auto` step without
+ * its stored approval by policy. A task token alone is never enough to act: nothing is sent.
+ */
+export class ApprovalNotRecorded extends QuellError {
   override readonly safeForSlack = true;
 }
 

@@ -47,7 +47,8 @@ export function createHttpClient(options: { timeoutMs?: number; userAgent?: stri
     const text = await response.text();
     if (!response.ok) {
       const message = `${where} answered ${response.status}`;
-      if (RETRYABLE_STATUSES.has(response.status)) throw new TransientError(message);
+      if (RETRYABLE_STATUSES.has(response.status))
+        throw new TransientError(message, { status: response.status });
       throw new ProviderError(message, response.status);
     }
     let body: unknown = null;

@@ -14,8 +14,16 @@ export const IncidentStatus = z.enum([
   "no_playbook",
   "suppressed",
   "rate_limited",
+  /**
+   * The local runtime lost the playbook's execution while a step ran (stopped or killed mid-step): nothing runs
+   * any more. Not final: `/quell rerun` starts the playbook again, `/quell resolve` closes it.
+   */
+  "interrupted",
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+/** Who `decidedBy` names on an approval that was pending when its execution was interrupted. */
+export const INTERRUPTED_BY = "quell:interrupted";
 
 export const FINAL_STATUSES: readonly IncidentStatus[] = [
   "mitigated",
@@ -45,11 +53,15 @@ export const TimelineKind = z.enum([
   "action_applied",
   "action_verified",
   "action_failed",
+  /** A write about to be sent, then how it ended (functions/actions/journal.ts). */
+  "write_attempted",
+  "write_settled",
   "undo_requested",
   "action_undone",
   "undo_planned",
   "undo_failed",
   "undo_refused",
+  "interrupted",
   "closed",
 ]);
 export type TimelineKind = z.infer<typeof TimelineKind>;

@@ -10,9 +10,13 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { ACTION_RUN_PREFIX, ActionRunStore, withoutKeys as actionRunOf } from "./action-runs.js";
+import { InterruptionStore } from "./interruptions.js";
 import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
+import { alertAttributes, alertOfItem } from "./alert-record.js";
 import { isConditionFailure, setExpression } from "./dynamo-expressions.js";
+import { TransientError } from "./errors.js";
 import type { Clock } from "./ids.js";
+import { decodeCursor, encodeCursor, type Page, type PageOf } from "./page-cursor.js";
 import {
   type Approval,
   type ApprovalStatus,
@@ -21,31 +25,39 @@ import {
   type Risk,
   type TimelineEvent,
 } from "./incident.js";
+import { type Rejection, type RejectionEntry, RejectionStore, type RefusalTally } from "./rejections.js";
+import { retryTransactionConflicts, writeTransaction } from "./transactions.js";
 
 const META = "META";
 const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });
+/** One item per alert id on an incident: a redelivered alert finds its item there and is not counted again. */
+const alertKey = (incidentId: string, alertId: string) => ({ pk: `INC#${incidentId}`, sk: `ALERT#${alertId}` });
 const approvalKey = (incidentId: string, step: string) => ({ pk: `INC#${incidentId}`, sk: `APR#${step}` });
 
 export type DocumentClient = DynamoDBDocumentClient;
 
-export const createDocumentClient = () =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+export const createDocumentClient = () => {
+  const client = new DynamoDBClient({});
+  retryTransactionConflicts(client);
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+};
 
 export { isConditionFailure };
 
-export interface Rejection {
-  readonly source: string;
-  readonly status: number;
-  readonly code: string;
-  readonly message: string;
-  readonly bodySha256: string;
-  readonly bodyBytes: number;
-}
+/** What became of an alert added to an incident (see IncidentStore.addAlert). */
+export type AlertKept = { readonly kind: "added" | "redelivered"; readonly incident: Incident };
+export type AlertAdded = AlertKept | { readonly kind: "not_open" };
+
+export type { Rejection, RejectionEntry, RefusalTally } from "./rejections.js";
 
 /** Everything Quell keeps in its one table: incidents, their timelines, alerts, approvals, dedup and rejects. */
 export class IncidentStore {
   /** The runs of each incident's action steps, for undo. */
   readonly actionRuns: ActionRunStore;
+  /** Executions the local runtime lost mid-step, and their reruns. */
+  readonly interruptions: InterruptionStore;
+  /** Refused requests: authenticated ones one by one, unauthenticated ones counted per minute. */
+  private readonly rejections: RejectionStore;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -53,23 +65,33 @@ export class IncidentStore {
     private readonly clock: Clock,
   ) {
     this.actionRuns = new ActionRunStore(db, tableName, clock);
+    this.interruptions = new InterruptionStore(db, tableName, clock);
+    this.rejections = new RejectionStore(db, tableName, clock);
   }
 
   private now = () => this.clock().toISOString();
 
-  async createIncident(incident: Incident): Promise<boolean> {
+  /**
+   * Create an incident; false when it exists already (a redelivery). With its first alert, the incident (counting
+   * that alert) and the alert are written in one transaction: both, or neither.
+   */
+  async createIncident(incident: Incident, firstAlert?: CanonicalAlert): Promise<boolean> {
+    const item = {
+      ...incidentKey(incident.id),
+      entity: "incident",
+      ...incident,
+      severityRank: severityRank(incident.severity),
+    };
+    if (firstAlert) {
+      const result = await writeTransaction(this.db, [
+        { Put: { TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+        this.alertPut(incident.id, firstAlert),
+      ]);
+      return result.written;
+    }
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...incidentKey(incident.id),
-            entity: "incident",
-            ...incident,
-            severityRank: severityRank(incident.severity),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
       );
       return true;
     } catch (error) {
@@ -85,12 +107,16 @@ export class IncidentStore {
     return result.Item ? stripKeys<Incident>(result.Item) : undefined;
   }
 
-  /** Incidents, newest first. A scan is fine at local scale; see README for the production index. */
-  async listIncidents(limit = 100): Promise<Incident[]> {
+  /**
+   * Incidents, newest first (by creation time, then id), one page at a time; the cursor is the key of the last
+   * incident served. A scan is fine at local scale; see README for the production index.
+   */
+  async listIncidents(page: Page): Promise<PageOf<Incident>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ["createdAt", "id"] as const) : undefined;
     const items: Incident[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
+      const scanned = await this.db.send(
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: "entity = :incident",
@@ -98,10 +124,18 @@ export class IncidentStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) items.push(stripKeys<Incident>(item));
-      start = page.LastEvaluatedKey;
+      for (const item of scanned.Items ?? []) items.push(stripKeys<Incident>(item));
+      start = scanned.LastEvaluatedKey;
     } while (start);
-    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+    type Position = Pick<Incident, "createdAt" | "id">;
+    const newerFirst = (a: Position, b: Position) =>
+      b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+    const rest = items.sort(newerFirst).filter((incident) => !after || newerFirst(incident, after) > 0);
+    const served = rest.slice(0, page.limit);
+    const last = served.at(-1);
+    return rest.length > page.limit && last
+      ? { items: served, nextCursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) }
+      : { items: served };
   }
 
   /**
@@ -131,44 +165,70 @@ export class IncidentStore {
     }
   }
 
-  /** Count one more alert on an incident; returns the new count. */
-  async countAlert(id: string): Promise<number> {
-    const result = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: incidentKey(id),
-        UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
-        ExpressionAttributeValues: { ":one": 1, ":now": this.now() },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(result.Attributes?.alertCount ?? 0);
+  /**
+   * Keep an alert on an incident and count it, in one transaction: both happen, or neither. Idempotent per alert
+   * id: a redelivery of an alert already kept finds its item and counts nothing (`redelivered`). Returns the
+   * incident as read after the write.
+   */
+  async addAlert(incidentId: string, alert: CanonicalAlert): Promise<AlertKept> {
+    const added = await this.addAlertWhen(incidentId, alert, false);
+    if (added.kind === "not_open")
+      throw new TransientError(`incident ${incidentId} for alert ${alert.id} is not written yet`);
+    return added;
   }
 
   /**
-   * Count one more alert on an incident that is still open to it (exists, not `resolved`) and return the
-   * incident as counted, in one conditional write; `undefined` when it is missing or resolved (the caller
-   * finds out which). The storm path: a duplicate costs one read of its dedup claim and this one write.
+   * addAlert, only on an incident that exists and is not resolved: else `not_open`, and nothing is written. The
+   * storm path: a duplicate costs this transaction and one read of the incident.
    */
-  async countAlertOnOpen(id: string): Promise<{ incident: Incident; count: number } | undefined> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
+  addAlertIfOpen(incidentId: string, alert: CanonicalAlert): Promise<AlertAdded> {
+    return this.addAlertWhen(incidentId, alert, true);
+  }
+
+  private async addAlertWhen(incidentId: string, alert: CanonicalAlert, onlyIfOpen: boolean) {
+    const result = await writeTransaction(this.db, [
+      {
+        Update: {
           TableName: this.tableName,
-          Key: incidentKey(id),
+          Key: incidentKey(incidentId),
           UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
-          ConditionExpression: "attribute_exists(pk) AND #status <> :resolved",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":one": 1, ":now": this.now(), ":resolved": "resolved" },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      const incident = stripKeys<Incident>(result.Attributes ?? {});
-      return { incident, count: Number(incident.alertCount) };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+          ConditionExpression: onlyIfOpen ? "attribute_exists(pk) AND #status <> :resolved" : "attribute_exists(pk)",
+          ...(onlyIfOpen ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":now": this.now(),
+            ...(onlyIfOpen ? { ":resolved": "resolved" } : {}),
+          },
+        },
+      },
+      this.alertPut(incidentId, alert),
+    ]);
+    // Reasons come in the order of the items: the incident's update, then the alert's put.
+    const redelivered = !result.written && result.reasons[1] === "ConditionalCheckFailed";
+    if (!result.written && !redelivered) return { kind: "not_open" } as const;
+    const incident = await this.getIncident(incidentId);
+    if (!incident) throw new TransientError(`incident ${incidentId} for alert ${alert.id} is gone`);
+    return { kind: redelivered ? ("redelivered" as const) : ("added" as const), incident };
+  }
+
+  /** The conditional put of an alert's item (see alertKey), as one item of a transaction. */
+  private alertPut(incidentId: string, alert: CanonicalAlert) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: this.alertItem(incidentId, alert),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  private alertItem(incidentId: string, alert: CanonicalAlert) {
+    return {
+      ...alertKey(incidentId, alert.id),
+      entity: "alert",
+      receivedAt: alert.receivedAt,
+      ...alertAttributes(alert),
+    };
   }
 
   /**
@@ -196,18 +256,9 @@ export class IncidentStore {
     });
   }
 
+  /** Keep an alert on an incident without counting it (the caller counted it when creating the incident). */
   async saveAlert(incidentId: string, alert: CanonicalAlert): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `INC#${incidentId}`,
-          sk: `ALERT#${alert.receivedAt}#${alert.id}`,
-          entity: "alert",
-          alert,
-        },
-      }),
-    );
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.alertItem(incidentId, alert) }));
   }
 
   /** Find a stored alert by its id, with the incident it belongs to. A scan: for commands, never the hot path. */
@@ -217,14 +268,14 @@ export class IncidentStore {
       const page = await this.db.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: "entity = :alert AND alert.id = :id",
+          FilterExpression: "entity = :alert AND (alertId = :id OR alert.id = :id)",
           ExpressionAttributeValues: { ":alert": "alert", ":id": alertId },
           ExclusiveStartKey: start,
         }),
       );
       const item = page.Items?.[0];
       if (item)
-        return { incidentId: String(item.pk).slice("INC#".length), alert: item.alert as CanonicalAlert };
+        return { incidentId: String(item.pk).slice("INC#".length), alert: alertOfItem(item) };
       start = page.LastEvaluatedKey;
     } while (start);
     return undefined;
@@ -277,7 +328,9 @@ export class IncidentStore {
         stripKeys<Approval>(approval),
       ),
       timeline: withPrefix("EVT#").map((item) => stripKeys<TimelineEvent>(item)),
-      alerts: withPrefix("ALERT#").map((item) => item.alert as CanonicalAlert),
+      alerts: withPrefix("ALERT#")
+        .map(alertOfItem)
+        .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
       actionRuns: withPrefix(ACTION_RUN_PREFIX).map(actionRunOf),
     };
   }
@@ -509,34 +562,19 @@ export class IncidentStore {
     }
   }
 
-  /** Keep a rejected request (never its body): time, source, reason and a hash of the body. */
-  async recordRejection(rejection: Rejection, retentionDays = 30): Promise<void> {
-    const at = this.now();
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `REJECT#${at.slice(0, 10)}`,
-          sk: `${at}#${randomBytes(4).toString("hex")}`,
-          entity: "rejection",
-          at,
-          ...rejection,
-          expiresAt: Math.floor(this.clock().getTime() / 1000) + retentionDays * 86400,
-        },
-      }),
-    );
+  /** Keep an authenticated request's rejection (never its body): time, source, reason and a hash of the body. */
+  recordRejection(rejection: Rejection): Promise<void> {
+    return this.rejections.record(rejection);
   }
 
-  async listRejections(day: string): Promise<(Rejection & { at: string })[]> {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `REJECT#${day}` },
-        ConsistentRead: true,
-      }),
-    );
-    return (page.Items ?? []).map((item) => stripKeys<Rejection & { at: string }>(item));
+  /** Count a minute's unauthenticated refusals of one source and reason (see RejectionStore.count). */
+  countRefusals(tally: RefusalTally): Promise<void> {
+    return this.rejections.count(tally);
+  }
+
+  /** One day's rejections and refusal tallies, newest first, a page at a time (see RejectionEntry). */
+  listRejections(day: string, page: Page): Promise<PageOf<RejectionEntry>> {
+    return this.rejections.list(day, page);
   }
 }
 

@@ -35,7 +35,12 @@ export async function refreshCard(
     facts: approval.facts,
     dryRun: approval.dryRun,
     ...(approval.actionStep
-      ? { approvedRun: { run, incidentEnded: FINAL_STATUSES.includes(incident.status) } }
+      ? {
+          approvedRun: {
+            run,
+            incidentEnded: FINAL_STATUSES.includes(incident.status) || incident.status === "interrupted",
+          },
+        }
       : {}),
   };
   const card = approval.status === "pending" ? pendingApprovalCard(input) : decidedApprovalCard(input);

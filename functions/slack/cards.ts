@@ -1,6 +1,6 @@
 import type { ActionRun } from "../shared/action-runs.js";
 import { applicableExclusions } from "../shared/exclusions.js";
-import type { Approval, Incident } from "../shared/incident.js";
+import { type Approval, type Incident, INTERRUPTED_BY } from "../shared/incident.js";
 import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
 import { SlackActionIds } from "./ids.js";
 import { runProgress, undoBlock } from "./run-status.js";
@@ -191,7 +191,10 @@ export function decidedApprovalCard(input: ApprovalCardInput): { text: string; b
       : ` by ${deciders ?? `<@${approval.decidedBy}>`}`;
   const reason = approval.reason ? ` (reason: ${escapeMrkdwn(approval.reason, 300)})` : "";
   const comments = approval.status === "approved" ? commentsOf(approval) : "";
-  const line = `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}${comments ? `.${comments}` : ""}`;
+  const line =
+    approval.status === "expired" && approval.decidedBy === INTERRUPTED_BY
+      ? `:warning: *Interrupted* at ${escapeMrkdwn(approval.decidedAt ?? "")}: the local runtime stopped before anyone decided; nothing was approved. See the thread.`
+      : `${OUTCOME_LINE[status]}${who} at ${escapeMrkdwn(approval.decidedAt ?? "")}${reason}${comments ? `.${comments}` : ""}`;
   const progress =
     approval.status === "approved" && input.approvedRun && !input.dryRun
       ? runProgress(input.approvedRun.run, input.approvedRun.incidentEnded)

@@ -6,6 +6,7 @@ import type { QuellEventPublisher } from "../shared/quell-events.js";
 import type { IncidentStore } from "../shared/store.js";
 import { startDryRun } from "./dry-run.js";
 import { SLACK_USER_ID } from "./ids.js";
+import { rerunIncident } from "./rerun.js";
 import { requestUndo } from "./undo.js";
 
 export const HELP = [
@@ -14,6 +15,7 @@ export const HELP = [
   "• `status <incident>`: where an incident stands, with its latest steps",
   "• `ack <incident>`: say you are on it (recorded)",
   "• `resolve <incident> <reason>`: close it as resolved (not while an approval is pending)",
+  "• `rerun <incident>`: start an interrupted incident's playbook again (its approvals ask again)",
   "• `dry-run <playbook> <alert-id>`: rehearse a playbook on a stored alert; actions plan and send nothing",
   "• `undo <action-run>`: restore what an applied action changed (run ids are in the incident's thread)",
   "• `help`: this text",
@@ -47,7 +49,7 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
   const [verb = "help", target, ...rest] = text.trim().split(/\s+/).filter(Boolean);
   switch (verb.toLowerCase()) {
     case "list": {
-      const open = (await deps.store.listIncidents(200)).filter(isOpen).slice(0, 20);
+      const open = (await deps.store.listIncidents({ limit: 200 })).items.filter(isOpen).slice(0, 20);
       return open.length === 0 ? "No open incidents." : `*Open incidents*\n${open.map(line).join("\n")}`;
     }
     case "status": {
@@ -73,6 +75,10 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
       return changeIncident(verb.toLowerCase() as "ack" | "resolve", target, rest.join(" "), userId, deps);
     case "undo":
       return requestUndo(target ?? "", userId, deps);
+    case "rerun":
+      if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
+      if (!target || !INCIDENT_ID.test(target)) return "Usage: `/quell rerun <incident>` (ids are in `/quell list`).";
+      return rerunIncident(target, userId, deps);
     case "dry-run":
       if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
       return startDryRun(target, rest[0], userId, deps);

@@ -121,22 +121,9 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     return { kind: "already_final", approval: current ?? approval };
   }
 
+  // The approval item now records the decision: that, not the task token, is what the action checks before it
+  // runs. The timeline says `approval_decided` only once the decision took effect (announceDecision).
   const decidedAt = decided.decidedAt ?? deps.clock().toISOString();
-  // Recorded before the task is settled, so the playbook's next steps always come after it in the timeline.
-  await deps.store.appendTimeline(ids.incidentId, {
-    kind: "approval_decided",
-    summary: `${request.decision} by ${request.userId}`,
-    actor: request.userId,
-    detail: {
-      approvalId: decided.approvalId,
-      decision: request.decision,
-      teamId: request.teamId ?? null,
-      messageTs: decided.messageTs ?? request.message?.ts ?? null,
-      approvedBy: decided.approvedBy,
-      reason: request.reason ?? null,
-      comment: request.comment ?? null,
-    },
-  });
   try {
     if (request.decision === "approved") {
       await deps.tasks.succeed(decided.taskToken, {
@@ -159,28 +146,51 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     });
     // An escalating approval between its two waits: the first task is gone, but the store kept the decision,
     // and the escalated wait settles its new token with it (approval-request/escalation.ts). It counts.
-    if (gone && !corrected) return announceDecision(ids, request, decided, deps);
+    if (gone && !corrected) return announceDecision(ids, request, decided, decidedAt, deps);
+    // Gone otherwise: nothing waits for this decision any more. The incident's status is left to the playbook's
+    // own expiry path (a timed-out wait), which records the final state; the click only says it came too late.
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
-      summary: gone
-        ? `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`
-        : `${request.decision} by ${request.userId} could not be delivered (${name}); the approval is pending again`,
+      summary: !gone
+        ? `${request.decision} by ${request.userId} could not be delivered (${name}); the approval is pending again`
+        : name === "TaskTimedOut"
+          ? `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`
+          : `${request.decision} by ${request.userId} arrived after the playbook stopped waiting for it (${name}); it changed nothing`,
       actor: request.userId,
-      detail: { approvalId: decided.approvalId, error: name },
+      detail: { approvalId: decided.approvalId, attempted: request.decision, error: name },
     });
     if (!gone) throw error;
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
-  return announceDecision(ids, request, decided, deps);
+  return announceDecision(ids, request, decided, decidedAt, deps);
 }
 
-/** A delivered decision: the incident runs on after an approval, and the card re-renders from the event. */
+/**
+ * A decision that took effect: on the timeline (dated when it was recorded, so it sorts before the steps it let
+ * run), the incident runs on after an approval, and the card re-renders from the event.
+ */
 async function announceDecision(
   ids: { incidentId: string; step: string },
   request: DecisionRequest,
   decided: Approval,
+  decidedAt: string,
   deps: DecisionDeps,
 ): Promise<DecisionOutcome> {
+  await deps.store.appendTimeline(ids.incidentId, {
+    kind: "approval_decided",
+    summary: `${request.decision} by ${request.userId}`,
+    actor: request.userId,
+    at: decidedAt,
+    detail: {
+      approvalId: decided.approvalId,
+      decision: request.decision,
+      teamId: request.teamId ?? null,
+      messageTs: decided.messageTs ?? request.message?.ts ?? null,
+      approvedBy: decided.approvedBy,
+      reason: request.reason ?? null,
+      comment: request.comment ?? null,
+    },
+  });
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
   await deps.events.publish({
     incidentId: ids.incidentId,

@@ -6,7 +6,7 @@ import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
-import { createLogger } from "../shared/powertools.js";
+import { createLogger, errorAttributes } from "../shared/powertools.js";
 import { createEventPublisher } from "../shared/quell-events.js";
 import { requireSecret } from "../shared/secrets.js";
 import { verifyTimestampedSignature } from "../shared/signatures.js";
@@ -16,6 +16,7 @@ import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { UNDO_MACHINE } from "../shared/undo-machine.js";
 import { createSlackApp, type SlackAppOptions } from "./app.js";
 import { createApproverDirectory } from "./approvers.js";
+import { slackBodyProblem } from "./request-body.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
@@ -46,7 +47,7 @@ const approvers = createApproverDirectory({
  */
 export const slackAppOptions: Omit<SlackAppOptions, "receiver"> = {
   token,
-  onError: (error) => logger.error("decision not delivered", { error: (error as Error).name }),
+  onError: (error) => logger.error("decision not delivered", { error: errorAttributes(error) }),
   ...(url ? { slackApiUrl: url } : {}),
   decisions: {
     store,
@@ -74,7 +75,8 @@ const boltHandler = receiver.toHandler();
 
 /**
  * Slack interactivity. The signature and a 5-minute window both ways are checked here over the raw body,
- * in constant time, before Bolt sees the request (Bolt alone accepts future-dated timestamps).
+ * in constant time, before Bolt sees the request (Bolt alone accepts future-dated timestamps); then the body
+ * must be what Slack sends (request-body.ts), so a signed but malformed request gets a 400, never a 500.
  */
 export const handler = async (event: APIGatewayProxyEventV2, context: unknown) => {
   const headers = lowerCaseHeaders(event);
@@ -90,7 +92,12 @@ export const handler = async (event: APIGatewayProxyEventV2, context: unknown) =
     logger.warn("slack request refused", { code: verdict.code });
     return jsonResponse(401, { error: { code: verdict.code, message: verdict.message } });
   }
-  const contentType = headers["content-type"]?.split(";")[0]?.trim();
+  const contentType = headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  const problem = slackBodyProblem(Buffer.from(rawBodyOf(event)).toString("utf8"), contentType);
+  if (problem) {
+    logger.warn("slack request refused", { code: problem.code });
+    return jsonResponse(problem.status, { error: { code: problem.code, message: problem.message } });
+  }
   const normalized = { ...event, headers: { ...headers, "content-type": contentType ?? "" } };
   return boltHandler(normalized as never, context as never);
 };

@@ -1,6 +1,6 @@
 import { constantTimeEqual } from "../shared/hash.js";
-import { verifyTimestampedSignature } from "../shared/signatures.js";
-import type { AuthResult, SignedRequest } from "./source.js";
+import { REPLAY_WINDOW_SECONDS, verifyTimestampedSignature } from "../shared/signatures.js";
+import type { AuthResult, ReplayWindow, SignedRequest } from "./source.js";
 
 /**
  * Quell's own signature, for `generic` and the inline detectors: `X-Quell-Timestamp: <unix seconds>` and
@@ -18,6 +18,17 @@ export function quellSignature(request: SignedRequest, secret: string): AuthResu
   return verdict.ok
     ? verdict
     : { ok: false, code: verdict.code, message: `X-Quell-Signature: ${verdict.message}` };
+}
+
+/**
+ * A request signed with Quell's signature can be replayed, byte for byte, until its timestamp leaves the window:
+ * the signature header names the delivery until then.
+ */
+export function quellReplay(request: SignedRequest): ReplayWindow | undefined {
+  const timestamp = request.headers["x-quell-timestamp"];
+  const signature = request.headers["x-quell-signature"];
+  if (!timestamp || !signature) return undefined;
+  return { signature, validUntil: Number(timestamp) + REPLAY_WINDOW_SECONDS };
 }
 
 /** `Authorization: Bearer <token>` for tools that can only send a static header; compared in constant time. */

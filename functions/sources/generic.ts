@@ -8,7 +8,7 @@ import {
   tagsFor,
 } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
-import { quellSignature } from "./auth.js";
+import { quellReplay, quellSignature } from "./auth.js";
 import { guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
 import { alertIdFor, type SourceAdapter } from "./source.js";
 import { clip, escapeText, identifier, labelValue, Provider, printableAscii } from "./text-rules.js";
@@ -284,6 +284,7 @@ export const generic: SourceAdapter<GenericAlertV1> = {
   name: "generic",
   secretName: SecretNames.webhookSecret,
   authenticate: quellSignature,
+  replayOf: quellReplay,
   schema: GenericBody,
   normalize(alert, receipt) {
     const { principal, asset } = alert;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type CanonicalAlert, type Severity, tagsFor } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { verifyGitHubSignature } from "../shared/signatures.js";
+import type { GitHubSender } from "./github-allow.js";
 import { alertIdFor, type SourceAdapter } from "./source.js";
 
 /** The parts of GitHub's `secret_scanning_alert` webhook that Quell reads. Everything else passes through. */
@@ -31,8 +32,12 @@ const SecretScanningAlertEvent = z.object({
     full_name: z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/),
     html_url: z.url().max(2048),
   }),
+  /** Present when the repository belongs to an organisation. */
+  organization: z.object({ login: z.string().regex(/^[A-Za-z0-9-]{1,39}$/) }).nullish(),
+  /** Present when a GitHub App's webhook sent the delivery. */
+  installation: z.object({ id: z.number().int().positive() }).nullish(),
 });
-type SecretScanningAlertEvent = z.infer<typeof SecretScanningAlertEvent>;
+export type SecretScanningAlertEvent = z.infer<typeof SecretScanningAlertEvent>;
 
 /** AI providers by GitHub secret type prefix. */
 const AI_PROVIDERS: readonly [prefix: string, provider: string][] = [
@@ -60,6 +65,19 @@ const statusOf = (action: SecretScanningAlertEvent["action"]) =>
       ? "firing"
       : "update";
 
+/** Where a delivery says it comes from, for the allow-list (see github-allow.ts). */
+export const githubSenderOf = (event: SecretScanningAlertEvent): GitHubSender => ({
+  repository: event.repository.full_name,
+  ...(event.organization ? { organization: event.organization.login } : {}),
+  ...(event.installation ? { installationId: event.installation.id } : {}),
+});
+
+/**
+ * GitHub signs the body alone, with no timestamp, so a captured delivery authenticates for ever: its signature is
+ * remembered this long (GitHub itself redelivers deliveries of the past three days).
+ */
+export const GITHUB_REPLAY_SECONDS = 7 * 86400;
+
 export const github: SourceAdapter<SecretScanningAlertEvent> = {
   name: "github",
   secretName: SecretNames.githubWebhookSecret,
@@ -82,6 +100,11 @@ export const github: SourceAdapter<SecretScanningAlertEvent> = {
     };
   },
   deliveryId: (headers) => headers["x-github-delivery"],
+  replayOf: (request) => {
+    const signature = request.headers["x-hub-signature-256"];
+    if (!signature) return undefined;
+    return { signature, validUntil: Math.floor(request.now.getTime() / 1000) + GITHUB_REPLAY_SECONDS };
+  },
   schema: SecretScanningAlertEvent,
   normalize(event, receipt) {
     const { alert, repository } = event;

@@ -13,6 +13,15 @@ export type AuthResult =
   | { ok: true }
   | { ok: false; code: "bad_signature" | "not_configured" | "stale"; message: string };
 
+/**
+ * What identifies one signed delivery among its replays, and until when (unix seconds) a replay of it could still
+ * authenticate: its signature, which covers the body (and the timestamp, where the scheme has one).
+ */
+export interface ReplayWindow {
+  readonly signature: string;
+  readonly validUntil: number;
+}
+
 /** Facts ingest adds to every accepted alert. */
 export interface Receipt {
   readonly alertId: string;
@@ -39,6 +48,11 @@ export interface SourceAdapter<Payload> {
   readonly authenticate: (request: SignedRequest, secret: string) => AuthResult;
   readonly checkEventKind?: EventKindCheck;
   readonly deliveryId?: (headers: SignedRequest["headers"]) => string | undefined;
+  /**
+   * How to recognise a replay of an authenticated delivery (see ReplayWindow). Absent for bearer-token sources:
+   * a static token signs nothing, so their repeats cannot be told from the tool's own resends.
+   */
+  readonly replayOf?: (request: SignedRequest) => ReplayWindow | undefined;
   readonly schema: z.ZodType<Payload>;
   /** One delivery may carry several alerts (Alertmanager groups them); each gets `alertIdFor(receipt, i)`. */
   readonly normalize: (payload: Payload, receipt: Receipt) => readonly CanonicalAlert[];

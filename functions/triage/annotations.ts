@@ -22,8 +22,7 @@ export async function resolveFromSource(alert: CanonicalAlert, deps: TriageDeps)
   const incident = await deps.store.getIncident(claim.incidentId);
   if (!incident)
     throw new TransientError(`incident ${claim.incidentId} for ${alert.dedupKey} is not written yet`);
-  await deps.store.saveAlert(incident.id, alert);
-  await deps.store.countAlert(incident.id);
+  await deps.store.addAlert(incident.id, alert);
   const closes = QUIET_STATUSES.includes(incident.status);
   if (closes)
     await deps.store.updateIncident(incident.id, { status: "resolved", outcome: "resolved by its source" });
@@ -47,8 +46,7 @@ export async function linkOwnAction(
   deps: TriageDeps,
 ): Promise<TriageOutcome | undefined> {
   if (!(await deps.store.getIncident(incidentId))) return undefined;
-  await deps.store.saveAlert(incidentId, alert);
-  await deps.store.countAlert(incidentId);
+  await deps.store.addAlert(incidentId, alert);
   await deps.store.appendTimeline(incidentId, {
     kind: "own_action",
     summary: `${alert.source} reports a change made by Quell's own action for this incident; not triaged as an attack`,

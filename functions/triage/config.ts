@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_ACTION_SESSION_NAMING } from "../shared/action-session.js";
 import { AlertType, EntityKind, Severity } from "../shared/alert.js";
+import { GitHubAllowList } from "../sources/github-allow.js";
 
 /**
  * Triage configuration: the AI asset inventory, correlation, routing, suppression and rate limits. It is
@@ -136,6 +137,12 @@ export const TriageConfig = z
         baselineDays: z.number().int().min(1).max(400).default(90),
       })
       .prefault({}),
+    /**
+     * Who may post GitHub alerts (`POST /alerts/github`): organisations, repositories (`owner/name`) and GitHub
+     * App installation ids. Empty allows nobody: ingest refuses every GitHub delivery with 403 and says so at
+     * start-up (fail closed).
+     */
+    github: z.strictObject({ allow: GitHubAllowList.prefault({}) }).prefault({}),
     /** How Quell's action roles and sessions are named, to recognise the events they cause. */
     ownActions: z
       .strictObject({

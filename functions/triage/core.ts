@@ -117,10 +117,10 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   );
   if (claim.alertId !== alert.id) {
     // The common duplicate (storms): counted on its open incident in the same write that reads it.
-    const counted = await deps.store.countAlertOnOpen(claim.incidentId);
-    if (counted) {
+    const counted = await deps.store.addAlertIfOpen(claim.incidentId, alert);
+    if (counted.kind !== "not_open") {
       deps.claimMemory?.remember(alert.dedupKey, claim, unixSeconds(deps.clock));
-      return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
+      return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, true);
     }
     const holder = await existingIncident(claim.incidentId, alert, deps);
     // The source said this alert was over; it firing again is a new occurrence, so a new incident.
@@ -143,8 +143,8 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
 }
 
 /**
- * A duplicate of an alert whose claim this process remembers: counted on that claim's incident in one
- * conditional write, without reading the claim. When the write finds the incident gone or resolved, the hint
+ * A duplicate of an alert whose claim this process remembers: kept and counted on that claim's incident in one
+ * conditional transaction, without reading the claim. When the write finds the incident gone or resolved, the hint
  * is forgotten and the caller reads the claim (undefined is returned).
  */
 async function countOnRememberedIncident(
@@ -154,8 +154,9 @@ async function countOnRememberedIncident(
   const remembered = deps.claimMemory?.recall(alert.dedupKey, unixSeconds(deps.clock));
   // The alert that made the claim (a redelivery) finishes its own work on the usual path.
   if (!remembered || remembered.alertId === alert.id) return undefined;
-  const counted = await deps.store.countAlertOnOpen(remembered.incidentId);
-  if (counted) return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, counted.count);
+  const counted = await deps.store.addAlertIfOpen(remembered.incidentId, alert);
+  if (counted.kind !== "not_open")
+    return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, true);
   deps.claimMemory?.forget(alert.dedupKey);
   return undefined;
 }

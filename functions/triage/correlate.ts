@@ -91,8 +91,7 @@ export async function takeInKeptAlerts(alert: CanonicalAlert, incidentId: string
     for (const earlier of await deps.triageStore.takeKeptAlerts(entity)) kept.set(earlier.id, earlier);
   kept.delete(alert.id);
   for (const earlier of kept.values()) {
-    await deps.store.saveAlert(incidentId, earlier);
-    await deps.store.countAlert(incidentId);
+    await deps.store.addAlert(incidentId, earlier);
     await deps.store.appendTimeline(incidentId, {
       kind: "correlated",
       summary: `earlier alert ${earlier.id} (${earlier.type} from ${earlier.source}), kept because it was not an attack on its own, shares an entity with this incident and joined it`,

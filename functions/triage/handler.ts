@@ -5,7 +5,7 @@ import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
-import { createLogger, createMetrics } from "../shared/powertools.js";
+import { createLogger, createMetrics, errorAttributes } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { ClaimMemory } from "./claim-memory.js";
 import { AlertReceivedDetail, type TriageDeps, triage } from "./core.js";
@@ -70,6 +70,15 @@ export const handler = async (event: unknown) => {
       logger.info("triaged", { ...result });
     }
     return results;
+  } catch (error) {
+    // Said here, with the alert, because the bus only retries: an alert that keeps failing must be findable.
+    metrics.addMetric("TriageFailed", "Count", 1);
+    logger.error("triage failed; the bus retries the delivery", {
+      alertId: detail.alertId,
+      source: detail.source,
+      error: errorAttributes(error),
+    });
+    throw error;
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -31,8 +31,18 @@ function decide(assessed: AssessedAlert, deps: TriageDeps): Decision {
     };
   }
   if (chosen.playbook) return { start: true, route: chosen, playbook: chosen.playbook };
-  const reason = assessed.alert.type === "other" ? "out_of_scope" : "no_playbook";
-  return { start: false, route: chosen, reason, detail: { rule: chosen.rule } };
+  if (assessed.alert.type !== "other")
+    return { start: false, route: chosen, reason: "no_playbook", detail: { rule: chosen.rule } };
+  const because = outOfScope(assessed.alert);
+  return { start: false, route: chosen, reason: "out_of_scope", detail: { rule: chosen.rule, because } };
+}
+
+/** Why an alert of type `other` is outside Quell's scope, naming the source's own type when it has one. */
+function outOfScope(alert: CanonicalAlert): string {
+  const findingType = alert.details.findingType ?? alert.details.secretType;
+  return typeof findingType === "string"
+    ? `${alert.source} type ${findingType} is not one Quell maps to an AI incident type; recorded, nothing started`
+    : `${alert.source} reported no AI incident type; recorded, nothing started`;
 }
 
 const STATUS_OF: Partial<Record<NotStartedReason, IncidentStatus>> = {
@@ -58,27 +68,29 @@ export async function openIncident(
   const decision = decide(assessed, deps);
   const now = deps.clock().toISOString();
   const subjects = subjectSlackUsers(deps.config.people, alert.entities);
-  const created = await store.createIncident({
-    id: incidentId,
-    status: "open",
-    type: alert.type,
-    severity: alert.severity,
-    title: alert.title,
-    source: alert.source,
-    dedupKey: alert.dedupKey,
-    playbook: decision.start ? decision.playbook : null,
-    executionName: null,
-    alertCount: 1,
-    createdAt: now,
-    updatedAt: now,
-    risk,
-    route: decision.route,
-    ownerTeams: [...new Set(enrichment.assets.map((asset) => asset.ownerTeam))],
-    unknownAssets: enrichment.unknownAssets,
-    ...(subjects.length > 0 ? { subjectSlackUsers: subjects } : {}),
-  });
+  const created = await store.createIncident(
+    {
+      id: incidentId,
+      status: "open",
+      type: alert.type,
+      severity: alert.severity,
+      title: alert.title,
+      source: alert.source,
+      dedupKey: alert.dedupKey,
+      playbook: decision.start ? decision.playbook : null,
+      executionName: null,
+      alertCount: 1,
+      createdAt: now,
+      updatedAt: now,
+      risk,
+      route: decision.route,
+      ownerTeams: [...new Set(enrichment.assets.map((asset) => asset.ownerTeam))],
+      unknownAssets: enrichment.unknownAssets,
+      ...(subjects.length > 0 ? { subjectSlackUsers: subjects } : {}),
+    },
+    alert,
+  );
   if (created) {
-    await store.saveAlert(incidentId, alert);
     await store.appendTimeline(incidentId, {
       at: alert.receivedAt,
       kind: "received",
@@ -201,18 +213,18 @@ async function startPlaybook(
  * calls for one (a CostHarvesting finding joining an enumeration precursor, say).
  */
 export async function joinIncident(
-  incident: Incident,
+  joined: Incident,
   assessed: AssessedAlert,
   reason: "duplicate" | "correlated",
   deps: TriageDeps,
-  /** The alert count when the caller already counted this alert (the incident is then as counted). */
-  counted?: number,
+  /** Whether the caller already kept and counted this alert (`joined` is then as read after that). */
+  kept = false,
 ): Promise<TriageOutcome> {
   const { store } = deps;
   const { alert, risk } = assessed;
-  const incidentId = incident.id;
-  await store.saveAlert(incidentId, alert);
-  const count = counted ?? (await store.countAlert(incidentId));
+  const incidentId = joined.id;
+  const incident = kept ? joined : (await store.addAlert(incidentId, alert)).incident;
+  const count = incident.alertCount;
   if (raises(incident, assessed)) await store.raiseIncident(incidentId, { risk, severity: alert.severity });
   if (reason === "correlated") {
     await refreshEntities(alert, incidentId, deps);

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { triageConfig } from "../../playbooks/triage-config.js";
 import { ConfigurationError } from "../shared/errors.js";
-import { defineTriageConfig, type TriageConfig } from "./config.js";
+import type { TriageConfig } from "./config.js";
+import { readTriageConfig } from "./read-config.js";
 import { unknownPlaybooks } from "./routing.js";
 
 /**
@@ -9,12 +8,7 @@ import { unknownPlaybooks } from "./routing.js";
  * one in `playbooks/triage-config.ts`. Routes must name playbooks that exist.
  */
 export function loadTriageConfig(path?: string): TriageConfig {
-  let config: TriageConfig;
-  try {
-    config = path ? defineTriageConfig(JSON.parse(readFileSync(path, "utf8"))) : triageConfig;
-  } catch (error) {
-    throw new ConfigurationError(`triage configuration ${path ?? "(built in)"}: ${(error as Error).message}`);
-  }
+  const config = readTriageConfig(path);
   const missing = unknownPlaybooks(config);
   if (missing.length > 0) throw new ConfigurationError(`triage configuration: ${missing.join("; ")}`);
   return config;

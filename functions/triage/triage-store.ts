@@ -1,6 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { CanonicalAlert, Entity } from "../shared/alert.js";
+import { alertAttributes, alertOfItem } from "../shared/alert-record.js";
+import { dayPage } from "../shared/day-pages.js";
 import { type Clock, unixSeconds } from "../shared/ids.js";
+import type { Page, PageOf } from "../shared/page-cursor.js";
 import { type DocumentClient, isConditionFailure } from "../shared/store.js";
 
 /** Which incident holds a dedup key, and the alert that claimed it (to recognise its redeliveries). */
@@ -251,7 +254,7 @@ export class TriageStore {
         Item: {
           pk: keptPartitionOf(entity),
           sk: `${alert.receivedAt}#${alert.id}`,
-          alert,
+          ...alertAttributes(alert),
           expiresAt: this.nowSeconds() + windowSeconds,
         },
       }),
@@ -280,7 +283,7 @@ export class TriageStore {
             ConditionExpression: "attribute_exists(pk)",
           }),
         );
-        taken.push(item.alert as CanonicalAlert);
+        taken.push(alertOfItem(item));
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -304,27 +307,22 @@ export class TriageStore {
           at,
           reason,
           ...(because ? { because } : {}),
-          alert,
+          ...alertAttributes(alert),
           expiresAt: this.nowSeconds() + 30 * 86400,
         },
       }),
     );
   }
 
-  async listUnmatched(day: string): Promise<UnmatchedAlert[]> {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `UNMATCHED#${day}` },
-        ConsistentRead: true,
-      }),
-    );
-    return (page.Items ?? []).map((item) => ({
+  /** One day's unmatched alerts, newest first, a page at a time. */
+  async listUnmatched(day: string, page: Page): Promise<PageOf<UnmatchedAlert>> {
+    const { items, nextCursor } = await dayPage(this.db, this.tableName, "UNMATCHED", day, page);
+    const unmatched = items.map((item) => ({
       at: String(item.at),
       reason: item.reason as UnmatchedAlert["reason"],
       ...(typeof item.because === "string" ? { because: item.because } : {}),
-      alert: item.alert as CanonicalAlert,
+      alert: alertOfItem(item),
     }));
+    return { items: unmatched, ...(nextCursor ? { nextCursor } : {}) };
   }
 }

@@ -37,6 +37,7 @@ export class LogicStack extends Stack {
 
     this.actions = new ActionFunctions(this, "Actions", {
       idempotencyTable: data.tables.idempotency,
+      incidentsTable: table,
       secretLookup,
       dryRun: config.dryRun,
       environmentName: config.environmentName,

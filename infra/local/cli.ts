@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import { formatTimeline, QuellClient } from "./client.js";
+import { DeadLettersClient, deadLetterCommand } from "./dead-letters-client.js";
 import { LOCAL_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
 import { webhookBody } from "./standins/scenario.js";
 
 const HELP = `Usage: npm run quell -- <command>
 
-  incidents                              list incidents
+  incidents [--limit <n>] [--cursor <c>]  list incidents, newest first, a page at a time (default 50)
   incident <incident-id>                 show an incident and its timeline
   approve <approval-id> [--comment "<note>"] [--as <user>]
                                          approve through the signed Slack interaction path
@@ -14,9 +15,12 @@ const HELP = `Usage: npm run quell -- <command>
   slash "<text>" [--as <user>]           run a /quell command through the signed Slack path, e.g.
                                          slash "undo <action-run>", slash "dry-run leaked-ai-key <alert-id>"
   send-sample                            send the sample GitHub secret-scanning alert
+  dead-letters [--limit <n>] [--cursor <c>]
+                                         list events the bus could not deliver after its retries
+  redrive <dead-letter-id>… | --all      deliver dead letters again (to the rule that refused them)
 
 Talks to QUELL_URL (default http://127.0.0.1:$QUELL_PORT, port 8787) with the secrets in the environment,
-else those in .quell/local-secrets.json. --as defaults to ${LOCAL_RESPONDER}.`;
+else those in .quell/local-secrets.json (reads send the read token, QUELL_READ_TOKEN). --as defaults to ${LOCAL_RESPONDER}.`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -25,6 +29,9 @@ async function main(): Promise<number> {
       as: { type: "string", default: LOCAL_RESPONDER },
       reason: { type: "string" },
       comment: { type: "string" },
+      limit: { type: "string" },
+      cursor: { type: "string" },
+      all: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -36,15 +43,21 @@ async function main(): Promise<number> {
   const secrets = loadLocalSecrets();
   const client = new QuellClient(quellUrl(), {
     github: secrets.QUELL_GITHUB_WEBHOOK_SECRET as string,
-    slackSigning: secrets.SLACK_SIGNING_SECRET as string,
+    slackSigning: secrets.SLACK_SIGNING_SECRET,
+    readToken: secrets.QUELL_READ_TOKEN,
   });
   switch (command) {
     case "incidents": {
-      for (const incident of await client.incidents()) {
+      const page = await client.incidents({
+        ...(values.limit ? { limit: Number(values.limit) } : {}),
+        ...(values.cursor ? { cursor: values.cursor } : {}),
+      });
+      for (const incident of page.incidents) {
         console.log(
           `${incident.id}  ${incident.status.padEnd(17)} ${incident.severity.padEnd(8)} ${incident.title}`,
         );
       }
+      if (page.nextCursor) console.log(`more: npm run quell -- incidents --cursor ${page.nextCursor}`);
       return 0;
     }
     case "incident": {
@@ -99,6 +112,13 @@ async function main(): Promise<number> {
       console.log(answer.text || `Quell answered ${answer.status}`);
       return answer.status === 200 ? 0 : 1;
     }
+    case "dead-letters":
+    case "redrive":
+      return deadLetterCommand(
+        command,
+        { ...values, ids: positionals.slice(1) },
+        new DeadLettersClient(quellUrl(), secrets.QUELL_READ_TOKEN as string),
+      );
     case "send-sample": {
       const response = await client.sendGitHubWebhook(webhookBody());
       console.log(`${response.status} ${JSON.stringify(response.body)}`);

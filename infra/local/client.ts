@@ -11,8 +11,24 @@ import {
 export class QuellClient {
   constructor(
     readonly url: string,
-    private readonly secrets: { github: string; slackSigning: string },
+    private readonly secrets: { github: string; slackSigning: string; readToken: string },
   ) {}
+
+  /** A GET with the read token; undefined for a 404, an error naming the cause for any other refusal. */
+  private async read<T>(path: string): Promise<T | undefined> {
+    const response = await fetch(`${this.url}${path}`, {
+      headers: { authorization: `Bearer ${this.secrets.readToken}` },
+    });
+    if (response.status === 200) return (await response.json()) as T;
+    if (response.status === 404) return undefined;
+    const detail = ((await response.json().catch(() => ({}))) as { error?: { message?: string } }).error
+      ?.message;
+    const hint =
+      response.status === 401
+        ? " (the read token: QUELL_READ_TOKEN, else .quell/local-secrets.json of the directory Quell runs in)"
+        : "";
+    throw new Error(`GET ${path} answered ${response.status}: ${detail ?? response.statusText}${hint}`);
+  }
 
   async sendGitHubWebhook(body: string) {
     const response = await fetch(`${this.url}/alerts/github`, {
@@ -59,14 +75,17 @@ export class QuellClient {
     return { status: response.status, responseType: answer.response_type, text: answer.text ?? "" };
   }
 
-  async incidents() {
-    return ((await (await fetch(`${this.url}/incidents`)).json()) as { incidents: IncidentSummary[] })
-      .incidents;
+  /** One page of incidents, newest first; `nextCursor` fetches the next. */
+  async incidents(page: { limit?: number; cursor?: string } = {}): Promise<IncidentPage> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set("limit", String(page.limit));
+    if (page.cursor !== undefined) query.set("cursor", page.cursor);
+    const path = query.size > 0 ? `/incidents?${query}` : "/incidents";
+    return (await this.read<IncidentPage>(path)) as IncidentPage;
   }
 
   async incident(id: string): Promise<IncidentDetail | undefined> {
-    const response = await fetch(`${this.url}/incidents/${encodeURIComponent(id)}`);
-    return response.status === 200 ? ((await response.json()) as IncidentDetail) : undefined;
+    return this.read<IncidentDetail>(`/incidents/${encodeURIComponent(id)}`);
   }
 
   /** Poll until the incident satisfies `done`, or fail after `timeoutMs`. */
@@ -95,6 +114,12 @@ export interface IncidentSummary {
   playbook: string | null;
   alertCount: number;
   createdAt: string;
+}
+
+export interface IncidentPage {
+  incidents: IncidentSummary[];
+  nextCursor?: string;
+  more: boolean;
 }
 
 export interface IncidentDetail extends IncidentSummary {

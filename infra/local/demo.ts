@@ -54,7 +54,7 @@ async function waitForDemoApproval(client: QuellClient, slack?: SlackStandin): P
   }
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    for (const summary of await client.incidents()) {
+    for (const summary of (await client.incidents()).incidents) {
       const pending = (await client.incident(summary.id))?.approvals.find(
         (approval) => approval.status === "pending",
       );

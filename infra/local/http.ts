@@ -1,20 +1,124 @@
+import { createHash, type Hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 /** Lambda Function URLs refuse request payloads over 6 MB; so does the local server. */
 export const FUNCTION_URL_MAX_BYTES = 6 * 1024 * 1024;
 
-export class BodyTooLarge extends Error {}
+/**
+ * How much of a refused body the server reads, and discards, so the connection can carry the next request; a
+ * larger one is not read further and its connection is closed after the answer.
+ */
+export const DRAIN_MAX_BYTES = 1024 * 1024;
 
-export async function readBody(request: IncomingMessage, maxBytes = FUNCTION_URL_MAX_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLarge(`request body exceeds ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
+/** A body refused for its size or before it was read: what is known of it, never the bytes. */
+export interface UnreadBody {
+  /** Bytes received (a lower bound when not `complete`). */
+  readonly bytes: number;
+  /** SHA-256 of the whole body, when it was received to its end. */
+  readonly sha256: string | undefined;
+  /** Whether the body was received to its end (the connection can be kept). */
+  readonly complete: boolean;
+}
+
+export type BodyRead =
+  | { readonly ok: true; readonly body: Buffer }
+  | { readonly ok: false; readonly unread: UnreadBody };
+
+/** The declared Content-Length, when there is one (a chunked body has none). */
+export function declaredLength(request: IncomingMessage): number | undefined {
+  const header = request.headers["content-length"];
+  return header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
+}
+
+/** Whether the client waits for `100 Continue` before it sends the body. */
+export const expectsContinue = (request: IncomingMessage) =>
+  (request.headers.expect ?? "").toLowerCase() === "100-continue";
+
+/**
+ * Read a body of at most `maxBytes`. Past the limit nothing more is kept: the rest is hashed and discarded up
+ * to DRAIN_MAX_BYTES in all, then reading stops. Never buffers more than `maxBytes`.
+ */
+export function readBody(request: IncomingMessage, maxBytes: number): Promise<BodyRead> {
+  if (request.readableEnded) return Promise.resolve({ ok: true, body: Buffer.alloc(0) });
+  return new Promise((resolve, reject) => {
+    let kept: Buffer[] | undefined = [];
+    let bytes = 0;
+    let hash: Hash | undefined;
+    const settle = (result: BodyRead) => {
+      request.off("data", onData).off("end", onEnd).off("error", onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (kept && bytes <= maxBytes) {
+        kept.push(chunk);
+        return;
+      }
+      if (!hash) {
+        hash = createHash("sha256");
+        for (const part of kept ?? []) hash.update(part);
+        kept = undefined;
+      }
+      hash.update(chunk);
+      if (bytes > DRAIN_MAX_BYTES) {
+        request.pause();
+        settle({ ok: false, unread: { bytes, sha256: undefined, complete: false } });
+      }
+    };
+    const onEnd = () =>
+      settle(
+        kept
+          ? { ok: true, body: Buffer.concat(kept, bytes) }
+          : { ok: false, unread: { bytes, sha256: hash?.digest("hex"), complete: true } },
+      );
+    const onError = (error: Error) => {
+      request.off("data", onData).off("end", onEnd).off("error", onError);
+      reject(error);
+    };
+    request.on("data", onData).on("end", onEnd).on("error", onError);
+  });
+}
+
+/**
+ * Before answering a request refused without its body: discard the body when it is small enough to keep the
+ * connection (hashing it, for the record), else read nothing. A client waiting for `100 Continue` sends nothing.
+ */
+export async function discardBody(request: IncomingMessage): Promise<UnreadBody> {
+  const declared = declaredLength(request);
+  if (expectsContinue(request) || (declared !== undefined && declared > DRAIN_MAX_BYTES)) {
+    return { bytes: declared ?? 0, sha256: undefined, complete: declared === 0 };
   }
-  return Buffer.concat(chunks);
+  const read = await readBody(request, 0);
+  return read.ok ? { bytes: 0, sha256: createHash("sha256").digest("hex"), complete: true } : read.unread;
+}
+
+/**
+ * Answer with JSON. `close` when the request body was not read to its end: the connection cannot carry another
+ * request, so the answer says so and the socket is closed after it.
+ */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  options: { close?: boolean; headers?: Record<string, string> } = {},
+) {
+  response.writeHead(status, {
+    "content-type": "application/json",
+    ...options.headers,
+    ...(options.close ? { connection: "close" } : {}),
+  });
+  response.end(JSON.stringify(body));
+}
+
+/** Quell's error shape, `{"error": {"code", "message"}}`. */
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  error: { code: string; message: string },
+  options: { close?: boolean; headers?: Record<string, string> } = {},
+) {
+  sendJson(response, status, { error }, options);
 }
 
 /**
@@ -71,9 +175,4 @@ export function writeFunctionUrlResult(
   );
   response.writeHead(structured.statusCode ?? 200, headers);
   response.end(structured.body ?? "");
-}
-
-export function sendJson(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
 }

@@ -1,31 +1,42 @@
 import "./polyfills.js";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { resolve } from "node:path";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { actions } from "../../functions/actions/registry.js";
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ALERT_RECEIVED } from "../../functions/ingest/core.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { systemClock } from "../../functions/shared/ids.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
 import { TriageStore } from "../../functions/triage/triage-store.js";
-import type { FunctionRef } from "../../playbooks/compile.js";
 import { compiledMachines } from "../../playbooks/machines.js";
-import { createAwsEndpoint } from "./aws-endpoint.js";
-import { LocalEventBus } from "./bus.js";
-import { LOCAL_TABLES, startLocalDynamo } from "./dynamodb.js";
-import { BodyTooLarge, readBody, sendJson, toFunctionUrlEvent, writeFunctionUrlResult } from "./http.js";
+import { closeServer, startInternalAwsEndpoint } from "./aws-endpoint.js";
+import { type BusRecords, LocalEventBus, memoryBusRecords } from "./bus.js";
+import { DatabaseSupervisor } from "./database-supervisor.js";
+import { withDurability } from "./durability-routes.js";
+import { fileRecords, memoryRecords } from "./durable-records.js";
+import { LOCAL_DYNAMO_REGION, LOCAL_TABLES, localDynamoClient, startLocalDynamo } from "./dynamodb.js";
+import { lambdaContext, loadHandlers } from "./handlers.js";
+import { LOCAL_DYNAMODB_KEY_ID, loadLocalSecrets, READ_TOKEN, randomSecret } from "./local-config.js";
+import { claimPidFile, removePidFile } from "./pid-files.js";
+import { createPublicServer } from "./public-server.js";
+import { allowedHostNames } from "./request-guard.js";
+import { publicRoutes } from "./routes.js";
 import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
-import { type LocalHandler, LocalStepFunctions } from "./stepfunctions.js";
+import { recoverExecutions } from "./recovery.js";
+import { type ExecutionRecord, LocalStepFunctions } from "./stepfunctions.js";
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. */
   readonly port: number;
-  /** Where DynamoDB Local keeps its files; `null` keeps everything in memory (tests). */
+  /**
+   * Where Quell keeps its state (`.quell`): DynamoDB Local's files, the pid files, the generated secrets;
+   * `null` keeps everything in memory (tests).
+   */
   readonly dataDir: string | null;
   /**
-   * Configuration as environment variables (secrets, URLs, approvers, channel, dry run). `SLACK_APP_TOKEN`
-   * (xapp-…) here, not merely in the process environment, adds Slack Socket Mode.
+   * Configuration as environment variables (secrets, URLs, approvers, channel, dry run, `QUELL_READ_TOKEN`).
+   * `SLACK_APP_TOKEN` (xapp-…) here, not merely in the process environment, adds Slack Socket Mode.
    */
   readonly env: Readonly<Record<string, string>>;
   /**
@@ -37,9 +48,16 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly url: string;
+  /** What every GET but /healthz needs: `Authorization: Bearer <readToken>`. */
+  readonly readToken: string;
+  /** The Step Functions and EventBridge emulation: 127.0.0.1 only, SigV4 with this run's credentials only. */
+  readonly awsEndpointUrl: string;
+  readonly dynamoEndpoint: string;
   readonly store: IncidentStore;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
+  /** DynamoDB Local's supervisor: whether it is up, its restarts. */
+  readonly database: DatabaseSupervisor;
   /** DynamoDB Local's process id (for the benchmarks' CPU accounting). */
   readonly dynamoPid: number | undefined;
   /**
@@ -52,45 +70,77 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-type FunctionUrlHandler = (
-  event: APIGatewayProxyEventV2,
-  context: unknown,
-) => Promise<APIGatewayProxyStructuredResultV2>;
-type PlainHandler = (event: unknown) => Promise<unknown>;
+export const RUNTIME_PID_FILE = "runtime.pid";
+export const DYNAMODB_PID_FILE = "dynamodb.pid";
 
 let started = false;
 
 /**
  * Quell on one machine: DynamoDB Local, the compiled playbooks on aws-local-stepfunctions, a local bus,
  * and the HTTP routes of the local runtime contract, all running the real handler code. Handlers read
- * their configuration once at import, as on Lambda, so one process hosts one runtime.
+ * their configuration once at import, as on Lambda, so one process hosts one runtime. Only the contract's
+ * routes are on the port; the database and the AWS emulation listen on 127.0.0.1 and need credentials that
+ * only this process holds.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const slackAppToken = slackAppTokenFrom(options.env);
   if (started) throw new Error("a local runtime is already running in this process");
   started = true;
-  const dynamo = await startLocalDynamo(
-    options.dataDir ? { dataDir: resolve(options.dataDir, "dynamodb") } : {},
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => {
+      started = false;
+    },
+  ];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    return await start(options, slackAppToken, cleanups, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function start(
+  options: LocalRuntimeOptions,
+  slackAppToken: string | undefined,
+  cleanups: (() => Promise<void> | void)[],
+  cleanUp: () => Promise<void>,
+): Promise<LocalRuntime> {
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) cleanups.push(claimRuntime(dataDir));
+  const stored = dataDir ? loadLocalSecrets(options.env, dataDir) : undefined;
+  const secret = (name: typeof READ_TOKEN | typeof LOCAL_DYNAMODB_KEY_ID) =>
+    options.env[name] || stored?.[name] || randomSecret();
+  // The key id selects DynamoDB Local's database (kept: the file is named after it); the secret is this run's.
+  const credentials = { accessKeyId: secret(LOCAL_DYNAMODB_KEY_ID), secretAccessKey: randomSecret() };
+  const readToken = secret(READ_TOKEN);
+
+  const dynamoOptions = {
+    credentials,
+    ...(dataDir ? { dataDir: join(dataDir, "dynamodb"), pidFile: join(dataDir, DYNAMODB_PID_FILE) } : {}),
+  };
+  const dynamo = await startLocalDynamo(dynamoOptions);
+  // Supervised: restarted on the same port (every handler keeps its endpoint) when it exits or hangs.
+  const probeClient = localDynamoClient(dynamo.endpoint, credentials);
+  const database = new DatabaseSupervisor(
+    dynamo,
+    (port) => startLocalDynamo({ ...dynamoOptions, port }),
+    async (_endpoint, signal) => void (await probeClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal })),
+    { log: (line) => console.error(line) },
   );
-  let ready = false;
-  let route: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void> =
-    async () => {};
-  const server = createServer((request, response) => {
-    readBody(request)
-      .then((body) =>
-        ready ? route(request, response, body) : sendJson(response, 503, { status: "starting" }),
-      )
-      .catch((error: Error) => {
-        if (response.headersSent) return;
-        if (error instanceof BodyTooLarge)
-          return sendJson(response, 413, { error: { code: "too_large", message: error.message } });
-        sendJson(response, 500, {
-          error: { code: "internal", message: "the local runtime failed; see its log" },
-        });
-        console.error(error);
-      });
+  cleanups.push(async () => {
+    await database.stop();
+    probeClient.destroy();
   });
-  const port = await listen(server, options.port);
+  const durable = durableRecordsIn(dataDir);
+  const aws = await startInternalAwsEndpoint(credentials);
+  cleanups.push(() => aws.close());
+  const hostNames = allowedHostNames({ ...process.env, ...options.env });
+  const publicServer = createPublicServer({ readToken, hostNames });
+  const port = await listen(publicServer.server, options.port);
+  cleanups.push(() => closeServer(publicServer.server));
   const url = `http://127.0.0.1:${port}`;
 
   const machines = compiledMachines();
@@ -98,14 +148,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     machines.map((machine) => [machine.name, LocalStepFunctions.arnFor(machine.name)]),
   );
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    // Every AWS service not emulated here is refused locally, never reached in AWS.
-    AWS_ENDPOINT_URL: `${url}/_aws/unavailable`,
+    AWS_REGION: LOCAL_DYNAMO_REGION,
+    AWS_ENDPOINT_URL: aws.endpoints.unavailable,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SFN: `${url}/_aws/sfn`,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: `${url}/_aws/events`,
+    AWS_ENDPOINT_URL_SFN: aws.endpoints.sfn,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoints.eventBridge,
     [EnvNames.tableName]: LOCAL_TABLES[0].name,
     [EnvNames.idempotencyTableName]: LOCAL_TABLES[1].name,
     [EnvNames.eventBusName]: "quell-local",
@@ -114,46 +161,93 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Local tooling runs on the machine's Node 20 (see README); Lambda runs Node 22.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...options.env,
+    // Last, so nothing overrides them: the database and the AWS emulation accept only these.
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   });
+  delete process.env.AWS_SESSION_TOKEN;
 
   const handlers = await loadHandlers();
-  const stepFunctions = new LocalStepFunctions(
-    (ref) => handlers.resolve(ref),
-    options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {},
-  );
+  const ready = () => database.whenUp();
+  const stepFunctions = new LocalStepFunctions((ref) => handlers.resolve(ref), {
+    ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
+    records: durable.executions,
+    ready,
+  });
   for (const machine of machines) stepFunctions.register(machine);
   const bus = new LocalEventBus([
-    { source: ALERT_RECEIVED.source, detailType: ALERT_RECEIVED.detailType, target: handlers.triage },
-    { source: QUELL_EVENT.source, detailType: QUELL_EVENT.detailType, target: handlers.notifier },
-  ]);
+    {
+      name: "triage",
+      source: ALERT_RECEIVED.source,
+      detailType: ALERT_RECEIVED.detailType,
+      target: handlers.triage,
+    },
+    {
+      name: "notifier",
+      source: QUELL_EVENT.source,
+      detailType: QUELL_EVENT.detailType,
+      target: handlers.notifier,
+    },
+  ], { records: durable.bus, ready });
+  // Stopping leaves what is unfinished in the records, as a crash would: the next start takes it up.
+  cleanups.push(() => {
+    bus.close();
+    stepFunctions.close();
+  });
   const db = createDocumentClient();
   const store = new IncidentStore(db, LOCAL_TABLES[0].name, systemClock);
   const triageStore = new TriageStore(db, LOCAL_TABLES[0].name, systemClock);
-  route = createRouter({ handlers, store, triageStore, aws: createAwsEndpoint(stepFunctions, bus) });
-  ready = true;
+  aws.serve(stepFunctions, bus);
+  // Before any click is served: executions that waited on an approval take their tokens back.
+  const recovered = await recoverExecutions({
+    stepFunctions,
+    store,
+    publish: (event) =>
+      void bus.put({ Source: QUELL_EVENT.source, DetailType: QUELL_EVENT.detailType, Detail: JSON.stringify(event) }),
+    recorder: handlers.resolve({ kind: "recorder" }),
+    dryRun: process.env[EnvNames.dryRun] !== "false",
+  });
+  publicServer.serve(
+    withDurability(
+      publicRoutes({
+        handlers,
+        store,
+        triageStore,
+        ingestMaxBodyBytes: handlers.ingestMaxBodyBytes,
+        lambdaContext,
+      }),
+      { database, bus, readToken },
+    ),
+    (rejection) => store.recordRejection(rejection),
+  );
+  const redelivered = bus.redeliverPending();
+  if (redelivered + recovered.resumed.length + recovered.interrupted.length > 0) {
+    console.log(
+      `Quell recovered after a restart: ${redelivered} accepted event(s) redelivered, ` +
+        `${recovered.resumed.length} execution(s) waiting on an approval resumed, ` +
+        `${recovered.interrupted.length} interrupted mid-step (see their incidents; /quell rerun starts them again)`,
+    );
+  }
 
-  const stopServers = async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await dynamo.stop();
-    started = false;
-  };
   let socket: SlackSocket | undefined;
   if (slackAppToken) {
-    try {
-      socket = await startSlackSocket({ ...handlers.slackAppOptions, appToken: slackAppToken });
-    } catch (error) {
-      await stopServers();
-      throw error;
-    }
+    socket = await startSlackSocket({ ...handlers.slackAppOptions, appToken: slackAppToken });
+    const connected = socket;
+    cleanups.push(() => connected.stop());
   }
 
   return {
     url,
+    readToken,
+    awsEndpointUrl: aws.url,
+    dynamoEndpoint: dynamo.endpoint,
     store,
     stepFunctions,
     bus,
-    dynamoPid: dynamo.pid,
+    database,
+    get dynamoPid() {
+      return database.pid;
+    },
     slackMode: socket ? "socket" : "http",
     async idle() {
       for (let round = 0; round < 3; round++) {
@@ -161,10 +255,42 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await stepFunctions.drain();
       }
     },
-    async stop() {
-      await socket?.stop();
-      await stopServers();
+    stop: cleanUp,
+  };
+}
+
+/**
+ * One runtime per data directory: `runtime.pid` names the live one. A file left by a runtime killed with -9
+ * names a dead process and is taken over.
+ */
+function claimRuntime(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, RUNTIME_PID_FILE);
+  const claim = claimPidFile(file, process.pid);
+  if (!claim.ok) {
+    throw new Error(
+      `a Quell runtime (pid ${claim.holder}) is already running on ${dataDir}; stop it first ` +
+        `(kill ${claim.holder}), or start from another directory`,
+    );
+  }
+  return () => removePidFile(file, process.pid);
+}
+
+/**
+ * Where accepted events, dead letters and executions are kept: under the data directory (`bus/pending`,
+ * `bus/dead-letters`, `executions`), fsynced; in memory without one (tests), through the same code.
+ */
+function durableRecordsIn(dataDir: string | undefined): {
+  bus: BusRecords;
+  executions: ReturnType<typeof memoryRecords<ExecutionRecord>>;
+} {
+  if (!dataDir) return { bus: memoryBusRecords(), executions: memoryRecords() };
+  return {
+    bus: {
+      pending: fileRecords(join(dataDir, "bus", "pending")),
+      deadLetters: fileRecords(join(dataDir, "bus", "dead-letters")),
     },
+    executions: fileRecords(join(dataDir, "executions")),
   };
 }
 
@@ -176,103 +302,4 @@ function listen(server: Server, port: number): Promise<number> {
       resolve(typeof address === "object" && address ? address.port : port);
     });
   });
-}
-
-/** Import the real handler modules, after the environment is set, as Lambda would at cold start. */
-async function loadHandlers() {
-  const ingest = (await import("../../functions/ingest/handler.js")).handler as FunctionUrlHandler;
-  const slackModule = await import("../../functions/slack/handler.js");
-  const slack = slackModule.handler as FunctionUrlHandler;
-  const triage = (await import("../../functions/triage/handler.js")).handler as PlainHandler;
-  const approvalRequest = (await import("../../functions/approval-request/handler.js"))
-    .handler as PlainHandler;
-  const recorder = (await import("../../functions/recorder/handler.js")).handler as PlainHandler;
-  const notifier = (await import("../../functions/notifier/handler.js")).handler as PlainHandler;
-  const actionHandlers = new Map<string, LocalHandler>();
-  for (const [name, entry] of Object.entries(actions)) {
-    const module = (await import(`../../functions/actions/${entry.folder}/handler.ts`)) as {
-      handler: (event: unknown, context: unknown) => Promise<unknown>;
-    };
-    actionHandlers.set(name, (payload) =>
-      module.handler(payload, lambdaContext(entry.definition.timeoutSeconds)),
-    );
-  }
-  return {
-    ingest,
-    slack,
-    /** What the HTTP route's Bolt app was built from; Socket Mode serves the same. */
-    slackAppOptions: slackModule.slackAppOptions,
-    triage,
-    notifier,
-    resolve(ref: FunctionRef): LocalHandler {
-      if (ref.kind === "approvalRequest") return approvalRequest;
-      if (ref.kind === "recorder") return recorder;
-      const handler = actionHandlers.get(ref.action);
-      if (!handler) throw new Error(`no local handler for action ${ref.action}`);
-      return handler;
-    },
-  };
-}
-
-/** The parts of a Lambda context that handlers and Powertools read. */
-function lambdaContext(timeoutSeconds: number) {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  return {
-    functionName: "quell-local",
-    awsRequestId: crypto.randomUUID(),
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
-}
-
-function createRouter(deps: {
-  handlers: Awaited<ReturnType<typeof loadHandlers>>;
-  store: IncidentStore;
-  triageStore: TriageStore;
-  aws: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void>;
-}) {
-  return async (request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> => {
-    const { pathname, searchParams } = new URL(request.url ?? "/", "http://127.0.0.1");
-    const method = request.method ?? "GET";
-    if (pathname.startsWith("/_aws/")) return deps.aws(request, response, body);
-    if (pathname === "/healthz" && method === "GET") return sendJson(response, 200, { status: "ok" });
-    if (pathname.startsWith("/alerts/") || pathname === "/events") {
-      return writeFunctionUrlResult(
-        response,
-        await deps.handlers.ingest(toFunctionUrlEvent(request, body), lambdaContext(10)),
-      );
-    }
-    if (pathname === "/slack/events" && method === "POST") {
-      const event = toFunctionUrlEvent(request, body, "text");
-      return writeFunctionUrlResult(response, await deps.handlers.slack(event, lambdaContext(10)));
-    }
-    if (pathname === "/incidents" && method === "GET") {
-      return sendJson(response, 200, { incidents: await deps.store.listIncidents() });
-    }
-    const incidentId = /^\/incidents\/([A-Za-z0-9_]{1,64})$/.exec(pathname)?.[1];
-    if (incidentId && method === "GET") {
-      const detail = await deps.store.getIncidentDetail(incidentId);
-      return detail
-        ? sendJson(response, 200, detail)
-        : sendJson(response, 404, { error: { code: "not_found", message: `no incident ${incidentId}` } });
-    }
-    // Kept for inspection, by day: refused requests, and alerts that matched nothing (a resolve with no case).
-    const byDay = { "/rejections": "rejections", "/unmatched": "unmatched" } as const;
-    if ((pathname === "/rejections" || pathname === "/unmatched") && method === "GET") {
-      const day = searchParams.get("day") ?? new Date().toISOString().slice(0, 10);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
-        return sendJson(response, 400, { error: { code: "bad_day", message: "day must be YYYY-MM-DD" } });
-      }
-      const items =
-        pathname === "/rejections"
-          ? await deps.store.listRejections(day)
-          : await deps.triageStore.listUnmatched(day);
-      return sendJson(response, 200, { day, [byDay[pathname]]: items });
-    }
-    return sendJson(response, 404, {
-      error: {
-        code: "not_found",
-        message: `${method} ${pathname} is not a route; see GET /healthz, POST /alerts/{source}, POST /events, GET /incidents`,
-      },
-    });
-  };
 }

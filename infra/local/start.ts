@@ -8,6 +8,7 @@ import {
   LOCAL_RESPONDER,
   loadLocalSecrets,
   localSecretsFile,
+  READ_TOKEN,
 } from "./local-config.js";
 import { startLocalRuntime } from "./runtime.js";
 import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       `Quell is running at ${runtime.url}  (dry run: ${dryRun}; state in ${DATA_DIR}/)`,
       `  POST ${runtime.url}/alerts/{source}   GET ${runtime.url}/incidents   POST ${runtime.url}/slack/events`,
       `  secrets: environment, else ${localSecretsFile()} (generated for this machine)`,
+      `  reads (every GET but /healthz): Authorization: Bearer <${READ_TOKEN}>; only loopback Host names are served`,
       `  approvers: ${approvers}`,
       ...refusingLines,
       ...lines,
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
   if (demo) {
     const client = new QuellClient(runtime.url, {
       github: secrets.QUELL_GITHUB_WEBHOOK_SECRET as string,
-      slackSigning: secrets.SLACK_SIGNING_SECRET as string,
+      slackSigning: secrets.SLACK_SIGNING_SECRET,
+      readToken: runtime.readToken,
     });
     await runDemo({
       client,

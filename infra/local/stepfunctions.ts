@@ -1,5 +1,5 @@
 import "./polyfills.js";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import {
   type Asl,
@@ -11,6 +11,17 @@ import {
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
   TASK_TOKEN_PATH,
 } from "../../playbooks/compile.js";
+import { AwsStyleError, CallbackWaits, type PendingWait } from "./callback-waits.js";
+import { type DurableRecords, memoryRecords } from "./durable-records.js";
+import {
+  type ExecutionRecord,
+  ExecutionTracker,
+  type ExecutionStatus,
+  type WaitingCallback,
+} from "./execution-record.js";
+
+export type { ExecutionRecord, WaitingCallback };
+export { AwsStyleError };
 
 export type LocalHandler = (payload: unknown) => Promise<unknown>;
 
@@ -19,7 +30,7 @@ export interface Execution {
   readonly stateMachineArn: string;
   readonly name: string;
   readonly input: string;
-  status: "RUNNING" | "SUCCEEDED" | "FAILED";
+  status: ExecutionStatus;
   readonly startDate: Date;
   stopDate?: Date;
   output?: string;
@@ -28,47 +39,60 @@ export interface Execution {
   done: Promise<void>;
 }
 
-/** An error with the name Step Functions would report, so Retry and Catch match as they do in AWS. */
-export class AwsStyleError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
 const TOKEN_PLACEHOLDER = "__quell_local_task_token__";
+/**
+ * Added to every callback task's payload by `prepare` (local only) and removed before the handler sees it:
+ * the state's whole input, kept with the wait so the execution can resume at that state after a restart.
+ */
+const STATE_INPUT_KEY = "__quellStateInput";
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 
-interface PendingTask {
-  resolve: (output: unknown) => void;
-  reject: (error: Error) => void;
+interface Machine {
+  definition: StateMachineDefinition;
+  /** Validated once, at registration (validation costs tens of milliseconds); every run reuses it. */
+  stateMachine: StateMachine;
+  playbook: CompiledPlaybook;
+  callbackTimeouts: Map<string, number>;
+}
+
+/** How a resumed execution re-enters the callback it waited on: no handler call, the same token. */
+interface Resumption {
+  readonly state: string;
+  readonly wait: PendingWait;
 }
 
 /**
  * Step Functions on one machine: the same compiled ASL run by aws-local-stepfunctions, with every Task
  * mapped to local handler code (never to AWS), the `.waitForTaskToken` callback pattern emulated, and
  * StartExecution / SendTaskSuccess / SendTaskFailure / DescribeExecution semantics kept.
+ *
+ * Executions are durable records (under the data directory, or in memory): written before StartExecution
+ * answers, and again as each Task state starts and ends, when a callback's handler returned (its state, state
+ * input, task token and deadline) and when it settles (before SendTaskSuccess answers). After a restart,
+ * `load` returns the executions that were running; the runtime resumes those waiting on a callback
+ * (`resume`) and marks the others interrupted (`abandon`).
  */
 export class LocalStepFunctions {
-  private readonly machines = new Map<
-    string,
-    {
-      definition: StateMachineDefinition;
-      /** Validated once, at registration (validation costs tens of milliseconds); every run reuses it. */
-      stateMachine: StateMachine;
-      playbook: CompiledPlaybook;
-      callbackTimeouts: Map<string, number>;
-    }
-  >();
+  private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, Execution>();
-  private readonly pendingTasks = new Map<string, PendingTask>();
-  private readonly finishedTokens = new Map<string, "TaskTimedOut" | "settled">();
+  private readonly aborts = new Map<string, () => void>();
+  private readonly records: DurableRecords<ExecutionRecord>;
+  private readonly waits: CallbackWaits;
+  private closed = false;
 
   constructor(
     private readonly resolveHandler: (ref: FunctionRef) => LocalHandler,
-    private readonly options: { approvalTimeoutSeconds?: number } = {},
-  ) {}
+    private readonly options: {
+      approvalTimeoutSeconds?: number;
+      records?: DurableRecords<ExecutionRecord>;
+      /** Resolves when handlers can work (the database is up); awaited before each Task's handler. */
+      ready?: () => Promise<void>;
+    } = {},
+  ) {
+    this.records = options.records ?? memoryRecords();
+    this.waits = new CallbackWaits();
+  }
 
   static arnFor(playbook: string): string {
     return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:quell-${playbook}`;
@@ -82,6 +106,28 @@ export class LocalStepFunctions {
     const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     this.machines.set(arn, { definition, stateMachine, playbook, callbackTimeouts });
     return arn;
+  }
+
+  /** The compiled playbook behind a state machine ARN. */
+  playbookOf(stateMachineArn: string): CompiledPlaybook | undefined {
+    return this.machines.get(stateMachineArn)?.playbook;
+  }
+
+  /** Every Task state of a registered machine (Parallel branches included) and what it invokes. */
+  tasksOf(stateMachineArn: string): { state: string; ref: FunctionRef }[] {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) return [];
+    const tasks = (states: Record<string, AslState>): { state: string; ref: FunctionRef }[] =>
+      Object.entries(states).flatMap(([state, definition]) => {
+        if (definition.Type === "Parallel") {
+          return (definition.Branches as Asl[]).flatMap((branch) => tasks(branch.States));
+        }
+        if (definition.Type !== "Task") return [];
+        const { FunctionName } = definition.Parameters as { FunctionName: string };
+        const ref = machine.playbook.substitutions[FunctionName.split(":function:")[1] ?? ""];
+        return ref ? [{ state, ref }] : [];
+      });
+    return tasks(machine.definition.States as unknown as Record<string, AslState>);
   }
 
   /** Swap placeholders for local ARNs and the task token path for a placeholder the override fills. */
@@ -117,6 +163,7 @@ export class LocalStepFunctions {
             }
             delete parameters.Payload["taskToken.$"];
             parameters.Payload.taskToken = TOKEN_PLACEHOLDER;
+            parameters.Payload[`${STATE_INPUT_KEY}.$`] = "$";
             // The emulated callback times out first, so a late SendTaskSuccess is refused as in AWS.
             const timeout = this.callbackTimeout(state.TimeoutSeconds as number, parameters.Payload);
             prepared.TimeoutSeconds = Math.ceil(timeout) + 5;
@@ -147,36 +194,54 @@ export class LocalStepFunctions {
   }
 
   private overridesFor(
-    states: Record<string, AslState>,
-    placeholders: CompiledPlaybook["substitutions"],
-    callbackTimeouts: Map<string, number>,
+    machine: Machine,
+    tracker: ExecutionTracker,
+    resumption?: Resumption,
+    states = machine.definition.States as unknown as Record<string, AslState>,
+    nested = false,
   ) {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === "Parallel") {
         for (const branch of state.Branches as Asl[]) {
-          Object.assign(overrides, this.overridesFor(branch.States, placeholders, callbackTimeouts));
+          Object.assign(overrides, this.overridesFor(machine, tracker, undefined, branch.States, true));
         }
       }
       if (state.Type !== "Task") continue;
       const placeholder =
         String((state.Parameters as { FunctionName: string }).FunctionName).split(":function:")[1] ?? "";
-      const ref = placeholders[placeholder];
+      const ref = machine.playbook.substitutions[placeholder];
       if (!ref) throw new Error(`state ${name}: no local handler for ${placeholder}`);
       const handler = this.resolveHandler(ref);
-      const callbackTimeout = callbackTimeouts.get(name);
-      overrides[name] =
-        callbackTimeout === undefined
-          ? async (input) => ({
-              StatusCode: 200,
-              Payload: await handler((input as { Payload: unknown }).Payload),
-            })
-          : (input) =>
-              this.invokeWithCallback(
-                handler,
-                (input as { Payload: Record<string, unknown> }).Payload,
-                callbackTimeout,
-              );
+      const callbackTimeout = machine.callbackTimeouts.get(name);
+      if (callbackTimeout === undefined) {
+        overrides[name] = async (input) => {
+          await this.options.ready?.();
+          tracker.entered(name);
+          try {
+            return { StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload) };
+          } finally {
+            tracker.finished(name);
+          }
+        };
+        continue;
+      }
+      // A resumed execution re-enters the state it waited in once, without asking the handler again.
+      let resumed = resumption?.state === name ? resumption.wait : undefined;
+      overrides[name] = (input) => {
+        const wait = resumed;
+        resumed = undefined;
+        if (wait) return wait.settled;
+        const { [STATE_INPUT_KEY]: stateInput, ...payload } = (input as { Payload: Record<string, unknown> })
+          .Payload;
+        return this.invokeWithCallback(handler, payload, {
+          state: name,
+          stateInput,
+          timeoutSeconds: callbackTimeout,
+          tracker,
+          resumable: !nested,
+        });
+      };
     }
     return overrides;
   }
@@ -184,27 +249,39 @@ export class LocalStepFunctions {
   private async invokeWithCallback(
     handler: LocalHandler,
     payload: Record<string, unknown>,
-    timeoutSeconds: number,
+    call: {
+      state: string;
+      stateInput: unknown;
+      timeoutSeconds: number;
+      tracker: ExecutionTracker;
+      /** Only a top-level state can be resumed (a Parallel branch cannot be re-entered alone). */
+      resumable: boolean;
+    },
   ) {
+    await this.options.ready?.();
+    const { tracker, state } = call;
+    tracker.entered(state);
     const token = `local-task-token-${randomBytes(24).toString("hex")}`;
-    const settled = new Promise<unknown>((resolve, reject) =>
-      this.pendingTasks.set(token, { resolve, reject }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.pendingTasks.delete(token);
-        this.finishedTokens.set(token, "TaskTimedOut");
-        reject(new AwsStyleError("States.Timeout", "the task timed out waiting for a callback"));
-      }, timeoutSeconds * 1000);
-    });
+    const deadline = Date.now() + call.timeoutSeconds * 1000;
+    // Registered before the handler runs: a handler may settle its own token (an escalated wait).
+    const wait = this.waits.register(token, deadline, () => tracker.finished(state));
     try {
       await handler({ ...payload, taskToken: token });
-      return await Promise.race([settled, timedOut]);
-    } finally {
-      clearTimeout(timer);
-      if (this.pendingTasks.delete(token)) this.finishedTokens.set(token, "settled");
+    } catch (error) {
+      this.waits.cancel(token);
+      throw error;
     }
+    if (call.resumable && !wait.isSettled()) {
+      const { taskToken: _token, ...described } = payload;
+      tracker.waiting({
+        state,
+        stateInput: call.stateInput ?? null,
+        taskToken: token,
+        timeoutAt: new Date(deadline).toISOString(),
+        payload: described,
+      });
+    }
+    return wait.settled;
   }
 
   startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Execution {
@@ -222,47 +299,112 @@ export class LocalStepFunctions {
       if (existing.input === input && existing.status === "RUNNING") return existing;
       throw new AwsStyleError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
-    const startDate = new Date();
-    const run = machine.stateMachine.run(JSON.parse(input), {
-      overrides: {
-        taskResourceLocalHandlers: this.overridesFor(
-          machine.definition.States as never,
-          machine.playbook.substitutions,
-          machine.callbackTimeouts,
-        ) as never,
-      },
-      context: {
-        Execution: {
-          Id: executionArn,
-          Name: name,
-          StartTime: startDate.toISOString(),
-          Input: JSON.parse(input),
-        },
-      },
-    });
-    const execution: Execution = {
+    const record: ExecutionRecord = {
       executionArn,
       stateMachineArn: request.stateMachineArn,
       name,
       input,
+      startDate: new Date().toISOString(),
       status: "RUNNING",
-      startDate,
-      done: Promise.resolve(),
+      running: {},
+    };
+    // Durable before StartExecution answers: a restart finds it.
+    const tracker = this.trackerFor(record);
+    tracker.persist();
+    return this.run(machine, machine.stateMachine, JSON.parse(input), tracker);
+  }
+
+  /**
+   * Executions that were running when the runtime stopped, loaded from their records; finished ones are loaded
+   * too, so DescribeExecution and ExecutionAlreadyExists answer as before the restart.
+   */
+  load(): ExecutionRecord[] {
+    const unfinished: ExecutionRecord[] = [];
+    for (const key of this.records.names()) {
+      const record = this.records.read(key);
+      if (!record || this.executions.has(record.executionArn)) continue;
+      if (record.status === "RUNNING") {
+        unfinished.push(record);
+        continue;
+      }
+      this.executions.set(record.executionArn, executionOf(record));
+    }
+    return unfinished;
+  }
+
+  /**
+   * Resume an execution that waited on a callback when the runtime stopped: the same machine from that state,
+   * with the state's stored input and the same execution id and name. That state does not call its handler
+   * again (no second card): the stored token waits for the time left until its stored deadline, and times out
+   * at once when the deadline passed meanwhile, so the playbook records the expiry through its own states.
+   */
+  resume(record: ExecutionRecord): Execution {
+    const machine = this.machines.get(record.stateMachineArn);
+    const waiting = record.waiting;
+    if (!machine || !waiting) throw new Error(`${record.executionArn} does not wait on a callback`);
+    const states = machine.definition.States as unknown as Record<string, AslState>;
+    if (states[waiting.state]?.Type !== "Task") {
+      throw new Error(`${record.executionArn}: ${waiting.state} is not a top-level Task state`);
+    }
+    // From that state on: the states it can reach, so the definition still validates (none unreachable).
+    const definition = {
+      ...machine.definition,
+      StartAt: waiting.state,
+      States: reachableFrom(waiting.state, states) as unknown as StateMachineDefinition["States"],
+    };
+    const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const tracker = this.trackerFor(record);
+    // Registered now, before any click can arrive, not when the interpreter reaches the state.
+    const wait = this.waits.register(waiting.taskToken, Date.parse(waiting.timeoutAt), () =>
+      tracker.finished(waiting.state),
+    );
+    return this.run(machine, stateMachine, waiting.stateInput, tracker, { state: waiting.state, wait });
+  }
+
+  /** Record that an execution that was running when the runtime stopped will not go on. */
+  abandon(record: ExecutionRecord, cause: string): Execution {
+    const tracker = this.trackerFor(record);
+    tracker.ended({ status: "ABORTED", error: "Quell.Interrupted", cause });
+    const execution = executionOf(tracker.record);
+    this.executions.set(record.executionArn, execution);
+    return execution;
+  }
+
+  private trackerFor(record: ExecutionRecord): ExecutionTracker {
+    return new ExecutionTracker(record, (current) => {
+      if (!this.closed) this.records.write(recordName(current.executionArn), current);
+    });
+  }
+
+  private run(
+    machine: Machine,
+    stateMachine: StateMachine,
+    input: unknown,
+    tracker: ExecutionTracker,
+    resumption?: Resumption,
+  ): Execution {
+    const { record } = tracker;
+    const execution = executionOf(record);
+    const run = stateMachine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.overridesFor(machine, tracker, resumption) as never },
+      // aws-local-stepfunctions 3.0.0 sets Execution.Input and StartTime itself (to this run's input and
+      // now); compiled playbooks read only $$.Execution.Id.
+      context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate } },
+    });
+    this.aborts.set(record.executionArn, run.abort);
+    const ended = (end: Parameters<ExecutionTracker["ended"]>[0]) => {
+      tracker.ended(end);
+      this.aborts.delete(record.executionArn);
+      execution.status = end.status;
+      execution.stopDate = new Date();
+      if (end.output !== undefined) execution.output = end.output;
+      if (end.error !== undefined) Object.assign(execution, { error: end.error, cause: end.cause ?? "" });
     };
     execution.done = run.result.then(
-      (output) => {
-        execution.status = "SUCCEEDED";
-        execution.output = JSON.stringify(output);
-        execution.stopDate = new Date();
-      },
-      (error: Error & { cause?: unknown }) => {
-        execution.status = "FAILED";
-        execution.error = error.name;
-        execution.cause = error.message;
-        execution.stopDate = new Date();
-      },
+      (output) => ended({ status: "SUCCEEDED", output: JSON.stringify(output) }),
+      (error: Error) => ended({ status: "FAILED", error: error.name, cause: error.message }),
     );
-    this.executions.set(executionArn, execution);
+    this.executions.set(record.executionArn, execution);
     return execution;
   }
 
@@ -278,28 +420,63 @@ export class LocalStepFunctions {
   }
 
   sendTaskSuccess(taskToken: string, output: string): void {
-    this.take(taskToken).resolve(JSON.parse(output));
+    this.waits.succeed(taskToken, JSON.parse(output));
   }
 
   sendTaskFailure(taskToken: string, error = "States.TaskFailed", cause = ""): void {
-    this.take(taskToken).reject(new AwsStyleError(error, cause));
-  }
-
-  private take(taskToken: string): PendingTask {
-    const pending = this.pendingTasks.get(taskToken);
-    if (pending) {
-      this.pendingTasks.delete(taskToken);
-      this.finishedTokens.set(taskToken, "settled");
-      return pending;
-    }
-    const finished = this.finishedTokens.get(taskToken);
-    if (finished === "TaskTimedOut") throw new AwsStyleError("TaskTimedOut", "Task Timed Out");
-    if (finished) throw new AwsStyleError("TaskDoesNotExist", "Task Does Not Exist: it was already settled");
-    throw new AwsStyleError("InvalidToken", "Invalid Token");
+    this.waits.fail(taskToken, error, cause);
   }
 
   /** Wait for every running execution to finish (tests and shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.executions.values()].map((execution) => execution.done));
   }
+
+  /**
+   * Stop: every running execution is aborted here and stays `RUNNING` in its record, as a crash would leave
+   * it, so the next start resumes or interrupts it. Callback timers stop; a handler in flight cannot be
+   * interrupted, but nothing it causes is recorded any more.
+   */
+  close(): void {
+    this.closed = true;
+    this.waits.closeAll();
+    for (const abort of this.aborts.values()) abort();
+  }
+}
+
+/** The top-level states reachable from `start` (Next, Default, every Choice and Catch target). */
+function reachableFrom(start: string, states: Record<string, AslState>): Record<string, AslState> {
+  const reached = new Map<string, AslState>();
+  const visit = (name: string) => {
+    const state = states[name];
+    if (!state || reached.has(name)) return;
+    reached.set(name, state);
+    const targets = [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next?: unknown }[] | undefined) ?? []).map((choice) => choice.Next),
+      ...((state.Catch as { Next?: unknown }[] | undefined) ?? []).map((catcher) => catcher.Next),
+    ];
+    for (const target of targets) if (typeof target === "string") visit(target);
+  };
+  visit(start);
+  return Object.fromEntries(reached);
+}
+
+/** A record's file name: the execution ARN hashed (names may hold characters a file name may not). */
+const recordName = (executionArn: string) => createHash("sha256").update(executionArn).digest("hex").slice(0, 40);
+
+function executionOf(record: ExecutionRecord): Execution {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    input: record.input,
+    status: record.status,
+    startDate: new Date(record.startDate),
+    ...(record.stopDate ? { stopDate: new Date(record.stopDate) } : {}),
+    ...(record.output !== undefined ? { output: record.output } : {}),
+    ...(record.error !== undefined ? { error: record.error, cause: record.cause ?? "" } : {}),
+    done: Promise.resolve(),
+  };
 }

@@ -74,7 +74,7 @@ async function storm(about: readonly number[], count: number, label: string) {
 if (warmup > 0) await storm(warmupNumbers, warmup, "warmup");
 // What the warm-up started and posted (it has settled), left out of the storm's figures.
 const before = { executions: executionsStarted(), cards: cardsPosted() };
-const warmIncidents = new Set((await runtime.store.listIncidents(warmup + 1)).map((incident) => incident.id));
+const warmIncidents = new Set((await runtime.store.listIncidents({ limit: warmup + 1 })).items.map((incident) => incident.id));
 
 const cpuAtStart = { node: cpuSeconds(), dynamo: cpuSeconds(runtime.dynamoPid) };
 const { accepted, refused, started, sent, settled } = await storm(numbers, alerts, "storm");
@@ -85,7 +85,7 @@ const cpuPerAlert = {
   dynamo: cpuUsed(cpuAtStart.dynamo, cpuSeconds(runtime.dynamoPid)),
 };
 
-const incidents = (await runtime.store.listIncidents(alerts + warmup)).filter(
+const incidents = (await runtime.store.listIncidents({ limit: alerts + warmup })).items.filter(
   (incident) => !warmIncidents.has(incident.id),
 );
 let counted = 0;

@@ -35,7 +35,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
 
   const post = (body: string, token = SECRETS.events) => postEvents(harness, body, token);
   const incidents = async (): Promise<IncidentSummary[]> =>
-    ((await (await fetch(`${harness.runtime.url}/incidents`)).json()) as { incidents: IncidentSummary[] })
+    ((await (await harness.read("/incidents?limit=200")).json()) as { incidents: IncidentSummary[] })
       .incidents;
   /** The incident that holds a dedup key, once triage has settled it. */
   const incidentFor = async (
@@ -203,7 +203,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     await harness.runtime.idle();
     expect((await incidents()).length).toBe(before);
     const day = new Date().toISOString().slice(0, 10);
-    const kept = (await (await fetch(`${harness.runtime.url}/unmatched?day=${day}`)).json()) as {
+    const kept = (await (await harness.read(`/unmatched?day=${day}&limit=200`)).json()) as {
       unmatched: { reason: string; alert: { id: string; status: string; dedupKey: string } }[];
     };
     expect(kept.unmatched.find((entry) => entry.alert.id === alertId)).toMatchObject({
@@ -232,7 +232,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
     await harness.runtime.idle();
     expect((await incidents()).length).toBe(before);
     const day = new Date().toISOString().slice(0, 10);
-    const kept = (await (await fetch(`${harness.runtime.url}/unmatched?day=${day}`)).json()) as {
+    const kept = (await (await harness.read(`/unmatched?day=${day}&limit=200`)).json()) as {
       unmatched: { reason: string; because?: string; alert: { id: string; dedupKey: string } }[];
     };
     expect(
@@ -321,7 +321,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
       expect((await incidents()).length).toBe(before);
       const day = new Date().toISOString().slice(0, 10);
       const kept = (
-        (await (await fetch(`${harness.runtime.url}/rejections?day=${day}`)).json()) as {
+        (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
           rejections: { source: string; status: number; bodySha256: string }[];
         }
       ).rejections;

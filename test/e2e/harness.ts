@@ -26,6 +26,8 @@ export const SECRETS = {
   slackSigning: "test-slack-signing-secret",
   generic: "test-generic-webhook-secret",
   events: "test-events-token",
+  /** QUELL_READ_TOKEN: every GET but /healthz sends it. */
+  read: "test-read-token",
   sourceTokens: {
     alertmanager: "test-alertmanager-token",
     grafana: "test-grafana-token",
@@ -81,6 +83,8 @@ export interface Harness {
   submitApproveComment(approvalId: string, comment: string, userId?: string): Promise<Response>;
   /** Run `/quell <text>` as `userId` (default APPROVER), signed as Slack signs it; returns the ephemeral text. */
   quell(text: string, userId?: string): Promise<string>;
+  /** A GET of the runtime (path and query), with the read token. */
+  read(path: string): Promise<Response>;
   /** Poll GET /incidents/{id} until `done` holds (the real route, not the store). */
   incident(id: string, done?: (incident: IncidentView) => boolean): Promise<IncidentView>;
   /**
@@ -114,8 +118,13 @@ export const APPROVED_RUN_TIMELINE = [
   "action_applied",
   "approval_requested",
   "approval_decided",
+  // Each write is journaled as attempted before it is sent, then settled (functions/actions/journal.ts).
+  "write_attempted",
+  "write_settled",
   "action_applied",
   "action_verified",
+  "write_attempted",
+  "write_settled",
   "action_applied",
   "action_verified",
   "closed",
@@ -153,6 +162,7 @@ export async function startHarness(options: {
       QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
       QUELL_WEBHOOK_SECRET: SECRETS.generic,
       QUELL_EVENTS_TOKEN: SECRETS.events,
+      QUELL_READ_TOKEN: SECRETS.read,
       QUELL_SOURCE_TOKEN_ALERTMANAGER: SECRETS.sourceTokens.alertmanager,
       QUELL_SOURCE_TOKEN_GRAFANA: SECRETS.sourceTokens.grafana,
       QUELL_SOURCE_TOKEN_DATADOG: SECRETS.sourceTokens.datadog,
@@ -167,7 +177,13 @@ export async function startHarness(options: {
       POWERTOOLS_LOG_LEVEL: "ERROR",
     },
   });
-  const client = new QuellClient(runtime.url, { github: SECRETS.github, slackSigning: SECRETS.slackSigning });
+  const client = new QuellClient(runtime.url, {
+    github: SECRETS.github,
+    slackSigning: SECRETS.slackSigning,
+    readToken: SECRETS.read,
+  });
+  const read = (path: string) =>
+    fetch(`${runtime.url}${path}`, { headers: { authorization: `Bearer ${SECRETS.read}` } });
   const postToSlackEvents = (body: string) =>
     fetch(`${runtime.url}/slack/events`, {
       method: "POST",
@@ -177,6 +193,7 @@ export async function startHarness(options: {
   const harness: Harness = {
     runtime,
     standins,
+    read,
     async postGitHub(body, post = {}) {
       const response = await fetch(`${runtime.url}/alerts/github`, {
         method: "POST",
@@ -210,7 +227,7 @@ export async function startHarness(options: {
     async incident(id, done = () => true) {
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const response = await fetch(`${runtime.url}/incidents/${id}`);
+        const response = await read(`/incidents/${id}`);
         if (response.status === 200) {
           const view = (await response.json()) as IncidentView;
           if (done(view)) return view;

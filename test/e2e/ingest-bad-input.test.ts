@@ -107,7 +107,7 @@ describe("POST /alerts/github refuses bad input clearly, keeps every refusal, an
 
   it("keeps each refusal (time, source, reason, body hash, never the body) and created no incident", async () => {
     const day = new Date().toISOString().slice(0, 10);
-    const kept = (await (await fetch(`${harness.runtime.url}/rejections?day=${day}`)).json()) as {
+    const kept = (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
       rejections: Rejection[];
     };
     expect(kept.rejections.map((rejection) => rejection.status).sort()).toEqual([
@@ -119,7 +119,7 @@ describe("POST /alerts/github refuses bad input clearly, keeps every refusal, an
     );
     expect(notJson?.bodySha256).toBe(sha256Hex("alert!"));
     expect(JSON.stringify(kept)).not.toContain("support-chat-service");
-    const incidents = (await (await fetch(`${harness.runtime.url}/incidents`)).json()) as {
+    const incidents = (await (await harness.read("/incidents?limit=200")).json()) as {
       incidents: unknown[];
     };
     expect(incidents.incidents).toEqual([]);

@@ -24,7 +24,7 @@ describe("leaked OpenAI key: deny, duplicates, unauthorised clicks and the ambig
     const card = await harness.standins.slack.waitForMessage(undefined, 15_000);
     const approvalId = approvalIdIn(card.blocks);
     const incidentId = approvalId.split(".")[0] as string;
-    const incidents = (await (await fetch(`${harness.runtime.url}/incidents`)).json()) as {
+    const incidents = (await (await harness.read("/incidents?limit=200")).json()) as {
       incidents: unknown[];
     };
     expect(incidents.incidents).toHaveLength(1);

@@ -209,7 +209,7 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
   };
   const allIncidents = async () =>
     (
-      (await (await fetch(`${harness.runtime.url}/incidents`)).json()) as {
+      (await (await harness.read("/incidents?limit=200")).json()) as {
         incidents: { id: string; dedupKey: string }[];
       }
     ).incidents;
@@ -321,7 +321,7 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
     await harness.runtime.idle();
     const rejections: { source: string; status: number; code: string; bodySha256: string }[] = [];
     for (const day of days) {
-      const kept = (await (await fetch(`${harness.runtime.url}/rejections?day=${day}`)).json()) as {
+      const kept = (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
         rejections: typeof rejections;
       };
       rejections.push(...kept.rejections);

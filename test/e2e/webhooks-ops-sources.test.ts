@@ -70,8 +70,7 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
   };
 
   const incidents = async () =>
-    ((await (await fetch(`${harness.runtime.url}/incidents`)).json()) as { incidents: IncidentRow[] })
-      .incidents;
+    ((await (await harness.read("/incidents?limit=200")).json()) as { incidents: IncidentRow[] }).incidents;
   const incidentFor = async (dedupKey: string) => {
     const found = (await incidents()).filter((incident) => incident.dedupKey === dedupKey);
     expect(found, `incidents for ${dedupKey}`).toHaveLength(1);
@@ -323,7 +322,7 @@ describe("POST /alerts/{alertmanager,grafana,datadog,pagerduty}", () => {
     it("every refusal is in GET /rejections, without the body", async () => {
       const day = new Date().toISOString().slice(0, 10);
       const kept = (
-        (await (await fetch(`${harness.runtime.url}/rejections?day=${day}`)).json()) as {
+        (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
           rejections: Rejection[];
         }
       ).rejections;

@@ -148,6 +148,8 @@ const PLUMBING = [
   "xray:PutTelemetryRecords",
 ];
 const IDEMPOTENCY = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+/** An action reads the approval in front of its step and journals its writes on the timeline: nothing else. */
+const ACTION_INCIDENTS = ["dynamodb:GetItem", "dynamodb:PutItem"];
 const SECRET_READ = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
 const X_RAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 const SFN_LOG_DELIVERY_AND_TRACING = [
@@ -285,6 +287,7 @@ describe("action functions", () => {
       const expected = [
         ...PLUMBING,
         ...IDEMPOTENCY,
+        ...ACTION_INCIDENTS,
         ...(definition.secrets.length > 0 ? SECRET_READ : []),
         ...(definition.iam.length > 0 ? ["sts:AssumeRole"] : []),
       ];
@@ -326,14 +329,19 @@ describe("action functions", () => {
         }
       }
       const idempotencyTable = arnOf(quell.data.tables.idempotency);
-      for (const action of IDEMPOTENCY) expect(resourcesFor(statements, action)).toEqual([idempotencyTable]);
+      const incidentsTable = arnOf(quell.data.tables.incidents);
+      for (const action of IDEMPOTENCY) {
+        const tables = [idempotencyTable, ...(ACTION_INCIDENTS.includes(action) ? [incidentsTable] : [])];
+        expect(resourcesFor(statements, action), `${name}: ${action}`).toEqual(sorted(tables));
+      }
       expect(resourcesFor(statements, "logs:PutLogEvents")).toEqual([arnOf(actionFunction(name).logGroup)]);
     },
   );
 
-  it.each(actionNames)("%s gets the idempotency table name and the dry-run flag", (name) => {
+  it.each(actionNames)("%s gets the idempotency and incidents table names and the dry-run flag", (name) => {
     const env = environmentOf(actionFunction(name));
     expect(flat(env.QUELL_IDEMPOTENCY_TABLE_NAME)).toBe(ref(quell.data.tables.idempotency));
+    expect(flat(env.QUELL_TABLE_NAME)).toBe(ref(quell.data.tables.incidents));
     expect(env.QUELL_DRY_RUN).toBe(String(TEST_CONFIG.dryRun));
   });
 

@@ -1,4 +1,10 @@
-import type { ActionContext, AwsClients } from "../../functions/actions/contract.js";
+import type {
+  ActionContext,
+  ActionJournal,
+  AwsClients,
+  WriteDescription,
+  WriteOutcome,
+} from "../../functions/actions/contract.js";
 
 type Clients = { readonly [Service in keyof AwsClients]?: ReturnType<AwsClients[Service]> };
 
@@ -6,8 +12,35 @@ const unavailable = (what: string) => () => {
   throw new Error(`no ${what} here`);
 };
 
-/** An action context whose every dependency fails loudly, except the AWS client doubles given. */
-export function contextWith(clients: Clients = {}): ActionContext {
+/** A journal entry as the runner made it: a write attempted, or a write settled with its outcome. */
+export type JournalEntry =
+  | { readonly attempted: WriteDescription }
+  | { readonly settled: WriteDescription; readonly outcome: WriteOutcome };
+
+/** A journal that keeps every entry, in order, in `entries`. */
+export function recordingJournal(): { journal: ActionJournal; entries: JournalEntry[] } {
+  const entries: JournalEntry[] = [];
+  return {
+    entries,
+    journal: {
+      async attempted(write) {
+        entries.push({ attempted: write });
+      },
+      async settled(write, outcome) {
+        entries.push({ settled: write, outcome });
+      },
+    },
+  };
+}
+
+/**
+ * An action context whose every dependency fails loudly, except the AWS client doubles given; its journal
+ * records in memory (pass one to read it).
+ */
+export function contextWith(
+  clients: Clients = {},
+  journal: ActionJournal = recordingJournal().journal,
+): ActionContext {
   const { iam, bedrock } = clients;
   return {
     http: async () => unavailable("HTTP")(),
@@ -17,6 +50,7 @@ export function contextWith(clients: Clients = {}): ActionContext {
       bedrock: bedrock ? () => bedrock : unavailable("Bedrock"),
     },
     env: {},
+    journal,
   };
 }
 

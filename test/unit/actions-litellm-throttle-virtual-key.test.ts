@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { throttleLitellmVirtualKey } from "../../functions/actions/litellm-throttle-virtual-key/action.js";
 import { createActionContext, runAction, runUndo } from "../../functions/actions/run.js";
 import { ConfigurationError, ProviderError, TargetChanged } from "../../functions/shared/errors.js";
+import { recordingJournal } from "./action-context-doubles.js";
 import { MASTER_KEY, startGateway } from "./litellm-gateway.js";
 
 const KEY = "gwk_7a0d3e44";
@@ -131,7 +132,7 @@ describe("litellm.throttle-virtual-key against the LiteLLM stand-in", () => {
     await expect(
       runAction(throttleLitellmVirtualKey, { ...input, key: "gwk_unknown" }, { dryRun: false, context }),
     ).rejects.toMatchObject({ name: ProviderError.name, status: 404 });
-    const unconfigured = createActionContext({ LITELLM_MASTER_KEY: MASTER_KEY });
+    const unconfigured = createActionContext({ LITELLM_MASTER_KEY: MASTER_KEY }, recordingJournal().journal);
     await expect(
       runAction(throttleLitellmVirtualKey, input, { dryRun: true, context: unconfigured }),
     ).rejects.toThrow(ConfigurationError);

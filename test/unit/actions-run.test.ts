@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAction } from "../../functions/actions/contract.js";
+import { defineAction, type WriteDescription, type WriteOutcome } from "../../functions/actions/contract.js";
 import { runAction, runUndo } from "../../functions/actions/run.js";
-import { BlastRadiusExceeded, NotReversible, ValidationError } from "../../functions/shared/errors.js";
-import { contextWith } from "./action-context-doubles.js";
+import {
+  BlastRadiusExceeded,
+  NotReversible,
+  TransientError,
+  ValidationError,
+} from "../../functions/shared/errors.js";
+import { contextWith, recordingJournal } from "./action-context-doubles.js";
 
 /** A context whose every dependency fails loudly: the test action needs none of them. */
 const context = contextWith();
@@ -183,5 +188,91 @@ describe("runUndo", () => {
     await expect(runUndo(action, applied(["a"]), { dryRun: false, context })).rejects.toBeInstanceOf(
       NotReversible,
     );
+  });
+});
+
+describe("the write journal", () => {
+  const write = (url: string, send: () => Promise<unknown>) => ({
+    description: { kind: "http" as const, method: "POST" as const, url },
+    send,
+  });
+  /** An action planning the given writes, with a journal that logs into the same `log` as the sends. */
+  function journaled(writes: (log: string[]) => ReturnType<typeof write>[]) {
+    const log: string[] = [];
+    const { journal, entries } = recordingJournal();
+    const logged = {
+      attempted: async (description: WriteDescription) => {
+        log.push(`attempted ${description.kind === "http" ? description.url : ""}`);
+        await journal.attempted(description);
+      },
+      settled: async (description: WriteDescription, outcome: WriteOutcome) => {
+        log.push(`settled ${outcome.ok ? "ok" : outcome.status}`);
+        await journal.settled(description, outcome);
+      },
+    };
+    const action = defineAction({
+      ...tagAction().action,
+      async plan() {
+        return { output: { count: 0 }, writes: writes(log) };
+      },
+    });
+    return { action, log, entries, context: contextWith({}, logged) };
+  }
+
+  it("records each write as attempted before it is sent, and settled after", async () => {
+    const run = journaled((log) => [
+      write("https://tags.test/a", async () => log.push("sent a")),
+      write("https://tags.test/b", async () => log.push("sent b")),
+    ]);
+    await runAction(run.action, { targets: [] }, { dryRun: false, context: run.context });
+    expect(run.log).toEqual([
+      "attempted https://tags.test/a",
+      "sent a",
+      "settled ok",
+      "attempted https://tags.test/b",
+      "sent b",
+      "settled ok",
+    ]);
+  });
+
+  it("settles a failed send with its error and status, then stops: later writes are not attempted", async () => {
+    const run = journaled((log) => [
+      write("https://tags.test/a", async () => {
+        log.push("sent a");
+        throw new TransientError("POST /a answered 503", { status: 503 });
+      }),
+      write("https://tags.test/b", async () => log.push("sent b")),
+    ]);
+    const failed = runAction(run.action, { targets: [] }, { dryRun: false, context: run.context });
+    await expect(failed).rejects.toBeInstanceOf(TransientError);
+    expect(run.log).toEqual(["attempted https://tags.test/a", "sent a", "settled 503"]);
+    expect(run.entries.at(-1)).toEqual({
+      settled: { kind: "http", method: "POST", url: "https://tags.test/a" },
+      outcome: { ok: false, error: "TransientError", message: "POST /a answered 503", status: 503 },
+    });
+  });
+
+  it("sends nothing it could not record as attempted", async () => {
+    const sent: string[] = [];
+    const { action } = journaled(() => [write("https://tags.test/a", async () => sent.push("a"))]);
+    const unrecordable = contextWith(
+      {},
+      {
+        attempted: async () => {
+          throw new Error("the table is unavailable");
+        },
+        settled: async () => {},
+      },
+    );
+    await expect(
+      runAction(action, { targets: [] }, { dryRun: false, context: unrecordable }),
+    ).rejects.toThrow("the table is unavailable");
+    expect(sent).toEqual([]);
+  });
+
+  it("records nothing in a dry run, where nothing is sent", async () => {
+    const run = journaled((log) => [write("https://tags.test/a", async () => log.push("sent a"))]);
+    await runAction(run.action, { targets: [] }, { dryRun: true, context: run.context });
+    expect(run.log).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { record } from "../../functions/recorder/core.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
 import { type DecisionDeps, decide } from "../../functions/slack/decide.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
@@ -116,7 +117,7 @@ describe("decide against DynamoDB Local", () => {
     expect(tasks.succeeded).toEqual([]);
   });
 
-  it("a click after the task timed out is already_final, expired, and on the timeline", async () => {
+  it("a click after the task timed out is already_final, expired, and on the timeline as late, never as decided", async () => {
     const { incidentId, approvalId } = await pendingApproval();
     const { tasks, events, decisionDeps } = deps();
     tasks.failWith = "TaskTimedOut";
@@ -124,15 +125,80 @@ describe("decide against DynamoDB Local", () => {
 
     expect(outcome).toMatchObject({ kind: "already_final", approval: { status: "expired" } });
     expect(events.published).toEqual([]);
-    // The decision is recorded before the task is settled; the refusal then says it changed nothing.
-    // (With a frozen clock both entries share a timestamp, so their order is not asserted.)
-    expect(await timeline(incidentId)).toContainEqual(
+    // The decision never took effect: the timeline says the click came too late, and nothing else.
+    expect(await timeline(incidentId)).toEqual([
       expect.objectContaining({
         kind: "approval_refused",
         actor: APPROVER,
-        detail: { approvalId, error: "TaskTimedOut" },
+        summary: `approved by ${APPROVER} arrived after the approval expired; it changed nothing`,
+        detail: { approvalId, attempted: "approved", error: "TaskTimedOut" },
       }),
+    ]);
+  });
+
+  it.each(["TaskDoesNotExist", "InvalidToken"])(
+    "a click whose task no longer exists (%s) records no decision and says the playbook stopped waiting",
+    async (gone) => {
+      const { incidentId, approvalId } = await pendingApproval();
+      const { tasks, decisionDeps } = deps();
+      tasks.failWith = gone;
+      const outcome = await decide({ approvalId, decision: "denied", userId: APPROVER }, decisionDeps);
+
+      expect(outcome).toMatchObject({ kind: "already_final", approval: { status: "expired" } });
+      expect((await timeline(incidentId)).map(({ kind, summary }) => ({ kind, summary }))).toEqual([
+        {
+          kind: "approval_refused",
+          summary: `denied by ${APPROVER} arrived after the playbook stopped waiting for it (${gone}); it changed nothing`,
+        },
+      ]);
+    },
+  );
+
+  it("a late click leaves the incident's ending to the playbook's own expiry path, which still closes it", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const { tasks, events, decisionDeps } = deps();
+    tasks.failWith = "TaskTimedOut";
+    await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
+    // The click changed the approval only: the incident is not made to run, nor ended by it.
+    expect((await store.getIncident(incidentId))?.status).toBe("awaiting_approval");
+
+    // The timed-out wait's own path (compiled `closeWith(... "expired")`) records the ending.
+    await record(
+      { kind: "closed", incidentId, step: STEP, outcome: "expired", summary: "Revoke: no decision in time" },
+      { store, events },
     );
+    expect((await store.getIncident(incidentId))?.status).toBe("expired");
+    expect((await store.getApproval(incidentId, STEP))?.status).toBe("expired");
+    expect((await timeline(incidentId)).map((event) => event.kind)).toEqual(["approval_refused", "closed"]);
+  });
+
+  it("records the decision on the approval before settling the task, and on the timeline only after", async () => {
+    const { incidentId, approvalId } = await pendingApproval();
+    const seen: { approval: string | undefined; timeline: string[] }[] = [];
+    const { events, decisionDeps } = deps();
+    const tasks = new RecordingTasks();
+    const settle = tasks.succeed.bind(tasks);
+    tasks.succeed = async (token, output) => {
+      // What an action would read the moment the task is settled (approval-gate.ts), and what the timeline says.
+      seen.push({
+        approval: (await store.getApproval(incidentId, STEP))?.status,
+        timeline: (await timeline(incidentId)).map((event) => event.kind),
+      });
+      await settle(token, output);
+    };
+    // A clock that moves on: the entry is dated when the decision was recorded, not when it was written.
+    let tick = NOW.getTime();
+    const moving = local.store(() => new Date((tick += 1000)));
+    await decide(
+      { approvalId, decision: "approved", userId: APPROVER },
+      { ...decisionDeps, store: moving, tasks, events },
+    );
+
+    expect(seen).toEqual([{ approval: "approved", timeline: [] }]);
+    const approval = await store.getApproval(incidentId, STEP);
+    const decided = (await timeline(incidentId)).filter((event) => event.kind === "approval_decided");
+    expect(decided).toEqual([expect.objectContaining({ at: approval?.decidedAt, actor: APPROVER })]);
+    expect(new Date(decided[0]?.at ?? 0).getTime()).toBeLessThan(tick);
   });
 
   it("stores the approval as expired when the task was gone, not as approved", async () => {
@@ -154,11 +220,17 @@ describe("decide against DynamoDB Local", () => {
     const step = approvalId.split(".")[1] as string;
     expect(await store.getApproval(incidentId, step)).toMatchObject({ status: "pending" });
     expect(await store.getApproval(incidentId, step)).not.toHaveProperty("decidedBy");
+    // Not delivered, so not decided: the timeline says so and nothing more.
+    expect((await timeline(incidentId)).map((event) => event.kind)).toEqual(["approval_refused"]);
 
     tasks.failWith = undefined;
     const retried = await decide({ approvalId, decision: "approved", userId: APPROVER }, decisionDeps);
     expect(retried.kind).toBe("decided");
     expect(tasks.succeeded).toHaveLength(1);
+    expect((await timeline(incidentId)).map((event) => event.kind)).toEqual([
+      "approval_refused",
+      "approval_decided",
+    ]);
   });
 
   it("tells the bus once decided, so the notifier re-renders the card off the click's hot path", async () => {

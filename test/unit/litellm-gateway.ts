@@ -6,6 +6,7 @@ import {
   type LiteLLMStandin,
   startLiteLLMStandin,
 } from "../../infra/local/standins/litellm.js";
+import { recordingJournal } from "./action-context-doubles.js";
 
 export const MASTER_KEY = "sk-litellm-test-master-key";
 
@@ -16,10 +17,10 @@ export async function startGateway(seed: { keys?: LiteLLMKeySeed[]; customers?: 
     keys: seed.keys ?? [],
     customers: seed.customers ?? [],
   });
-  const context = createActionContext({
-    [EnvNames.litellmBaseUrl]: `${gateway.url}/`,
-    [SecretNames.litellmMasterKey]: MASTER_KEY,
-  });
+  const context = createActionContext(
+    { [EnvNames.litellmBaseUrl]: `${gateway.url}/`, [SecretNames.litellmMasterKey]: MASTER_KEY },
+    recordingJournal().journal,
+  );
   /** What the gateway received, as `METHOD /path?query` and body, in order. */
   const calls = () =>
     gateway.requests.map(({ method, path, query, body }) => ({

@@ -6,14 +6,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_TABLES, localDynamoClient, startLocalDynamo } from "../../infra/local/dynamodb.js";
 
 const TABLE = LOCAL_TABLES[0].name;
-const clientFor = (endpoint: string) => DynamoDBDocumentClient.from(localDynamoClient(endpoint));
+const credentials = { accessKeyId: "persistencetest", secretAccessKey: "unused" };
+const clientFor = (endpoint: string) => DynamoDBDocumentClient.from(localDynamoClient(endpoint, credentials));
 
 describe("DynamoDB Local with a data directory (the local runtime's .quell/dynamodb)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "quell-dynamo-"));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("keeps what was written across a restart, in the directory it was given", async () => {
-    const first = await startLocalDynamo({ dataDir });
+    const first = await startLocalDynamo({ dataDir, credentials });
     const writer = clientFor(first.endpoint);
     await writer.send(
       new PutCommand({ TableName: TABLE, Item: { pk: "INC#kept", sk: "INC", status: "open" } }),
@@ -22,7 +23,7 @@ describe("DynamoDB Local with a data directory (the local runtime's .quell/dynam
     await first.stop();
     expect(readdirSync(dataDir).some((name) => name.endsWith(".db"))).toBe(true);
 
-    const second = await startLocalDynamo({ dataDir });
+    const second = await startLocalDynamo({ dataDir, credentials });
     const reader = clientFor(second.endpoint);
     try {
       const read = await reader.send(

@@ -23,7 +23,9 @@ export interface LocalStore {
  * credentials from the environment, so they are set here and restored by stop().
  */
 export async function startLocalStore(): Promise<LocalStore> {
-  const dynamo: LocalDynamo = await startLocalDynamo();
+  const dynamo: LocalDynamo = await startLocalDynamo({
+    credentials: { accessKeyId: ENV.AWS_ACCESS_KEY_ID, secretAccessKey: ENV.AWS_SECRET_ACCESS_KEY },
+  });
   const names = [...Object.keys(ENV), "AWS_ENDPOINT_URL_DYNAMODB"];
   const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
   Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });

@@ -33,7 +33,7 @@ describe("triage against DynamoDB Local", () => {
     return triageDeps(local, () => now, config);
   };
   const incidentsFor = async (alertNumber: number) =>
-    (await store.listIncidents(1000)).filter((incident) =>
+    (await store.listIncidents({ limit: 1000 })).items.filter((incident) =>
       incident.dedupKey.endsWith(`:secret_scanning:${alertNumber}`),
     );
 
@@ -112,7 +112,14 @@ describe("triage against DynamoDB Local", () => {
     const detail = await store.getIncidentDetail(result.incidentId ?? "");
     expect(detail).toMatchObject({ status: "no_playbook", type: "other", playbook: null });
     expect(detail?.timeline.filter((event) => event.kind === "not_started")).toEqual([
-      expect.objectContaining({ detail: { reason: "out_of_scope", rule: "default" } }),
+      expect.objectContaining({
+        detail: {
+          reason: "out_of_scope",
+          rule: "default",
+          because:
+            "github type github_personal_access_token is not one Quell maps to an AI incident type; recorded, nothing started",
+        },
+      }),
     ]);
   });
 
@@ -124,8 +131,8 @@ describe("triage against DynamoDB Local", () => {
     expect(result).toEqual({ outcome: "not_started", reason: "resolved" });
     expect(starter.calls).toEqual([]);
     expect(await incidentsFor(404)).toEqual([]);
-    const unmatched = await deps.triageStore.listUnmatched(now.toISOString().slice(0, 10));
-    expect(unmatched.filter((entry) => entry.alert.id === resolve.alertId)).toEqual([
+    const unmatched = await deps.triageStore.listUnmatched(now.toISOString().slice(0, 10), { limit: 1000 });
+    expect(unmatched.items.filter((entry) => entry.alert.id === resolve.alertId)).toEqual([
       expect.objectContaining({ reason: "resolved", alert: expect.objectContaining({ status: "resolved" }) }),
     ]);
     // The alert firing later still opens its incident: the resolve claimed nothing.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type AlertType, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
 import { SecretNames } from "../../shared/env.js";
 import { sha256Hex } from "../../shared/hash.js";
-import { quellSignature } from "../auth.js";
+import { quellReplay, quellSignature } from "../auth.js";
 import {
   clip,
   Environment,
@@ -188,6 +188,7 @@ export function detectorAdapter<Result>(options: {
     name,
     secretName: SecretNames.webhookSecret,
     authenticate: quellSignature,
+    replayOf: quellReplay,
     schema: guarded(envelope, { maxDepth: MAX_BODY_DEPTH }),
     normalize(payload, receipt) {
       const { principal, context, app } = payload;

@@ -20,6 +20,12 @@ export const IDEMPOTENCY_ACTIONS = [
 ] as const;
 
 /**
+ * What an action does to the incidents table: read the approval in front of its step (it runs only when that
+ * approval is recorded as given), and put its write journal on the incident's timeline. Nothing else.
+ */
+export const INCIDENT_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"] as const;
+
+/**
  * Why a contract may name a wildcard resource, per action and resource exactly as the contract writes it.
  * A wildcard with no entry here fails synth (cdk-nag AwsSolutions-IAM5): explain it or narrow it.
  */
@@ -73,6 +79,8 @@ function providerUrlsFor(secrets: readonly SecretName[], urls: Readonly<Record<s
 
 export interface ActionFunctionsProps {
   readonly idempotencyTable: ITable;
+  /** Where approvals and timelines live: the gate reads the approval, the journal appends to the timeline. */
+  readonly incidentsTable: ITable;
   readonly secretLookup: SecretLookup;
   readonly dryRun: boolean;
   /** Names the actions' own roles (`quell-action-<environment>-<action>`), which triage recognises. */
@@ -83,7 +91,7 @@ export interface ActionFunctionsProps {
 
 /**
  * One function per registered action, each with its own execution role (logs, tracing, its idempotency
- * records, the secrets its contract declares). An action that calls AWS also gets an action role holding
+ * records, reading approvals and appending its write journal to incidents, the secrets its contract declares). An action that calls AWS also gets an action role holding
  * exactly its IAM contract, which only its function may assume, per incident, in a session named
  * `quell-<incident>`: CloudTrail then names the incident behind every call Quell makes.
  */
@@ -102,6 +110,7 @@ export class ActionFunctions extends Construct {
         timeout: Duration.seconds(definition.timeoutSeconds),
         environment: {
           [EnvNames.idempotencyTableName]: props.idempotencyTable.tableName,
+          [EnvNames.tableName]: props.incidentsTable.tableName,
           [EnvNames.dryRun]: String(props.dryRun),
           ...providerUrlsFor(definition.secrets, props.providerUrls),
         },
@@ -112,6 +121,12 @@ export class ActionFunctions extends Construct {
         new PolicyStatement({
           actions: [...IDEMPOTENCY_ACTIONS],
           resources: [props.idempotencyTable.tableArn],
+        }),
+      );
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...INCIDENT_TABLE_ACTIONS],
+          resources: [props.incidentsTable.tableArn],
         }),
       );
       if (definition.iam.length > 0) {

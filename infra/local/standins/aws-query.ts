@@ -20,6 +20,8 @@ export function escapeXml(value: string): string {
 export interface QueryApi {
   ok(action: string, result: string | undefined): StandinResponse;
   error(status: number, code: string, message: string, type?: string): StandinResponse;
+  /** The service's answer to throttling (`Throttling`) and to its own failures, for the fault queue. */
+  fault(status: number): StandinResponse;
   /** The request's form parameters, or the error to answer: wrong route, unsigned, not form-encoded, wrong version. */
   parse(request: StandinRequest): { params: Record<string, string> } | { refused: StandinResponse };
 }
@@ -38,6 +40,12 @@ export function queryApi(service: string, namespace: string, version: string): Q
   };
   return {
     error,
+    fault(status) {
+      if (status === 429 || status === 400) return error(status, "Throttling", "Rate exceeded");
+      if (status === 503) return error(status, "ServiceUnavailable", "Service is unavailable", "Receiver");
+      // IAM documents ServiceFailure (500) for "the request processing has failed because of an unknown error".
+      return error(status, "ServiceFailure", "The request processing has failed", "Receiver");
+    },
     ok(action, result) {
       const requestId = randomUUID();
       const body =

@@ -152,6 +152,12 @@ export async function startBedrockStandin(options: BedrockStandinOptions): Promi
 
   const standin = await startStandin({
     name: "Amazon Bedrock",
+    faultResponse: (status) =>
+      status === 429
+        ? bedrockError(429, "ThrottlingException", "Too many requests, please wait before trying again.")
+        : status === 503
+          ? bedrockError(503, "ServiceUnavailableException", "Service is unavailable. Try again later.")
+          : bedrockError(status, "InternalServerException", "Internal server error. Try again later."),
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle(request) {
       const params = matchPath(GUARDRAIL_PATH, request.path);

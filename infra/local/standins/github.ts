@@ -126,6 +126,21 @@ function error(
   return { status, body: { message, documentation_url: documentationUrl, status: String(status) } };
 }
 
+/** GitHub's answers to rate limiting (a secondary rate limit, with retry-after) and to its own failures. */
+function githubFault(status: number): StandinResponse {
+  if (status === 429 || status === 403) {
+    return {
+      ...error(
+        status,
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+      ),
+      headers: { "retry-after": "1", "x-ratelimit-remaining": "0" },
+    };
+  }
+  return error(status, status === 503 ? "Service Unavailable" : "Server Error");
+}
+
 function invalid(message: string): StandinResponse {
   return error(422, message, DOCS_UPDATE);
 }
@@ -140,6 +155,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
   const standin = await startStandin({
     name: "GitHub API",
     port: options.port,
+    faultResponse: githubFault,
     handle(request) {
       // GitHub accepts both `Bearer` and the older `token` scheme for PATs and app tokens.
       if (tokenFrom(request.authorization, ["bearer", "token"]) !== options.token) {

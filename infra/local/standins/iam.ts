@@ -74,6 +74,7 @@ export async function startIamStandin(options: IamStandinOptions): Promise<IamSt
 
   const standin = await startStandin({
     name: "AWS IAM",
+    faultResponse: iam.fault,
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle(request) {
       const parsed = iam.parse(request);

@@ -67,7 +67,6 @@ export async function startLiteLLMStandin(options: LiteLLMStandinOptions): Promi
   const customers = new Map(
     options.customers.map((seed) => [seed.userId, { blocked: seed.blocked ?? false }]),
   );
-  let failNextBlock = false;
 
   const keyInfo = (key: string) => {
     const stored = keys.get(key);
@@ -125,10 +124,6 @@ export async function startLiteLLMStandin(options: LiteLLMStandinOptions): Promi
       return proxyError(422, "user_ids must be a non-empty list of strings", "bad_request", "user_ids");
     }
     for (const id of ids as string[]) customers.set(id, { blocked: true });
-    if (failNextBlock) {
-      failNextBlock = false;
-      return proxyError(500, "Internal server error", "internal_error");
-    }
     return { status: 200, body: { blocked_users: (ids as string[]).map(customerRecord) } };
   }
 
@@ -154,6 +149,13 @@ export async function startLiteLLMStandin(options: LiteLLMStandinOptions): Promi
   const standin = await startStandin({
     name: "LiteLLM proxy admin API",
     ...(options.port !== undefined ? { port: options.port } : {}),
+    faultResponse: (status) =>
+      status === 429
+        ? {
+            ...proxyError(429, "Rate limit exceeded, retry later", "rate_limit_error"),
+            headers: { "retry-after": "1" },
+          }
+        : proxyError(status, "Internal server error", "internal_error"),
     handle(request) {
       if (tokenFrom(request.authorization) !== options.masterKey) {
         return proxyError(401, "Authentication Error, Invalid proxy server token passed.", "auth_error");
@@ -200,8 +202,7 @@ export async function startLiteLLMStandin(options: LiteLLMStandinOptions): Promi
       return stored ? { ...stored.limits } : undefined;
     },
     isBlocked: (userId) => customers.get(userId)?.blocked,
-    failNextBlockAfterStoring: () => {
-      failNextBlock = true;
-    },
+    failNextBlockAfterStoring: () =>
+      standin.faults.next({ method: "POST", path: "/customer/block", status: 500, applied: true }),
   };
 }

@@ -113,6 +113,29 @@ function openaiError(
   return { status, body: { error: { message, type: "invalid_request_error", param, code } } };
 }
 
+/** OpenAI's answers to rate limiting and to its own failures (`type` as its API reports them). */
+function openaiFault(status: number): StandinResponse {
+  if (status === 429) {
+    return {
+      status,
+      body: {
+        error: {
+          message: "Rate limit reached for requests. Please try again later.",
+          type: "requests",
+          param: null,
+          code: "rate_limit_exceeded",
+        },
+      },
+      headers: { "retry-after": "1" },
+    };
+  }
+  const message =
+    status === 503
+      ? "The engine is currently overloaded, please try again later."
+      : "The server had an error while processing your request. Sorry about that!";
+  return { status, body: { error: { message, type: "server_error", param: null, code: null } } };
+}
+
 /** The masked form OpenAI uses when it echoes a wrong key in an error message; never the whole key. */
 function maskForMessage(token: string): string {
   if (token.length < 12) return "*".repeat(token.length);
@@ -207,6 +230,7 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions): Promise
   const standin = await startStandin({
     name: "OpenAI Admin API",
     port: options.port,
+    faultResponse: openaiFault,
     handle(request) {
       const token = tokenFrom(request.authorization);
       if (token === undefined) {

@@ -6,6 +6,14 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  createFaultQueue,
+  type FaultQueue,
+  type FaultResponder,
+  type FiredFault,
+  genericFaultResponse,
+} from "./faults.js";
 
 /** One request as a stand-in received it. Unknown routes and refused requests are recorded too. */
 export interface RecordedRequest {
@@ -54,6 +62,19 @@ export interface StandinOptions {
    * are answered 404. Upgraded connections are destroyed by close().
    */
   upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** The provider's own error for a queued fault's status (see faults.ts); default a generic JSON error. */
+  faultResponse?: FaultResponder;
+}
+
+/** How a stand-in answered one request: what its handler said, if it ran, and what the client was sent. */
+export interface AnsweredRequest {
+  request: RecordedRequest;
+  /** The handler's status; undefined when a fault answered without letting the handler run. */
+  handledStatus: number | undefined;
+  /** The status sent (the fault's, when one fired). */
+  status: number;
+  /** The fault that answered, if any. */
+  fault: FiredFault | undefined;
 }
 
 export interface Standin {
@@ -62,6 +83,13 @@ export interface Standin {
   url: string;
   /** Every request received, in order of arrival. */
   requests: RecordedRequest[];
+  /**
+   * Every request answered, in order of answering: whether the handler ran (a provider write took effect only
+   * when it did and answered 2xx) and what was sent. Requests still waiting on a fault's delay are not here yet.
+   */
+  answered: AnsweredRequest[];
+  /** Failures to inject: the next matching requests answer an error, applied or not, late or not. */
+  faults: FaultQueue;
   /** "<name> (local stand-in) at <url>": what the demo prints so nobody mistakes it for the real service. */
   describe(): string;
   close(): Promise<void>;
@@ -117,6 +145,11 @@ function send(response: ServerResponse, result: StandinResponse): void {
 
 export async function startStandin(options: StandinOptions): Promise<Standin> {
   const requests: RecordedRequest[] = [];
+  const answered: AnsweredRequest[] = [];
+  const faults = createFaultQueue();
+  const faultResponse = options.faultResponse ?? genericFaultResponse;
+  // Aborted by close(): a fault's pending delay ends and its connection is dropped.
+  const closing = new AbortController();
 
   const server = createServer((req, res) => {
     const at = new Date();
@@ -138,7 +171,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
         bodyParseError: parsed.error,
       };
       if (options.refineBody) request.body = options.refineBody(request.body, request);
-      requests.push({
+      const recorded: RecordedRequest = {
         method: request.method,
         path: request.path,
         query: request.query,
@@ -146,9 +179,48 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
         contentType: request.contentType,
         body: request.body,
         at: request.at,
+      };
+      requests.push(recorded);
+      const fault = faults.take(recorded);
+      if (!fault) {
+        const result = await options.handle(request);
+        answered.push({
+          request: recorded,
+          handledStatus: result.status,
+          status: result.status,
+          fault: undefined,
+        });
+        return send(res, result);
+      }
+      const handled = fault.applied ? await options.handle(request) : undefined;
+      const handledStatus = handled?.status;
+      const fired: FiredFault = {
+        fault,
+        request: recorded,
+        handledStatus,
+        status: fault.status,
+        at: new Date(),
+      };
+      faults.fired.push(fired);
+      if (fault.delayMs) await sleep(fault.delayMs, undefined, { signal: closing.signal });
+      answered.push({ request: recorded, handledStatus, status: fault.status, fault: fired });
+      if (res.destroyed) return;
+      // A 2xx fault on an applied request without a body of its own is a slow success: the real answer, late.
+      if (handled && fault.status < 300 && fault.body === undefined) {
+        return send(res, {
+          ...handled,
+          status: fault.status,
+          headers: { ...handled.headers, ...fault.headers },
+        });
+      }
+      const shaped = faultResponse(fault.status);
+      send(res, {
+        status: fault.status,
+        body: fault.body === undefined ? shaped.body : fault.body,
+        headers: { ...shaped.headers, ...fault.headers },
       });
-      send(res, await options.handle(request));
     })().catch((error: unknown) => {
+      if (closing.signal.aborted) return void res.destroy();
       const message = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) send(res, { status: 500, body: { error: "standin_internal_error", message } });
       else res.destroy();
@@ -190,9 +262,12 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     name: options.name,
     url,
     requests,
+    answered,
+    faults,
     describe: () => `${options.name} (local stand-in) at ${url}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive connections (fetch keeps them) and upgraded ones would otherwise hold close() open.
         server.closeAllConnections();

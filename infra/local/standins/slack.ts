@@ -339,6 +339,12 @@ export async function startSlackStandin(options: SlackStandinOptions): Promise<S
   const standin = await startStandin({
     name: "Slack Web API",
     port: options.port,
+    // Slack rate limits with HTTP 429 and Retry-After (https://docs.slack.dev/apis/web-api/rate-limits); its own
+    // failures come as 5xx. Its `ok: false` errors at HTTP 200 (`internal_error`, …) are a fault with a `body`.
+    faultResponse: (status) =>
+      status === 429
+        ? { status, body: { ok: false, error: "ratelimited" }, headers: { "retry-after": "1" } }
+        : { status, body: { ok: false, error: status === 503 ? "service_unavailable" : "internal_error" } },
     refineBody: refineSlackBody,
     handle(request) {
       const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(request.path);

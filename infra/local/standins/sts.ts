@@ -33,6 +33,7 @@ export async function startStsStandin(options: { port?: number } = {}): Promise<
   const sessions: AssumedSession[] = [];
   const standin = await startStandin({
     name: "AWS STS",
+    faultResponse: sts.fault,
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle(request) {
       const parsed = sts.parse(request);

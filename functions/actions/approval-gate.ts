@@ -1,0 +1,77 @@
+import { ApprovalNotRecorded } from "../shared/errors.js";
+import { type Approval, approvalIdFor } from "../shared/incident.js";
+
+/** What the gate reads: the stored approval, read consistently (IncidentStore.getApproval). */
+export interface ApprovalReader {
+  getApproval(incidentId: string, step: string): Promise<Approval | undefined>;
+}
+
+/** What an action task says about the approval in front of it (compiled by playbooks/compile.ts). */
+export interface ApprovalGate {
+  readonly incidentId: string;
+  /** The approval step whose `onApprove` this action step is; absent for steps behind no approval. */
+  readonly approvalStep?: string | undefined;
+  /** The step runs under the `auto` policy: its stored approval must be one given by policy. */
+  readonly approval?: "auto" | undefined;
+}
+
+/** The recorded decision a gated run went ahead on: kept with each write it journals. */
+export interface GivenApproval {
+  readonly approvalId: string;
+  readonly policy: Approval["policy"];
+  readonly decidedBy: string | null;
+  readonly approvedBy: readonly string[];
+  readonly decidedAt: string | null;
+}
+
+/**
+ * Refuse to act on a task token alone: an action step behind an approval runs only when the store records that
+ * approval as given, the decision Slack's click wrote before it settled the task. A human approval must be
+ * `approved` with its approver recorded (two distinct approvers for `two`); an `auto` step needs its stored
+ * approval by policy. Throws ApprovalNotRecorded, saying what was found, before anything is planned or sent.
+ * Returns the approval the run goes ahead on, or undefined for a step behind no approval.
+ */
+export async function requireRecordedApproval(
+  gate: ApprovalGate,
+  reader: ApprovalReader,
+  action: string,
+): Promise<GivenApproval | undefined> {
+  if (!gate.approvalStep) {
+    if (gate.approval === "auto") {
+      throw new ApprovalNotRecorded(
+        `${action} was asked to run under policy auto without naming the approval that allows it; nothing was sent`,
+      );
+    }
+    return undefined;
+  }
+  const approvalId = approvalIdFor(gate.incidentId, gate.approvalStep);
+  const approval = await reader.getApproval(gate.incidentId, gate.approvalStep);
+  const problem = problemWith(approval, gate.approval === "auto");
+  if (problem || !approval) {
+    throw new ApprovalNotRecorded(
+      `${action} refused to run: approval ${approvalId} ${problem}; nothing was sent`,
+    );
+  }
+  return {
+    approvalId,
+    policy: approval.policy,
+    decidedBy: approval.decidedBy ?? null,
+    approvedBy: approval.approvedBy,
+    decidedAt: approval.decidedAt ?? null,
+  };
+}
+
+/** Why this stored approval does not allow the step to run, or undefined when it does. */
+function problemWith(approval: Approval | undefined, auto: boolean): string | undefined {
+  if (!approval) return "is not recorded";
+  if (approval.status !== "approved") return `is ${approval.status}, not approved`;
+  if (auto)
+    return approval.policy === "auto" ? undefined : `is a ${approval.policy} approval, not policy auto`;
+  if (approval.policy === "auto") return "was given by policy auto, but this step needs a human decision";
+  if (!approval.decidedBy) return "records no approver";
+  const approvers = new Set(approval.approvedBy);
+  if (approval.policy === "two" && approvers.size < 2) {
+    return `records ${approvers.size} distinct approver(s); four eyes needs two`;
+  }
+  return undefined;
+}

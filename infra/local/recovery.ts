@@ -1,0 +1,174 @@
+import { FINAL_STATUSES, INTERRUPTED_BY } from "../../functions/shared/incident.js";
+import type { IncidentTimelineEvent } from "../../functions/shared/quell-events.js";
+import type { IncidentStore } from "../../functions/shared/store.js";
+import { UNDO_MACHINE } from "../../functions/shared/undo-machine.js";
+import { reportInterruption } from "./interruption-report.js";
+import type { ExecutionRecord, LocalHandler, LocalStepFunctions } from "./stepfunctions.js";
+
+export interface RecoveryDeps {
+  readonly stepFunctions: LocalStepFunctions;
+  readonly store: IncidentStore;
+  /** Puts a Quell event on the bus (the notifier updates cards and threads from it). */
+  readonly publish: (event: IncidentTimelineEvent) => void;
+  /** The recorder function: an interrupted undo is recorded as the undo machine records a failed one. */
+  readonly recorder: LocalHandler;
+  /** Whether the runtime runs in dry run (then nothing any action did was sent). */
+  readonly dryRun: boolean;
+}
+
+export interface RecoveryOutcome {
+  readonly resumed: string[];
+  readonly interrupted: string[];
+  /** Lost after their incident had already ended: nothing to tell. */
+  readonly ended: string[];
+}
+
+/**
+ * After a restart, settle every execution that was running when the runtime stopped, so none stays `running` or
+ * `awaiting_approval` for ever. One waiting on an approval resumes with its timer re-armed from the stored
+ * deadline (a decision recorded but never delivered is put back to pending first: it did not take effect).
+ * Any other was lost mid-step, where an action may have been half sent: its incident is marked `interrupted`
+ * with what was and was not sent, and a responder may `/quell rerun` it.
+ */
+export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoveryOutcome> {
+  const outcome: RecoveryOutcome = { resumed: [], interrupted: [], ended: [] };
+  for (const record of deps.stepFunctions.load()) {
+    const input = parseInput(record.input);
+    if (!input.incidentId) {
+      deps.stepFunctions.abandon(record, "the local runtime stopped; the execution names no incident");
+      outcome.ended.push(record.name);
+      continue;
+    }
+    if (deps.stepFunctions.playbookOf(record.stateMachineArn)?.name === UNDO_MACHINE) {
+      await interruptUndo(record, input, deps);
+      outcome.interrupted.push(record.name);
+    } else if (await resumable(record, deps)) {
+      deps.stepFunctions.resume(record);
+      outcome.resumed.push(record.name);
+    } else if (await interrupt(record, input.incidentId, deps)) {
+      outcome.interrupted.push(record.name);
+    } else {
+      outcome.ended.push(record.name);
+    }
+  }
+  return outcome;
+}
+
+function parseInput(input: string): { incidentId?: string; step?: string; dryRun?: boolean } {
+  try {
+    const parsed = JSON.parse(input) as Record<string, unknown>;
+    return {
+      ...(typeof parsed.incidentId === "string" ? { incidentId: parsed.incidentId } : {}),
+      ...(typeof parsed.step === "string" ? { step: parsed.step } : {}),
+      dryRun: parsed.dryRun === true,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Whether the execution waits on an approval whose stored task token is the one it waits with. A decision
+ * recorded on it was never delivered (the wait had not settled, so the token was never accepted): it is put
+ * back to pending, so the timeline never keeps a decision that did not take effect, and a new click decides.
+ */
+async function resumable(record: ExecutionRecord, deps: RecoveryDeps): Promise<boolean> {
+  const waiting = record.waiting;
+  const states = deps.stepFunctions.tasksOf(record.stateMachineArn).map((task) => task.state);
+  if (!waiting || !states.includes(waiting.state)) return false;
+  const { incidentId, step } = waiting.payload as { incidentId?: unknown; step?: unknown };
+  if (typeof incidentId !== "string" || typeof step !== "string") return false;
+  const approval = await deps.store.getApproval(incidentId, step);
+  if (!approval || approval.taskToken !== waiting.taskToken) return false;
+  if (approval.status === "approved" || approval.status === "denied") {
+    const by = approval.decidedBy ?? "";
+    const reopened = await deps.store.correctApproval(incidentId, step, {
+      from: { status: approval.status, by },
+      to: "pending",
+    });
+    if (!reopened) return false;
+    await deps.store.appendTimeline(incidentId, {
+      kind: "approval_refused",
+      summary: `${approval.status} by ${by} was recorded but never delivered (the local runtime stopped first); the approval is pending again`,
+      actor: by,
+      detail: { approvalId: approval.approvalId, error: "Interrupted" },
+    });
+  }
+  return true;
+}
+
+/** Mark the incident interrupted, with what was and was not sent. False when it had already ended. */
+async function interrupt(record: ExecutionRecord, incidentId: string, deps: RecoveryDeps): Promise<boolean> {
+  const detail = await deps.store.getIncidentDetail(incidentId);
+  if (!detail || FINAL_STATUSES.includes(detail.status)) {
+    deps.stepFunctions.abandon(record, "the local runtime stopped after the incident had ended");
+    return false;
+  }
+  const playbook = deps.stepFunctions.playbookOf(record.stateMachineArn)?.name ?? detail.playbook ?? "";
+  const dryRun = deps.dryRun || parseInput(record.input).dryRun === true;
+  const report = reportInterruption(detail, record, deps.stepFunctions.tasksOf(record.stateMachineArn), dryRun);
+  await deps.store.interruptions.record({
+    incidentId,
+    executionName: record.name,
+    playbook,
+    input: record.input,
+    state: report.state,
+    step: report.step,
+  });
+  // A pending approval (an escalating one between its two waits) has no wait left to settle.
+  const expired: string[] = [];
+  for (const approval of detail.approvals.filter((candidate) => candidate.status === "pending")) {
+    const decided = await deps.store.decideApproval(incidentId, approval.step, {
+      status: "expired",
+      by: INTERRUPTED_BY,
+      reason: "the local runtime stopped while the playbook ran; a rerun asks again",
+    });
+    if (decided) expired.push(approval.step);
+  }
+  const told = detail.timeline.some(
+    (event) => event.kind === "interrupted" && event.detail?.executionName === record.name,
+  );
+  const at = told
+    ? undefined
+    : await deps.store.appendTimeline(incidentId, {
+        kind: "interrupted",
+        summary: report.summary,
+        detail: { ...report.detail, playbook, expiredApprovals: expired },
+      });
+  await deps.store.updateIncident(incidentId, { status: "interrupted" });
+  for (const step of expired) {
+    deps.publish({ incidentId, kind: "approval_expired", summary: "interrupted", approvalStep: step });
+  }
+  if (at) {
+    deps.publish({
+      incidentId,
+      kind: "interrupted",
+      summary: report.summary,
+      at,
+    });
+  }
+  deps.stepFunctions.abandon(record, report.summary.slice(0, 1000));
+  return true;
+}
+
+/**
+ * An undo lost mid-way: recorded as a failed undo (the run says so, and the thread), since its write may or may
+ * not have been sent; the responder restores by hand, as after any failed undo.
+ */
+async function interruptUndo(
+  record: ExecutionRecord,
+  input: { incidentId?: string; step?: string },
+  deps: RecoveryDeps,
+): Promise<void> {
+  const running = Object.keys(record.running).join(", ") || "between steps";
+  const cause = `the local runtime stopped while the undo ran (${running}); it may or may not have been applied`;
+  if (input.incidentId && input.step) {
+    await deps.recorder({
+      kind: "undo_failed",
+      incidentId: input.incidentId,
+      step: input.step,
+      error: { Error: "Interrupted", Cause: cause },
+    });
+  }
+  deps.stepFunctions.abandon(record, cause);
+}

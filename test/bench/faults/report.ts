@@ -1,0 +1,107 @@
+/** The fault harness's table: per scenario, runs, alerts, and violations per invariant; then each violation. */
+import { cpus, totalmem } from "node:os";
+import { INVARIANTS, type InvariantName, type Violation } from "./invariants.js";
+import type { RunRecord } from "./run.js";
+
+export interface RunResult {
+  readonly record: RunRecord;
+  readonly violations: readonly Violation[];
+  /** A harness failure (an exception while running): the run proves nothing. */
+  readonly error?: string;
+}
+
+export interface FaultReport {
+  readonly seed: number;
+  readonly results: readonly RunResult[];
+  /** Violations that belong to no run (a provider write nothing accounts for). */
+  readonly global: readonly Violation[];
+  readonly wallSeconds: number;
+  readonly runtimeStarts: number;
+  readonly concurrency: number;
+  readonly violationCount: number;
+  readonly errorCount: number;
+}
+
+/** The command that replays run n of this seed alone. */
+export const reproduce = (seed: number, run: number) => `npm run bench:faults -- 1 ${seed} --run ${run}`;
+
+/** Short column names for the invariants. */
+const SHORT: Record<InvariantName, string> = {
+  "accepted-kept": "lost",
+  "decided-before-write": "undecided-write",
+  "one-write-per-approval": "double-write",
+  settled: "unsettled",
+  "one-incident-per-alert": "reopened",
+  "runtime-owns-children": "orphan-db",
+};
+
+export function machineLine(): string {
+  const cpu = cpus();
+  return `machine: ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+export function formatReport(report: FaultReport): string {
+  const columns = [
+    "scenario",
+    "runs",
+    "accepted",
+    "refused",
+    ...INVARIANTS.map((name) => SHORT[name]),
+    "errors",
+  ];
+  const rows = new Map<string, number[]>();
+  for (const { record, violations, error } of report.results) {
+    const row = rows.get(record.plan.scenario) ?? new Array(columns.length - 1).fill(0);
+    row[0] += 1;
+    row[1] += record.accepted.length;
+    row[2] += record.refused.length;
+    for (const violation of violations) row[3 + INVARIANTS.indexOf(violation.invariant)] += 1;
+    if (error) row[columns.length - 2] += 1;
+    rows.set(record.plan.scenario, row);
+  }
+  const total = new Array(columns.length - 1).fill(0);
+  for (const row of rows.values()) {
+    for (const [i, value] of row.entries()) total[i] += value;
+  }
+  for (const violation of report.global) total[3 + INVARIANTS.indexOf(violation.invariant)] += 1;
+  const table = [
+    columns,
+    ...[...rows].sort().map(([name, row]) => [name, ...row.map(String)]),
+    ["total", ...total.map(String)],
+  ];
+  const widths = columns.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  const out = [
+    `Quell fault harness: ${report.results.length} runs, seed ${report.seed}, ${report.concurrency} at a time`,
+    `${machineLine()}; wall time ${report.wallSeconds.toFixed(1)} s; runtime starts ${report.runtimeStarts}`,
+    "",
+    line(table[0] as string[]),
+    ...table.slice(1).map((row) => line(row)),
+    "",
+    `columns: ${INVARIANTS.map((name) => `${SHORT[name]} = ${name}`).join("; ")}`,
+  ];
+  const problems = report.results.filter((result) => result.violations.length || result.error);
+  if (problems.length || report.global.length)
+    out.push("", "violations (each run replays alone with the command shown):");
+  for (const { record, violations, error } of problems) {
+    const { run, scenario, summary } = record.plan;
+    out.push(`  run ${run} (${scenario}: ${summary})   ${reproduce(report.seed, run)}`);
+    for (const violation of violations) out.push(`    ${violation.invariant}: ${violation.message}`);
+    if (error) out.push(`    harness error: ${error}`);
+    if (record.notes.length) out.push(`    notes: ${record.notes.join("; ")}`);
+  }
+  for (const violation of report.global) out.push(`  (no run) ${violation.invariant}: ${violation.message}`);
+  // The harness sends only valid, authenticated deliveries: a refusal means the contract or the harness moved.
+  const refusing = report.results.filter((result) => result.record.refused.length > 0);
+  if (refusing.length)
+    out.push("", "refused deliveries (valid ones the runtime did not accept, after retries):");
+  for (const { record } of refusing) out.push(`  run ${record.plan.run}: ${record.refused.join("; ")}`);
+  out.push(
+    "",
+    report.violationCount || report.errorCount
+      ? `FAILED: ${report.violationCount} violations, ${report.errorCount} harness errors`
+      : "OK: 0 violations",
+  );
+  return out.join("\n");
+}
