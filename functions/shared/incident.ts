@@ -41,6 +41,8 @@ export const TimelineKind = z.enum([
   "playbook_started",
   "not_started",
   "source_resolved",
+  /** An event of the alert older than the newest one seen: kept, and it changes nothing (see triage/ordering.ts). */
+  "out_of_order",
   "own_action",
   "approval_requested",
   "escalated",

@@ -3,6 +3,7 @@ import { TransientError } from "../shared/errors.js";
 import type { IncidentStatus } from "../shared/incident.js";
 import type { TriageDeps, TriageOutcome } from "./core.js";
 import { NOTHING_STARTED } from "./incidents.js";
+import { keepOutOfOrder, orderOf } from "./ordering.js";
 
 /** Alerts that only annotate an incident: a source's resolve, and events Quell's own actions caused. */
 
@@ -11,10 +12,14 @@ const QUIET_STATUSES: readonly IncidentStatus[] = ["open", ...NOTHING_STARTED];
 
 /**
  * A source says its alert is over (R5). It closes an incident in which nothing runs, and only annotates one
- * whose playbook is running or done. With no open case it opens nothing and is kept as unmatched.
+ * whose playbook is running or done. With no open case it opens nothing and is kept as unmatched. A resolve older
+ * than the newest event of its alert (it fired again since) changes nothing (see ordering.ts).
  */
 export async function resolveFromSource(alert: CanonicalAlert, deps: TriageDeps): Promise<TriageOutcome> {
+  const order = await orderOf(alert, deps);
   const claim = await deps.triageStore.findDedupClaim(alert.dedupKey);
+  // The alert fired again since, by the source's clock: this resolve is of an earlier firing.
+  if (!order.newest) return keepOutOfOrder(alert, order, claim?.incidentId, deps);
   if (!claim) {
     await deps.triageStore.recordUnmatched(alert, "resolved");
     return { outcome: "not_started", reason: "resolved" };

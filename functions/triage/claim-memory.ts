@@ -1,4 +1,4 @@
-import type { DedupClaim, HeldDedupClaim } from "./triage-store.js";
+import type { DedupClaim, HeldDedupClaim, SourceEvent } from "./triage-store.js";
 
 interface Remembered {
   readonly claim: DedupClaim;
@@ -17,6 +17,7 @@ interface Remembered {
  */
 export class ClaimMemory {
   private readonly entries = new Map<string, Remembered>();
+  private readonly newest = new Map<string, SourceEvent>();
 
   constructor(private readonly limits: { maxEntries: number; maxAgeSeconds: number }) {}
 
@@ -48,6 +49,27 @@ export class ClaimMemory {
 
   forget(dedupKey: string): void {
     this.entries.delete(dedupKey);
+  }
+
+  /**
+   * The newest event of an alert (by the source's clock) this process has seen. The table may know a newer one
+   * (another process saw it), never an older one: so an event no later than this cannot be the newest.
+   */
+  newestSeen(dedupKey: string): SourceEvent | undefined {
+    return this.newest.get(dedupKey);
+  }
+
+  /** Remember an event of an alert when it is the newest this process has seen. */
+  sawEvent(dedupKey: string, event: SourceEvent): void {
+    const known = this.newest.get(dedupKey);
+    if (known && known.at >= event.at) return;
+    this.newest.delete(dedupKey);
+    this.newest.set(dedupKey, event);
+    while (this.newest.size > this.limits.maxEntries) {
+      const oldest = this.newest.keys().next().value;
+      if (oldest === undefined) break;
+      this.newest.delete(oldest);
+    }
   }
 
   get size(): number {

@@ -14,6 +14,7 @@ import { correlate, keepForCorrelation } from "./correlate.js";
 import { enrich, type Inventory } from "./enrich.js";
 import { judgeEnumeration } from "./enumeration.js";
 import { joinIncident, openIncident } from "./incidents.js";
+import { isBeforeResolve, keepOutOfOrder, orderOf } from "./ordering.js";
 import type { AssessedAlert } from "./routing.js";
 import { scoreRisk } from "./score.js";
 import type { TriageStore } from "./triage-store.js";
@@ -39,7 +40,9 @@ export type NotStartedReason =
   | "no_playbook"
   | "rate_limited"
   | "resolved"
-  | "own_action";
+  | "own_action"
+  /** Older, by the source's clock, than an event of its alert already seen: kept, changes nothing. */
+  | "out_of_order";
 
 export type TriageOutcome =
   | { outcome: "started"; incidentId: string; playbook: string }
@@ -107,6 +110,11 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
     await keepForCorrelation(alert, deps);
     return { outcome: "not_started", reason: "out_of_scope" };
   }
+  const order = await orderOf(alert, deps);
+  if (isBeforeResolve(order)) {
+    const held = await deps.triageStore.findDedupClaim(alert.dedupKey);
+    return keepOutOfOrder(alert, order, held?.incidentId, deps);
+  }
   const countedOnRemembered = await countOnRememberedIncident(alert, deps);
   if (countedOnRemembered) return countedOnRemembered;
 
@@ -123,8 +131,10 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
       return joinIncident(counted.incident, assess(alert, deps), "duplicate", deps, true);
     }
     const holder = await existingIncident(claim.incidentId, alert, deps);
-    // The source said this alert was over; it firing again is a new occurrence, so a new incident.
     if (holder.status !== "resolved") return joinIncident(holder, assess(alert, deps), "duplicate", deps);
+    // The incident is over. The alert firing again after that, by the source's clock, is a new occurrence (a new
+    // incident); a delivery no later than what was already seen (GitHub's `created` sent again) is not.
+    if (!order.newest) return keepOutOfOrder(alert, order, holder.id, deps);
     const fresh = { incidentId: deps.newId("inc"), alertId: alert.id };
     claim = await deps.triageStore.reclaimDedupKey(alert.dedupKey, claim, fresh, deps.dedupWindowSeconds);
     if (claim.alertId !== alert.id) {

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { CanonicalAlert, Entity } from "../shared/alert.js";
+import type { AlertStatus, CanonicalAlert, Entity } from "../shared/alert.js";
 import { alertAttributes, alertOfItem } from "../shared/alert-record.js";
 import { dayPage } from "../shared/day-pages.js";
 import { type Clock, unixSeconds } from "../shared/ids.js";
@@ -23,13 +23,35 @@ export interface HeldDedupClaim extends DedupClaim {
  */
 export interface UnmatchedAlert {
   readonly at: string;
-  readonly reason: "resolved" | "out_of_scope";
+  readonly reason: "resolved" | "out_of_scope" | "out_of_order";
   /** Why, in words, when the reason alone does not say. */
   readonly because?: string;
   readonly alert: CanonicalAlert;
 }
 
 const dedupKeyOf = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: "DEDUP" });
+/**
+ * An event of one alert (one dedup key) by the source's own clock: when the source says it happened, and what it
+ * said (firing, update, resolved).
+ */
+export interface SourceEvent {
+  /** Milliseconds since the epoch, from the alert's `occurredAt`. */
+  readonly at: number;
+  readonly status: AlertStatus;
+}
+
+/**
+ * Where an event falls among the events of its alert seen so far, by the source's clock. `newest`: later than all
+ * of them (a resolve at the same instant as the newest event counts as later: a resolve follows what it resolves),
+ * so it may change the alert's state. `before`: the newest event seen before it, if any.
+ */
+export interface SourceOrder {
+  readonly newest: boolean;
+  readonly before?: SourceEvent;
+}
+
+const orderKeyOf = (dedupKey: string) => ({ pk: `ORDER#${dedupKey}`, sk: "ORDER" });
+
 /** The partition of an item about one entity: `<prefix>#<kind>#<provider>#<id>`. */
 const entityPartition = (prefix: string, entity: Entity) =>
   `${prefix}#${entity.kind}#${entity.provider ?? ""}#${entity.id}`;
@@ -112,6 +134,45 @@ export class TriageStore {
     const expiresAt = Number(item?.expiresAt);
     if (!item || expiresAt < this.nowSeconds()) return undefined;
     return { incidentId: String(item.incidentId), alertId: String(item.alertId), expiresAt };
+  }
+
+  /**
+   * Record an event of an alert if it is the newest by the source's clock, and say where it falls (SourceOrder). One
+   * conditional write: of two events racing, each learns the truth. Kept as long as dedup claims.
+   */
+  async advanceSourceTime(dedupKey: string, event: SourceEvent, windowSeconds: number): Promise<SourceOrder> {
+    const now = this.nowSeconds();
+    const later = event.status === "resolved" ? "newestAt <= :at" : "newestAt < :at";
+    const live = (item: Record<string, unknown> | undefined): SourceEvent | undefined =>
+      item && typeof item.newestAt === "number" && Number(item.expiresAt) >= now
+        ? { at: item.newestAt, status: item.newestStatus as AlertStatus }
+        : undefined;
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKeyOf(dedupKey),
+          UpdateExpression: "SET newestAt = :at, newestStatus = :status, expiresAt = :expires",
+          ConditionExpression: `attribute_not_exists(newestAt) OR expiresAt < :now OR ${later}`,
+          ExpressionAttributeValues: {
+            ":at": event.at,
+            ":status": event.status,
+            ":expires": now + windowSeconds,
+            ":now": now,
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      const before = live(result.Attributes);
+      return before ? { newest: true, before } : { newest: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const held = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: orderKeyOf(dedupKey), ConsistentRead: true }),
+      );
+      const before = live(held.Item);
+      return before ? { newest: false, before } : { newest: false };
+    }
   }
 
   /** Point a dedup key at another incident (the one its alert was correlated into), keeping its window. */

@@ -96,6 +96,16 @@ const deps = {
   recordRejection: async () => {
     throw new Error("a benchmark body was refused");
   },
+  countRefusal: async () => {
+    throw new Error("a benchmark body was refused");
+  },
+  admit: () => ({ allowed: true as const }),
+  // The same signed samples go round many times: the replay memory (a DynamoDB write) is not what is measured.
+  deliveries: {
+    claim: async (_signatureHash: string, alertId: string) => ({ kind: "claimed" as const, alertId }),
+    published: async () => {},
+    release: async () => {},
+  },
   clock: () => new Date(),
   newId: () => "alr_bench00000001",
   maxBodyBytes: 256 * 1024,

@@ -60,7 +60,7 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     return { standins, start };
   };
 
-  it("is decided by a click after the restart, without a second card, and the playbook finishes", async () => {
+  it("is decided by a click after the restart, without a second card, and the playbook finishes", { timeout: 180_000 }, async () => {
     const { standins, start } = await setUp(42);
     const first = await start();
     await sendLeak(first.url, 42);
@@ -83,12 +83,12 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     expect(done.timeline.filter((event) => event.kind === "approval_decided")).toHaveLength(1);
     expect(done.timeline.filter((event) => event.kind === "approval_requested")).toHaveLength(1);
     // The resumed step did not ask again: one card in all, and one revocation.
-    expect(standins.slack.messages.filter(isCard)).toHaveLength(1);
+    expect(standins.slack.messages.filter((message) => message.threadTs === undefined)).toHaveLength(1);
     expect(standins.openai.requests.filter((request) => request.method === "DELETE")).toHaveLength(1);
     expect(second.output()).toContain("1 execution(s) waiting on an approval resumed");
   });
 
-  it("an approval whose timeout passed while the runtime was down ends expired, through the playbook", async () => {
+  it("an approval whose timeout passed while the runtime was down ends expired, through the playbook", { timeout: 180_000 }, async () => {
     const { standins, start } = await setUp(77);
     const shortened = { QUELL_TEST_APPROVAL_TIMEOUT_SECONDS: "4" };
     const first = await start(SHORT_APPROVALS_ENTRY, shortened);

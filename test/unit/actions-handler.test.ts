@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineAction } from "../../functions/actions/contract.js";
 import { createActionHandler } from "../../functions/actions/handler.js";
+import { timelineJournal } from "../../functions/actions/journal.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { TransientError } from "../../functions/shared/errors.js";
 import type { Approval } from "../../functions/shared/incident.js";
@@ -164,6 +165,16 @@ describe("action handler against DynamoDB Local", () => {
           outcome: { ok: true },
         },
       ]);
+      // Each journaled write carries the recorded decision it went ahead on.
+      for (const entry of await timelineOf(run.incidentId)) {
+        expect(entry.detail?.approval).toEqual({
+          approvalId: run.approvalId,
+          policy: "one",
+          decidedBy: APPROVER,
+          approvedBy: [],
+          decidedAt: NOW.toISOString(),
+        });
+      }
     });
 
     it.each([
@@ -242,6 +253,9 @@ describe("action handler against DynamoDB Local", () => {
     it("runs a step behind no approval, and an undo (authorised by its own claim), without reading one", async () => {
       const free = await gatedRun(null);
       await expect(free.handler(free.event)).resolves.toMatchObject({ mode: "applied" });
+      const journaled = await timelineOf(free.incidentId);
+      expect(journaled.map((entry) => entry.kind)).toEqual(["write_attempted", "write_settled"]);
+      expect(journaled.every((entry) => entry.detail?.approval === undefined)).toBe(true);
 
       const pending = await gatedRun({ status: "pending" });
       await expect(
@@ -283,6 +297,55 @@ describe("action handler against DynamoDB Local", () => {
           },
         },
       ]);
+    });
+  });
+
+  describe("the timeline journal", () => {
+    const write = (target: string) => ({
+      kind: "http" as const,
+      method: "DELETE" as const,
+      url: `https://tags.test/${target}`,
+    });
+
+    it("keeps one run's entries in order even when the clock stands still", async () => {
+      const { incidentId } = await seedPendingApproval(store, NOW, { card: false });
+      const run = { incidentId, step: ACTION_STEP, action: "test.tag-target", mode: "undo" } as const;
+      const journal = timelineJournal(store, run, { clock: () => NOW, onUnrecorded: () => undefined });
+      for (const target of ["a", "b"]) {
+        await journal.attempted(write(target));
+        await journal.settled(write(target), { ok: true });
+      }
+      expect((await timelineOf(incidentId)).map((entry) => entry.summary)).toEqual([
+        "test.tag-target undo: sending DELETE https://tags.test/a",
+        "test.tag-target undo: DELETE https://tags.test/a sent",
+        "test.tag-target undo: sending DELETE https://tags.test/b",
+        "test.tag-target undo: DELETE https://tags.test/b sent",
+      ]);
+    });
+
+    it("never throws for an outcome it cannot record: it reports it, and the run goes on as it would", async () => {
+      const unrecorded: unknown[] = [];
+      const failing = {
+        appendTimeline: async () => {
+          throw new Error("ProvisionedThroughputExceededException");
+        },
+      };
+      const run = {
+        incidentId: "inc_x",
+        step: ACTION_STEP,
+        action: "test.tag-target",
+        mode: "apply",
+      } as const;
+      const journal = timelineJournal(failing, run, {
+        clock: () => NOW,
+        onUnrecorded: (error) => unrecorded.push(error),
+      });
+      await expect(journal.settled(write("a"), { ok: true })).resolves.toBeUndefined();
+      expect(unrecorded).toEqual([
+        expect.objectContaining({ message: "ProvisionedThroughputExceededException" }),
+      ]);
+      // The attempt, though, must be recorded before anything is sent: that one throws.
+      await expect(journal.attempted(write("a"))).rejects.toThrow("ProvisionedThroughputExceededException");
     });
   });
 

@@ -188,7 +188,10 @@ describe("decide against DynamoDB Local", () => {
     };
     // A clock that moves on: the entry is dated when the decision was recorded, not when it was written.
     let tick = NOW.getTime();
-    const moving = local.store(() => new Date((tick += 1000)));
+    const moving = local.store(() => {
+      tick += 1000;
+      return new Date(tick);
+    });
     await decide(
       { approvalId, decision: "approved", userId: APPROVER },
       { ...decisionDeps, store: moving, tasks, events },

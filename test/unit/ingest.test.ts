@@ -9,6 +9,7 @@ import {
 } from "../../functions/ingest/core.js";
 import type { Rejection } from "../../functions/shared/store.js";
 import { github } from "../../functions/sources/github.js";
+import { admitEveryone, noDeliverySeen } from "./ingest-doubles.js";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 const SECRET = "unit-github-secret";
@@ -40,10 +41,11 @@ const delivery = (body: string | Uint8Array, overrides: Partial<IngestRequest> =
   ...overrides,
 });
 
-/** Fake dependencies that record what ingest published and refused. */
+/** Fake dependencies that record what ingest published, refused one by one (`rejections`) and counted. */
 function fakes(overrides: Partial<IngestDeps> = {}) {
   const published: AlertReceived[] = [];
   const rejections: Rejection[] = [];
+  const counted: Rejection[] = [];
   const deps: IngestDeps = {
     secret: async (name) => (name === "QUELL_GITHUB_WEBHOOK_SECRET" ? SECRET : undefined),
     publish: async (event) => {
@@ -52,12 +54,17 @@ function fakes(overrides: Partial<IngestDeps> = {}) {
     recordRejection: async (rejection) => {
       rejections.push(rejection);
     },
+    countRefusal: async (refusal) => {
+      counted.push(refusal);
+    },
+    admit: admitEveryone,
+    deliveries: noDeliverySeen,
     clock: () => NOW,
     newId: (prefix) => `${prefix}_unit0001`,
     maxBodyBytes: MAX_BODY_BYTES,
     ...overrides,
   };
-  return { deps, published, rejections };
+  return { deps, published, rejections, counted };
 }
 
 describe("ingest accepts a good delivery", () => {
@@ -106,7 +113,7 @@ describe("ingest accepts a good delivery", () => {
   });
 });
 
-describe("ingest refuses bad deliveries, publishes nothing and records one rejection without the body", () => {
+describe("ingest refuses bad deliveries, publishes nothing and keeps one refusal without the body", () => {
   const invalidUtf8 = Uint8Array.from([
     ...new TextEncoder().encode(`{"canary":"${CANARY}`),
     0xff,
@@ -123,6 +130,9 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
     status: number;
     code: string;
     message?: RegExp;
+    /** Refusals of requests that proved they hold the secret are kept one by one; the others are counted. */
+    authenticated?: boolean;
+    keptAs?: string;
   }[] = [
     {
       name: "a signature made with another secret",
@@ -145,6 +155,7 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
       status: 404,
       code: "unknown_source",
       message: /unknown source "gitlab"; known: .*\bgithub\b/,
+      keptAs: "(unknown)",
     },
     { name: "GET", request: delivery(GOOD, { method: "GET" }), status: 405, code: "method_not_allowed" },
     {
@@ -166,6 +177,7 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
       status: 400,
       code: "invalid_json",
       message: /not JSON/,
+      authenticated: true,
     },
     {
       name: "invalid UTF-8",
@@ -173,17 +185,35 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
       status: 400,
       code: "invalid_json",
       message: /not valid UTF-8/,
+      authenticated: true,
     },
     {
       name: "an event other than secret_scanning_alert",
       request: delivery(GOOD, { headers: { ...delivery(GOOD).headers, "x-github-event": "push" } }),
       status: 422,
       code: "unsupported_event",
+      authenticated: true,
     },
-    { name: "JSON of the wrong shape", request: delivery(wrongShape), status: 422, code: "invalid_payload" },
+    {
+      name: "JSON of the wrong shape",
+      request: delivery(wrongShape),
+      status: 422,
+      code: "invalid_payload",
+      authenticated: true,
+    },
+    {
+      name: "a sender the allow-list does not admit",
+      request: delivery(GOOD),
+      deps: { admit: () => ({ allowed: false, message: "GitHub organisation example-corp is not allowed" }) },
+      status: 403,
+      code: "not_allowed",
+      message: /example-corp/,
+      authenticated: true,
+    },
   ];
 
-  it.each(cases)("$status $code for $name", async ({ request, deps, status, code, message }) => {
+  it.each(cases)("$status $code for $name", async (refused) => {
+    const { request, deps, status, code, message, authenticated = false, keptAs } = refused;
     const recorder = fakes(deps);
     const response = await ingest(request, recorder.deps);
 
@@ -191,9 +221,10 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
     expect(response.body).toMatchObject({ error: { code } });
     if (message) expect((response.body.error as { message: string }).message).toMatch(message);
     expect(recorder.published).toEqual([]);
-    expect(recorder.rejections).toEqual([
+    expect(authenticated ? recorder.counted : recorder.rejections).toEqual([]);
+    expect(authenticated ? recorder.rejections : recorder.counted).toEqual([
       {
-        source: request.source,
+        source: keptAs ?? request.source,
         status,
         code,
         message: (response.body.error as { message: string }).message,
@@ -201,7 +232,7 @@ describe("ingest refuses bad deliveries, publishes nothing and records one rejec
         bodyBytes: request.rawBody.byteLength,
       },
     ]);
-    expect(JSON.stringify(recorder.rejections)).not.toContain(CANARY);
+    expect(JSON.stringify([recorder.rejections, recorder.counted])).not.toContain(CANARY);
     expect(JSON.stringify(response.body)).not.toContain(CANARY);
   });
 

@@ -8,6 +8,7 @@ import {
 import type { Rejection } from "../../functions/shared/store.js";
 import { normalize } from "../../functions/triage/core.js";
 import { fixture, fixtureText, NOW } from "../fixtures/aws/support.js";
+import { admitEveryone, noDeliverySeen } from "./ingest-doubles.js";
 
 const TOKEN = "unit-events-token";
 
@@ -30,6 +31,11 @@ function fakes() {
     recordRejection: async (rejection) => {
       rejections.push(rejection);
     },
+    countRefusal: async (refusal) => {
+      rejections.push(refusal);
+    },
+    admit: admitEveryone,
+    deliveries: noDeliverySeen,
     clock: () => new Date(NOW),
     newId: (prefix) => `${prefix}_unit${String(++next).padStart(4, "0")}`,
     maxBodyBytes: 256 * 1024,

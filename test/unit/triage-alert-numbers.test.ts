@@ -3,6 +3,7 @@ import { type AlertReceived, ingest } from "../../functions/ingest/core.js";
 import { newId } from "../../functions/shared/ids.js";
 import type { AlertReceivedDetail } from "../../functions/triage/core.js";
 import { quellSignatureHeaders } from "../../infra/local/signing.js";
+import { admitEveryone, noDeliverySeen } from "./ingest-doubles.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { triageDeps, triageOne } from "./triage-harness.js";
 
@@ -43,6 +44,9 @@ async function delivered(text: string): Promise<AlertReceivedDetail> {
         published.push(event);
       },
       recordRejection: async () => {},
+      countRefusal: async () => {},
+      admit: admitEveryone,
+      deliveries: noDeliverySeen,
       clock: () => new Date(),
       newId,
       maxBodyBytes: 256 * 1024,

@@ -5,13 +5,13 @@
  */
 
 import { GITHUB_REPOSITORY_ID } from "./bodies.js";
-import { IncidentIndex, UnmatchedIndex } from "./incident-index.js";
+import { IncidentIndex, SlackIncidentFinder, UnmatchedIndex } from "./incident-index.js";
 import { checkRun, unattributedWrites, type Violation } from "./invariants.js";
 import type { RunPlan } from "./plan.js";
 import type { FaultReport, RunResult } from "./report.js";
 import { executeRun, type RunContext, type RunRecord } from "./run.js";
 import { planRun, type ScenarioName } from "./scenarios/index.js";
-import { incidentDedupKey } from "./subjects.js";
+import { incidentDedupKey, slackMarker } from "./subjects.js";
 import { startWorld } from "./world.js";
 
 export interface FaultBenchOptions {
@@ -38,7 +38,7 @@ export function plansFor(
   return numbers.map((run) => planRun(options.seed, run, options.scenarios));
 }
 
-const emptyRecord = (plan: RunPlan): RunRecord => ({
+const emptyRecord = (plan: RunPlan, ctx: RunContext): RunRecord => ({
   plan,
   base: Date.now(),
   accepted: [],
@@ -46,6 +46,8 @@ const emptyRecord = (plan: RunPlan): RunRecord => ({
   refused: [],
   notes: [],
   violations: [],
+  timings: {},
+  finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
   incidents: [],
   settled: false,
   endedAt: Date.now(),
@@ -70,7 +72,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
         result = { record, violations: await checkRun(ctx, record) };
       } catch (error) {
         result = {
-          record: emptyRecord(plan),
+          record: emptyRecord(plan, ctx),
           violations: [],
           error: (error as Error).stack ?? String(error),
         };

@@ -3,6 +3,7 @@
  * reads the first page (the newest incidents: the runs in flight are fewer than a page), so it stays cheap however
  * many runs came before; the final check reads every page.
  */
+import type { SlackMessage } from "../../../infra/local/standins/slack.js";
 import type { QuellApi } from "./quell-api.js";
 
 interface Summary {
@@ -88,5 +89,31 @@ export class UnmatchedIndex {
       for (const item of await this.api.unmatched(day)) reasons.set(item.alert.id, item.reason ?? "");
     }
     this.reasons = reasons;
+  }
+}
+
+/**
+ * Incidents named by the run's Slack messages: a card's buttons carry `<incident>.<step>`. Reads each message
+ * once (the stand-in keeps them in order), so finding a run's incidents costs nothing as runs pile up.
+ */
+export class SlackIncidentFinder {
+  private scanned = 0;
+  private readonly ids = new Set<string>();
+
+  constructor(
+    private readonly messages: readonly SlackMessage[],
+    private readonly marker: RegExp,
+  ) {}
+
+  find(): string[] {
+    for (; this.scanned < this.messages.length; this.scanned++) {
+      const message = this.messages[this.scanned] as SlackMessage;
+      const text = JSON.stringify([message.original, message.blocks]);
+      if (!this.marker.test(text)) continue;
+      for (const match of text.matchAll(/"value":"(inc_[a-z0-9]+)\.[A-Za-z][A-Za-z0-9]*"/g)) {
+        if (match[1]) this.ids.add(match[1]);
+      }
+    }
+    return [...this.ids];
   }
 }

@@ -67,9 +67,19 @@ const report = await runFaultBench({
       const { record } = result;
       const seconds = ((record.endedAt - record.base) / 1000).toFixed(1);
       console.error(
-        `run ${record.plan.run} ${record.plan.scenario} ${seconds}s ${record.plan.summary} | ${record.notes.join("; ")}` +
+        `run ${record.plan.run} ${record.plan.scenario} ${seconds}s ${JSON.stringify(record.timings)} ${record.plan.summary} | ${record.notes.join("; ")}` +
           (record.refused.length ? ` | refused ${record.refused.join("; ")}` : "") +
-          result.violations.map((v) => `\n    ${v.invariant}: ${v.message}`).join(""),
+          result.violations.map((v) => `\n    ${v.invariant}: ${v.message}`).join("") +
+          record.incidents
+            .map(
+              (incident) =>
+                `\n    ${incident.id} ${incident.status} [${incident.approvals
+                  .map(
+                    (a) => `${a.approvalId.split(".")[1]} ${a.status}${a.messageTs ? " card" : " no-card"}`,
+                  )
+                  .join(", ")}] ${incident.timeline.map((event) => event.kind).join(" ")}`,
+            )
+            .join(""),
       );
       return;
     }

@@ -4,14 +4,14 @@
  * incidents settle. Everything observed goes into the run's record for the invariant checks.
  */
 import { GITHUB_REPOSITORY_ID, type Request, requestFor } from "./bodies.js";
-import type { IncidentIndex, UnmatchedIndex } from "./incident-index.js";
+import { type IncidentIndex, SlackIncidentFinder, type UnmatchedIndex } from "./incident-index.js";
 import type { Violation } from "./invariants.js";
 import { matcherFor, matches } from "./operations.js";
 import type { Delivery, DeliveryGroups, KillPlan, RunPlan } from "./plan.js";
 import type { Answer, IncidentView, QuellApi } from "./quell-api.js";
 import { databasePidsUnder, killOrphans } from "./runtime-process.js";
 import { settlementOf } from "./settled.js";
-import { incidentDedupKey } from "./subjects.js";
+import { incidentDedupKey, slackMarker } from "./subjects.js";
 import { APPROVERS, type World } from "./world.js";
 
 export interface RunRecord {
@@ -27,6 +27,10 @@ export interface RunRecord {
   readonly notes: string[];
   /** Violations seen while running (a restart that left two databases). */
   readonly violations: Violation[];
+  /** Milliseconds from the start to each phase's end (delivered, card, decided, settled, …), for slow runs. */
+  readonly timings: Record<string, number>;
+  /** Finds the run's incidents through its Slack cards. */
+  readonly finder: SlackIncidentFinder;
   /** The run's incidents, as last read. */
   incidents: IncidentView[];
   settled: boolean;
@@ -103,10 +107,14 @@ async function deliverGroups(
   }
 }
 
-/** The run's incidents (by its dedup key), read now. */
+/**
+ * The run's incidents, read now: those its Slack cards name, and those GET /incidents lists under its dedup key
+ * (a list read is a table scan in the local runtime, so the shared index refreshes at most once a second).
+ */
 async function incidentsOf(ctx: RunContext, record: RunRecord): Promise<IncidentView[]> {
-  const ids = await ctx.index.lookup(incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID));
-  const views = await Promise.all(ids.map((id) => ctx.world.api.incident(id)));
+  const listed = await ctx.index.lookup(incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID), 1000);
+  const ids = new Set([...record.finder.find(), ...listed]);
+  const views = await Promise.all([...ids].map((id) => ctx.world.api.incident(id)));
   return views.filter((view): view is IncidentView => view !== undefined);
 }
 
@@ -147,7 +155,7 @@ async function awaitCard(ctx: RunContext, record: RunRecord, deadline: number): 
       record.notes.push("no approval card before the deadline");
       return undefined;
     }
-    await sleep(150);
+    await sleep(250);
   }
 }
 
@@ -274,7 +282,7 @@ async function settle(ctx: RunContext, record: RunRecord, deadline: number): Pro
       record.settled = settled;
       return;
     }
-    await sleep(200);
+    await sleep(250);
   }
 }
 
@@ -287,9 +295,14 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
     refused: [],
     notes: [],
     violations: [],
+    timings: {},
+    finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
     incidents: [],
     settled: false,
     endedAt: 0,
+  };
+  const mark = (phase: string) => {
+    record.timings[phase] = Date.now() - record.base;
   };
   for (const fault of plan.faults) ctx.world.queueFault(fault, plan.subject);
   const kill = plan.kill;
@@ -304,6 +317,7 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
     if (kill?.at === "mid-deliveries") await killAndRestart(ctx, record, kill);
   }
 
+  mark("delivered");
   const deadline = Date.now() + plan.settleMs;
   if (plan.decision !== "none") {
     let card = await awaitCard(ctx, record, deadline);
@@ -312,8 +326,10 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
       // After the restart the same approval must still be decidable (its card is the one already posted).
       card = await awaitCard(ctx, record, Date.now() + plan.settleMs);
     }
+    mark("card");
     if (card) {
       await decide(ctx, record, card);
+      mark("decided");
       if (kill?.at === "after-approve") await killAndRestart(ctx, record, kill);
       if (kill?.at === "write-in-flight") {
         await untilWriteSent(ctx, record, Date.now() + 10_000);
@@ -322,6 +338,7 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
     }
   }
   await settle(ctx, record, Date.now() + plan.settleMs);
+  mark("settled");
   if (plan.decision === "approve-then-late-retry") {
     const approval = record.incidents
       .flatMap((incident) => incident.approvals)

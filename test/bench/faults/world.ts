@@ -104,10 +104,7 @@ export async function startWorld(options: {
     read: secret(),
   };
   const triageConfig = join(dataDir, "triage-config.json");
-  writeFileSync(
-    triageConfig,
-    JSON.stringify({ rateLimit: { startsPerPlaybook: 100_000, windowSeconds: 60 } }),
-  );
+  writeFileSync(triageConfig, JSON.stringify(triageConfigFor(options.codeRoot ?? REPO)));
   let runtime: RuntimeProcess;
   try {
     runtime = await startRuntimeProcess({
