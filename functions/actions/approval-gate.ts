@@ -1,4 +1,4 @@
-import { ApprovalNotRecorded } from "../shared/errors.js";
+import { ApprovalNotRecorded, TransientError } from "../shared/errors.js";
 import { type Approval, approvalIdFor } from "../shared/incident.js";
 
 /** What the gate reads: the stored approval, read consistently (IncidentStore.getApproval). */
@@ -45,7 +45,12 @@ export async function requireRecordedApproval(
     return undefined;
   }
   const approvalId = approvalIdFor(gate.incidentId, gate.approvalStep);
-  const approval = await reader.getApproval(gate.incidentId, gate.approvalStep);
+  const approval = await reader.getApproval(gate.incidentId, gate.approvalStep).catch((error: unknown) => {
+    // Nothing was planned or sent: Step Functions retries the step (TransientError) instead of failing it.
+    throw new TransientError(`${action} could not read approval ${approvalId}: ${String(error)}`, {
+      cause: error,
+    });
+  });
   const problem = problemWith(approval, gate.approval === "auto");
   if (problem || !approval) {
     throw new ApprovalNotRecorded(

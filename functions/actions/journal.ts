@@ -1,3 +1,4 @@
+import { TransientError } from "../shared/errors.js";
 import type { Clock } from "../shared/ids.js";
 import type { TimelineEvent } from "../shared/incident.js";
 import type { GivenApproval } from "./approval-gate.js";
@@ -43,8 +44,8 @@ export const writeLabel = (write: WriteDescription): string =>
  * both in GET /incidents/{id}. Entries of one run never share a timestamp, so they keep their order.
  *
  * `settled` does not throw: by then the write went out (or failed) and the run goes on as it would; a failure to
- * record the outcome is handed to `onUnrecorded` (the action logs it). `attempted` throws, so nothing is sent
- * that is not recorded first.
+ * record the outcome is handed to `onUnrecorded` (the action logs it). `attempted` throws a TransientError (the
+ * step is retried), so nothing is sent that is not recorded first.
  */
 export function timelineJournal(
   timeline: TimelineWriter,
@@ -67,12 +68,19 @@ export function timelineJournal(
   });
   return {
     async attempted(write) {
-      await timeline.appendTimeline(run.incidentId, {
-        kind: "write_attempted",
-        summary: `${who}: sending ${writeLabel(write)}`,
-        at: nextAt(),
-        detail: detail(write),
-      });
+      try {
+        await timeline.appendTimeline(run.incidentId, {
+          kind: "write_attempted",
+          summary: `${who}: sending ${writeLabel(write)}`,
+          at: nextAt(),
+          detail: detail(write),
+        });
+      } catch (error) {
+        // Nothing was sent: Step Functions retries the step (TransientError) instead of failing it.
+        throw new TransientError(`${who} could not record ${writeLabel(write)} before sending it`, {
+          cause: error,
+        });
+      }
     },
     async settled(write, outcome) {
       const summary = outcome.ok

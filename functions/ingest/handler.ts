@@ -68,11 +68,17 @@ async function publish(event: AlertReceived): Promise<void> {
 const ALERTS_PATH = /^\/alerts\/([^/]{1,64})\/?$/;
 const EVENTS_PATH = /^\/events\/?$/;
 
+/**
+ * Count an unauthenticated refusal in ingest's per-minute tally. Exported for the local server, whose own early
+ * refusals of ingest routes (method, size, type, before ingest runs) join the same tally.
+ */
+export const countRefusal = (refusal: Rejection): Promise<void> => refusals.count(refusal);
+
 const deps: IngestDeps = {
   secret: (name: SecretName) => resolveSecret(name),
   publish,
   recordRejection: (rejection: Rejection) => store.recordRejection(rejection),
-  countRefusal: (refusal: Rejection) => refusals.count(refusal),
+  countRefusal,
   admit: admission(config),
   deliveries: new DynamoSeenDeliveries(db, env[EnvNames.tableName], systemClock),
   clock: systemClock,

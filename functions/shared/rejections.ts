@@ -85,11 +85,25 @@ export class RejectionStore {
           pk: `${PREFIX}#${tally.minute.slice(0, 10)}`,
           sk: `${tally.minute}:~#${tally.status}#${tally.code}#${tally.source}`,
         },
+        // Every attribute by a placeholder name: several (minute, source, status, count) are reserved words.
         UpdateExpression:
-          "SET entity = :entity, minute = :minute, #source = :source, #status = :status, code = :code, " +
-          "firstAt = if_not_exists(firstAt, :first), lastAt = :last, sample = if_not_exists(sample, :sample), " +
-          "expiresAt = :expires ADD #count :count",
-        ExpressionAttributeNames: { "#source": "source", "#status": "status", "#count": "count" },
+          "SET #entity = :entity, #minute = :minute, #source = :source, #status = :status, #code = :code, " +
+          "#firstAt = if_not_exists(#firstAt, :first), #lastAt = :last, #sample = if_not_exists(#sample, :sample), " +
+          "#expiresAt = :expires ADD #count :count",
+        ExpressionAttributeNames: Object.fromEntries(
+          [
+            "entity",
+            "minute",
+            "source",
+            "status",
+            "code",
+            "firstAt",
+            "lastAt",
+            "sample",
+            "expiresAt",
+            "count",
+          ].map((name) => [`#${name}`, name]),
+        ),
         ExpressionAttributeValues: {
           ":entity": "refusals",
           ":minute": tally.minute,

@@ -204,9 +204,7 @@ export class LocalEventBus {
 
   /** Every dead letter, oldest first. */
   get deadLetters(): DeadLetter[] {
-    return this.records.deadLetters
-      .names()
-      .flatMap((name) => this.records.deadLetters.read(name) ?? []);
+    return this.records.deadLetters.names().flatMap((name) => this.records.deadLetters.read(name) ?? []);
   }
 
   /** A page of dead letters, oldest first, after the `cursor` a previous page returned. */

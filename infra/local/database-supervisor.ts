@@ -119,7 +119,9 @@ export class DatabaseSupervisor {
     void database.exited.then(() => {
       if (this.stopped || database !== this.current) return;
       this.markDown("DynamoDB Local exited");
-      this.options.log?.(`DynamoDB Local (pid ${database.pid}) exited; restarting it on port ${database.port}`);
+      this.options.log?.(
+        `DynamoDB Local (pid ${database.pid}) exited; restarting it on port ${database.port}`,
+      );
       this.restarting = this.restart(database.port).finally(() => {
         this.restarting = undefined;
       });
@@ -146,7 +148,9 @@ export class DatabaseSupervisor {
         return;
       } catch (error) {
         this.lastError = `restart failed: ${(error as Error).message.slice(0, 300)}`;
-        this.options.log?.(`DynamoDB Local could not be restarted (attempt ${attempt + 1}): ${this.lastError}`);
+        this.options.log?.(
+          `DynamoDB Local could not be restarted (attempt ${attempt + 1}): ${this.lastError}`,
+        );
       }
     }
   }

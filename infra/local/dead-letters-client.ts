@@ -33,15 +33,21 @@ export class DeadLettersClient {
       headers: this.headers({ "content-type": "application/json" }),
       body: JSON.stringify(ids === "all" ? { all: true } : { ids }),
     });
-    return (await answer(response, "POST /dead-letters/redrive")) as { redriven: string[]; unknown: string[] };
+    return (await answer(response, "POST /dead-letters/redrive")) as {
+      redriven: string[];
+      unknown: string[];
+    };
   }
 }
 
 async function answer(response: Response, what: string): Promise<unknown> {
   const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
   if (response.ok) return body;
-  const hint = response.status === 401 ? " (the read token: QUELL_READ_TOKEN, else .quell/local-secrets.json)" : "";
-  throw new Error(`${what} answered ${response.status}: ${body.error?.message ?? response.statusText}${hint}`);
+  const hint =
+    response.status === 401 ? " (the read token: QUELL_READ_TOKEN, else .quell/local-secrets.json)" : "";
+  throw new Error(
+    `${what} answered ${response.status}: ${body.error?.message ?? response.statusText}${hint}`,
+  );
 }
 
 /** A dead letter in one line, as the CLI prints it. */
@@ -75,7 +81,7 @@ export async function deadLetterCommand(
     if (page.nextCursor) console.log(`more: npm run quell -- dead-letters --cursor ${page.nextCursor}`);
     return 0;
   }
-  if (args.all === (args.ids.length > 0)) {
+  if (args.all === args.ids.length > 0) {
     console.error("redrive needs dead-letter ids (npm run quell -- dead-letters) or --all, not both");
     return 1;
   }

@@ -77,7 +77,10 @@ function deadLetterRoutes(deps: DurabilityDeps): Route[] {
         if (!page.ok) return sendError(response, 400, page.error);
         const { cursor, limit } = page.page;
         if (cursor !== undefined && !DEAD_LETTER_ID.test(cursor)) {
-          return sendError(response, 400, { code: "bad_cursor", message: "cursor is not one this list gave" });
+          return sendError(response, 400, {
+            code: "bad_cursor",
+            message: "cursor is not one this list gave",
+          });
         }
         const listed = deps.bus.listDeadLetters({ limit, ...(cursor ? { cursor } : {}) });
         return sendJson(

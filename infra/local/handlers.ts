@@ -29,6 +29,8 @@ export async function loadHandlers() {
     ingest: ingestModule.handler as FunctionUrlHandler,
     /** The largest body ingest accepts (QUELL_MAX_BODY_BYTES). */
     ingestMaxBodyBytes: ingestModule.maxBodyBytes,
+    /** Ingest's tally of unauthenticated refusals, which the server's own early refusals join. */
+    countRefusal: ingestModule.countRefusal,
     slack: slackModule.handler as FunctionUrlHandler,
     /** What the HTTP route's Bolt app was built from; Socket Mode serves the same. */
     slackAppOptions: slackModule.slackAppOptions,

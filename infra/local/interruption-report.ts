@@ -1,5 +1,5 @@
-import { writeLabel } from "../../functions/actions/journal.js";
 import type { WriteDescription } from "../../functions/actions/contract.js";
+import { writeLabel } from "../../functions/actions/journal.js";
 import type { ActionRun } from "../../functions/shared/action-runs.js";
 import type { Approval, TimelineEvent } from "../../functions/shared/incident.js";
 import type { FunctionRef } from "../../playbooks/compile.js";
@@ -132,7 +132,9 @@ export function reportInterruption(
       ? "Dry run: nothing was sent."
       : [
           `Sent: ${list(sent, "nothing")}.`,
-          ...(unknown.length > 0 ? [`Unknown: ${unknown.join("; ")}: check the target before rerunning.`] : []),
+          ...(unknown.length > 0
+            ? [`Unknown: ${unknown.join("; ")}: check the target before rerunning.`]
+            : []),
         ].join(" "),
     `Not run: ${list(notRun, "no other action")}.`,
     `\`/quell rerun ${incident.id}\` starts the playbook again (its approvals ask again); \`/quell resolve ${incident.id} <reason>\` closes it.`,

@@ -13,8 +13,11 @@ import type { Route } from "./routes.js";
 
 export interface PublicServer {
   readonly server: Server;
-  /** Start serving the routes (until then every request but a refused one is answered 503). */
-  serve(routes: readonly Route[], keepRejection: (rejection: Rejection) => Promise<void>): void;
+  /**
+   * Start serving the routes (until then every request but a refused one is answered 503). A refusal of an
+   * ingest route made here, before anything authenticated the request, joins ingest's tally (`countRefusal`).
+   */
+  serve(routes: readonly Route[], countRefusal: (refusal: Rejection) => Promise<void>): void;
 }
 
 type Refusal = { readonly status: number; readonly code: string; readonly message: string };
@@ -29,9 +32,7 @@ export function createPublicServer(options: {
   readToken: string;
   hostNames: readonly string[];
 }): PublicServer {
-  let routing:
-    | { routes: readonly Route[]; keepRejection: (rejection: Rejection) => Promise<void> }
-    | undefined;
+  let routing: { routes: readonly Route[]; countRefusal: (refusal: Rejection) => Promise<void> } | undefined;
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? "GET";
@@ -55,7 +56,7 @@ export function createPublicServer(options: {
         message: "Quell is starting; retry shortly",
       }));
     }
-    const { routes, keepRejection } = routing;
+    const { routes, countRefusal } = routing;
     const matches = routes.flatMap((route) => {
       const match = route.path.exec(url.pathname);
       return match ? [{ route, params: { ...match.groups } }] : [];
@@ -70,10 +71,10 @@ export function createPublicServer(options: {
     const matched = matches.find(({ route }) => route.method === method);
     const first = matches[0] as (typeof matches)[number];
     const source = (matched ?? first).route.rejectionSource?.((matched ?? first).params)?.slice(0, 64);
-    // A refusal of an ingest route is kept, as ingest keeps its own (without the body).
+    // A refusal of an ingest route is kept as ingest keeps an unauthenticated one: tallied, never the body.
     const keep = async (refusal: Refusal, unread: UnreadBody) => {
       if (source === undefined) return;
-      await keepRejection({ source, ...refusal, bodySha256: unread.sha256 ?? "", bodyBytes: unread.bytes });
+      await countRefusal({ source, ...refusal, bodySha256: unread.sha256 ?? "", bodyBytes: unread.bytes });
     };
     const refuseAndKeep = async (refusal: Refusal, headers?: Record<string, string>) =>
       keep(refusal, await refuse(refusal, headers));
@@ -89,7 +90,7 @@ export function createPublicServer(options: {
     if (route.body) {
       const header = request.headers["content-type"];
       const mediaType = header?.split(";")[0]?.trim().toLowerCase() ?? "";
-      if (!route.body.mediaTypes.includes(mediaType)) {
+      if (route.body.mediaTypes && !route.body.mediaTypes.includes(mediaType)) {
         const message = `content-type must be ${route.body.mediaTypes.join(" or ")}, not "${mediaType.slice(0, 100)}"`;
         return refuseAndKeep({ status: 415, code: "unsupported_media_type", message });
       }
@@ -129,8 +130,8 @@ export function createPublicServer(options: {
   server.on("checkContinue", onRequest);
   return {
     server,
-    serve(routes, keepRejection) {
-      routing = { routes, keepRejection };
+    serve(routes, countRefusal) {
+      routing = { routes, countRefusal };
     },
   };
 }

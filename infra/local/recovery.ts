@@ -1,9 +1,11 @@
+import { ApprovalModes } from "../../functions/approval-request/events.js";
 import { FINAL_STATUSES, INTERRUPTED_BY } from "../../functions/shared/incident.js";
 import type { IncidentTimelineEvent } from "../../functions/shared/quell-events.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
 import { UNDO_MACHINE } from "../../functions/shared/undo-machine.js";
+import type { WaitingCallback } from "./execution-record.js";
 import { reportInterruption } from "./interruption-report.js";
-import type { ExecutionRecord, LocalHandler, LocalStepFunctions } from "./stepfunctions.js";
+import type { ExecutionRecord, LocalHandler, LocalStepFunctions, ResumePoint } from "./stepfunctions.js";
 
 export interface RecoveryDeps {
   readonly stepFunctions: LocalStepFunctions;
@@ -26,9 +28,10 @@ export interface RecoveryOutcome {
 /**
  * After a restart, settle every execution that was running when the runtime stopped, so none stays `running` or
  * `awaiting_approval` for ever. One waiting on an approval resumes with its timer re-armed from the stored
- * deadline (a decision recorded but never delivered is put back to pending first: it did not take effect).
- * Any other was lost mid-step, where an action may have been half sent: its incident is marked `interrupted`
- * with what was and was not sent, and a responder may `/quell rerun` it.
+ * deadline (a decision recorded but never delivered is put back to pending first: it did not take effect); one
+ * in Quell's own recorder or approval function runs that step again. Any other was lost mid-step, where an
+ * action may have been half sent: its incident is marked `interrupted` with what was and was not sent, and a
+ * responder may `/quell rerun` it.
  */
 export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoveryOutcome> {
   const outcome: RecoveryOutcome = { resumed: [], interrupted: [], ended: [] };
@@ -39,11 +42,13 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoveryOut
       outcome.ended.push(record.name);
       continue;
     }
-    if (deps.stepFunctions.playbookOf(record.stateMachineArn)?.name === UNDO_MACHINE) {
+    const undo = deps.stepFunctions.playbookOf(record.stateMachineArn)?.name === UNDO_MACHINE;
+    const point = undo ? undefined : await resumePoint(record, deps);
+    if (undo) {
       await interruptUndo(record, input, deps);
       outcome.interrupted.push(record.name);
-    } else if (await resumable(record, deps)) {
-      deps.stepFunctions.resume(record);
+    } else if (point) {
+      deps.stepFunctions.resume(record, point);
       outcome.resumed.push(record.name);
     } else if (await interrupt(record, input.incidentId, deps)) {
       outcome.interrupted.push(record.name);
@@ -68,33 +73,56 @@ function parseInput(input: string): { incidentId?: string; step?: string; dryRun
 }
 
 /**
- * Whether the execution waits on an approval whose stored task token is the one it waits with. A decision
- * recorded on it was never delivered (the wait had not settled, so the token was never accepted): it is put
- * back to pending, so the timeline never keeps a decision that did not take effect, and a new click decides.
+ * Where the execution can go on, if anywhere. At the approval it waited on, when the stored approval holds its
+ * task token; with the handler called again (same token) only when it may not have finished: the approval is not
+ * stored with this token yet, or its card was never recorded as posted. At a task of Quell's own recorder or
+ * approval function (they are retried like any Lambda). Never at an action: its write may have been half sent.
  */
-async function resumable(record: ExecutionRecord, deps: RecoveryDeps): Promise<boolean> {
-  const waiting = record.waiting;
-  const states = deps.stepFunctions.tasksOf(record.stateMachineArn).map((task) => task.state);
-  if (!waiting || !states.includes(waiting.state)) return false;
-  const { incidentId, step } = waiting.payload as { incidentId?: unknown; step?: unknown };
-  if (typeof incidentId !== "string" || typeof step !== "string") return false;
+async function resumePoint(record: ExecutionRecord, deps: RecoveryDeps): Promise<ResumePoint | undefined> {
+  if (record.waiting) return callbackPoint(record.waiting, deps);
+  const running = Object.entries(record.running);
+  const [first] = running;
+  if (running.length !== 1 || !first || first[1].nested) return undefined;
+  const [state] = first;
+  const ref = deps.stepFunctions.tasksOf(record.stateMachineArn).find((task) => task.state === state)?.ref;
+  return ref?.kind === "recorder" || ref?.kind === "approvalRequest" ? { kind: "task", state } : undefined;
+}
+
+async function callbackPoint(waiting: WaitingCallback, deps: RecoveryDeps): Promise<ResumePoint | undefined> {
+  const { incidentId, step, mode } = waiting.payload as {
+    incidentId?: unknown;
+    step?: unknown;
+    mode?: unknown;
+  };
+  if (typeof incidentId !== "string" || typeof step !== "string") return undefined;
+  const requesting = waiting.phase === "requesting";
+  const extending = mode === ApprovalModes.extend;
   const approval = await deps.store.getApproval(incidentId, step);
-  if (!approval || approval.taskToken !== waiting.taskToken) return false;
+  if (!approval) return requesting && !extending ? { kind: "callback", reinvoke: true } : undefined;
+  if (approval.taskToken !== waiting.taskToken) {
+    // The handler had not stored this wait's token yet: asking again stores it (a pending approval only).
+    return requesting && approval.status === "pending" ? { kind: "callback", reinvoke: true } : undefined;
+  }
   if (approval.status === "approved" || approval.status === "denied") {
+    // Recorded but never delivered (the wait had not settled, so the token was never accepted): it did not take
+    // effect. Back to pending, so the timeline keeps no decision that did not happen, and a new click decides.
     const by = approval.decidedBy ?? "";
     const reopened = await deps.store.correctApproval(incidentId, step, {
       from: { status: approval.status, by },
       to: "pending",
     });
-    if (!reopened) return false;
+    if (!reopened) return undefined;
     await deps.store.appendTimeline(incidentId, {
       kind: "approval_refused",
       summary: `${approval.status} by ${by} was recorded but never delivered (the local runtime stopped first); the approval is pending again`,
       actor: by,
       detail: { approvalId: approval.approvalId, error: "Interrupted" },
     });
+  } else if (approval.status !== "pending") {
+    return undefined;
   }
-  return true;
+  // A first request stored the token before posting the card: without the card's message, post it again.
+  return { kind: "callback", reinvoke: requesting && !extending && !approval.messageTs };
 }
 
 /** Mark the incident interrupted, with what was and was not sent. False when it had already ended. */
@@ -106,7 +134,12 @@ async function interrupt(record: ExecutionRecord, incidentId: string, deps: Reco
   }
   const playbook = deps.stepFunctions.playbookOf(record.stateMachineArn)?.name ?? detail.playbook ?? "";
   const dryRun = deps.dryRun || parseInput(record.input).dryRun === true;
-  const report = reportInterruption(detail, record, deps.stepFunctions.tasksOf(record.stateMachineArn), dryRun);
+  const report = reportInterruption(
+    detail,
+    record,
+    deps.stepFunctions.tasksOf(record.stateMachineArn),
+    dryRun,
+  );
   await deps.store.interruptions.record({
     incidentId,
     executionName: record.name,

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { UNKNOWN_SOURCE } from "../../functions/ingest/core.js";
 import { ValidationError } from "../../functions/shared/errors.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
+import { sourceNames } from "../../functions/sources/index.js";
 import type { TriageStore } from "../../functions/triage/triage-store.js";
 import { sendError, sendJson, toFunctionUrlEvent, writeFunctionUrlResult } from "./http.js";
 import { pageBody, pageOf } from "./pagination.js";
@@ -32,8 +34,9 @@ export interface Route {
   readonly method: "GET" | "POST";
   /** Matched against the whole path; named groups become `params`. */
   readonly path: RegExp;
-  readonly body?: { readonly maxBytes: number; readonly mediaTypes: readonly string[] };
-  /** Ingest routes: a request refused before ingest saw it is kept as ingest keeps its own, under this source. */
+  /** A route that takes a body: the largest it reads, and the media types it takes (any when absent). */
+  readonly body?: { readonly maxBytes: number; readonly mediaTypes?: readonly string[] };
+  /** Ingest routes: a request refused before ingest saw it is tallied as ingest tallies its own, as this source. */
   readonly rejectionSource?: (params: Readonly<Record<string, string>>) => string;
   serve(context: RouteContext): Promise<void>;
 }
@@ -49,6 +52,7 @@ export interface RouteDeps {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A page of a list, or a 400 naming the cursor when the list refuses it (one it did not give out). */
 async function sendPage(
@@ -101,9 +105,17 @@ export function publicRoutes(deps: RouteDeps): readonly Route[] {
     },
     {
       method: "POST",
-      path: /^\/alerts\/(?<source>[^/]{1,64})\/?$/,
+      path: new RegExp(`^/alerts/(?<source>${sourceNames.map(escapeRegExp).join("|")})/?$`),
       body: ingestBody,
       rejectionSource: (params) => params.source ?? "",
+      serve: ingest,
+    },
+    // A source Quell does not know: ingest answers it (404 naming the known ones), after at most its limit is read.
+    {
+      method: "POST",
+      path: /^\/alerts\/[^/]{1,64}\/?$/,
+      body: { maxBytes: deps.ingestMaxBodyBytes },
+      rejectionSource: () => UNKNOWN_SOURCE,
       serve: ingest,
     },
     {

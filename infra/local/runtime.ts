@@ -20,10 +20,10 @@ import { lambdaContext, loadHandlers } from "./handlers.js";
 import { LOCAL_DYNAMODB_KEY_ID, loadLocalSecrets, READ_TOKEN, randomSecret } from "./local-config.js";
 import { claimPidFile, removePidFile } from "./pid-files.js";
 import { createPublicServer } from "./public-server.js";
+import { recoverExecutions } from "./recovery.js";
 import { allowedHostNames } from "./request-guard.js";
 import { publicRoutes } from "./routes.js";
 import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
-import { recoverExecutions } from "./recovery.js";
 import { type ExecutionRecord, LocalStepFunctions } from "./stepfunctions.js";
 
 export interface LocalRuntimeOptions {
@@ -127,7 +127,8 @@ async function start(
   const database = new DatabaseSupervisor(
     dynamo,
     (port) => startLocalDynamo({ ...dynamoOptions, port }),
-    async (_endpoint, signal) => void (await probeClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal })),
+    async (_endpoint, signal) =>
+      void (await probeClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal })),
     { log: (line) => console.error(line) },
   );
   cleanups.push(async () => {
@@ -175,20 +176,23 @@ async function start(
     ready,
   });
   for (const machine of machines) stepFunctions.register(machine);
-  const bus = new LocalEventBus([
-    {
-      name: "triage",
-      source: ALERT_RECEIVED.source,
-      detailType: ALERT_RECEIVED.detailType,
-      target: handlers.triage,
-    },
-    {
-      name: "notifier",
-      source: QUELL_EVENT.source,
-      detailType: QUELL_EVENT.detailType,
-      target: handlers.notifier,
-    },
-  ], { records: durable.bus, ready });
+  const bus = new LocalEventBus(
+    [
+      {
+        name: "triage",
+        source: ALERT_RECEIVED.source,
+        detailType: ALERT_RECEIVED.detailType,
+        target: handlers.triage,
+      },
+      {
+        name: "notifier",
+        source: QUELL_EVENT.source,
+        detailType: QUELL_EVENT.detailType,
+        target: handlers.notifier,
+      },
+    ],
+    { records: durable.bus, ready },
+  );
   // Stopping leaves what is unfinished in the records, as a crash would: the next start takes it up.
   cleanups.push(() => {
     bus.close();
@@ -203,7 +207,11 @@ async function start(
     stepFunctions,
     store,
     publish: (event) =>
-      void bus.put({ Source: QUELL_EVENT.source, DetailType: QUELL_EVENT.detailType, Detail: JSON.stringify(event) }),
+      void bus.put({
+        Source: QUELL_EVENT.source,
+        DetailType: QUELL_EVENT.detailType,
+        Detail: JSON.stringify(event),
+      }),
     recorder: handlers.resolve({ kind: "recorder" }),
     dryRun: process.env[EnvNames.dryRun] !== "false",
   });
@@ -218,7 +226,7 @@ async function start(
       }),
       { database, bus, readToken },
     ),
-    (rejection) => store.recordRejection(rejection),
+    handlers.countRefusal,
   );
   const redelivered = bus.redeliverPending();
   if (redelivered + recovered.resumed.length + recovered.interrupted.length > 0) {

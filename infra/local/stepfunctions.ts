@@ -15,8 +15,8 @@ import { AwsStyleError, CallbackWaits, type PendingWait } from "./callback-waits
 import { type DurableRecords, memoryRecords } from "./durable-records.js";
 import {
   type ExecutionRecord,
-  ExecutionTracker,
   type ExecutionStatus,
+  ExecutionTracker,
   type WaitingCallback,
 } from "./execution-record.js";
 
@@ -41,8 +41,8 @@ export interface Execution {
 
 const TOKEN_PLACEHOLDER = "__quell_local_task_token__";
 /**
- * Added to every callback task's payload by `prepare` (local only) and removed before the handler sees it:
- * the state's whole input, kept with the wait so the execution can resume at that state after a restart.
+ * Added to every Task's payload by `prepare` (local only) and removed before the handler sees it: the state's
+ * whole input, kept in the execution's record so the execution can resume at that state after a restart.
  */
 const STATE_INPUT_KEY = "__quellStateInput";
 const ACCOUNT = "000000000000";
@@ -56,10 +56,27 @@ interface Machine {
   callbackTimeouts: Map<string, number>;
 }
 
-/** How a resumed execution re-enters the callback it waited on: no handler call, the same token. */
+/**
+ * Where a restart resumes an execution: at the callback it waited on (its stored token waits again; the handler
+ * is called again, with that token, only when it may not have finished: `reinvoke`), or at a Task state that is
+ * safe to run again (Quell's own recorder or approval function, as Step Functions retries a Lambda).
+ */
+export type ResumePoint =
+  | { readonly kind: "callback"; readonly reinvoke: boolean }
+  | { readonly kind: "task"; readonly state: string };
+
+/** How the resumed first state is entered. */
 interface Resumption {
   readonly state: string;
-  readonly wait: PendingWait;
+  readonly wait?: PendingWait;
+  readonly reinvoke: boolean;
+}
+
+/** The payload the interpreter built, without the state input `prepare` added. */
+function payloadOf(input: unknown): { payload: Record<string, unknown>; stateInput: unknown } {
+  const { [STATE_INPUT_KEY]: stateInput, ...payload } = (input as { Payload: Record<string, unknown> })
+    .Payload;
+  return { payload, stateInput };
 }
 
 /**
@@ -154,6 +171,7 @@ export class LocalStepFunctions {
             );
           }
           parameters.FunctionName = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${placeholder}`;
+          if (parameters.Payload) parameters.Payload[`${STATE_INPUT_KEY}.$`] = "$";
           const prepared: AslState = { ...state, Parameters: parameters };
           if (state.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN && parameters.Payload) {
             if (parameters.Payload["taskToken.$"] !== TASK_TOKEN_PATH) {
@@ -163,7 +181,6 @@ export class LocalStepFunctions {
             }
             delete parameters.Payload["taskToken.$"];
             parameters.Payload.taskToken = TOKEN_PLACEHOLDER;
-            parameters.Payload[`${STATE_INPUT_KEY}.$`] = "$";
             // The emulated callback times out first, so a late SendTaskSuccess is refused as in AWS.
             const timeout = this.callbackTimeout(state.TimeoutSeconds as number, parameters.Payload);
             prepared.TimeoutSeconds = Math.ceil(timeout) + 5;
@@ -217,29 +234,35 @@ export class LocalStepFunctions {
       if (callbackTimeout === undefined) {
         overrides[name] = async (input) => {
           await this.options.ready?.();
-          tracker.entered(name);
+          const { payload, stateInput } = payloadOf(input);
+          tracker.entered(name, stateInput, nested);
           try {
-            return { StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload) };
+            return { StatusCode: 200, Payload: await handler(payload) };
           } finally {
             tracker.finished(name);
           }
         };
         continue;
       }
-      // A resumed execution re-enters the state it waited in once, without asking the handler again.
-      let resumed = resumption?.state === name ? resumption.wait : undefined;
-      overrides[name] = (input) => {
-        const wait = resumed;
+      // A resumed execution re-enters the callback it waited on once, with its stored token.
+      let resumed = resumption?.state === name && resumption.wait ? resumption : undefined;
+      overrides[name] = async (input) => {
+        const { payload, stateInput } = payloadOf(input);
+        const again = resumed;
         resumed = undefined;
-        if (wait) return wait.settled;
-        const { [STATE_INPUT_KEY]: stateInput, ...payload } = (input as { Payload: Record<string, unknown> })
-          .Payload;
+        if (again?.wait) {
+          if (again.reinvoke) {
+            await this.options.ready?.();
+            await this.callHandler(handler, payload, again.wait, this.tokenOf(tracker), name, tracker);
+          } else if (!again.wait.isSettled()) tracker.waiting(name);
+          return again.wait.settled;
+        }
         return this.invokeWithCallback(handler, payload, {
           state: name,
           stateInput,
           timeoutSeconds: callbackTimeout,
           tracker,
-          resumable: !nested,
+          nested,
         });
       };
     }
@@ -254,34 +277,52 @@ export class LocalStepFunctions {
       stateInput: unknown;
       timeoutSeconds: number;
       tracker: ExecutionTracker;
-      /** Only a top-level state can be resumed (a Parallel branch cannot be re-entered alone). */
-      resumable: boolean;
+      /** In a Parallel branch: it cannot be resumed alone, so it is recorded as a running task. */
+      nested: boolean;
     },
   ) {
     await this.options.ready?.();
     const { tracker, state } = call;
-    tracker.entered(state);
     const token = `local-task-token-${randomBytes(24).toString("hex")}`;
     const deadline = Date.now() + call.timeoutSeconds * 1000;
+    if (call.nested) tracker.entered(state, call.stateInput, true);
+    else {
+      tracker.requesting({
+        state,
+        stateInput: call.stateInput ?? null,
+        taskToken: token,
+        timeoutAt: new Date(deadline).toISOString(),
+        payload,
+      });
+    }
     // Registered before the handler runs: a handler may settle its own token (an escalated wait).
     const wait = this.waits.register(token, deadline, () => tracker.finished(state));
+    await this.callHandler(handler, payload, wait, token, state, tracker);
+    return wait.settled;
+  }
+
+  /** Call a callback task's handler with its token; once it returned, only the callback or the deadline ends the wait. */
+  private async callHandler(
+    handler: LocalHandler,
+    payload: Record<string, unknown>,
+    wait: PendingWait,
+    token: string,
+    state: string,
+    tracker: ExecutionTracker,
+  ): Promise<void> {
     try {
       await handler({ ...payload, taskToken: token });
     } catch (error) {
       this.waits.cancel(token);
       throw error;
     }
-    if (call.resumable && !wait.isSettled()) {
-      const { taskToken: _token, ...described } = payload;
-      tracker.waiting({
-        state,
-        stateInput: call.stateInput ?? null,
-        taskToken: token,
-        timeoutAt: new Date(deadline).toISOString(),
-        payload: described,
-      });
-    }
-    return wait.settled;
+    if (!wait.isSettled()) tracker.waiting(state);
+  }
+
+  private tokenOf(tracker: ExecutionTracker): string {
+    const token = tracker.record.waiting?.taskToken;
+    if (!token) throw new Error(`${tracker.record.executionArn} has no stored task token`);
+    return token;
   }
 
   startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Execution {
@@ -333,32 +374,41 @@ export class LocalStepFunctions {
   }
 
   /**
-   * Resume an execution that waited on a callback when the runtime stopped: the same machine from that state,
-   * with the state's stored input and the same execution id and name. That state does not call its handler
-   * again (no second card): the stored token waits for the time left until its stored deadline, and times out
-   * at once when the deadline passed meanwhile, so the playbook records the expiry through its own states.
+   * Resume an execution that was running when the runtime stopped, at `point`: the same machine from that state
+   * (the states it can reach), with the state's stored input and the same execution id and name. At a callback,
+   * the stored token waits for the time left until its stored deadline (at once when the deadline passed
+   * meanwhile, so the playbook records the expiry through its own states), and the handler is not called again
+   * (no second card) unless it may not have finished (`reinvoke`).
    */
-  resume(record: ExecutionRecord): Execution {
+  resume(record: ExecutionRecord, point: ResumePoint): Execution {
     const machine = this.machines.get(record.stateMachineArn);
-    const waiting = record.waiting;
-    if (!machine || !waiting) throw new Error(`${record.executionArn} does not wait on a callback`);
+    if (!machine) throw new Error(`${record.executionArn}: no state machine ${record.stateMachineArn}`);
+    const waiting = point.kind === "callback" ? record.waiting : undefined;
+    if (point.kind === "callback" && !waiting) throw new Error(`${record.executionArn} waits on no callback`);
+    const state = waiting?.state ?? (point as { state: string }).state;
+    const stateInput = waiting ? waiting.stateInput : record.running[state]?.stateInput;
     const states = machine.definition.States as unknown as Record<string, AslState>;
-    if (states[waiting.state]?.Type !== "Task") {
-      throw new Error(`${record.executionArn}: ${waiting.state} is not a top-level Task state`);
+    if (states[state]?.Type !== "Task" || record.running[state]?.nested) {
+      throw new Error(`${record.executionArn}: ${state} is not a top-level Task state`);
     }
     // From that state on: the states it can reach, so the definition still validates (none unreachable).
     const definition = {
       ...machine.definition,
-      StartAt: waiting.state,
-      States: reachableFrom(waiting.state, states) as unknown as StateMachineDefinition["States"],
+      StartAt: state,
+      States: reachableFrom(state, states) as unknown as StateMachineDefinition["States"],
     };
     const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const tracker = this.trackerFor(record);
+    const tracker = this.trackerFor({ ...record, running: {} });
     // Registered now, before any click can arrive, not when the interpreter reaches the state.
-    const wait = this.waits.register(waiting.taskToken, Date.parse(waiting.timeoutAt), () =>
-      tracker.finished(waiting.state),
-    );
-    return this.run(machine, stateMachine, waiting.stateInput, tracker, { state: waiting.state, wait });
+    const wait = waiting
+      ? this.waits.register(waiting.taskToken, Date.parse(waiting.timeoutAt), () => tracker.finished(state))
+      : undefined;
+    tracker.persist();
+    return this.run(machine, stateMachine, stateInput, tracker, {
+      state,
+      ...(wait ? { wait } : {}),
+      reinvoke: point.kind === "callback" && point.reinvoke,
+    });
   }
 
   /** Record that an execution that was running when the runtime stopped will not go on. */
@@ -464,7 +514,8 @@ function reachableFrom(start: string, states: Record<string, AslState>): Record<
 }
 
 /** A record's file name: the execution ARN hashed (names may hold characters a file name may not). */
-const recordName = (executionArn: string) => createHash("sha256").update(executionArn).digest("hex").slice(0, 40);
+const recordName = (executionArn: string) =>
+  createHash("sha256").update(executionArn).digest("hex").slice(0, 40);
 
 function executionOf(record: ExecutionRecord): Execution {
   return {

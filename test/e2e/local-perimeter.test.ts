@@ -40,7 +40,10 @@ const FORGED = [
 describe("the local runtime's perimeter: only the contract's routes, only on loopback, only with credentials", () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: true, triageConfig: { routes: [INGEST_ONLY_ROUTE] } });
+    harness = await startHarness({
+      dryRun: true,
+      triageConfig: { routes: [INGEST_ONLY_ROUTE], github: { allow: { organizations: ["example-corp"] } } },
+    });
   });
   afterAll(async () => harness?.stop());
 

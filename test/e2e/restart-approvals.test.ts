@@ -19,9 +19,13 @@ import {
 interface IncidentView {
   id: string;
   status: string;
-  approvals: { approvalId: string; status: string; decidedBy?: string }[];
+  approvals: { approvalId: string; status: string; decidedBy?: string; messageTs?: string }[];
   timeline: { kind: string; summary: string; detail?: Record<string, unknown> }[];
 }
+
+/** The approval is stored and its card recorded as posted. */
+const cardRecorded = (incident: IncidentView) =>
+  incident.status === "awaiting_approval" && incident.approvals.some((approval) => approval.messageTs);
 
 const isCard = (message: { threadTs?: string; blocks?: unknown }) =>
   message.threadTs === undefined && JSON.stringify(message.blocks ?? []).includes("quell.approve");
@@ -67,7 +71,7 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     const card = await standins.slack.waitForMessage(isCard, 30_000);
     const approvalId = approvalIdIn(card.blocks);
     const incidentId = approvalId.split(".")[0] as string;
-    await clientOf(first.url).incident<IncidentView>(incidentId, (incident) => incident.status === "awaiting_approval");
+    await clientOf(first.url).incident<IncidentView>(incidentId, cardRecorded);
     await first.kill9();
 
     const second = await start();
@@ -96,7 +100,7 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     const card = await standins.slack.waitForMessage(isCard, 30_000);
     const approvalId = approvalIdIn(card.blocks);
     const incidentId = approvalId.split(".")[0] as string;
-    await clientOf(first.url).incident<IncidentView>(incidentId, (incident) => incident.status === "awaiting_approval");
+    await clientOf(first.url).incident<IncidentView>(incidentId, cardRecorded);
     await first.kill9();
     await new Promise((resolve) => setTimeout(resolve, 4500));
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { requireRecordedApproval } from "../../functions/actions/approval-gate.js";
 import { defineAction } from "../../functions/actions/contract.js";
 import { createActionHandler } from "../../functions/actions/handler.js";
 import { timelineJournal } from "../../functions/actions/journal.js";
@@ -344,8 +345,25 @@ describe("action handler against DynamoDB Local", () => {
       expect(unrecorded).toEqual([
         expect.objectContaining({ message: "ProvisionedThroughputExceededException" }),
       ]);
-      // The attempt, though, must be recorded before anything is sent: that one throws.
-      await expect(journal.attempted(write("a"))).rejects.toThrow("ProvisionedThroughputExceededException");
+      // The attempt, though, must be recorded before anything is sent: that one throws, for a retry.
+      await expect(journal.attempted(write("a"))).rejects.toMatchObject({
+        name: "TransientError",
+        message: "test.tag-target could not record DELETE https://tags.test/a before sending it",
+      });
+    });
+  });
+
+  it("retries (TransientError) when the approval cannot be read, rather than failing the step", async () => {
+    const unreadable = {
+      getApproval: async () => {
+        throw new Error("ProvisionedThroughputExceededException");
+      },
+    };
+    await expect(
+      requireRecordedApproval({ incidentId: "inc_x", approvalStep: STEP }, unreadable, "test.tag-target"),
+    ).rejects.toMatchObject({
+      name: "TransientError",
+      message: expect.stringContaining(`test.tag-target could not read approval inc_x.${STEP}`),
     });
   });
 

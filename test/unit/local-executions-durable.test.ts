@@ -27,10 +27,14 @@ const INPUT = {
 function handlers() {
   const calls: { ref: string; payload: Record<string, unknown> }[] = [];
   let hold: Promise<void> | undefined;
+  let holdRequest: Promise<void> | undefined;
+  let holdRecord: Promise<void> | undefined;
   const resolve = (ref: FunctionRef): LocalHandler => {
     const name = ref.kind === "action" ? ref.action : ref.kind;
     return async (payload) => {
       calls.push({ ref: name, payload: payload as Record<string, unknown> });
+      if (ref.kind === "approvalRequest" && holdRequest) await holdRequest;
+      if (ref.kind === "recorder" && holdRecord) await holdRecord;
       if (ref.kind !== "action") return { ok: true };
       if (ref.action === "openai.revoke-project-key" && hold) await hold;
       const match = { projectId: "proj_1", keyId: "key_1", projectName: "p", redactedValue: "sk-…", keyName: "k" };
@@ -49,6 +53,12 @@ function handlers() {
     resolve,
     holdRevoke(until: Promise<void>) {
       hold = until;
+    },
+    holdApprovalRequest(until: Promise<void>) {
+      holdRequest = until;
+    },
+    holdRecorder(until: Promise<void>) {
+      holdRecord = until;
     },
   };
 }
@@ -98,11 +108,11 @@ describe("local Step Functions: executions are durable records, resumed at their
     const second = runtime(dir);
     const [record, ...others] = second.stepFunctions.load();
     expect(others).toEqual([]);
-    expect(record?.waiting).toMatchObject({ state: "approveRevoke", taskToken: token });
+    expect(record?.waiting).toMatchObject({ state: "approveRevoke", phase: "waiting", taskToken: token });
     expect((record?.waiting?.stateInput as { steps?: unknown }).steps).toMatchObject({
       locateKey: { output: { matchCount: 1 } },
     });
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord);
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: false });
     // Registered at once: a click right after the restart settles it.
     second.stepFunctions.sendTaskSuccess(token, JSON.stringify({ decision: "approved" }));
     await resumed.done;
@@ -128,6 +138,47 @@ describe("local Step Functions: executions are durable records, resumed at their
     ).toThrow(/Execution Already Exists/);
   });
 
+  it("a callback whose handler had not returned is recorded as requesting, and resumed by asking again with the same token", async () => {
+    const dir = newDir();
+    const first = runtime(dir);
+    first.fake.holdApprovalRequest(new Promise<void>(() => {}));
+    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
+    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    const token = String(first.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
+    first.stepFunctions.close();
+
+    const second = runtime(dir);
+    const [record] = second.stepFunctions.load();
+    expect(record?.waiting).toMatchObject({ state: "approveRevoke", phase: "requesting", taskToken: token });
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: true });
+    await until(() => second.fake.calls.length > 0, "the request asked again");
+    expect(second.fake.calls[0]).toMatchObject({ ref: "approvalRequest", payload: { taskToken: token, step: "approveRevoke" } });
+    expect(second.stepFunctions.load()).toEqual([]);
+    second.stepFunctions.sendTaskFailure(token, "ApprovalDenied", "denied by U0TEST");
+    await resumed.done;
+    expect(second.fake.calls.at(-1)?.payload).toMatchObject({ kind: "closed", outcome: "denied" });
+  });
+
+  it("an execution stopped in a recorder step resumes at that step and finishes", async () => {
+    const dir = newDir();
+    const first = runtime(dir);
+    first.fake.holdRecorder(new Promise<void>(() => {}));
+    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
+    await until(() => first.fake.calls.some((call) => call.ref === "recorder"), "the recorder");
+    first.stepFunctions.close();
+
+    const second = runtime(dir);
+    const [record] = second.stepFunctions.load();
+    expect(Object.keys(record?.running ?? {})).toEqual(["locateKey.record"]);
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "task", state: "locateKey.record" });
+    await until(() => second.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    expect(second.fake.calls[0]).toMatchObject({ ref: "recorder", payload: { kind: "action", step: "locateKey" } });
+    const token = String(second.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
+    second.stepFunctions.sendTaskSuccess(token, "{}");
+    await resumed.done;
+    expect(resumed.status).toBe("SUCCEEDED");
+  });
+
   it("an approval whose deadline passed during the downtime times out at once, through the playbook's expiry", async () => {
     const dir = newDir();
     const first = runtime(dir, { approvalTimeoutSeconds: 1 });
@@ -139,7 +190,7 @@ describe("local Step Functions: executions are durable records, resumed at their
     const second = runtime(dir, { approvalTimeoutSeconds: 1 });
     const [record] = second.stepFunctions.load();
     expect(Date.parse(record?.waiting?.timeoutAt ?? "")).toBeLessThan(Date.now());
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord);
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: false });
     await resumed.done;
     expect(second.fake.calls.map((call) => call.payload)).toEqual([
       expect.objectContaining({ kind: "closed", outcome: "expired", step: "approveRevoke" }),

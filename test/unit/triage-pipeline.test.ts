@@ -474,11 +474,20 @@ describe("triage pipeline against DynamoDB Local", () => {
   });
 
   describe("resolves from the source (R5)", () => {
-    const alarm = (state: "ALARM" | "OK", alarmName: string) => {
+    /** The fixture alarm renamed `alarmName` (its own dedup key); `changedAt` moves its state change later. */
+    const alarm = (state: "ALARM" | "OK", alarmName: string, changedAt?: string) => {
       const file = state === "ALARM" ? "bedrock-token-spend-alarm.json" : "bedrock-token-spend-alarm-ok.json";
       const payload = fixture("aws/cloudwatch", file);
-      const text = JSON.stringify(payload).replaceAll("bedrock-token-spend", alarmName);
-      return deliveryOf("aws.cloudwatch", JSON.parse(text));
+      const text = JSON.stringify(payload).replaceAll(
+        "bedrock-prod-claude35-input-tokens-5m-high",
+        alarmName,
+      );
+      const event = JSON.parse(text);
+      if (changedAt) {
+        event.time = changedAt;
+        event.detail.state.timestamp = changedAt;
+      }
+      return deliveryOf("aws.cloudwatch", event);
     };
 
     it("closes an incident in which nothing runs; the alarm firing again opens a new one", async () => {
@@ -495,8 +504,35 @@ describe("triage pipeline against DynamoDB Local", () => {
       expect(detail?.timeline.find((event) => event.kind === "source_resolved")?.detail).toMatchObject({
         closed: true,
       });
-      const refired = await triageOne(alarm("ALARM", name), deps);
+      // The first ALARM delivered again, after the OK that followed it: by CloudWatch's clock it is older.
+      const late = await triageOne(alarm("ALARM", name), deps);
+      expect(late).toEqual({ outcome: "not_started", incidentId: fired.incidentId, reason: "out_of_order" });
+      const after = await detailOf(deps, fired.incidentId);
+      expect(after).toMatchObject({ status: "resolved", alertCount: 3 });
+      expect(after?.timeline.find((event) => event.kind === "out_of_order")?.summary).toMatch(
+        /^firing of 2026-11-18T02:15:41\.220Z from aws\.cloudwatch arrived after a newer event of this alert \(resolved at 2026-11-18T04:25:41\.331Z\)/,
+      );
+      const refired = await triageOne(alarm("ALARM", name, "2026-11-18T05:00:00.000Z"), deps);
+      expect(refired).toMatchObject({ outcome: "not_started", reason: "no_playbook" });
       expect(refired.incidentId).not.toBe(fired.incidentId);
+    });
+
+    it("does not let a resolve older than the alarm's latest firing close it", async () => {
+      const { deps } = setup({
+        routes: [{ id: "spend-quiet", match: { sources: ["aws.cloudwatch"] }, playbook: null }],
+      });
+      const name = `spend-${++unique}`;
+      const fired = await triageOne(alarm("ALARM", name), deps);
+      const firedAgain = await triageOne(alarm("ALARM", name, "2026-11-18T05:00:00.000Z"), deps);
+      expect(firedAgain).toMatchObject({ incidentId: fired.incidentId, reason: "duplicate" });
+      // The OK of 04:25 arrives last, but the alarm fired again at 05:00: it stays open.
+      const lateOk = await triageOne(alarm("OK", name), deps);
+      expect(lateOk).toEqual({
+        outcome: "not_started",
+        incidentId: fired.incidentId,
+        reason: "out_of_order",
+      });
+      expect(await detailOf(deps, fired.incidentId)).toMatchObject({ status: "no_playbook", alertCount: 3 });
     });
 
     it("only annotates an incident whose playbook runs", async () => {

@@ -8,14 +8,24 @@ import { deliveryOf, fixture, triageOne as triage, triageDeps, WINDOW_SECONDS } 
 /** A GitHub delivery of the created-OpenAI-key fixture, with its own alert number so tests never share a dedup key. */
 function delivery(
   alertNumber: number,
-  changes: { action?: string; secretType?: string } = {},
+  changes: { action?: string; secretType?: string; updatedAt?: string } = {},
 ): AlertReceivedDetail {
   const payload = fixture("github", "secret-scanning-alert-created-openai-key.json");
   payload.alert.number = alertNumber;
   if (changes.action) payload.action = changes.action;
   if (changes.secretType) payload.alert.secret_type = changes.secretType;
+  // GitHub moves `updated_at` with every change of the alert: the order triage goes by.
+  if (changes.updatedAt) payload.alert.updated_at = changes.updatedAt;
   return deliveryOf("github", payload);
 }
+
+/** The fixture alert was created at 09:14:27; later events of it, by GitHub's clock. */
+const AT = {
+  validated: "2026-11-20T09:20:00Z",
+  resolved: "2026-11-20T10:02:48Z",
+  reopened: "2026-11-20T11:00:00Z",
+  validatedAgain: "2026-11-20T11:05:00Z",
+};
 
 describe("triage against DynamoDB Local", () => {
   let local: LocalStore;
@@ -125,7 +135,7 @@ describe("triage against DynamoDB Local", () => {
 
   it("opens nothing for a resolve of an alert it has never seen, and keeps it as unmatched", async () => {
     const { starter, deps } = setup();
-    const resolve = delivery(404, { action: "resolved" });
+    const resolve = delivery(404, { action: "resolved", updatedAt: AT.resolved });
     const result = await triage(resolve, deps);
 
     expect(result).toEqual({ outcome: "not_started", reason: "resolved" });
@@ -135,8 +145,13 @@ describe("triage against DynamoDB Local", () => {
     expect(unmatched.items.filter((entry) => entry.alert.id === resolve.alertId)).toEqual([
       expect.objectContaining({ reason: "resolved", alert: expect.objectContaining({ status: "resolved" }) }),
     ]);
-    // The alert firing later still opens its incident: the resolve claimed nothing.
-    expect(await triage(delivery(404), deps)).toMatchObject({ outcome: "started" });
+    // Its `created`, older than the resolve, arriving after it: kept, and it opens nothing.
+    expect(await triage(delivery(404), deps)).toEqual({ outcome: "not_started", reason: "out_of_order" });
+    expect(await incidentsFor(404)).toEqual([]);
+    // The alert firing again later still opens its incident: the resolve claimed nothing.
+    expect(await triage(delivery(404, { action: "reopened", updatedAt: AT.reopened }), deps)).toMatchObject({
+      outcome: "started",
+    });
   });
 
   it("opens a new incident once the dedup window has passed", async () => {
@@ -177,13 +192,15 @@ describe("triage against DynamoDB Local", () => {
     it("reads the claim again when the remembered incident was resolved: the alert firing again opens a new one", async () => {
       const { deps } = setup({ routes: [{ id: "quiet", match: { sources: ["github"] }, playbook: null }] });
       const first = await triage(delivery(607), deps);
-      await triage(delivery(607, { action: "validated" }), deps);
-      expect(await triage(delivery(607, { action: "resolved" }), deps)).toMatchObject({
-        incidentId: first.incidentId,
-        reason: "resolved",
-      });
-      const refired = await triage(delivery(607, { action: "reopened" }), deps);
-      const again = await triage(delivery(607, { action: "validated" }), deps);
+      await triage(delivery(607, { action: "validated", updatedAt: AT.validated }), deps);
+      expect(await triage(delivery(607, { action: "resolved", updatedAt: AT.resolved }), deps)).toMatchObject(
+        {
+          incidentId: first.incidentId,
+          reason: "resolved",
+        },
+      );
+      const refired = await triage(delivery(607, { action: "reopened", updatedAt: AT.reopened }), deps);
+      const again = await triage(delivery(607, { action: "validated", updatedAt: AT.validatedAgain }), deps);
 
       expect(refired.incidentId).not.toBe(first.incidentId);
       expect(again).toMatchObject({

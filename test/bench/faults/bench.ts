@@ -17,8 +17,8 @@ import { startWorld } from "./world.js";
 export interface FaultBenchOptions {
   readonly runs: number;
   readonly seed: number;
-  /** Only this run (with `runs` 1): replays one run of a seed alone. */
-  readonly only?: number;
+  /** Only these runs of the seed (`--run 17` replays run 17 alone; `--run 3,5,6` those three together). */
+  readonly only?: readonly number[];
   readonly concurrency?: number;
   readonly scenarios?: readonly ScenarioName[];
   /** Whose runtime code to run (another checkout); default this repository. */
@@ -33,8 +33,7 @@ const PERMANENT = new Set(["decided-before-write", "one-write-per-approval", "ru
 export function plansFor(
   options: Pick<FaultBenchOptions, "runs" | "seed" | "only" | "scenarios">,
 ): RunPlan[] {
-  const numbers =
-    options.only !== undefined ? [options.only] : Array.from({ length: options.runs }, (_, i) => i + 1);
+  const numbers = options.only?.length ? options.only : Array.from({ length: options.runs }, (_, i) => i + 1);
   return numbers.map((run) => planRun(options.seed, run, options.scenarios));
 }
 
@@ -46,6 +45,7 @@ const emptyRecord = (plan: RunPlan, ctx: RunContext): RunRecord => ({
   refused: [],
   notes: [],
   violations: [],
+  faultsFired: 0,
   timings: {},
   finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
   incidents: [],

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:faults -- <runs> <seed> [--run <n>] [--concurrency <c>] [--scenario a,b] [--code-root <dir>]`
+ * `npm run bench:faults -- <runs> <seed> [--run <n>[,<m>…]] [--concurrency <c>] [--scenario a,b] [--code-root <dir>]
+ *  [--verbose]`
  *
  * Drives the local runtime (a child process, QUELL_DRY_RUN=false, against loopback stand-ins) through `runs`
  * seeded fault scenarios and checks Quell's invariants after each run and at the end. Prints a table per
@@ -47,7 +48,8 @@ const runs = Number(runsText);
 const seed = Number(seedText);
 if (!Number.isInteger(runs) || runs < 1) usage(`runs must be a positive whole number, got ${runsText}`);
 if (!Number.isInteger(seed) || seed < 0) usage(`seed must be a whole number, got ${seedText}`);
-if (only !== undefined && !/^\d+$/.test(only)) usage(`--run takes a run number, got ${only}`);
+if (only !== undefined && !/^\d+(,\d+)*$/.test(only))
+  usage(`--run takes run numbers (17 or 3,5,6), got ${only}`);
 const scenarios = scenarioList?.split(",").map((name) => name.trim()) ?? [];
 for (const name of scenarios) {
   if (!SCENARIO_NAMES.includes(name as ScenarioName)) usage(`unknown scenario ${name}; --list shows them`);
@@ -57,7 +59,7 @@ let done = 0;
 const report = await runFaultBench({
   runs,
   seed,
-  ...(only !== undefined ? { only: Number(only) } : {}),
+  ...(only !== undefined ? { only: only.split(",").map(Number) } : {}),
   ...(concurrency ? { concurrency: Number(concurrency) } : {}),
   ...(scenarios.length ? { scenarios: scenarios as ScenarioName[] } : {}),
   ...(codeRoot ? { codeRoot } : {}),

@@ -46,16 +46,20 @@ export function formatReport(report: FaultReport): string {
     "runs",
     "accepted",
     "refused",
+    "faults",
     ...INVARIANTS.map((name) => SHORT[name]),
     "errors",
   ];
+  /** Where the invariants' counts start in a row (after runs, accepted, refused, faults). */
+  const FIRST_INVARIANT = 4;
   const rows = new Map<string, number[]>();
   for (const { record, violations, error } of report.results) {
     const row = rows.get(record.plan.scenario) ?? new Array(columns.length - 1).fill(0);
     row[0] += 1;
     row[1] += record.accepted.length;
     row[2] += record.refused.length;
-    for (const violation of violations) row[3 + INVARIANTS.indexOf(violation.invariant)] += 1;
+    row[3] += record.faultsFired;
+    for (const violation of violations) row[FIRST_INVARIANT + INVARIANTS.indexOf(violation.invariant)] += 1;
     if (error) row[columns.length - 2] += 1;
     rows.set(record.plan.scenario, row);
   }
@@ -63,7 +67,8 @@ export function formatReport(report: FaultReport): string {
   for (const row of rows.values()) {
     for (const [i, value] of row.entries()) total[i] += value;
   }
-  for (const violation of report.global) total[3 + INVARIANTS.indexOf(violation.invariant)] += 1;
+  for (const violation of report.global)
+    total[FIRST_INVARIANT + INVARIANTS.indexOf(violation.invariant)] += 1;
   const table = [
     columns,
     ...[...rows].sort().map(([name, row]) => [name, ...row.map(String)]),
@@ -79,7 +84,7 @@ export function formatReport(report: FaultReport): string {
     line(table[0] as string[]),
     ...table.slice(1).map((row) => line(row)),
     "",
-    `columns: ${INVARIANTS.map((name) => `${SHORT[name]} = ${name}`).join("; ")}`,
+    `columns: accepted = alerts answered 202; refused = valid deliveries refused after retries; faults = faults fired; ${INVARIANTS.map((name) => `${SHORT[name]} = ${name}`).join("; ")}`,
   ];
   const problems = report.results.filter((result) => result.violations.length || result.error);
   if (problems.length || report.global.length)

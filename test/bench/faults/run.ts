@@ -27,6 +27,8 @@ export interface RunRecord {
   readonly notes: string[];
   /** Violations seen while running (a restart that left two databases). */
   readonly violations: Violation[];
+  /** Faults the stand-ins fired at this run's requests. */
+  faultsFired: number;
   /** Milliseconds from the start to each phase's end (delivered, card, decided, settled, …), for slow runs. */
   readonly timings: Record<string, number>;
   /** Finds the run's incidents through its Slack cards. */
@@ -295,6 +297,7 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
     refused: [],
     notes: [],
     violations: [],
+    faultsFired: 0,
     timings: {},
     finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
     incidents: [],
@@ -355,8 +358,22 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
       await settle(ctx, record, Date.now() + 5000);
     }
   }
+  record.faultsFired = firedAt(ctx, record);
+  if (plan.faults.length && record.faultsFired === 0) record.notes.push("its planned faults never fired");
   record.endedAt = Date.now();
   return record;
+}
+
+/** How many faults fired at the run's own requests (each planned fault matches only those). */
+function firedAt(ctx: RunContext, record: RunRecord): number {
+  let fired = 0;
+  for (const operation of new Set(record.plan.faults.map((fault) => fault.operation))) {
+    const matcher = matcherFor(operation, record.plan.subject);
+    const standin = matcher && (ctx.world.providers[matcher.target] ?? ctx.world.standins.slack);
+    if (!matcher || !standin) continue;
+    fired += standin.faults.fired.filter((fault) => matches(matcher, fault.request)).length;
+  }
+  return fired;
 }
 
 /** Wait until the provider received the run's first write (the slow one the runtime is killed during). */
