@@ -38,14 +38,22 @@ async function github(): Promise<GitHubStandin> {
   );
 }
 
-async function patch(standin: Standin, json: unknown, signal?: AbortSignal) {
+async function patch(
+  standin: Standin,
+  json: unknown,
+  signal?: AbortSignal,
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const response = await fetch(`${standin.url}${ALERT_PATH}`, {
     method: "PATCH",
     headers: { authorization: `Bearer ${GITHUB_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify(json),
     ...(signal ? { signal } : {}),
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 describe("stand-in fault queue", () => {

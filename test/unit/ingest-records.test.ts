@@ -141,8 +141,8 @@ describe("refusals kept by ingest", () => {
     expect(
       items.find((item) => item.kind === "unauthenticated" && item.code === "bad_signature"),
     ).toMatchObject({
-      firstAt: "2026-11-25T10:00:00.002Z",
-      sample: { message: "refusal 1", bodySha256: "sha-1", bodyBytes: 1 },
+      firstAt: "2026-11-25T10:00:00.001Z",
+      sample: { message: "refusal 0", bodySha256: "sha-0", bodyBytes: 0 },
     });
   });
 });
