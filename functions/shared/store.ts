@@ -10,13 +10,11 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { ACTION_RUN_PREFIX, ActionRunStore, withoutKeys as actionRunOf } from "./action-runs.js";
-import { InterruptionStore } from "./interruptions.js";
 import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
 import { alertAttributes, alertOfItem } from "./alert-record.js";
 import { isConditionFailure, setExpression } from "./dynamo-expressions.js";
 import { TransientError } from "./errors.js";
 import type { Clock } from "./ids.js";
-import { decodeCursor, encodeCursor, type Page, type PageOf } from "./page-cursor.js";
 import {
   type Approval,
   type ApprovalStatus,
@@ -25,13 +23,18 @@ import {
   type Risk,
   type TimelineEvent,
 } from "./incident.js";
-import { type Rejection, type RejectionEntry, RejectionStore, type RefusalTally } from "./rejections.js";
+import { InterruptionStore } from "./interruptions.js";
+import { decodeCursor, encodeCursor, type Page, type PageOf } from "./page-cursor.js";
+import { type RefusalTally, type Rejection, type RejectionEntry, RejectionStore } from "./rejections.js";
 import { retryTransactionConflicts, writeTransaction } from "./transactions.js";
 
 const META = "META";
 const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });
 /** One item per alert id on an incident: a redelivered alert finds its item there and is not counted again. */
-const alertKey = (incidentId: string, alertId: string) => ({ pk: `INC#${incidentId}`, sk: `ALERT#${alertId}` });
+const alertKey = (incidentId: string, alertId: string) => ({
+  pk: `INC#${incidentId}`,
+  sk: `ALERT#${alertId}`,
+});
 const approvalKey = (incidentId: string, step: string) => ({ pk: `INC#${incidentId}`, sk: `APR#${step}` });
 
 export type DocumentClient = DynamoDBDocumentClient;
@@ -48,7 +51,7 @@ export { isConditionFailure };
 export type AlertKept = { readonly kind: "added" | "redelivered"; readonly incident: Incident };
 export type AlertAdded = AlertKept | { readonly kind: "not_open" };
 
-export type { Rejection, RejectionEntry, RefusalTally } from "./rejections.js";
+export type { RefusalTally, Rejection, RejectionEntry } from "./rejections.js";
 
 /** Everything Quell keeps in its one table: incidents, their timelines, alerts, approvals, dedup and rejects. */
 export class IncidentStore {
@@ -91,7 +94,11 @@ export class IncidentStore {
     }
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
       );
       return true;
     } catch (error) {
@@ -192,7 +199,9 @@ export class IncidentStore {
           TableName: this.tableName,
           Key: incidentKey(incidentId),
           UpdateExpression: "ADD alertCount :one SET updatedAt = :now",
-          ConditionExpression: onlyIfOpen ? "attribute_exists(pk) AND #status <> :resolved" : "attribute_exists(pk)",
+          ConditionExpression: onlyIfOpen
+            ? "attribute_exists(pk) AND #status <> :resolved"
+            : "attribute_exists(pk)",
           ...(onlyIfOpen ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
           ExpressionAttributeValues: {
             ":one": 1,
@@ -258,7 +267,9 @@ export class IncidentStore {
 
   /** Keep an alert on an incident without counting it (the caller counted it when creating the incident). */
   async saveAlert(incidentId: string, alert: CanonicalAlert): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.alertItem(incidentId, alert) }));
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: this.alertItem(incidentId, alert) }),
+    );
   }
 
   /** Find a stored alert by its id, with the incident it belongs to. A scan: for commands, never the hot path. */
@@ -274,8 +285,7 @@ export class IncidentStore {
         }),
       );
       const item = page.Items?.[0];
-      if (item)
-        return { incidentId: String(item.pk).slice("INC#".length), alert: alertOfItem(item) };
+      if (item) return { incidentId: String(item.pk).slice("INC#".length), alert: alertOfItem(item) };
       start = page.LastEvaluatedKey;
     } while (start);
     return undefined;

@@ -1,6 +1,6 @@
 import type { ActionRun } from "../shared/action-runs.js";
 import { applicableExclusions } from "../shared/exclusions.js";
-import { type Approval, type Incident, INTERRUPTED_BY } from "../shared/incident.js";
+import { type Approval, INTERRUPTED_BY, type Incident } from "../shared/incident.js";
 import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
 import { SlackActionIds } from "./ids.js";
 import { runProgress, undoBlock } from "./run-status.js";

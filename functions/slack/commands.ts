@@ -77,7 +77,8 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
       return requestUndo(target ?? "", userId, deps);
     case "rerun":
       if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
-      if (!target || !INCIDENT_ID.test(target)) return "Usage: `/quell rerun <incident>` (ids are in `/quell list`).";
+      if (!target || !INCIDENT_ID.test(target))
+        return "Usage: `/quell rerun <incident>` (ids are in `/quell list`).";
       return rerunIncident(target, userId, deps);
     case "dry-run":
       if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;

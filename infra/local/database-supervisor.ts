@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   /** How often to check the database answers (a cheap ListTables). */
   readonly probeIntervalMs?: number;
   readonly probeTimeoutMs?: number;
+  /** Failed probes in a row after which a database that still runs counts as down (one slow answer does not). */
+  readonly failuresBeforeDown?: number;
   /** Failed probes in a row after which a process that still runs is killed and restarted (it hangs). */
   readonly failuresBeforeRestart?: number;
   /** Restart delays, the last repeating: a database that cannot start is retried without end, slowly. */
@@ -89,7 +91,7 @@ export class DatabaseSupervisor {
     if (this.stopped || this.restarting) return this.up;
     const database = this.current;
     try {
-      await this.probeOnce(database.endpoint, AbortSignal.timeout(this.options.probeTimeoutMs ?? 1500));
+      await this.probeOnce(database.endpoint, AbortSignal.timeout(this.options.probeTimeoutMs ?? 3000));
       if (database !== this.current || this.restarting) return this.up;
       this.failures = 0;
       this.markUp();
@@ -97,13 +99,14 @@ export class DatabaseSupervisor {
     } catch (error) {
       if (database !== this.current || this.restarting || this.stopped) return this.up;
       this.failures += 1;
-      this.markDown(`DynamoDB Local did not answer: ${(error as Error).message}`);
-      if (this.failures >= (this.options.failuresBeforeRestart ?? 3)) {
+      this.lastError = `DynamoDB Local did not answer: ${(error as Error).message}`.slice(0, 300);
+      if (this.failures >= (this.options.failuresBeforeDown ?? 2)) this.markDown(this.lastError);
+      if (this.failures >= (this.options.failuresBeforeRestart ?? 4)) {
         this.options.log?.("DynamoDB Local stopped answering; restarting it");
         // Its exit (watched) starts the restart.
         void database.stop();
       }
-      return false;
+      return this.up;
     }
   }
 

@@ -27,7 +27,7 @@ export interface InterruptionReport {
     readonly sent: readonly string[];
     /** Writes recorded as attempted with no outcome: they may or may not have reached the provider. */
     readonly unknown: readonly string[];
-    /** Action steps of the playbook that never ran in this execution: nothing of theirs was sent. */
+    /** Action steps the execution could still have reached: they never ran, nothing of theirs was sent. */
     readonly notRun: readonly string[];
     readonly dryRun: boolean;
   };
@@ -90,9 +90,15 @@ const list = (items: readonly string[], none: string) => (items.length > 0 ? ite
 export function reportInterruption(
   incident: InterruptedIncident,
   record: ExecutionRecord,
-  tasks: readonly { state: string; ref: FunctionRef }[],
+  machine: {
+    /** Every Task state of the machine and what it invokes. */
+    readonly tasks: readonly { state: string; ref: FunctionRef }[];
+    /** The Task states reachable after a state (LocalStepFunctions.tasksAfter). */
+    readonly tasksAfter: (state: string) => readonly { state: string; ref: FunctionRef }[];
+  },
   dryRun: boolean,
 ): InterruptionReport {
+  const { tasks } = machine;
   const refOf = (state: string) => tasks.find((task) => task.state === state)?.ref;
   const running = Object.keys(record.running).map((state) => ({
     state,
@@ -118,9 +124,11 @@ export function reportInterruption(
         `${write.action} at ${write.step}: ${write.label} ${write.outcome === "failed" ? "failed, and may have been applied all the same" : "was being sent: it may or may not have reached the provider"}`,
     );
   const ranSteps = new Set([...runs.map((run) => run.step), ...running.map((entry) => entry.step)]);
-  const notRun = tasks
-    .filter((task) => task.ref.kind === "action" && task.state === stepOf(task.state))
-    .filter((task) => !ranSteps.has(task.state))
+  const from = running.map((entry) => entry.state);
+  if (from.length === 0 && record.lastFinished) from.push(record.lastFinished);
+  const ahead = new Map(from.flatMap((state) => machine.tasksAfter(state)).map((task) => [task.state, task]));
+  const notRun = [...ahead.values()]
+    .filter((task) => task.ref.kind === "action" && !ranSteps.has(task.state))
     .map((task) => `${(task.ref as { action: string }).action} at ${task.state}`);
   const where =
     running.length > 0
@@ -136,7 +144,7 @@ export function reportInterruption(
             ? [`Unknown: ${unknown.join("; ")}: check the target before rerunning.`]
             : []),
         ].join(" "),
-    `Not run: ${list(notRun, "no other action")}.`,
+    `Not run: ${list(notRun, "no further action")}.`,
     `\`/quell rerun ${incident.id}\` starts the playbook again (its approvals ask again); \`/quell resolve ${incident.id} <reason>\` closes it.`,
   ].join(" ");
   const first = running[0];

@@ -134,12 +134,12 @@ async function interrupt(record: ExecutionRecord, incidentId: string, deps: Reco
   }
   const playbook = deps.stepFunctions.playbookOf(record.stateMachineArn)?.name ?? detail.playbook ?? "";
   const dryRun = deps.dryRun || parseInput(record.input).dryRun === true;
-  const report = reportInterruption(
-    detail,
-    record,
-    deps.stepFunctions.tasksOf(record.stateMachineArn),
-    dryRun,
-  );
+  const arn = record.stateMachineArn;
+  const machine = {
+    tasks: deps.stepFunctions.tasksOf(arn),
+    tasksAfter: (state: string) => deps.stepFunctions.tasksAfter(arn, state),
+  };
+  const report = reportInterruption(detail, record, machine, dryRun);
   await deps.store.interruptions.record({
     incidentId,
     executionName: record.name,

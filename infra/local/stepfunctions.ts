@@ -46,6 +46,7 @@ const TOKEN_PLACEHOLDER = "__quell_local_task_token__";
  */
 const STATE_INPUT_KEY = "__quellStateInput";
 const ACCOUNT = "000000000000";
+const HISTORY_DAYS = 90;
 const REGION = "us-east-1";
 
 interface Machine {
@@ -145,6 +146,23 @@ export class LocalStepFunctions {
         return ref ? [{ state, ref }] : [];
       });
     return tasks(machine.definition.States as unknown as Record<string, AslState>);
+  }
+
+  /**
+   * The Task states an execution at `state` could still reach (top level, `state` itself excluded, every branch
+   * of every Choice and Catch included): what it had not run yet when it stopped there.
+   */
+  tasksAfter(stateMachineArn: string, state: string): { state: string; ref: FunctionRef }[] {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) return [];
+    const states = machine.definition.States as unknown as Record<string, AslState>;
+    const current = states[state];
+    const successors = Object.fromEntries(
+      successorsOf(current ?? { Type: "Pass" }).flatMap((next) =>
+        Object.entries(reachableFrom(next, states)),
+      ),
+    );
+    return this.tasksOf(stateMachineArn).filter((task) => task.state !== state && task.state in successors);
   }
 
   /** Swap placeholders for local ARNs and the task token path for a placeholder the override fills. */
@@ -368,6 +386,11 @@ export class LocalStepFunctions {
         unfinished.push(record);
         continue;
       }
+      // Step Functions keeps a finished Standard execution's history 90 days; so does this.
+      if (Date.now() - Date.parse(record.stopDate ?? record.startDate) > HISTORY_DAYS * 86_400_000) {
+        this.records.remove(key);
+        continue;
+      }
       this.executions.set(record.executionArn, executionOf(record));
     }
     return unfinished;
@@ -494,6 +517,17 @@ export class LocalStepFunctions {
   }
 }
 
+/** Where a state may go next: Next, Default, every Choice and Catch target. */
+function successorsOf(state: AslState): string[] {
+  const targets = [
+    state.Next,
+    state.Default,
+    ...((state.Choices as { Next?: unknown }[] | undefined) ?? []).map((choice) => choice.Next),
+    ...((state.Catch as { Next?: unknown }[] | undefined) ?? []).map((catcher) => catcher.Next),
+  ];
+  return targets.filter((target): target is string => typeof target === "string");
+}
+
 /** The top-level states reachable from `start` (Next, Default, every Choice and Catch target). */
 function reachableFrom(start: string, states: Record<string, AslState>): Record<string, AslState> {
   const reached = new Map<string, AslState>();
@@ -501,13 +535,7 @@ function reachableFrom(start: string, states: Record<string, AslState>): Record<
     const state = states[name];
     if (!state || reached.has(name)) return;
     reached.set(name, state);
-    const targets = [
-      state.Next,
-      state.Default,
-      ...((state.Choices as { Next?: unknown }[] | undefined) ?? []).map((choice) => choice.Next),
-      ...((state.Catch as { Next?: unknown }[] | undefined) ?? []).map((catcher) => catcher.Next),
-    ];
-    for (const target of targets) if (typeof target === "string") visit(target);
+    for (const target of successorsOf(state)) visit(target);
   };
   visit(start);
   return Object.fromEntries(reached);

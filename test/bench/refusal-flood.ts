@@ -116,3 +116,5 @@ console.log(`the real refusal (${refused.status}) is on the first page: ${realSh
 db.destroy();
 await dynamo.stop();
 if (tallied !== requests || !realShown) process.exit(1);
+
+export {};

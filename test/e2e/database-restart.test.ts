@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineTriageConfig } from "../../functions/triage/config.js";
 import { type LocalRuntime, startLocalRuntime } from "../../infra/local/runtime.js";
-import { type ScenarioStandins, standinProviderEnv, startScenarioStandins } from "../../infra/local/standins/scenario.js";
+import {
+  type ScenarioStandins,
+  standinProviderEnv,
+  startScenarioStandins,
+} from "../../infra/local/standins/scenario.js";
 import { genericAlert, postGenericAlert, storedAlertIds } from "./generic-alerts.js";
 import { APPROVER, CHANNEL, INGEST_ONLY_ROUTE, SECRETS } from "./harness.js";
 
@@ -76,7 +80,10 @@ describe("DynamoDB Local dies under load: the runtime says so, refuses to accept
     const firstPid = runtime.dynamoPid as number;
     process.kill(firstPid, "SIGKILL");
     await until(() => healthSeen.includes(503), "healthz never said unhealthy");
-    await until(() => runtime.dynamoPid !== firstPid && healthSeen.at(-1) === 200, "DynamoDB Local was not restarted");
+    await until(
+      () => runtime.dynamoPid !== firstPid && healthSeen.at(-1) === 200,
+      "DynamoDB Local was not restarted",
+    );
     const afterRestart = accepted.length;
     await until(() => accepted.length >= afterRestart + 10, "alerts were not accepted after the restart");
     sending = false;

@@ -75,7 +75,9 @@ describe("dead letters: durable, listed, redriven", () => {
     expect(rest.redriven).toHaveLength(listed.deadLetters.length - 1);
     await harness.runtime.idle();
     expect((await deadLetters.list()).deadLetters).toEqual([]);
-    const thread = slack.messages.filter((message) => message.threadTs === card.ts).map((message) => message.text);
+    const thread = slack.messages
+      .filter((message) => message.threadTs === card.ts)
+      .map((message) => message.text);
     expect(thread).toEqual(expect.arrayContaining([expect.stringContaining("mitigated")]));
   });
 });

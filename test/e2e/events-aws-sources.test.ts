@@ -3,6 +3,7 @@ import { sha256Hex } from "../../functions/shared/hash.js";
 import { fixtureText } from "../fixtures/aws/support.js";
 import { awsSample, postEvents } from "./aws-events.js";
 import { type Harness, type IncidentView, SECRETS, startHarness } from "./harness.js";
+import { keptRefusals } from "./rejections.js";
 
 const sample = awsSample;
 
@@ -320,11 +321,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
       await harness.runtime.idle();
       expect((await incidents()).length).toBe(before);
       const day = new Date().toISOString().slice(0, 10);
-      const kept = (
-        (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
-          rejections: { source: string; status: number; bodySha256: string }[];
-        }
-      ).rejections;
+      const kept = await keptRefusals(harness.read, [day], refused.length);
       for (const refusal of refused) {
         expect(kept).toContainEqual(
           expect.objectContaining({

@@ -3,7 +3,10 @@ import { quellSignatureHeaders } from "../../infra/local/signing.js";
 import { SECRETS } from "./harness.js";
 
 const FIXTURE = JSON.parse(
-  readFileSync(new URL("../fixtures/generic/jailbreak-roleplay-repeated-attempts.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../fixtures/generic/jailbreak-roleplay-repeated-attempts.json", import.meta.url),
+    "utf8",
+  ),
 );
 
 /**
@@ -22,7 +25,10 @@ export function genericAlert(n: number, keys = 10): string {
 }
 
 /** POST it, signed as the detector would; returns the status and the accepted alert id. */
-export async function postGenericAlert(url: string, body: string): Promise<{ status: number; alertId?: string }> {
+export async function postGenericAlert(
+  url: string,
+  body: string,
+): Promise<{ status: number; alertId?: string }> {
   const response = await fetch(`${url}/alerts/generic`, {
     method: "POST",
     headers: quellSignatureHeaders(body, SECRETS.generic),

@@ -36,6 +36,8 @@ export const SECRETS = {
   },
 };
 export const APPROVER = "U0APPROVER";
+/** The organisation of the sample GitHub alerts, allowed by the built-in configuration and by the harness's. */
+export const SAMPLE_GITHUB_ORGANIZATION = "example-corp";
 
 /** The fixture's webhook body, for another alert number of the same repository. */
 export const webhookForAlert = (number: number): string => webhookBody(number);
@@ -131,7 +133,9 @@ export const APPROVED_RUN_TIMELINE = [
 ] as const;
 
 /** Write a triage configuration where the runtime can read it, validated first so a typo fails here. */
-function writeTriageConfig(config: TriageConfigInput): string {
+function writeTriageConfig(given: TriageConfigInput): string {
+  // The sample alerts' organisation may post GitHub alerts unless the test says who may (an empty list allows none).
+  const config = { github: { allow: { organizations: [SAMPLE_GITHUB_ORGANIZATION] } }, ...given };
   defineTriageConfig(config);
   const file = join(mkdtempSync(join(tmpdir(), "quell-triage-")), "triage-config.json");
   writeFileSync(file, JSON.stringify(config));

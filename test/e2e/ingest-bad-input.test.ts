@@ -8,12 +8,15 @@ import { type Harness, SECRETS, startHarness } from "./harness.js";
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/github/${name}`, import.meta.url), "utf8");
 
+/** An entry of GET /rejections: one authenticated rejection, or a minute's tally of unauthenticated ones. */
 interface Rejection {
+  kind: "authenticated" | "unauthenticated";
   status: number;
   code: string;
   message: string;
   bodySha256: string;
   bodyBytes: number;
+  count?: number;
 }
 
 describe("POST /alerts/github refuses bad input clearly, keeps every refusal, and opens nothing", () => {
@@ -105,17 +108,33 @@ describe("POST /alerts/github refuses bad input clearly, keeps every refusal, an
     if (code === "invalid_payload") expect(response.body.error.issues?.length).toBeGreaterThan(0);
   });
 
-  it("keeps each refusal (time, source, reason, body hash, never the body) and created no incident", async () => {
+  it("keeps each authenticated refusal, tallies the others per reason and minute (never a body), and opens nothing", async () => {
     const day = new Date().toISOString().slice(0, 10);
-    const kept = (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
-      rejections: Rejection[];
-    };
-    expect(kept.rejections.map((rejection) => rejection.status).sort()).toEqual([
-      400, 400, 401, 401, 413, 415, 422, 422, 422,
+    const expected = [400, 400, 401, 401, 413, 415, 422, 422, 422];
+    // A tally's later counts are written within a second of the first.
+    let kept: { rejections: Rejection[] } = { rejections: [] };
+    const refusalsIn = (entries: Rejection[]) =>
+      entries.flatMap((entry) =>
+        Array<number>(entry.kind === "unauthenticated" ? (entry.count ?? 0) : 1).fill(entry.status),
+      );
+    for (let attempt = 0; attempt < 40; attempt++) {
+      kept = (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as typeof kept;
+      if (refusalsIn(kept.rejections).length >= expected.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(refusalsIn(kept.rejections).sort()).toEqual(expected);
+    const tallies = kept.rejections.filter((entry) => entry.kind === "unauthenticated");
+    expect(tallies.map(({ status, code, count }) => [status, code, count]).sort()).toEqual([
+      [401, "bad_signature", 2],
+      [413, "too_large", 1],
+      [415, "unsupported_media_type", 1],
     ]);
     const notJson = kept.rejections.find(
       (rejection) =>
-        rejection.bodyBytes === 6 && rejection.code === "invalid_json" && rejection.message.includes("JSON"),
+        rejection.kind === "authenticated" &&
+        rejection.bodyBytes === 6 &&
+        rejection.code === "invalid_json" &&
+        rejection.message.includes("JSON"),
     );
     expect(notJson?.bodySha256).toBe(sha256Hex("alert!"));
     expect(JSON.stringify(kept)).not.toContain("support-chat-service");

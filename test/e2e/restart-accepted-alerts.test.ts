@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ScenarioStandins, startScenarioStandins } from "../../infra/local/standins/scenario.js";
 import { genericAlert, postGenericAlert, storedAlertIds } from "./generic-alerts.js";
 import { INGEST_ONLY_ROUTE, SECRETS } from "./harness.js";
-import { clientOf, type RuntimeProcess, runtimeEnv, startRuntimeProcess, workingDirectory } from "./runtime-process.js";
+import {
+  clientOf,
+  type RuntimeProcess,
+  runtimeEnv,
+  startRuntimeProcess,
+  workingDirectory,
+} from "./runtime-process.js";
 
 const ALERTS = 150;
 const IN_FLIGHT = 16;
@@ -22,8 +28,14 @@ describe("kill -9 right after 150 accepted alerts: after the restart every one i
     work.remove();
   });
 
-  it("accepted means durable: what was not triaged before the kill is redelivered at start", { timeout: 240_000 }, async () => {
-    const env = runtimeEnv(standins, { dir: work.dir, dryRun: true, triageConfig: { routes: [INGEST_ONLY_ROUTE] } });
+  it("accepted means durable: what was not triaged before the kill is redelivered at start", {
+    timeout: 240_000,
+  }, async () => {
+    const env = runtimeEnv(standins, {
+      dir: work.dir,
+      dryRun: true,
+      triageConfig: { routes: [INGEST_ONLY_ROUTE] },
+    });
     const first = await startRuntimeProcess(work.dir, env);
     runtimes.push(first);
     const accepted: string[] = [];

@@ -57,14 +57,20 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
       for (const runtime of runtimes) await runtime.kill9();
     });
     const start = async (entry?: string, extra: Record<string, string> = {}) => {
-      const runtime = await startRuntimeProcess(work.dir, runtimeEnv(standins, { dir: work.dir, extra }), entry);
+      const runtime = await startRuntimeProcess(
+        work.dir,
+        runtimeEnv(standins, { dir: work.dir, extra }),
+        entry,
+      );
       runtimes.push(runtime);
       return runtime;
     };
     return { standins, start };
   };
 
-  it("is decided by a click after the restart, without a second card, and the playbook finishes", { timeout: 180_000 }, async () => {
+  it("is decided by a click after the restart, without a second card, and the playbook finishes", {
+    timeout: 180_000,
+  }, async () => {
     const { standins, start } = await setUp(42);
     const first = await start();
     await sendLeak(first.url, 42);
@@ -80,10 +86,17 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     expect(waiting.status).toBe("awaiting_approval");
     expect(waiting.approvals).toEqual([expect.objectContaining({ approvalId, status: "pending" })]);
 
+    // A live, resumed wait: resolve refuses it as it did before the restart (decide it or let it expire).
+    expect(await quell.quell(`resolve ${incidentId} handled elsewhere`)).toContain("has a pending approval");
     const click = await quell.click(approvalId);
     expect(click.status).toBe(200);
-    const done = await quell.incident<IncidentView>(incidentId, (incident) => incident.status === "mitigated");
-    expect(done.approvals).toEqual([expect.objectContaining({ approvalId, status: "approved", decidedBy: APPROVER })]);
+    const done = await quell.incident<IncidentView>(
+      incidentId,
+      (incident) => incident.status === "mitigated",
+    );
+    expect(done.approvals).toEqual([
+      expect.objectContaining({ approvalId, status: "approved", decidedBy: APPROVER }),
+    ]);
     expect(done.timeline.filter((event) => event.kind === "approval_decided")).toHaveLength(1);
     expect(done.timeline.filter((event) => event.kind === "approval_requested")).toHaveLength(1);
     // The resumed step did not ask again: one card in all, and one revocation.
@@ -92,7 +105,9 @@ describe("an approval pending when the runtime is killed (-9) is alive after the
     expect(second.output()).toContain("1 execution(s) waiting on an approval resumed");
   });
 
-  it("an approval whose timeout passed while the runtime was down ends expired, through the playbook", { timeout: 180_000 }, async () => {
+  it("an approval whose timeout passed while the runtime was down ends expired, through the playbook", {
+    timeout: 180_000,
+  }, async () => {
     const { standins, start } = await setUp(77);
     const shortened = { QUELL_TEST_APPROVAL_TIMEOUT_SECONDS: "4" };
     const first = await start(SHORT_APPROVALS_ENTRY, shortened);

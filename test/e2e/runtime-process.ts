@@ -47,7 +47,12 @@ export function workingDirectory(): { dir: string; remove(): void } {
  */
 export function runtimeEnv(
   standins: ScenarioStandins,
-  options: { dir: string; dryRun?: boolean; triageConfig?: TriageConfigInput; extra?: Record<string, string> },
+  options: {
+    dir: string;
+    dryRun?: boolean;
+    triageConfig?: TriageConfigInput;
+    extra?: Record<string, string>;
+  },
 ): Record<string, string> {
   let triageFile: string | undefined;
   if (options.triageConfig) {
@@ -115,8 +120,13 @@ export async function startRuntimeProcess(
 /** What a test does over HTTP against a runtime process, with the test secrets. */
 export function clientOf(url: string) {
   const postSlack = (body: string) =>
-    fetch(`${url}/slack/events`, { method: "POST", headers: slackSignatureHeaders(body, SECRETS.slackSigning), body });
-  const read = (path: string) => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.read}` } });
+    fetch(`${url}/slack/events`, {
+      method: "POST",
+      headers: slackSignatureHeaders(body, SECRETS.slackSigning),
+      body,
+    });
+  const read = (path: string) =>
+    fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.read}` } });
   return {
     read,
     async readJson<T>(path: string): Promise<T> {
@@ -132,14 +142,19 @@ export function clientOf(url: string) {
       return ((await response.json()) as { text?: string }).text ?? "";
     },
     /** Poll an incident until `done` holds. */
-    async incident<T extends { status: string }>(id: string, done: (incident: T) => boolean, timeoutMs = 30_000) {
+    async incident<T extends { status: string }>(
+      id: string,
+      done: (incident: T) => boolean,
+      timeoutMs = 30_000,
+    ) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const response = await read(`/incidents/${id}`);
         if (response.status === 200) {
           const incident = (await response.json()) as T;
           if (done(incident)) return incident;
-          if (Date.now() > deadline) throw new Error(`incident ${id} did not settle: ${JSON.stringify(incident)}`);
+          if (Date.now() > deadline)
+            throw new Error(`incident ${id} did not settle: ${JSON.stringify(incident)}`);
         } else if (Date.now() > deadline) {
           throw new Error(`incident ${id}: GET answered ${response.status}`);
         }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../functions/shared/hash.js";
 import { quellSignatureHeaders } from "../../infra/local/signing.js";
 import { type Harness, INGEST_ONLY_ROUTE, type IncidentView, SECRETS, startHarness } from "./harness.js";
+import { keptRefusals } from "./rejections.js";
 import { freshSample, type SignedRoute, sampleBytes } from "./webhook-samples.js";
 
 /** Quell's signature: `v1=<hex HMAC-SHA256 of "<ts>.<raw body>">` with the timestamp in `X-Quell-Timestamp`. */
@@ -319,15 +320,14 @@ describe("POST /alerts/generic and the inline-detector routes, end to end", () =
 
   it("keeps every refusal in GET /rejections, and nothing refused opened an incident", async () => {
     await harness.runtime.idle();
-    const rejections: { source: string; status: number; code: string; bodySha256: string }[] = [];
-    for (const day of days) {
-      const kept = (await (await harness.read(`/rejections?day=${day}&limit=200`)).json()) as {
-        rejections: typeof rejections;
-      };
-      rejections.push(...kept.rejections);
-    }
-    // 3 auth cases x 2 routes, 2 more auth cases, and every bad fixture.
+    // 3 auth cases x 2 routes, 2 more auth cases (tallied per reason and minute), and every bad fixture.
+    const rejections = await keptRefusals(harness.read, [...days], 8 + BAD.length);
     expect(rejections.filter((rejection) => rejection.status === 401)).toHaveLength(8);
+    expect(
+      rejections
+        .filter((rejection) => rejection.status === 401)
+        .every((kept) => kept.kind === "unauthenticated"),
+    ).toBe(true);
     for (const [route, name, status, code] of BAD) {
       expect(rejections).toContainEqual(
         expect.objectContaining({

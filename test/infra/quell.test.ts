@@ -515,13 +515,25 @@ describe("ingest and slack Function URLs", () => {
 });
 
 describe("ingest", () => {
-  it("may put events on the Quell bus and put items in the incident table, nothing more", () => {
+  it("may put events on the Quell bus and keep refusals and seen signatures in the incident table, nothing more", () => {
     const statements = statementsOf(quell.logic.intake.ingest);
     expect(resourcesFor(statements, "events:PutEvents")).toEqual([arnOf(quell.logic.intake.bus)]);
-    expect(actionsIn(statements).filter((action) => action.startsWith("dynamodb:"))).toEqual([
+    const tableActions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ];
+    expect(sorted(actionsIn(statements).filter((action) => action.startsWith("dynamodb:")))).toEqual(
+      tableActions,
+    );
+    for (const action of tableActions)
+      expect(resourcesFor(statements, action)).toEqual([arnOf(quell.data.tables.incidents)]);
+    // Only the partitions ingest writes: REJECT#<day> (refusals) and REPLAY#<signature hash> (deliveries seen).
+    const onTable = statements.filter((statement) => JSON.stringify(statement.Action).includes("dynamodb:"));
+    expect(onTable.map((statement) => (statement as Statement & { Condition?: unknown }).Condition)).toEqual([
+      { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["REJECT#*", "REPLAY#*"] } },
     ]);
-    expect(resourcesFor(statements, "dynamodb:PutItem")).toEqual([arnOf(quell.data.tables.incidents)]);
     const env = environmentOf(quell.logic.intake.ingest);
     expect(flat(env.QUELL_EVENT_BUS_NAME)).toBe(ref(quell.logic.intake.bus));
     expect(flat(env.QUELL_TABLE_NAME)).toBe(ref(quell.data.tables.incidents));

@@ -86,7 +86,9 @@ describe("refusals kept by ingest", () => {
     const third = await store.listRejections("2026-11-23", { limit: 2, cursor: second.nextCursor });
     expect(third.items).toHaveLength(1);
     expect(third.nextCursor).toBeUndefined();
-    const all = [...first.items, ...second.items, ...third.items].map((item) => item.message);
+    const all = [...first.items, ...second.items, ...third.items].map((item) =>
+      item.kind === "authenticated" ? item.message : item.sample.message,
+    );
     expect(new Set(all).size).toBe(5);
 
     await expect(store.listRejections("2026-11-23", { limit: 2, cursor: "not a cursor" })).rejects.toThrow(

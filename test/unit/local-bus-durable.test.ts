@@ -103,7 +103,10 @@ describe("local event bus: accepted means durable", () => {
     expect(rest.cursor).toBeNull();
 
     const first2 = page.deadLetters[0]?.id as string;
-    expect(second.redrive([first2, "no-such-letter"])).toEqual({ redriven: [first2], unknown: ["no-such-letter"] });
+    expect(second.redrive([first2, "no-such-letter"])).toEqual({
+      redriven: [first2],
+      unknown: ["no-such-letter"],
+    });
     await second.idle();
     expect(working.taken).toEqual(["alr_a"]);
     expect(second.redrive("all").redriven).toHaveLength(2);

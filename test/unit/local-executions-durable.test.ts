@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fileRecords } from "../../infra/local/durable-records.js";
-import { type ExecutionRecord, type LocalHandler, LocalStepFunctions } from "../../infra/local/stepfunctions.js";
+import {
+  type ExecutionRecord,
+  type LocalHandler,
+  LocalStepFunctions,
+} from "../../infra/local/stepfunctions.js";
 import { compilePlaybook, type FunctionRef } from "../../playbooks/compile.js";
 import { leakedAiKey } from "../../playbooks/leaked-ai-key.js";
 
@@ -37,7 +41,13 @@ function handlers() {
       if (ref.kind === "recorder" && holdRecord) await holdRecord;
       if (ref.kind !== "action") return { ok: true };
       if (ref.action === "openai.revoke-project-key" && hold) await hold;
-      const match = { projectId: "proj_1", keyId: "key_1", projectName: "p", redactedValue: "sk-…", keyName: "k" };
+      const match = {
+        projectId: "proj_1",
+        keyId: "key_1",
+        projectName: "p",
+        redactedValue: "sk-…",
+        keyName: "k",
+      };
       return {
         action: ref.action,
         mode: "applied",
@@ -95,9 +105,16 @@ describe("local Step Functions: executions are durable records, resumed at their
   it("keeps the waiting state, its input and token; a restart resumes there without asking again, and a success goes on", async () => {
     const dir = newDir();
     const first = runtime(dir);
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
     expect(readdirSync(dir).filter((name) => name.endsWith(".json"))).toHaveLength(1);
-    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
     const request = first.fake.calls.find((call) => call.ref === "approvalRequest")?.payload ?? {};
     // The handler sees exactly what it saw before the local rewrite: no state input key.
     expect(Object.keys(request)).not.toContain("__quellStateInput");
@@ -109,10 +126,13 @@ describe("local Step Functions: executions are durable records, resumed at their
     const [record, ...others] = second.stepFunctions.load();
     expect(others).toEqual([]);
     expect(record?.waiting).toMatchObject({ state: "approveRevoke", phase: "waiting", taskToken: token });
-    expect((record?.waiting?.stateInput as { steps?: unknown }).steps).toMatchObject({
+    expect((record?.waiting?.stateInput as { steps?: unknown } | undefined)?.steps).toMatchObject({
       locateKey: { output: { matchCount: 1 } },
     });
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: false });
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, {
+      kind: "callback",
+      reinvoke: false,
+    });
     // Registered at once: a click right after the restart settles it.
     second.stepFunctions.sendTaskSuccess(token, JSON.stringify({ decision: "approved" }));
     await resumed.done;
@@ -142,17 +162,30 @@ describe("local Step Functions: executions are durable records, resumed at their
     const dir = newDir();
     const first = runtime(dir);
     first.fake.holdApprovalRequest(new Promise<void>(() => {}));
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
-    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
     const token = String(first.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
     first.stepFunctions.close();
 
     const second = runtime(dir);
     const [record] = second.stepFunctions.load();
     expect(record?.waiting).toMatchObject({ state: "approveRevoke", phase: "requesting", taskToken: token });
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: true });
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, {
+      kind: "callback",
+      reinvoke: true,
+    });
     await until(() => second.fake.calls.length > 0, "the request asked again");
-    expect(second.fake.calls[0]).toMatchObject({ ref: "approvalRequest", payload: { taskToken: token, step: "approveRevoke" } });
+    expect(second.fake.calls[0]).toMatchObject({
+      ref: "approvalRequest",
+      payload: { taskToken: token, step: "approveRevoke" },
+    });
     expect(second.stepFunctions.load()).toEqual([]);
     second.stepFunctions.sendTaskFailure(token, "ApprovalDenied", "denied by U0TEST");
     await resumed.done;
@@ -163,16 +196,29 @@ describe("local Step Functions: executions are durable records, resumed at their
     const dir = newDir();
     const first = runtime(dir);
     first.fake.holdRecorder(new Promise<void>(() => {}));
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
     await until(() => first.fake.calls.some((call) => call.ref === "recorder"), "the recorder");
     first.stepFunctions.close();
 
     const second = runtime(dir);
     const [record] = second.stepFunctions.load();
     expect(Object.keys(record?.running ?? {})).toEqual(["locateKey.record"]);
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "task", state: "locateKey.record" });
-    await until(() => second.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
-    expect(second.fake.calls[0]).toMatchObject({ ref: "recorder", payload: { kind: "action", step: "locateKey" } });
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, {
+      kind: "task",
+      state: "locateKey.record",
+    });
+    await until(
+      () => second.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
+    expect(second.fake.calls[0]).toMatchObject({
+      ref: "recorder",
+      payload: { kind: "action", step: "locateKey" },
+    });
     const token = String(second.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
     second.stepFunctions.sendTaskSuccess(token, "{}");
     await resumed.done;
@@ -182,15 +228,25 @@ describe("local Step Functions: executions are durable records, resumed at their
   it("an approval whose deadline passed during the downtime times out at once, through the playbook's expiry", async () => {
     const dir = newDir();
     const first = runtime(dir, { approvalTimeoutSeconds: 1 });
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
-    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
     first.stepFunctions.close();
     await new Promise((resolve) => setTimeout(resolve, 1200));
 
     const second = runtime(dir, { approvalTimeoutSeconds: 1 });
     const [record] = second.stepFunctions.load();
     expect(Date.parse(record?.waiting?.timeoutAt ?? "")).toBeLessThan(Date.now());
-    const resumed = second.stepFunctions.resume(record as ExecutionRecord, { kind: "callback", reinvoke: false });
+    const resumed = second.stepFunctions.resume(record as ExecutionRecord, {
+      kind: "callback",
+      reinvoke: false,
+    });
     await resumed.done;
     expect(second.fake.calls.map((call) => call.payload)).toEqual([
       expect.objectContaining({ kind: "closed", outcome: "expired", step: "approveRevoke" }),
@@ -205,11 +261,21 @@ describe("local Step Functions: executions are durable records, resumed at their
     const first = runtime(dir);
     let release = () => {};
     first.fake.holdRevoke(new Promise<void>((resolve) => (release = resolve)));
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
-    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
     const token = String(first.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
     first.stepFunctions.sendTaskSuccess(token, "{}");
-    await until(() => first.fake.calls.some((call) => call.ref === "openai.revoke-project-key"), "the revoke");
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "openai.revoke-project-key"),
+      "the revoke",
+    );
     first.stepFunctions.close();
     release();
 
@@ -228,8 +294,15 @@ describe("local Step Functions: executions are durable records, resumed at their
     const first = runtime(dir);
     const held = new Promise<void>(() => {});
     first.fake.holdRevoke(held);
-    first.stepFunctions.startExecution({ stateMachineArn: ARN, name: INPUT.incidentId, input: JSON.stringify(INPUT) });
-    await until(() => first.fake.calls.some((call) => call.ref === "approvalRequest"), "the approval request");
+    first.stepFunctions.startExecution({
+      stateMachineArn: ARN,
+      name: INPUT.incidentId,
+      input: JSON.stringify(INPUT),
+    });
+    await until(
+      () => first.fake.calls.some((call) => call.ref === "approvalRequest"),
+      "the approval request",
+    );
     const token = String(first.fake.calls.find((call) => call.ref === "approvalRequest")?.payload.taskToken);
     first.stepFunctions.sendTaskSuccess(token, "{}");
     // Read at once, as a crash right after the answer would leave it.

@@ -14,6 +14,15 @@ import { pascal } from "../paths.js";
 import type { PlaybookMachine } from "./playbook-machines.js";
 import { QuellFunction, type SecretLookup } from "./quell-function.js";
 
+/** What ingest may do to the incident table, and to which partitions only. */
+export const INGEST_TABLE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:GetItem",
+  "dynamodb:DeleteItem",
+] as const;
+export const INGEST_PARTITIONS = ["REJECT#*", "REPLAY#*"] as const;
+
 export interface AlertIntakeProps {
   readonly table: ITable;
   readonly secretLookup: SecretLookup;
@@ -54,9 +63,15 @@ export class AlertIntake extends Construct {
       secretLookup,
     });
     this.ingest.publishesTo(this.bus);
-    // Ingest only records rejected deliveries; everything else travels on the bus.
+    // Ingest keeps only refused requests (REJECT#<day>: one by one, or counted per minute) and the signatures of
+    // deliveries it accepted (REPLAY#<hash>: a conditional claim, marked published, released on failure);
+    // everything else travels on the bus. It may touch no other item of the table.
     this.ingest.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [table.tableArn] }),
+      new PolicyStatement({
+        actions: [...INGEST_TABLE_ACTIONS],
+        resources: [table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...INGEST_PARTITIONS] } },
+      }),
     );
     // Auth NONE: GitHub and generic senders cannot sign AWS requests; they sign the body, and the handler
     // verifies that signature in constant time before anything else happens.

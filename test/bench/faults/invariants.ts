@@ -9,6 +9,8 @@
  *   one-incident-per-alert  redeliveries and late deliveries of one alert (older, by the source's clock, than what
  *                           Quell already has) open no second incident (#14)
  *   runtime-owns-children   after a restart exactly one database serves the data directory (#7)
+ *   decision-takes-effect   an Approve or Deny that Slack delivered (answered 200) on a pending approval with a card
+ *                           leaves it decided, or its incident over: never pending as if nobody clicked (#6)
  */
 import type { RecordedRequest } from "../../../infra/local/standins/server.js";
 import { isProviderWrite, matcherFor, matches, type RequestMatcher, WRITE_OPERATIONS } from "./operations.js";
@@ -23,6 +25,7 @@ export const INVARIANTS = [
   "settled",
   "one-incident-per-alert",
   "runtime-owns-children",
+  "decision-takes-effect",
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -51,8 +54,7 @@ export function writesOf(ctx: RunContext, record: RunRecord): ProviderWrite[] {
 }
 
 function writesMatching(ctx: RunContext, matcher: RequestMatcher, operation: string): ProviderWrite[] {
-  const standin = ctx.world.providers[matcher.target];
-  if (!standin) return [];
+  const standin = ctx.world.standinFor(matcher.target);
   const applied = new Set(
     standin.answered
       .filter((answer) => answer.handledStatus !== undefined && answer.handledStatus < 300)
@@ -155,6 +157,25 @@ function checkOneIncident(record: RunRecord): Violation[] {
   ];
 }
 
+function checkDecisionTookEffect(record: RunRecord): Violation[] {
+  if (!record.decided) return [];
+  const incident = record.incidents.find((candidate) =>
+    candidate.approvals.some((approval) => approval.approvalId === record.decided),
+  );
+  const approval = incident?.approvals.find((candidate) => candidate.approvalId === record.decided);
+  if (!incident || !approval || approval.status !== "pending" || settlementOf(incident) === "terminal")
+    return [];
+  return [
+    {
+      invariant: "decision-takes-effect",
+      message: `${record.plan.decision} on ${approval.approvalId} was answered 200, yet the approval is still pending and incident ${incident.id} ${incident.status} (timeline: ${incident.timeline
+        .slice(-4)
+        .map((event) => `${event.kind}: ${event.summary}`)
+        .join(" | ")})`,
+    },
+  ];
+}
+
 /** Every invariant for one run, on its incidents as last read (`record.incidents`). */
 export async function checkRun(ctx: RunContext, record: RunRecord): Promise<Violation[]> {
   return [
@@ -163,6 +184,7 @@ export async function checkRun(ctx: RunContext, record: RunRecord): Promise<Viol
     ...checkWrites(ctx, record),
     ...checkSettled(record),
     ...checkOneIncident(record),
+    ...checkDecisionTookEffect(record),
   ];
 }
 

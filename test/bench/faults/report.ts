@@ -33,6 +33,7 @@ const SHORT: Record<InvariantName, string> = {
   settled: "unsettled",
   "one-incident-per-alert": "reopened",
   "runtime-owns-children": "orphan-db",
+  "decision-takes-effect": "ignored-click",
 };
 
 export function machineLine(): string {

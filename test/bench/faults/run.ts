@@ -27,6 +27,8 @@ export interface RunRecord {
   readonly notes: string[];
   /** Violations seen while running (a restart that left two databases). */
   readonly violations: Violation[];
+  /** The approval the run's humans decided (a click answered), if they did. */
+  decided?: string;
   /** Faults the stand-ins fired at this run's requests. */
   faultsFired: number;
   /** Milliseconds from the start to each phase's end (delivered, card, decided, settled, …), for slow runs. */
@@ -369,8 +371,8 @@ function firedAt(ctx: RunContext, record: RunRecord): number {
   let fired = 0;
   for (const operation of new Set(record.plan.faults.map((fault) => fault.operation))) {
     const matcher = matcherFor(operation, record.plan.subject);
-    const standin = matcher && (ctx.world.providers[matcher.target] ?? ctx.world.standins.slack);
-    if (!matcher || !standin) continue;
+    if (!matcher) continue;
+    const standin = ctx.world.standinFor(matcher.target);
     fired += standin.faults.fired.filter((fault) => matches(matcher, fault.request)).length;
   }
   return fired;
@@ -381,9 +383,9 @@ async function untilWriteSent(ctx: RunContext, record: RunRecord, deadline: numb
   const fault = record.plan.faults[0];
   const matcher = fault ? matcherFor(fault.operation, record.plan.subject) : undefined;
   if (!matcher) return;
-  const standin = ctx.world.providers[matcher.target];
+  const standin = ctx.world.standinFor(matcher.target);
   while (Date.now() < deadline) {
-    if (standin?.requests.some((request) => matches(matcher, request))) return;
+    if (standin.requests.some((request) => matches(matcher, request))) return;
     await sleep(25);
   }
   record.notes.push("the approved write never reached the provider before the kill");

@@ -71,7 +71,8 @@ export function databasePidsUnder(dataDir: string): number[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const args = cmdline(Number(entry));
-    if (!args?.some((arg) => arg.endsWith("DynamoDBLocal.jar"))) continue;
+    // The jar itself (`-jar DynamoDBLocal.jar`) or on a class path with a launcher class.
+    if (!args?.some((arg) => arg.includes("DynamoDBLocal.jar"))) continue;
     const dbPath = args[args.indexOf("-dbPath") + 1];
     if (dbPath && resolve(dbPath).startsWith(dataDir)) found.add(Number(entry));
   }

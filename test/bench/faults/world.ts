@@ -49,8 +49,10 @@ export interface World {
   readonly standins: ScenarioStandins;
   readonly runtime: RuntimeProcess;
   readonly api: QuellApi;
-  /** The stand-ins whose recorded requests are provider writes (mitigation targets). */
+  /** The stand-ins whose recorded requests are provider writes (mitigation targets), by name. */
   readonly providers: Readonly<Record<string, Standin>>;
+  /** The stand-in a fault or a request matcher names. */
+  standinFor(target: FaultTarget): Standin;
   queueFault(fault: PlannedFault, subject: Subject): void;
   close(): Promise<void>;
 }
@@ -149,6 +151,7 @@ export async function startWorld(options: {
       litellm: standins.litellm,
       bedrock: standins.bedrock,
     },
+    standinFor: (target) => byTarget[target],
     queueFault(fault, subject) {
       const matcher = matcherFor(fault.operation, subject);
       if (!matcher) throw new Error(`${fault.operation} does not apply to a ${subject.kind} run`);
