@@ -275,7 +275,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const signatureHash = replay ? sha256Hex(replay.signature) : undefined;
   let accepted = { alertId, alerts: result.alerts };
   if (replay && signatureHash) {
-    const claim = await deps.deliveries.claim(signatureHash, alertId, replay.validUntil);
+    const claim = await claimDelivery(deps, signatureHash, alertId, replay.validUntil);
     if (claim.kind === "published")
       return { status: 200, body: { alertId: claim.alertId, status: "duplicate" } };
     if (claim.kind === "in_flight") {
@@ -302,6 +302,23 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   // Not marking it only leaves the claim to go stale: a replay meanwhile waits, then republishes this alert id.
   if (signatureHash) await deps.deliveries.published(signatureHash, accepted.alertId).catch(() => undefined);
   return { status: 202, body: { alertId: accepted.alertId, status: "accepted" } };
+}
+
+/** How long a request waits for an identical one being accepted at the same instant, before answering 503. */
+const IN_FLIGHT_WAITS_MS = [25, 50, 100, 200, 400, 800] as const;
+
+/**
+ * Claim a signed delivery (see SeenDeliveries). When an identical request is being accepted at this instant, wait
+ * for it a little (it takes milliseconds): then this one is answered as its duplicate, not told to retry.
+ */
+async function claimDelivery(deps: IngestDeps, signatureHash: string, alertId: string, validUntil: number) {
+  let claim = await deps.deliveries.claim(signatureHash, alertId, validUntil);
+  for (const ms of IN_FLIGHT_WAITS_MS) {
+    if (claim.kind !== "in_flight") break;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    claim = await deps.deliveries.claim(signatureHash, alertId, validUntil);
+  }
+  return claim;
 }
 
 /** The EventBridge envelope every AWS event has. */

@@ -16,6 +16,8 @@ export interface RecoveryDeps {
   readonly recorder: LocalHandler;
   /** Whether the runtime runs in dry run (then nothing any action did was sent). */
   readonly dryRun: boolean;
+  /** Forgets idempotency records left `INPROGRESS` by the stopped runtime (stale-idempotency.ts). */
+  readonly clearStaleInProgress: () => Promise<number>;
 }
 
 export interface RecoveryOutcome {
@@ -35,6 +37,8 @@ export interface RecoveryOutcome {
  */
 export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoveryOutcome> {
   const outcome: RecoveryOutcome = { resumed: [], interrupted: [], ended: [] };
+  // Nothing runs yet: an invocation still marked in progress was lost, and must not block its step's next run.
+  await deps.clearStaleInProgress();
   for (const record of deps.stepFunctions.load()) {
     const input = parseInput(record.input);
     if (!input.incidentId) {

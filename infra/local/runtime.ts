@@ -24,6 +24,7 @@ import { recoverExecutions } from "./recovery.js";
 import { allowedHostNames } from "./request-guard.js";
 import { publicRoutes } from "./routes.js";
 import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
+import { clearStaleInProgress } from "./stale-idempotency.js";
 import { type ExecutionRecord, LocalStepFunctions } from "./stepfunctions.js";
 
 export interface LocalRuntimeOptions {
@@ -214,6 +215,7 @@ async function start(
       }),
     recorder: handlers.resolve({ kind: "recorder" }),
     dryRun: process.env[EnvNames.dryRun] !== "false",
+    clearStaleInProgress: () => clearStaleInProgress(db, LOCAL_TABLES[1].name),
   });
   publicServer.serve(
     withDurability(

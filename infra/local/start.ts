@@ -10,6 +10,7 @@ import {
   localSecretsFile,
   READ_TOKEN,
 } from "./local-config.js";
+import { ALLOWED_HOSTS } from "./request-guard.js";
 import { startLocalRuntime } from "./runtime.js";
 import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
 import {
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
       runtime.slackMode === "socket"
         ? "  Slack    SOCKET MODE (SLACK_APP_TOKEN): clicks and /quell arrive over Slack's WebSocket, no public URL needed; POST /slack/events is served too"
         : realSlack
-          ? `  Slack    HTTP: interactivity at POST ${runtime.url}/slack/events (give Slack a public URL, e.g. a tunnel; or set ${SLACK_APP_TOKEN} for Socket Mode)`
+          ? `  Slack    HTTP: interactivity at POST ${runtime.url}/slack/events (give Slack a public URL, e.g. a tunnel, and its host name in ${ALLOWED_HOSTS}; or set ${SLACK_APP_TOKEN} for Socket Mode)`
           : "  Slack    HTTP: signed POST /slack/events; the stand-in sends no clicks, so decide from the terminal",
       `  decide from the terminal: npm run quell -- approve <approval-id> --as ${LOCAL_RESPONDER}`,
     ].join("\n"),

@@ -154,6 +154,10 @@ async function awaitCard(ctx: RunContext, record: RunRecord, deadline: number): 
       }
     } else if (incidents.length > 0 && incidents.every((incident) => settlementOf(incident) === "terminal")) {
       return undefined;
+    } else if (incidents.length === 0 && record.accepted.length > 0 && (await allKept(ctx, record, incidents))) {
+      // Every alert was kept as unmatched (a resolve, then older events of the same alert): nothing opens.
+      record.notes.push("every alert was kept unmatched: no incident, no card");
+      return undefined;
     }
     if (Date.now() > deadline) {
       record.notes.push("no approval card before the deadline");
@@ -196,9 +200,16 @@ async function decide(ctx: RunContext, record: RunRecord, card: Card): Promise<v
   );
 }
 
-/** After a restart: more than one database on this data directory means the runtime left one behind. */
-function checkOneDatabase(ctx: RunContext, record: RunRecord, before: readonly number[]): void {
-  const now = databasePidsUnder(ctx.world.runtime.dataDir);
+/**
+ * After a restart: more than one database on this data directory (for more than a moment: a runtime that ends the
+ * one it finds may still be waiting for it to exit) means the runtime left one behind.
+ */
+async function checkOneDatabase(ctx: RunContext, record: RunRecord, before: readonly number[]): Promise<void> {
+  let now = databasePidsUnder(ctx.world.runtime.dataDir);
+  for (let waited = 0; now.length > 1 && waited < 3000; waited += 250) {
+    await sleep(250);
+    now = databasePidsUnder(ctx.world.runtime.dataDir);
+  }
   if (now.length <= 1) return;
   const orphans = now.filter((pid) => before.includes(pid));
   record.violations.push({
@@ -217,7 +228,7 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
     await runtime.killRuntime();
     record.notes.push(`killed the runtime (${kill.at})`);
     await runtime.start();
-    checkOneDatabase(ctx, record, before);
+    await checkOneDatabase(ctx, record, before);
     return;
   }
   const killed = runtime.killDatabase();
@@ -242,7 +253,7 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
   if (!recovered) {
     await runtime.stop(3000);
     await runtime.start();
-    checkOneDatabase(ctx, record, before);
+    await checkOneDatabase(ctx, record, before);
   }
   record.notes.push(recovered ? "the runtime recovered its database by itself" : "restarted the runtime");
   for (const delivery of retry) await deliver(ctx, record, delivery);
