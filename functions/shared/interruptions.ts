@@ -155,7 +155,7 @@ export class InterruptionStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: interruptionKey(incidentId, executionName),
-          UpdateExpression: `SET #status = :to${names.map((name, i) => `, #s${i} = :s${i}`).join("")}`,
+          UpdateExpression: `SET #status = :to${names.map((_name, i) => `, #s${i} = :s${i}`).join("")}`,
           ConditionExpression: "#status = :from",
           ExpressionAttributeNames: {
             "#status": "status",

@@ -18,8 +18,9 @@ export async function rerunIncident(incidentId: string, userId: string, deps: Co
     return `\`${incident.id}\` is ${escapeMrkdwn(incident.status)}: only an interrupted incident (its playbook stopped mid-step) can be rerun.`;
   }
   const interruption = (await deps.store.interruptions.list(incidentId)).at(-1);
-  if (!interruption || interruption.status !== "open") {
-    return `\`${incident.id}\` has no interrupted run left to rerun${interruption?.rerunBy ? ` (${escapeMrkdwn(interruption.rerunBy, 30)} reran it)` : ""}.`;
+  if (interruption?.status !== "open") {
+    const by = interruption?.rerunBy ? ` (<@${escapeMrkdwn(interruption.rerunBy, 30)}> reran it)` : "";
+    return `\`${incident.id}\` has no interrupted run left to rerun${by}.`;
   }
   const claimed = await deps.store.interruptions.claimRerun(incidentId, interruption.executionName, userId);
   if (!claimed) {

@@ -160,7 +160,8 @@ describe("signed deliveries seen by ingest", () => {
   const nextHash = () => `sig-${++hash}`;
 
   it("claims a delivery once, answers its replays with the first alert id, and forgets a released claim", async () => {
-    let now = new Date("2026-11-25T10:00:00.000Z");
+    // From the real time: DynamoDB Local deletes items whose expiry (the TTL) has passed.
+    let now = new Date();
     const seen = new DynamoSeenDeliveries(createDocumentClient(), TABLE, () => now);
     const signature = nextHash();
     const until = Math.floor(now.getTime() / 1000) + 300;

@@ -4,6 +4,7 @@
  * invariants when it ends, then everything once more at the end.
  */
 
+import { cpuSeconds } from "../stats.js";
 import { GITHUB_REPOSITORY_ID } from "./bodies.js";
 import { IncidentIndex, SlackIncidentFinder, UnmatchedIndex } from "./incident-index.js";
 import { checkRun, unattributedWrites, type Violation } from "./invariants.js";
@@ -128,6 +129,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
       global,
       wallSeconds: (performance.now() - started) / 1000,
       runtimeStarts: world.runtime.starts(),
+      cpu: { runtime: world.runtime.cpuSeconds(), harness: cpuSeconds() ?? 0 },
       concurrency,
       violationCount: final.reduce((sum, result) => sum + result.violations.length, 0) + global.length,
       errorCount: final.filter((result) => result.error).length,

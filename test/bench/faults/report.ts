@@ -1,5 +1,5 @@
 /** The fault harness's table: per scenario, runs, alerts, and violations per invariant; then each violation. */
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { INVARIANTS, type InvariantName, type Violation } from "./invariants.js";
 import type { RunRecord } from "./run.js";
 
@@ -17,6 +17,8 @@ export interface FaultReport {
   readonly global: readonly Violation[];
   readonly wallSeconds: number;
   readonly runtimeStarts: number;
+  /** CPU seconds used: by the runtime and its database, and by this process (harness and stand-ins). */
+  readonly cpu: { readonly runtime: number; readonly harness: number };
   readonly concurrency: number;
   readonly violationCount: number;
   readonly errorCount: number;
@@ -80,7 +82,8 @@ export function formatReport(report: FaultReport): string {
     row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   const out = [
     `Quell fault harness: ${report.results.length} runs, seed ${report.seed}, ${report.concurrency} at a time`,
-    `${machineLine()}; wall time ${report.wallSeconds.toFixed(1)} s; runtime starts ${report.runtimeStarts}`,
+    `${machineLine()}; load average at the end ${loadavg()[0]?.toFixed(1)}`,
+    `wall time ${report.wallSeconds.toFixed(1)} s; runtime starts ${report.runtimeStarts}; CPU ${report.cpu.runtime.toFixed(1)} s in the runtime and its database, ${report.cpu.harness.toFixed(1)} s in the harness and stand-ins`,
     "",
     line(table[0] as string[]),
     ...table.slice(1).map((row) => line(row)),

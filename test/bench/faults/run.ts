@@ -154,7 +154,11 @@ async function awaitCard(ctx: RunContext, record: RunRecord, deadline: number): 
       }
     } else if (incidents.length > 0 && incidents.every((incident) => settlementOf(incident) === "terminal")) {
       return undefined;
-    } else if (incidents.length === 0 && record.accepted.length > 0 && (await allKept(ctx, record, incidents))) {
+    } else if (
+      incidents.length === 0 &&
+      record.accepted.length > 0 &&
+      (await allKept(ctx, record, incidents))
+    ) {
       // Every alert was kept as unmatched (a resolve, then older events of the same alert): nothing opens.
       record.notes.push("every alert was kept unmatched: no incident, no card");
       return undefined;
@@ -204,7 +208,11 @@ async function decide(ctx: RunContext, record: RunRecord, card: Card): Promise<v
  * After a restart: more than one database on this data directory (for more than a moment: a runtime that ends the
  * one it finds may still be waiting for it to exit) means the runtime left one behind.
  */
-async function checkOneDatabase(ctx: RunContext, record: RunRecord, before: readonly number[]): Promise<void> {
+async function checkOneDatabase(
+  ctx: RunContext,
+  record: RunRecord,
+  before: readonly number[],
+): Promise<void> {
   let now = databasePidsUnder(ctx.world.runtime.dataDir);
   for (let waited = 0; now.length > 1 && waited < 3000; waited += 250) {
     await sleep(250);

@@ -9,6 +9,7 @@ import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:f
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { freePort } from "../../../infra/local/ports.js";
+import { cpuSeconds } from "../stats.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TSX_LOADER = pathToFileURL(join(REPO, "node_modules/tsx/dist/loader.mjs")).href;
@@ -30,6 +31,8 @@ export interface RuntimeProcess {
   stop(graceMs?: number): Promise<void>;
   /** Starts so far (1 after the first start). */
   starts(): number;
+  /** CPU seconds the runtime processes and their databases have used so far (Linux; 0 elsewhere). */
+  cpuSeconds(): number;
 }
 
 /** `/proc/<pid>/cmdline` as its arguments, or undefined when the process is gone or unreadable. */
@@ -94,6 +97,10 @@ export async function startRuntimeProcess(options: {
   const log = createWriteStream(join(dataDir, "runtime.log"), { flags: "a" });
   let child: ChildProcess | undefined;
   let starts = 0;
+  // CPU of processes that are gone, read just before they were killed.
+  let spentCpu = 0;
+  const cpuOf = (pids: readonly (number | undefined)[]) =>
+    pids.reduce<number>((sum, pid) => sum + (pid === undefined ? 0 : (cpuSeconds(pid) ?? 0)), 0);
 
   const exited = (process: ChildProcess) =>
     new Promise<void>((done) => {
@@ -147,11 +154,13 @@ export async function startRuntimeProcess(options: {
     async killRuntime() {
       if (!child) return;
       const current = child;
+      spentCpu += cpuOf([current.pid]);
       current.kill("SIGKILL");
       await exited(current);
     },
     killDatabase() {
       const pids = databasePidsUnder(dataDir);
+      spentCpu += cpuOf(pids);
       for (const pid of pids) process.kill(pid, "SIGKILL");
       return pids;
     },
@@ -159,12 +168,14 @@ export async function startRuntimeProcess(options: {
     async stop(graceMs = 5000) {
       if (!child) return;
       const current = child;
+      spentCpu += cpuOf([current.pid, ...databasePidsUnder(dataDir)]);
       current.kill("SIGTERM");
       const timer = setTimeout(() => current.kill("SIGKILL"), graceMs);
       await exited(current);
       clearTimeout(timer);
     },
     starts: () => starts,
+    cpuSeconds: () => spentCpu + cpuOf([child?.pid, ...databasePidsUnder(dataDir)]),
   };
 }
 
