@@ -36,6 +36,8 @@ function delivery(about: readonly number[], i: number): string {
   const body = structuredClone(template);
   body.alert.number = about[i % keys];
   body.action = i < keys ? "created" : ACTIONS[1 + (Math.floor(i / keys) % (ACTIONS.length - 1))];
+  // Each delivery its own bytes, as GitHub's are: identical bytes are a replay, answered at the door.
+  body.hook_sequence = i;
   return JSON.stringify(body);
 }
 

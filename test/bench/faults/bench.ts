@@ -130,6 +130,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
       wallSeconds: (performance.now() - started) / 1000,
       runtimeStarts: world.runtime.starts(),
       cpu: { runtime: world.runtime.cpuSeconds(), harness: cpuSeconds() ?? 0 },
+      requests: { ...world.api.sent },
       concurrency,
       violationCount: final.reduce((sum, result) => sum + result.violations.length, 0) + global.length,
       errorCount: final.filter((result) => result.error).length,

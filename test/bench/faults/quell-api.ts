@@ -73,6 +73,9 @@ function nextCursor(body: Record<string, unknown>): string | undefined {
 }
 
 export class QuellApi {
+  /** Requests sent so far, reads (GET) and the rest, for the report (reads are the harness's own load). */
+  readonly sent = { reads: 0, writes: 0 };
+
   constructor(
     readonly url: string,
     private readonly secrets: QuellSecrets,
@@ -80,6 +83,8 @@ export class QuellApi {
 
   /** One request; status 0 when nothing answered. */
   private async send(path: string, init: RequestInit, timeoutMs = 30_000): Promise<Answer> {
+    if (init.method === undefined || init.method === "GET") this.sent.reads += 1;
+    else this.sent.writes += 1;
     try {
       const response = await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
       const text = await response.text();

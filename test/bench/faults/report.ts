@@ -19,6 +19,8 @@ export interface FaultReport {
   readonly runtimeStarts: number;
   /** CPU seconds used: by the runtime and its database, and by this process (harness and stand-ins). */
   readonly cpu: { readonly runtime: number; readonly harness: number };
+  /** Requests the harness sent the runtime: reads (its polling) and the rest (deliveries, clicks). */
+  readonly requests: { readonly reads: number; readonly writes: number };
   readonly concurrency: number;
   readonly violationCount: number;
   readonly errorCount: number;
@@ -83,7 +85,7 @@ export function formatReport(report: FaultReport): string {
   const out = [
     `Quell fault harness: ${report.results.length} runs, seed ${report.seed}, ${report.concurrency} at a time`,
     `${machineLine()}; load average at the end ${loadavg()[0]?.toFixed(1)}`,
-    `wall time ${report.wallSeconds.toFixed(1)} s; runtime starts ${report.runtimeStarts}; CPU ${report.cpu.runtime.toFixed(1)} s in the runtime and its database, ${report.cpu.harness.toFixed(1)} s in the harness and stand-ins`,
+    `wall time ${report.wallSeconds.toFixed(1)} s; runtime starts ${report.runtimeStarts}; CPU ${report.cpu.runtime.toFixed(1)} s in the runtime and its database, ${report.cpu.harness.toFixed(1)} s in the harness and stand-ins; ${report.requests.writes} requests sent and ${report.requests.reads} reads`,
     "",
     line(table[0] as string[]),
     ...table.slice(1).map((row) => line(row)),

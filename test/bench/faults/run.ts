@@ -112,12 +112,16 @@ async function deliverGroups(
 }
 
 /**
- * The run's incidents, read now: those its Slack cards name, and those GET /incidents lists under its dedup key
- * (a list read is a table scan in the local runtime, so the shared index refreshes at most once a second).
+ * The run's incidents, read now: those its Slack cards name, else those GET /incidents lists under its dedup key.
+ * A list read is a table scan in the local runtime, so the shared index is asked only for runs without a card yet
+ * and refreshes at most every two seconds; the final check lists every incident.
  */
 async function incidentsOf(ctx: RunContext, record: RunRecord): Promise<IncidentView[]> {
-  const listed = await ctx.index.lookup(incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID), 1000);
-  const ids = new Set([...record.finder.find(), ...listed]);
+  const carded = record.finder.find();
+  const listed = carded.length
+    ? []
+    : await ctx.index.lookup(incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID), 2000);
+  const ids = new Set([...carded, ...listed]);
   const views = await Promise.all([...ids].map((id) => ctx.world.api.incident(id)));
   return views.filter((view): view is IncidentView => view !== undefined);
 }
@@ -167,7 +171,7 @@ async function awaitCard(ctx: RunContext, record: RunRecord, deadline: number): 
       record.notes.push("no approval card before the deadline");
       return undefined;
     }
-    await sleep(250);
+    await sleep(300);
   }
 }
 
@@ -215,7 +219,7 @@ async function checkOneDatabase(
 ): Promise<void> {
   let now = databasePidsUnder(ctx.world.runtime.dataDir);
   for (let waited = 0; now.length > 1 && waited < 3000; waited += 250) {
-    await sleep(250);
+    await sleep(300);
     now = databasePidsUnder(ctx.world.runtime.dataDir);
   }
   if (now.length <= 1) return;
@@ -232,10 +236,12 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
   const { runtime, api } = ctx.world;
   await sleep(kill.delayMs);
   const before = runtime.databasePids();
+  const restarted = Date.now();
   if (kill.target === "runtime") {
     await runtime.killRuntime();
     record.notes.push(`killed the runtime (${kill.at})`);
     await runtime.start();
+    record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     await checkOneDatabase(ctx, record, before);
     return;
   }
@@ -257,10 +263,11 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
     `during the outage: ${(kill.duringOutage ?? []).flat().length - retry.length} accepted, ${retry.length} refused`,
   );
   // A supervised database comes back by itself; otherwise the operator restarts Quell.
-  const recovered = await recovers(api, 5000);
+  const recovered = await recovers(api, 15_000);
   if (!recovered) {
     await runtime.stop(3000);
     await runtime.start();
+    record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     await checkOneDatabase(ctx, record, before);
   }
   record.notes.push(recovered ? "the runtime recovered its database by itself" : "restarted the runtime");
@@ -273,7 +280,7 @@ async function recovers(api: QuellApi, withinMs: number): Promise<boolean> {
   while (Date.now() < deadline) {
     const health = await api.healthz();
     if (health.status === 200 && (await api.get("/incidents?limit=1", 0)).status === 200) return true;
-    await sleep(250);
+    await sleep(300);
   }
   return false;
 }
@@ -305,7 +312,7 @@ async function settle(ctx: RunContext, record: RunRecord, deadline: number): Pro
       record.settled = settled;
       return;
     }
-    await sleep(250);
+    await sleep(300);
   }
 }
 
