@@ -115,15 +115,21 @@ export function createActionContext(
   journal: ActionJournal,
   session?: ActionSession,
 ): ActionContext {
-  const credentials = session ? { credentials: assumedRoleCredentials(session) } : {};
+  // Each call is sent once: the SDK's own retry would send a write again after a provider applied it but
+  // answered 5xx. A retryable failure becomes a TransientError instead (toQuellError), and the playbook's retry
+  // plans the step again from what the target now holds.
+  const clientConfig = {
+    maxAttempts: 1,
+    ...(session ? { credentials: assumedRoleCredentials(session) } : {}),
+  };
   let iam: IAMClient | undefined;
   let bedrock: BedrockClient | undefined;
   return {
     http: createHttpClient({ userAgent: "quell-action" }),
     secret: (name) => requireSecret(name, env),
     aws: {
-      iam: () => (iam ??= new IAMClient(credentials)),
-      bedrock: () => (bedrock ??= new BedrockClient(credentials)),
+      iam: () => (iam ??= new IAMClient(clientConfig)),
+      bedrock: () => (bedrock ??= new BedrockClient(clientConfig)),
     },
     env,
     journal,

@@ -12,6 +12,7 @@ import { bearerToken } from "../sources/auth.js";
 import type { Admission } from "../sources/github-allow.js";
 import { eventSourceByName, eventSourceNames, sourceByName, sourceNames } from "../sources/index.js";
 import type { Receipt, SourceAdapter } from "../sources/source.js";
+import { publishOnce } from "./publish-once.js";
 import type { SeenDeliveries } from "./seen-deliveries.js";
 
 export interface IngestRequest {
@@ -267,58 +268,22 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     return (await refuse(request, deps, refusal)).response;
   }
 
+  const { name: source } = adapter;
+  const eventFor = (id: string): AlertReceived => {
+    // Under another alert id (taking over a dead attempt's), the alerts are made again: their ids derive from it.
+    const again =
+      id === alertId ? result : normalized(() => adapter.normalize(validated.data, receiptFor(id)));
+    const alerts = again.ok ? again.alerts : result.alerts;
+    return deliveryId
+      ? { alertId: id, receivedAt, deliveryId, source, alerts }
+      : { alertId: id, receivedAt, source, alerts };
+  };
   const replay = adapter.replayOf?.({
     headers: request.headers,
     rawBody: request.rawBody,
     now: deps.clock(),
   });
-  const signatureHash = replay ? sha256Hex(replay.signature) : undefined;
-  let accepted = { alertId, alerts: result.alerts };
-  if (replay && signatureHash) {
-    const claim = await claimDelivery(deps, signatureHash, alertId, replay.validUntil);
-    if (claim.kind === "published")
-      return { status: 200, body: { alertId: claim.alertId, status: "duplicate" } };
-    if (claim.kind === "in_flight") {
-      const message = "an identical request is being accepted right now; retry in a few seconds";
-      return { status: 503, body: { error: { code: "in_progress", message } } };
-    }
-    // Taking over from an attempt that died: its alert id again, so triage counts the alert once.
-    if (claim.alertId !== alertId && validated.success) {
-      const again = normalized(() => adapter.normalize(validated.data, receiptFor(claim.alertId)));
-      if (again.ok) accepted = { alertId: claim.alertId, alerts: again.alerts };
-    }
-  }
-
-  const { name: source } = adapter;
-  const event = deliveryId
-    ? { alertId: accepted.alertId, receivedAt, deliveryId, source, alerts: accepted.alerts }
-    : { alertId: accepted.alertId, receivedAt, source, alerts: accepted.alerts };
-  try {
-    await deps.publish(event);
-  } catch (error) {
-    if (signatureHash) await deps.deliveries.release(signatureHash, accepted.alertId).catch(() => undefined);
-    throw error;
-  }
-  // Not marking it only leaves the claim to go stale: a replay meanwhile waits, then republishes this alert id.
-  if (signatureHash) await deps.deliveries.published(signatureHash, accepted.alertId).catch(() => undefined);
-  return { status: 202, body: { alertId: accepted.alertId, status: "accepted" } };
-}
-
-/** How long a request waits for an identical one being accepted at the same instant, before answering 503. */
-const IN_FLIGHT_WAITS_MS = [25, 50, 100, 200, 400, 800] as const;
-
-/**
- * Claim a signed delivery (see SeenDeliveries). When an identical request is being accepted at this instant, wait
- * for it a little (it takes milliseconds): then this one is answered as its duplicate, not told to retry.
- */
-async function claimDelivery(deps: IngestDeps, signatureHash: string, alertId: string, validUntil: number) {
-  let claim = await deps.deliveries.claim(signatureHash, alertId, validUntil);
-  for (const ms of IN_FLIGHT_WAITS_MS) {
-    if (claim.kind !== "in_flight") break;
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    claim = await deps.deliveries.claim(signatureHash, alertId, validUntil);
-  }
-  return claim;
+  return publishOnce(deps, replay, alertId, eventFor);
 }
 
 /** The EventBridge envelope every AWS event has. */

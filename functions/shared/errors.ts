@@ -116,6 +116,31 @@ export function errorName(errorClass: QuellErrorClass): string {
 /** Normalise anything thrown into a QuellError once, at the edge. */
 export function toQuellError(error: unknown): QuellError {
   if (error instanceof QuellError) return error;
+  const status = retryableAwsStatus(error);
+  if (status !== null) {
+    const { name, message } = error as Error;
+    return new TransientError(`${name}: ${message}`, { cause: error, ...(status ? { status } : {}) });
+  }
   if (error instanceof Error) return new QuellError(error.message, { cause: error });
   return new QuellError(String(error));
+}
+
+/** What the SDK throws when no answer came (the request may or may not have been applied). */
+const NETWORK_FAILURES = new Set(["TimeoutError", "RequestTimeout", "NetworkingError"]);
+
+/**
+ * An AWS SDK service error worth retrying (throttling, a 5xx, or one the SDK marks retryable): its HTTP status
+ * (0 when it has none), else null.
+ */
+function retryableAwsStatus(error: unknown): number | null {
+  if (!(error instanceof Error)) return null;
+  const { $fault, $retryable, $metadata } = error as {
+    $fault?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if ($metadata === undefined) return NETWORK_FAILURES.has(error.name) ? 0 : null;
+  const status = $metadata.httpStatusCode ?? 0;
+  const retryable = $fault === "server" || $retryable !== undefined || status === 429 || status >= 500;
+  return retryable ? status : null;
 }

@@ -10,7 +10,7 @@ import { IncidentIndex, SlackIncidentFinder, UnmatchedIndex } from "./incident-i
 import { checkRun, unattributedWrites, type Violation } from "./invariants.js";
 import type { RunPlan } from "./plan.js";
 import type { FaultReport, RunResult } from "./report.js";
-import { executeRun, type RunContext, type RunRecord } from "./run.js";
+import { executeRun, type RunContext, type RunRecord, RuntimeDown } from "./run.js";
 import { planRun, type ScenarioName } from "./scenarios/index.js";
 import { incidentDedupKey, slackMarker } from "./subjects.js";
 import { startWorld } from "./world.js";
@@ -30,6 +30,42 @@ export interface FaultBenchOptions {
 
 /** Invariants a later look cannot clear: a write that happened, a database that was left behind. */
 const PERMANENT = new Set(["decided-before-write", "one-write-per-approval", "runtime-owns-children"]);
+
+/** A run checked once more at the end, on its incidents as they are now. */
+async function finalCheck(ctx: RunContext, result: RunResult): Promise<RunResult> {
+  if (result.error) return result;
+  const { record } = result;
+  const listed = await ctx.index.lookup(
+    incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID),
+    Infinity,
+  );
+  const ids = new Set([...listed, ...record.finder.find()]);
+  const views = await Promise.all([...ids].map((id) => ctx.world.api.incident(id)));
+  record.incidents = views.filter((view) => view !== undefined);
+  const now = await checkRun(ctx, record);
+  const key = (violation: Violation) => `${violation.invariant} ${violation.message}`;
+  const seen = new Set(now.map(key));
+  // What the look after the run saw and cannot have healed since (a write happened; it stays happened).
+  const kept = result.violations.filter(
+    (violation) => PERMANENT.has(violation.invariant) && !seen.has(key(violation)),
+  );
+  return { record, violations: [...now, ...kept] };
+}
+
+/** `map` over `items`, `limit` at a time, in order. */
+async function mapConcurrently<T, U>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<U>,
+): Promise<U[]> {
+  const out: U[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await map(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 export function plansFor(
   options: Pick<FaultBenchOptions, "runs" | "seed" | "only" | "scenarios">,
@@ -65,6 +101,8 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
     unmatched: new UnmatchedIndex(world.api),
   };
   const results: RunResult[] = [];
+  // The runtime's data directory (its log and state) is kept when something failed.
+  let keep = true;
   try {
     const runOne = async (plan: RunPlan) => {
       let result: RunResult;
@@ -72,6 +110,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
         const record = await executeRun(plan, ctx);
         result = { record, violations: await checkRun(ctx, record) };
       } catch (error) {
+        if (error instanceof RuntimeDown) throw error;
         result = {
           record: emptyRecord(plan, ctx),
           violations: [],
@@ -97,32 +136,15 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
     // The final look: every run's incidents read again, every invariant checked again, writes no run explains.
     await ctx.index.refresh(true);
     await ctx.unmatched.refresh();
-    const final: RunResult[] = [];
-    for (const result of results) {
-      if (result.error) {
-        final.push(result);
-        continue;
-      }
-      const { record } = result;
-      const ids = await ctx.index.lookup(
-        incidentDedupKey(record.plan.subject, GITHUB_REPOSITORY_ID),
-        Infinity,
-      );
-      const views = await Promise.all(ids.map((id) => world.api.incident(id)));
-      record.incidents = views.filter((view) => view !== undefined);
-      const now = await checkRun(ctx, record);
-      const seen = new Set(now.map((violation) => `${violation.invariant} ${violation.message}`));
-      const kept = result.violations.filter(
-        (violation) =>
-          PERMANENT.has(violation.invariant) && !seen.has(`${violation.invariant} ${violation.message}`),
-      );
-      final.push({ record, violations: [...now, ...kept] });
-    }
-    const global: Violation[] = unattributedWrites(
+    const final = await mapConcurrently(results, concurrency, (result) => finalCheck(ctx, result));
+    final.sort((a, b) => a.record.plan.run - b.record.plan.run);
+    const global = unattributedWrites(
       ctx,
       final.map((result) => result.record),
     );
-    final.sort((a, b) => a.record.plan.run - b.record.plan.run);
+    const violationCount = final.reduce((sum, result) => sum + result.violations.length, 0) + global.length;
+    const errorCount = final.filter((result) => result.error).length;
+    keep = violationCount + errorCount > 0;
     return {
       seed: options.seed,
       results: final,
@@ -132,10 +154,11 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
       cpu: { runtime: world.runtime.cpuSeconds(), harness: cpuSeconds() ?? 0 },
       requests: { ...world.api.sent },
       concurrency,
-      violationCount: final.reduce((sum, result) => sum + result.violations.length, 0) + global.length,
-      errorCount: final.filter((result) => result.error).length,
+      violationCount,
+      errorCount,
+      ...(keep ? { keptState: world.runtime.dataDir } : {}),
     };
   } finally {
-    await world.close();
+    await world.close({ keep });
   }
 }

@@ -24,6 +24,8 @@ export interface FaultReport {
   readonly concurrency: number;
   readonly violationCount: number;
   readonly errorCount: number;
+  /** The runtime's data directory, kept (with its runtime.log) when something failed. */
+  readonly keptState?: string;
 }
 
 /** The command that replays run n of this seed alone. */
@@ -108,6 +110,7 @@ export function formatReport(report: FaultReport): string {
   if (refusing.length)
     out.push("", "refused deliveries (valid ones the runtime did not accept, after retries):");
   for (const { record } of refusing) out.push(`  run ${record.plan.run}: ${record.refused.join("; ")}`);
+  if (report.keptState) out.push("", `the runtime's state and log are kept in ${report.keptState}`);
   out.push(
     "",
     report.violationCount || report.errorCount

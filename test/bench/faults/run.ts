@@ -240,7 +240,7 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
   if (kill.target === "runtime") {
     await runtime.killRuntime();
     record.notes.push(`killed the runtime (${kill.at})`);
-    await runtime.start();
+    await startAgain(ctx);
     record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     await checkOneDatabase(ctx, record, before);
     return;
@@ -266,12 +266,33 @@ async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan
   const recovered = await recovers(api, 15_000);
   if (!recovered) {
     await runtime.stop(3000);
-    await runtime.start();
+    await startAgain(ctx);
     record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     await checkOneDatabase(ctx, record, before);
   }
   record.notes.push(recovered ? "the runtime recovered its database by itself" : "restarted the runtime");
   for (const delivery of retry) await deliver(ctx, record, delivery);
+}
+
+/** The runtime did not start again: every later run would only report that, so the harness stops. */
+export class RuntimeDown extends Error {
+  override readonly name = "RuntimeDown";
+}
+
+/** Start the runtime on the same data directory; a second try before giving up (a start can race a dying one). */
+async function startAgain(ctx: RunContext): Promise<void> {
+  try {
+    await ctx.world.runtime.start();
+  } catch (first) {
+    await sleep(2000);
+    try {
+      await ctx.world.runtime.start();
+    } catch (second) {
+      throw new RuntimeDown(
+        `the runtime did not start again: ${(first as Error).message}; then ${(second as Error).message}`,
+      );
+    }
+  }
 }
 
 /** Whether the runtime serves reads from its database again within `withinMs`. */

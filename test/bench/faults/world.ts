@@ -4,7 +4,7 @@
  * actions really write to the stand-ins), and the HTTP client that drives it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,7 @@ import type { Standin } from "../../../infra/local/standins/server.js";
 import { matcherFor } from "./operations.js";
 import type { FaultTarget, PlannedFault, RunPlan } from "./plan.js";
 import { QuellApi, type QuellSecrets } from "./quell-api.js";
-import { type RuntimeProcess, startRuntimeProcess } from "./runtime-process.js";
+import { killOrphans, type RuntimeProcess, startRuntimeProcess } from "./runtime-process.js";
 import { REPOSITORY, type Subject } from "./subjects.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -54,7 +54,11 @@ export interface World {
   /** The stand-in a fault or a request matcher names. */
   standinFor(target: FaultTarget): Standin;
   queueFault(fault: PlannedFault, subject: Subject): void;
-  close(): Promise<void>;
+  /**
+   * Stop the runtime (and any database of its data directory still running), the stand-ins; delete the data
+   * directory unless `keep` (its runtime.log and state help explain a violation).
+   */
+  close(options?: { keep?: boolean }): Promise<void>;
 }
 
 /** The resources every planned run needs at the providers: its alert, key, IAM user or end user. */
@@ -166,9 +170,11 @@ export async function startWorld(options: {
         ...(fault.body !== undefined ? { body: fault.body } : {}),
       });
     },
-    async close() {
+    async close({ keep = false } = {}) {
       await runtime.stop();
+      killOrphans(runtime.databasePids());
       await standins.close();
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,28 @@
+import { IAMServiceException, ServiceFailureException } from "@aws-sdk/client-iam";
+import { describe, expect, it } from "vitest";
+import { QuellError, TransientError, toQuellError } from "../../functions/shared/errors.js";
+
+const awsError = (name: string, status: number, fault: "client" | "server") =>
+  new IAMServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: `${name} says no` });
+
+describe("toQuellError and AWS SDK errors (actions send each call once, so retrying is Step Functions' job)", () => {
+  it("makes a 5xx, a throttle and a timeout TransientError, keeping the status", () => {
+    const failure = toQuellError(
+      new ServiceFailureException({ $metadata: { httpStatusCode: 500 }, message: "internal" }),
+    );
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as TransientError).status).toBe(500);
+    const throttled = toQuellError(awsError("Throttling", 429, "client"));
+    expect(throttled).toBeInstanceOf(TransientError);
+    expect(throttled.message).toContain("Throttling");
+    const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    expect(toQuellError(timeout)).toBeInstanceOf(TransientError);
+  });
+
+  it("leaves a client error (no such entity, access denied) and a plain error as they are: retrying cannot help", () => {
+    const missing = toQuellError(awsError("NoSuchEntity", 404, "client"));
+    expect(missing).not.toBeInstanceOf(TransientError);
+    expect(missing).toBeInstanceOf(QuellError);
+    expect(toQuellError(new Error("boom"))).not.toBeInstanceOf(TransientError);
+  });
+});
