@@ -76,7 +76,9 @@ async function storm(about: readonly number[], count: number, label: string) {
 if (warmup > 0) await storm(warmupNumbers, warmup, "warmup");
 // What the warm-up started and posted (it has settled), left out of the storm's figures.
 const before = { executions: executionsStarted(), cards: cardsPosted() };
-const warmIncidents = new Set((await runtime.store.listIncidents({ limit: warmup + 1 })).items.map((incident) => incident.id));
+const warmIncidents = new Set(
+  (await runtime.store.listIncidents({ limit: warmup + 1 })).items.map((incident) => incident.id),
+);
 
 const cpuAtStart = { node: cpuSeconds(), dynamo: cpuSeconds(runtime.dynamoPid) };
 const { accepted, refused, started, sent, settled } = await storm(numbers, alerts, "storm");

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { QuellError, TransientError, toQuellError } from "../../functions/shared/errors.js";
 
 const awsError = (name: string, status: number, fault: "client" | "server") =>
-  new IAMServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: `${name} says no` });
+  new IAMServiceException({
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+    message: `${name} says no`,
+  });
 
 describe("toQuellError and AWS SDK errors (actions send each call once, so retrying is Step Functions' job)", () => {
   it("makes a 5xx, a throttle and a timeout TransientError, keeping the status", () => {

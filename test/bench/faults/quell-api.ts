@@ -11,6 +11,7 @@ import {
   quellSignatureHeaders,
   slackSignatureHeaders,
 } from "../../../infra/local/signing.js";
+import { sleep } from "./wait.js";
 
 export interface QuellSecrets {
   readonly github: string;
@@ -64,8 +65,6 @@ export interface UnmatchedView {
 
 /** The largest page the list routes serve (`?limit=`, 1-200). */
 export const PAGE_LIMIT = 200;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** The list routes' `nextCursor` (present while `more` is true), sent back as `?cursor=`. */
 function nextCursor(body: Record<string, unknown>): string | undefined {

@@ -1,0 +1,108 @@
+/**
+ * kill -9 of the runtime or of its database at a run's kill point, then what an operator (or the runtime's own
+ * supervisor) does: start it again on the same data directory. Checks that a restart leaves one database.
+ */
+import type { Delivery, KillPlan } from "./plan.js";
+import type { QuellApi } from "./quell-api.js";
+import type { RunContext, RunRecord } from "./run.js";
+import { databasePidsUnder, killOrphans } from "./runtime-process.js";
+import { deliver } from "./send.js";
+import { sleep } from "./wait.js";
+
+/**
+ * After a restart: more than one database on this data directory (for more than a moment: a runtime that ends the
+ * one it finds may still be waiting for it to exit) means the runtime left one behind.
+ */
+async function checkOneDatabase(
+  ctx: RunContext,
+  record: RunRecord,
+  before: readonly number[],
+): Promise<void> {
+  let now = databasePidsUnder(ctx.world.runtime.dataDir);
+  for (let waited = 0; now.length > 1 && waited < 3000; waited += 300) {
+    await sleep(300);
+    now = databasePidsUnder(ctx.world.runtime.dataDir);
+  }
+  if (now.length <= 1) return;
+  const orphans = now.filter((pid) => before.includes(pid));
+  record.violations.push({
+    invariant: "runtime-owns-children",
+    message: `after the restart ${now.length} DynamoDB Local processes serve the data directory (${now.join(", ")}); ${orphans.join(", ")} outlived the killed runtime`,
+  });
+  // Ours to end (started by the runtime this harness started), so the machine does not fill up with them.
+  killOrphans(orphans.length ? orphans : now.slice(0, -1));
+}
+
+export async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan): Promise<void> {
+  const { runtime, api } = ctx.world;
+  await sleep(kill.delayMs);
+  const before = runtime.databasePids();
+  const restarted = Date.now();
+  if (kill.target === "runtime") {
+    await runtime.killRuntime();
+    record.notes.push(`killed the runtime (${kill.at})`);
+    await startAgain(ctx);
+    record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
+    await checkOneDatabase(ctx, record, before);
+    return;
+  }
+  const killed = runtime.killDatabase();
+  record.notes.push(`killed the database ${killed.join(",")} (${kill.at})`);
+  const health = await api.healthz();
+  record.notes.push(`/healthz with the database down: ${health.status}`);
+  // Alerts during the outage, each sent once: a 202 must be kept; a 503 is sent again after recovery.
+  const retry: Delivery[] = [];
+  for (const deliveries of kill.duringOutage ?? []) {
+    const statuses = await Promise.all(
+      deliveries.map((delivery) => deliver(ctx, record, delivery, { attempts: 1, keepRefusal: false })),
+    );
+    deliveries.forEach((delivery, i) => {
+      if (statuses[i] !== 202 && statuses[i] !== 200) retry.push(delivery);
+    });
+  }
+  record.notes.push(
+    `during the outage: ${(kill.duringOutage ?? []).flat().length - retry.length} accepted, ${retry.length} refused`,
+  );
+  // A supervised database comes back by itself; otherwise the operator restarts Quell.
+  const recovered = await recovers(api, 15_000);
+  if (!recovered) {
+    await runtime.stop(3000);
+    await startAgain(ctx);
+    record.notes.push(`restarted in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
+    await checkOneDatabase(ctx, record, before);
+  }
+  record.notes.push(recovered ? "the runtime recovered its database by itself" : "restarted the runtime");
+  for (const delivery of retry) await deliver(ctx, record, delivery);
+}
+
+/** The runtime did not start again: every later run would only report that, so the harness stops. */
+export class RuntimeDown extends Error {
+  override readonly name = "RuntimeDown";
+}
+
+/** Start the runtime on the same data directory; a second try before giving up (a start can race a dying one). */
+async function startAgain(ctx: RunContext): Promise<void> {
+  try {
+    await ctx.world.runtime.start();
+  } catch (first) {
+    await sleep(2000);
+    try {
+      await ctx.world.runtime.start();
+    } catch (second) {
+      throw new RuntimeDown(
+        `the runtime did not start again: ${(first as Error).message}; then ${(second as Error).message}`,
+      );
+    }
+  }
+}
+
+/** Whether the runtime serves reads from its database again within `withinMs`. */
+async function recovers(api: QuellApi, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const health = await api.healthz();
+    if (health.status === 200 && (await api.get("/incidents?limit=1", 0)).status === 200) return true;
+    await sleep(300);
+  }
+  return false;
+}
