@@ -1,14 +1,15 @@
 /**
  * The fault harness: plan `runs` runs from `seed`, start the world (stand-ins and one runtime child process),
- * carry the runs out `concurrency` at a time (runs that kill the runtime or its database alone), check each run's
- * invariants when it ends, then everything once more at the end.
+ * carry the runs out `concurrency` at a time, check each run's invariants when it ends, then everything once more
+ * at the end. A run that kills the runtime or its database does it with the others in flight, as a crash would:
+ * their invariants must hold through it too (the report names the kills each run lived through).
  */
 
 import { cpuSeconds } from "../stats.js";
 import { GITHUB_REPOSITORY_ID } from "./bodies.js";
 import { IncidentIndex, SlackIncidentFinder, UnmatchedIndex } from "./incident-index.js";
 import { checkRun, unattributedWrites, type Violation } from "./invariants.js";
-import { RuntimeDown } from "./kill-restart.js";
+import { KillLog, RuntimeDown } from "./kill-restart.js";
 import type { RunPlan } from "./plan.js";
 import type { FaultReport, RunResult } from "./report.js";
 import { executeRun, type RunContext, type RunRecord } from "./run.js";
@@ -83,6 +84,7 @@ const emptyRecord = (plan: RunPlan, ctx: RunContext): RunRecord => ({
   refused: [],
   notes: [],
   violations: [],
+  witnessed: [],
   faultsFired: 0,
   timings: {},
   finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
@@ -100,6 +102,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
     world,
     index: new IncidentIndex(world.api),
     unmatched: new UnmatchedIndex(world.api),
+    kills: new KillLog(),
   };
   const results: RunResult[] = [];
   // The runtime's data directory (its log and state) is kept when something failed.
@@ -123,11 +126,6 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
     };
     const inFlight = new Set<Promise<void>>();
     for (const plan of plans) {
-      if (plan.exclusive) {
-        await Promise.all(inFlight);
-        await runOne(plan);
-        continue;
-      }
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
       const running: Promise<void> = runOne(plan).finally(() => inFlight.delete(running));
       inFlight.add(running);
@@ -153,7 +151,7 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultRe
       wallSeconds: (performance.now() - started) / 1000,
       runtimeStarts: world.runtime.starts(),
       cpu: { runtime: world.runtime.cpuSeconds(), harness: cpuSeconds() ?? 0 },
-      requests: { ...world.api.sent },
+      requests: { ...world.api.sent, readFailures: [...world.api.sent.readFailures] },
       concurrency,
       violationCount,
       errorCount,

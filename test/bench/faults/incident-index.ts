@@ -25,12 +25,20 @@ export class IncidentIndex {
     return [...(this.byKey.get(dedupKey) ?? [])];
   }
 
-  /** Read new incidents; concurrent callers share one refresh. */
+  /**
+   * Read new incidents; concurrent callers share one refresh. A failed read while runs are in flight (the runtime
+   * down for longer than a read's patience) keeps what is known and the next one retries; the full read of the
+   * final check fails loudly, since what it misses it could not check.
+   */
   refresh(full = false): Promise<void> {
-    this.refreshing ??= this.read(full).finally(() => {
-      this.refreshing = undefined;
-      this.lastRefresh = Date.now();
-    });
+    this.refreshing ??= this.read(full)
+      .catch((error: unknown) => {
+        if (full) throw error;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+        this.lastRefresh = Date.now();
+      });
     return this.refreshing;
   }
 
@@ -74,10 +82,12 @@ export class UnmatchedIndex {
   }
 
   refresh(): Promise<void> {
-    this.refreshing ??= this.read().finally(() => {
-      this.refreshing = undefined;
-      this.lastRefresh = Date.now();
-    });
+    this.refreshing ??= this.read()
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = undefined;
+        this.lastRefresh = Date.now();
+      });
     return this.refreshing;
   }
 

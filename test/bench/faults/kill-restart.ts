@@ -33,7 +33,38 @@ async function checkOneDatabase(
   killOrphans(orphans.length ? orphans : now.slice(0, -1));
 }
 
-export async function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan): Promise<void> {
+/** The kills so far, one at a time (a second waits for the first's restart), with when each began and ended. */
+export class KillLog {
+  private readonly kills: { run: number; from: number; to: number }[] = [];
+  private last: Promise<void> = Promise.resolve();
+
+  /** Run `kill` once every earlier kill is over, and remember it. */
+  exclusive(run: number, kill: () => Promise<void>): Promise<void> {
+    const next = this.last.then(async () => {
+      const from = Date.now();
+      try {
+        await kill();
+      } finally {
+        this.kills.push({ run, from, to: Date.now() });
+      }
+    });
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Runs other than `run` whose kill overlapped [from, to]. */
+  during(from: number, to: number, run: number): number[] {
+    return this.kills
+      .filter((kill) => kill.run !== run && kill.from <= to && kill.to >= from)
+      .map((kill) => kill.run);
+  }
+}
+
+export function killAndRestart(ctx: RunContext, record: RunRecord, kill: KillPlan): Promise<void> {
+  return ctx.kills.exclusive(record.plan.run, () => killThenRestart(ctx, record, kill));
+}
+
+async function killThenRestart(ctx: RunContext, record: RunRecord, kill: KillPlan): Promise<void> {
   const { runtime, api } = ctx.world;
   await sleep(kill.delayMs);
   const before = runtime.databasePids();
@@ -54,7 +85,7 @@ export async function killAndRestart(ctx: RunContext, record: RunRecord, kill: K
   const retry: Delivery[] = [];
   for (const deliveries of kill.duringOutage ?? []) {
     const statuses = await Promise.all(
-      deliveries.map((delivery) => deliver(ctx, record, delivery, { attempts: 1, keepRefusal: false })),
+      deliveries.map((delivery) => deliver(ctx, record, delivery, { patienceMs: 0, keepRefusal: false })),
     );
     deliveries.forEach((delivery, i) => {
       if (statuses[i] !== 202 && statuses[i] !== 200) retry.push(delivery);

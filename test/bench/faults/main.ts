@@ -4,7 +4,7 @@
  *
  * Drives the local runtime (a child process, QUELL_DRY_RUN=false, against loopback stand-ins) through `runs`
  * seeded fault scenarios and checks Quell's invariants after each run and at the end. Prints a table per
- * scenario and every violation with the command that replays its run alone; exits 1 on any violation.
+ * scenario and every violation with the command that replays its run; exits 1 on any violation.
  * `--list` prints the scenarios.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

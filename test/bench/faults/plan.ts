@@ -92,16 +92,16 @@ export interface RunPlan {
   readonly scenario: string;
   readonly subject: Subject;
   readonly deliveries: DeliveryGroups;
+  /** Deliveries made once the run has settled (a redelivery that comes long after), one after the other. */
+  readonly late?: readonly Delivery[];
   readonly faults: readonly PlannedFault[];
   readonly decision: Decision;
   readonly kill?: KillPlan;
-  /** Runs alone (the pool drains first): kills interrupt the one runtime every run shares. */
-  readonly exclusive: boolean;
   /** How long the run may take to settle before an unsettled incident counts (timeouts take long). */
   readonly settleMs: number;
   /** One line saying what the run does, for the report. */
   readonly summary: string;
 }
 
-/** What a scenario generator writes; the registry adds the run number, the scenario's name and exclusivity. */
-export type ScenarioPlan = Omit<RunPlan, "run" | "scenario" | "exclusive">;
+/** What a scenario generator writes; the registry adds the run number and the scenario's name. */
+export type ScenarioPlan = Omit<RunPlan, "run" | "scenario">;

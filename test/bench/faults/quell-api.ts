@@ -73,7 +73,7 @@ function nextCursor(body: Record<string, unknown>): string | undefined {
 
 export class QuellApi {
   /** Requests sent so far, reads (GET) and the rest, for the report (reads are the harness's own load). */
-  readonly sent = { reads: 0, writes: 0 };
+  readonly sent = { reads: 0, writes: 0, readFailures: [] as string[] };
 
   constructor(
     readonly url: string,
@@ -99,12 +99,19 @@ export class QuellApi {
     }
   }
 
-  /** A GET with the read token, retried while the runtime does not answer or is starting (503), up to `patienceMs`. */
+  /**
+   * A GET with the read token, retried for up to `patienceMs` while the runtime does not answer or fails (5xx:
+   * killed, restarting, its database down). Reads that failed with a status other than 503 are counted: the
+   * report shows them, since a read that fails should say so with 503.
+   */
   async get<T = Record<string, unknown>>(path: string, patienceMs = 60_000): Promise<Answer<T>> {
     const deadline = Date.now() + patienceMs;
     for (;;) {
       const answer = await this.send(path, { headers: { authorization: `Bearer ${this.secrets.read}` } });
-      if ((answer.status !== 0 && answer.status !== 503) || Date.now() > deadline) return answer as Answer<T>;
+      if (answer.status >= 500 && answer.status !== 503)
+        this.sent.readFailures.push(`${answer.status} ${path}`);
+      const transient = answer.status === 0 || answer.status >= 500;
+      if (!transient || Date.now() > deadline) return answer as Answer<T>;
       await sleep(200);
     }
   }

@@ -20,7 +20,11 @@ export interface FaultReport {
   /** CPU seconds used: by the runtime and its database, and by this process (harness and stand-ins). */
   readonly cpu: { readonly runtime: number; readonly harness: number };
   /** Requests the harness sent the runtime: reads (its polling) and the rest (deliveries, clicks). */
-  readonly requests: { readonly reads: number; readonly writes: number };
+  readonly requests: {
+    readonly reads: number;
+    readonly writes: number;
+    readonly readFailures: readonly string[];
+  };
   readonly concurrency: number;
   readonly violationCount: number;
   readonly errorCount: number;
@@ -28,8 +32,9 @@ export interface FaultReport {
   readonly keptState?: string;
 }
 
-/** The command that replays run n of this seed alone. */
-export const reproduce = (seed: number, run: number) => `npm run bench:faults -- 1 ${seed} --run ${run}`;
+/** The command that replays run n of this seed alone, or with the runs whose kills it lived through. */
+export const reproduce = (seed: number, run: number, witnessed: readonly number[] = []) =>
+  `npm run bench:faults -- 1 ${seed} --run ${[...new Set([...witnessed, run])].sort((a, b) => a - b).join(",")}`;
 
 /** Short column names for the invariants. */
 const SHORT: Record<InvariantName, string> = {
@@ -96,10 +101,12 @@ export function formatReport(report: FaultReport): string {
   ];
   const problems = report.results.filter((result) => result.violations.length || result.error);
   if (problems.length || report.global.length)
-    out.push("", "violations (each run replays alone with the command shown):");
+    out.push("", "violations (each run replays with the command shown):");
   for (const { record, violations, error } of problems) {
     const { run, scenario, summary } = record.plan;
-    out.push(`  run ${run} (${scenario}: ${summary})   ${reproduce(report.seed, run)}`);
+    out.push(`  run ${run} (${scenario}: ${summary})   ${reproduce(report.seed, run, record.witnessed)}`);
+    if (record.witnessed.length)
+      out.push(`    lived through the kill -9 of run ${record.witnessed.join(", ")}`);
     for (const violation of violations) out.push(`    ${violation.invariant}: ${violation.message}`);
     if (error) out.push(`    harness error: ${error}`);
     if (record.notes.length) out.push(`    notes: ${record.notes.join("; ")}`);
@@ -110,6 +117,11 @@ export function formatReport(report: FaultReport): string {
   if (refusing.length)
     out.push("", "refused deliveries (valid ones the runtime did not accept, after retries):");
   for (const { record } of refusing) out.push(`  run ${record.plan.run}: ${record.refused.join("; ")}`);
+  const failures = report.requests.readFailures;
+  if (failures.length) {
+    const first = [...new Set(failures)].slice(0, 5).join("; ");
+    out.push("", `reads that failed other than with 503 (retried): ${failures.length}, e.g. ${first}`);
+  }
   if (report.keptState) out.push("", `the runtime's state and log are kept in ${report.keptState}`);
   out.push(
     "",

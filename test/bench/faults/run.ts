@@ -6,12 +6,12 @@
 import { awaitCard, decide } from "./humans.js";
 import { type IncidentIndex, SlackIncidentFinder, type UnmatchedIndex } from "./incident-index.js";
 import type { Violation } from "./invariants.js";
-import { killAndRestart } from "./kill-restart.js";
+import { type KillLog, killAndRestart } from "./kill-restart.js";
 import { settle } from "./observe.js";
 import { matcherFor, matches } from "./operations.js";
 import type { RunPlan } from "./plan.js";
 import type { IncidentView } from "./quell-api.js";
-import { deliverGroups } from "./send.js";
+import { deliver, deliverGroups } from "./send.js";
 import { slackMarker } from "./subjects.js";
 import { sleep } from "./wait.js";
 import { APPROVERS, type World } from "./world.js";
@@ -31,6 +31,8 @@ export interface RunRecord {
   readonly violations: Violation[];
   /** The approval the run's humans decided (a click answered), if they did. */
   decided?: string;
+  /** Other runs whose kill -9 happened while this run was in flight (replay it with them). */
+  witnessed: number[];
   /** Faults the stand-ins fired at this run's requests. */
   faultsFired: number;
   /** Milliseconds from the start to each phase's end (delivered, card, decided, settled, …), for slow runs. */
@@ -47,6 +49,8 @@ export interface RunContext {
   readonly world: World;
   readonly index: IncidentIndex;
   readonly unmatched: UnmatchedIndex;
+  /** Kills happen one at a time, and are remembered: which runs were in flight through each. */
+  readonly kills: KillLog;
 }
 
 export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRecord> {
@@ -58,6 +62,7 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
     refused: [],
     notes: [],
     violations: [],
+    witnessed: [],
     faultsFired: 0,
     timings: {},
     finder: new SlackIncidentFinder(ctx.world.standins.slack.messages, slackMarker(plan.subject)),
@@ -103,6 +108,11 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
   }
   await settle(ctx, record, Date.now() + plan.settleMs);
   mark("settled");
+  if (plan.late?.length) {
+    for (const delivery of plan.late) await deliver(ctx, record, delivery);
+    await settle(ctx, record, Date.now() + plan.settleMs);
+    mark("late deliveries settled");
+  }
   if (plan.decision === "approve-then-late-retry") {
     const approval = record.incidents
       .flatMap((incident) => incident.approvals)
@@ -122,6 +132,7 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
   record.faultsFired = firedAt(ctx, record);
   if (plan.faults.length && record.faultsFired === 0) record.notes.push("its planned faults never fired");
   record.endedAt = Date.now();
+  record.witnessed = ctx.kills.during(record.base, record.endedAt, plan.run);
   return record;
 }
 

@@ -22,16 +22,18 @@ function post(api: QuellApi, request: Request): Promise<Answer> {
 }
 
 /**
- * Send one delivery as its tool would: what found the runtime down (no answer, 503, 429) is sent again, up to
- * `attempts` times; a 202 is an accepted alert, a 200 with an alert id a recognised replay, anything else a refusal.
+ * Send one delivery as its tool would: what found the runtime down (no answer, 503, 429: killed, restarting, its
+ * database down) is sent again for up to `patienceMs` (a restart takes seconds); a 202 is an accepted alert, a 200
+ * with an alert id a recognised replay, anything else a refusal.
  */
 export async function deliver(
   ctx: RunContext,
   record: RunRecord,
   delivery: Delivery,
-  { attempts = 8, keepRefusal = true } = {},
+  { patienceMs = 90_000, keepRefusal = true } = {},
 ): Promise<number> {
   const request = requestFor(record.plan.subject, delivery, record.base);
+  const deadline = Date.now() + patienceMs;
   for (let attempt = 1; ; attempt++) {
     const answer = await post(ctx.world.api, request);
     const alertId = typeof answer.body.alertId === "string" ? answer.body.alertId : undefined;
@@ -46,8 +48,8 @@ export async function deliver(
       return 200;
     }
     const retryable = answer.status === 0 || answer.status === 503 || answer.status === 429;
-    if (retryable && attempt < attempts) {
-      await sleep(250 * attempt);
+    if (retryable && Date.now() < deadline) {
+      await sleep(Math.min(250 * attempt, 2000));
       continue;
     }
     const code = (answer.body.error as { code?: string } | undefined)?.code;

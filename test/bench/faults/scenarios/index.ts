@@ -9,8 +9,6 @@ import { slackFaults } from "./slack-faults.js";
 
 interface Scenario {
   readonly weight: number;
-  /** Runs alone: it kills the runtime or database every run shares. */
-  readonly exclusive: boolean;
   readonly plan: (prng: Prng, run: number) => ScenarioPlan;
   /** What it does, for the README and `--list`. */
   readonly about: string;
@@ -19,52 +17,44 @@ interface Scenario {
 export const SCENARIOS = {
   "github-deliveries": {
     weight: 14,
-    exclusive: false,
     plan: githubDeliveries,
     about:
       "GitHub created ×1-3 (redeliveries, some at once), a resolved anywhere, a created redelivered after it",
   },
   "generic-deliveries": {
     weight: 10,
-    exclusive: false,
     plan: genericDeliveries,
     about:
       "generic alerts under one dedup key: redeliveries of one id, an update, a resolved anywhere, a late redelivery",
   },
   "alertmanager-deliveries": {
     weight: 8,
-    exclusive: false,
     plan: alertmanagerDeliveries,
     about: "Alertmanager firing ×1-3 and resolved of one fingerprint, in any order",
   },
   "provider-faults": {
     weight: 24,
-    exclusive: false,
     plan: providerFaults,
     about: "429/5xx/timeouts and applied-but-500 at OpenAI, GitHub, IAM, LiteLLM during an approved action",
   },
   "slack-faults": {
     weight: 12,
-    exclusive: false,
     plan: slackFaults,
     about: "chat.postMessage/chat.update answering 5xx, 429 ratelimited or ok:false internal_error",
   },
   "click-races": {
     weight: 16,
-    exclusive: false,
     plan: clickRaces,
     about: "double Approve, two approvers at once, Approve and Deny at once, a late Approve retry",
   },
   "kill-runtime": {
     weight: 2,
-    exclusive: true,
     plan: killRuntime,
     about:
       "kill -9 of the runtime mid-burst, at the card, after Approve or with the write in flight; restart",
   },
   "kill-database": {
     weight: 1,
-    exclusive: true,
     plan: killDatabase,
     about: "kill -9 of DynamoDB Local at the same points, alerts sent during the outage; recovery or restart",
   },
@@ -78,6 +68,6 @@ export function planRun(seed: number, run: number, only?: readonly ScenarioName[
   const prng = forRun(seed, run);
   const names = only?.length ? only : SCENARIO_NAMES;
   const scenario = prng.weighted(names.map((name) => [name, SCENARIOS[name].weight] as const));
-  const { exclusive, plan } = SCENARIOS[scenario] as Scenario;
-  return { run, scenario, exclusive, ...plan(prng, run) };
+  const { plan } = SCENARIOS[scenario] as Scenario;
+  return { run, scenario, ...plan(prng, run) };
 }
