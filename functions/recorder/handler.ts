@@ -1,4 +1,5 @@
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
+import { toQuellError } from "../shared/errors.js";
 import { systemClock } from "../shared/ids.js";
 import { createLogger } from "../shared/powertools.js";
 import { createEventPublisher } from "../shared/quell-events.js";
@@ -20,6 +21,11 @@ const deps = {
 export const handler = async (event: unknown): Promise<{ recorded: true }> => {
   const parsed = RecordEvent.parse(event);
   logger.info("recording", { incidentId: parsed.incidentId, kind: parsed.kind, step: parsed.step });
-  await record(parsed, deps);
+  try {
+    await record(parsed, deps);
+  } catch (error) {
+    // A database that does not answer for a moment is a TransientError: the playbook's Retry runs this step again.
+    throw toQuellError(error);
+  }
   return { recorded: true };
 };

@@ -127,6 +127,8 @@ export function toQuellError(error: unknown): QuellError {
 
 /** What the SDK throws when no answer came (the request may or may not have been applied). */
 const NETWORK_FAILURES = new Set(["TimeoutError", "RequestTimeout", "NetworkingError"]);
+/** Socket errors of a service that is restarting or unreachable for a moment (DynamoDB Local being restarted). */
+const SOCKET_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
 
 /**
  * An AWS SDK service error worth retrying (throttling, a 5xx, or one the SDK marks retryable): its HTTP status
@@ -139,7 +141,12 @@ function retryableAwsStatus(error: unknown): number | null {
     $retryable?: unknown;
     $metadata?: { httpStatusCode?: number };
   };
-  if ($metadata === undefined) return NETWORK_FAILURES.has(error.name) ? 0 : null;
+  if ($metadata === undefined) {
+    const { code } = error as { code?: unknown };
+    const unanswered =
+      NETWORK_FAILURES.has(error.name) || (typeof code === "string" && SOCKET_FAILURES.has(code));
+    return unanswered ? 0 : null;
+  }
   const status = $metadata.httpStatusCode ?? 0;
   const retryable = $fault === "server" || $retryable !== undefined || status === 429 || status >= 500;
   return retryable ? status : null;

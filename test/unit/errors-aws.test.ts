@@ -22,6 +22,8 @@ describe("toQuellError and AWS SDK errors (actions send each call once, so retry
     expect(throttled.message).toContain("Throttling");
     const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
     expect(toQuellError(timeout)).toBeInstanceOf(TransientError);
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4567"), { code: "ECONNREFUSED" });
+    expect(toQuellError(refused)).toBeInstanceOf(TransientError);
   });
 
   it("leaves a client error (no such entity, access denied) and a plain error as they are: retrying cannot help", () => {
