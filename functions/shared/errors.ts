@@ -141,12 +141,10 @@ function retryableAwsStatus(error: unknown): number | null {
     $retryable?: unknown;
     $metadata?: { httpStatusCode?: number };
   };
-  if ($metadata === undefined) {
-    const { code } = error as { code?: unknown };
-    const unanswered =
-      NETWORK_FAILURES.has(error.name) || (typeof code === "string" && SOCKET_FAILURES.has(code));
-    return unanswered ? 0 : null;
-  }
+  const { code } = error as { code?: unknown };
+  // No answer at all (the SDK attaches $metadata to these too): the request may or may not have arrived.
+  if (NETWORK_FAILURES.has(error.name) || (typeof code === "string" && SOCKET_FAILURES.has(code))) return 0;
+  if ($metadata === undefined) return null;
   const status = $metadata.httpStatusCode ?? 0;
   const retryable = $fault === "server" || $retryable !== undefined || status === 429 || status >= 500;
   return retryable ? status : null;

@@ -18,16 +18,15 @@ const RETRY_AFTER_SECONDS = "5";
 
 /**
  * The routes that keep "accepted means durable" honest: /healthz says whether the database answers (503
- * `unhealthy` while it is down), ingest answers 503 (retry) and records nothing while it is down, and dead letters
+ * `unhealthy` while it is down), every route that needs it (ingest, Slack, reads) answers 503 (retry) and records
+ * nothing while it is down, and dead letters
  * are listed (`GET /dead-letters?limit&cursor`) and redriven (`POST /dead-letters/redrive`, the read token too:
  * it changes what the runtime does).
  */
 export function withDurability(routes: readonly Route[], deps: DurabilityDeps): Route[] {
   const isHealthz = (route: Route) => route.method === "GET" && route.path.test("/healthz");
-  const isIngest = (route: Route) => route.method === "POST" && route.rejectionSource !== undefined;
   const guarded = routes.map((route): Route => {
     if (isHealthz(route)) return { ...route, serve: ({ response }) => health(response, deps) };
-    if (!isIngest(route)) return route;
     return {
       ...route,
       serve: async (context) => {
@@ -37,7 +36,8 @@ export function withDurability(routes: readonly Route[], deps: DurabilityDeps): 
           503,
           {
             code: "unavailable",
-            message: "Quell's database is down and restarting: nothing was accepted or recorded; retry",
+            // Every route but /healthz and the dead letters (files) needs the database: ingest, Slack, reads.
+            message: "Quell's database is down and restarting: nothing was read, accepted or recorded; retry",
           },
           { headers: { "retry-after": RETRY_AFTER_SECONDS } },
         );

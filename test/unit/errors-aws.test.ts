@@ -22,7 +22,10 @@ describe("toQuellError and AWS SDK errors (actions send each call once, so retry
     expect(throttled.message).toContain("Throttling");
     const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
     expect(toQuellError(timeout)).toBeInstanceOf(TransientError);
-    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4567"), { code: "ECONNREFUSED" });
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4567"), {
+      code: "ECONNREFUSED",
+      $metadata: { attempts: 1, totalRetryDelay: 0 },
+    });
     expect(toQuellError(refused)).toBeInstanceOf(TransientError);
   });
 
