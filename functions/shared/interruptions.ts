@@ -1,12 +1,12 @@
 import {
   type DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailure } from "./dynamo-expressions.js";
 import type { Clock } from "./ids.js";
+import { queryIncidentPartition } from "./incident-partition.js";
 
 /**
  * A playbook execution the local runtime lost while a step ran (it stopped, or was killed, mid-step): the
@@ -176,23 +176,8 @@ export class InterruptionStore {
     }
   }
 
-  private async query(incidentId: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": `INC#${incidentId}`, ":prefix": prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private query(incidentId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    return queryIncidentPartition(this.db, this.tableName, incidentId, prefix);
   }
 }
 

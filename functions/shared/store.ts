@@ -4,7 +4,6 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   ScanCommand,
   UpdateCommand,
   type UpdateCommandInput,
@@ -23,6 +22,7 @@ import {
   type Risk,
   type TimelineEvent,
 } from "./incident.js";
+import { queryIncidentPartition } from "./incident-partition.js";
 import { InterruptionStore } from "./interruptions.js";
 import { decodeCursor, encodeCursor, type Page, type PageOf } from "./page-cursor.js";
 import { type RefusalTally, type Rejection, type RejectionEntry, RejectionStore } from "./rejections.js";
@@ -314,21 +314,7 @@ export class IncidentStore {
 
   /** The incident with its timeline, approvals (without task tokens) and alerts. */
   async getIncidentDetail(id: string) {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": `INC#${id}` },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryIncidentPartition(this.db, this.tableName, id);
     const meta = items.find((item) => item.sk === META);
     if (!meta) return undefined;
     const withPrefix = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
