@@ -78,6 +78,8 @@ function readConfig(): QuellConfig {
     approvers,
     dedupWindowSeconds,
     guardrailAdmins,
+    cloudwatchAlarmNamePrefixes: [],
+    alarmEmails: [],
     ...(slackChannel ? { slackChannel } : {}),
     ...(slackApiUrl ? { slackApiUrl } : {}),
     ...(litellmBaseUrl ? { litellmBaseUrl } : {}),

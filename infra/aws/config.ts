@@ -22,4 +22,11 @@ export interface QuellConfig {
    * Unset: those actions fail with ConfigurationError (a self-hosted gateway has no default address).
    */
   readonly litellmBaseUrl?: string;
+  /**
+   * CloudWatch alarms outside the AI namespaces that Quell should still take, by alarm name prefix (an alarm on
+   * an AI app's own metric, say). Alarms in the AI namespaces (AWS/Bedrock, AWS/SageMaker…) are always taken.
+   */
+  readonly cloudwatchAlarmNamePrefixes: readonly string[];
+  /** Email addresses subscribed to Quell's own alarm topic (self-monitoring). Empty: nobody is told. */
+  readonly alarmEmails: readonly string[];
 }

@@ -18,6 +18,8 @@ export const TEST_CONFIG: QuellConfig = {
   dedupWindowSeconds: 3600,
   guardrailAdmins: [],
   litellmBaseUrl: "https://llm-gateway.test.example.com",
+  cloudwatchAlarmNamePrefixes: ["support-chat-"],
+  alarmEmails: ["secops@example.com"],
 };
 
 /** The context `cdk synth` runs with (cdk.json), minus bundling: `npm run synth` covers bundling. */
