@@ -213,6 +213,9 @@ class Compiler {
       ...this.invoke({ kind: "approvalRequest" }, payload, LAMBDA_INVOKE_WAIT_FOR_TOKEN),
       TimeoutSeconds: timeoutSeconds,
       ResultPath: `$.approvals.${id}`,
+      // Posting the card may fail for a moment (Slack's `internal_error`): the request is asked again, with a new
+      // task token on the same pending approval (putApproval replaces a pending one).
+      Retry: [LAMBDA_RETRY],
       Catch: [
         {
           ErrorEquals: [errorName(ApprovalDenied)],

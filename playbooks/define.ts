@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isAutoApprovable } from "../functions/actions/contract.js";
 import { type ActionName, actions, isActionName } from "../functions/actions/registry.js";
 import { ValidationError } from "../functions/shared/errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SLACK_CHANNEL, SLACK_MENTIONABLE } from "../functions/approval-request/events.js";
 import { AlertType } from "../functions/shared/alert.js";
 

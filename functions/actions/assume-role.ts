@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { TransientError } from "../shared/errors.js";
 
 let sts: STSClient | undefined;
@@ -34,6 +34,8 @@ export function assumedRoleCredentials(session: ActionSession): () => Promise<Te
 }
 
 async function assume({ roleArn, sessionName }: ActionSession): Promise<TemporaryCredentials> {
+  // Loaded on the first AWS call, not at cold start: an action that never assumes its role never loads STS.
+  const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
   sts ??= new STSClient({});
   const { Credentials } = await sts.send(
     new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 900 }),

@@ -1,14 +1,15 @@
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { actionSessionName } from "../shared/action-session.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { ApprovalNotRecorded, AutoApprovalRefused, toQuellError } from "../shared/errors.js";
 import { systemClock } from "../shared/ids.js";
-import { createLogger, errorAttributes } from "../shared/powertools.js";
+import { createTools, errorAttributes, instrumented } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { type GivenApproval, requireRecordedApproval } from "./approval-gate.js";
+import type { AwsClientClasses } from "./aws-clients.js";
 import { type AnyAction, isAutoApprovable } from "./contract.js";
 import { timelineJournal, writeLabel } from "./journal.js";
 import { type ActionResult, createActionContext, runAction, runUndo } from "./run.js";
@@ -37,9 +38,11 @@ export type ActionEvent = z.infer<typeof ActionEvent>;
 /**
  * The Lambda handler of one action. Idempotent per (incident, step): a retried invocation returns the
  * first result instead of sending the writes again. Behind an approval, it runs only when the approval is
- * recorded as given; every write it sends is journaled on the incident's timeline first.
+ * recorded as given; every write it sends is journaled on the incident's timeline first. `clients` are the AWS
+ * SDK client classes the action calls (none for an action that calls only HTTP APIs): each action's bundle
+ * then carries its own clients only.
  */
-export function createActionHandler(action: AnyAction) {
+export function createActionHandler(action: AnyAction, clients: AwsClientClasses = {}) {
   const env = readEnv({
     [EnvNames.dryRun]: envSchemas.dryRun,
     [EnvNames.idempotencyTableName]: envSchemas.tableName,
@@ -48,7 +51,8 @@ export function createActionHandler(action: AnyAction) {
   });
   const dryRun = env[EnvNames.dryRun];
   const roleArn = env[EnvNames.actionRoles][action.name];
-  const logger = createLogger(`action-${action.name}`);
+  const tools = createTools(`action-${action.name}`);
+  const { logger, metrics } = tools;
   const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
   // Per invocation: the role session is named after the incident this run serves, the journal writes to it.
   const contextFor = ({ incidentId, step, mode }: ActionEvent, approval: GivenApproval | undefined) =>
@@ -67,6 +71,7 @@ export function createActionHandler(action: AnyAction) {
         },
       ),
       roleArn ? { roleArn, sessionName: actionSessionName(incidentId) } : undefined,
+      clients,
     );
   const run = async (event: unknown): Promise<ActionResult> => {
     const parsed = ActionEvent.parse(event);
@@ -90,6 +95,7 @@ export function createActionHandler(action: AnyAction) {
         mode: result.mode,
         writes: result.writes.length,
       });
+      metrics.addMetric("ActionFinished", "Count", 1);
       return result;
     } catch (error) {
       const quellError = toQuellError(error);
@@ -99,6 +105,7 @@ export function createActionHandler(action: AnyAction) {
         action: action.name,
         error: errorAttributes(quellError),
       });
+      metrics.addMetric(refused ? "ActionRefused" : "ActionFailed", "Count", 1);
       throw quellError;
     }
   };
@@ -111,8 +118,8 @@ export function createActionHandler(action: AnyAction) {
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env[EnvNames.idempotencyTableName] }),
     config,
   });
-  return (event: unknown, lambdaContext?: Context) => {
+  return instrumented(tools, async (event: unknown, lambdaContext?: Context) => {
     if (lambdaContext) config.registerLambdaContext(lambdaContext);
     return idempotent(event);
-  };
+  });
 }

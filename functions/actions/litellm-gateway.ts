@@ -6,7 +6,7 @@ import type { ActionContext, Write } from "./contract.js";
 /**
  * The admin API of a LiteLLM proxy (an LLM gateway), shared by the litellm.* actions: its address from
  * `LITELLM_BASE_URL` (self-hosted, so there is no public default), the master key as the bearer, read by
- * reference (`LITELLM_MASTER_KEY`, or its Secrets Manager ARN on AWS) and never logged or recorded.
+ * reference (`LITELLM_MASTER_KEY`, or on AWS its SSM SecureString parameter) and never logged or recorded.
  */
 export function litellmBaseUrl(env: NodeJS.ProcessEnv): string {
   const url = env[EnvNames.litellmBaseUrl];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** What every action run returns to the playbook, and what the timeline and the action run record keep. */
 export const ActionResult = z.object({

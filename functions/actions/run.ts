@@ -1,12 +1,11 @@
-import { BedrockClient } from "@aws-sdk/client-bedrock";
-import { IAMClient } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
 import { createHttpClient } from "../shared/http.js";
-import { requireSecret } from "../shared/secrets.js";
-import { type ActionSession, assumedRoleCredentials } from "./assume-role.js";
+import type { ActionSession } from "./assume-role.js";
+import { type AwsClientClasses, awsClients } from "./aws-clients.js";
 import type { ActionContext, ActionJournal, AnyAction, Write, WriteDescription } from "./contract.js";
 import { writeFailure } from "./journal.js";
+import { providerCredentials } from "./provider-credentials.js";
 import type { ActionResult } from "./result.js";
 
 export { ActionResult } from "./result.js";
@@ -106,31 +105,21 @@ async function sendRecorded(write: Write, journal: ActionJournal): Promise<void>
 }
 
 /**
- * The real context: provider HTTP, secrets by reference, AWS clients created on first use, and the journal that
- * records each write. With a `session`, AWS calls run as the action's own role in a session named after the
- * incident; without one (no role configured), as the function itself.
+ * The real context: provider HTTP, secrets by reference, the AWS clients of `clients` created on first use, and
+ * the journal that records each write. With a `session`, AWS calls run as the action's own role in a session
+ * named after the incident; without one (no role configured), as the function itself.
  */
 export function createActionContext(
   env: NodeJS.ProcessEnv,
   journal: ActionJournal,
   session?: ActionSession,
+  clients: AwsClientClasses = {},
 ): ActionContext {
-  // Each call is sent once: the SDK's own retry would send a write again after a provider applied it but
-  // answered 5xx. A retryable failure becomes a TransientError instead (toQuellError), and the playbook's retry
-  // plans the step again from what the target now holds.
-  const clientConfig = {
-    maxAttempts: 1,
-    ...(session ? { credentials: assumedRoleCredentials(session) } : {}),
-  };
-  let iam: IAMClient | undefined;
-  let bedrock: BedrockClient | undefined;
+  const { http, secret } = providerCredentials(createHttpClient({ userAgent: "quell-action" }), env);
   return {
-    http: createHttpClient({ userAgent: "quell-action" }),
-    secret: (name) => requireSecret(name, env),
-    aws: {
-      iam: () => (iam ??= new IAMClient(clientConfig)),
-      bedrock: () => (bedrock ??= new BedrockClient(clientConfig)),
-    },
+    http,
+    secret,
+    aws: awsClients(clients, session),
     env,
     journal,
   };

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Clock } from "../shared/ids.js";
 import { type Approval, approvalIdFor } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";

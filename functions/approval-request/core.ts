@@ -1,7 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import { excludedApproversFor } from "../shared/exclusions.js";
 import type { Clock } from "../shared/ids.js";
-import { type Approval, approvalIdFor } from "../shared/incident.js";
+import { type Approval, approvalIdFor, type Incident } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
 import { pendingApprovalCard } from "../slack/cards.js";
 import { EscalationPlan } from "./events.js";
@@ -50,6 +50,12 @@ export interface ApprovalRequestDeps {
   readonly clock: Clock;
 }
 
+/** Who asked for the rerun this approval belongs to (its execution is the rerun's), if it does. */
+function rerunRequester(incident: Incident, event: ApprovalRequestEvent): string | undefined {
+  const rerun = incident.rerun;
+  return rerun && event.executionId.endsWith(`:${rerun.executionName}`) ? rerun.requestedBy : undefined;
+}
+
 /**
  * Store the task token behind an approval id and post the card. The token never leaves DynamoDB; the
  * card's buttons carry only the approval id.
@@ -61,8 +67,8 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   // Triage's routing may send the card to the owning team and ask for more approvers, never fewer.
   const channel = incident.route?.channel ?? deps.channel;
   const policy = incident.route?.approvalPolicy === "two" ? "two" : event.policy;
-  // A rehearsal was asked for by someone: they may not also approve it under four eyes.
-  const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy;
+  // A rehearsal or a rerun was asked for by someone: they may not also approve it under four eyes.
+  const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy ?? rerunRequester(incident, event);
   const approval: Approval = {
     approvalId: approvalIdFor(event.incidentId, event.step),
     incidentId: event.incidentId,

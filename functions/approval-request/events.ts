@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What the approval-request function is asked besides a new approval (which carries no `mode`): an

@@ -1,8 +1,8 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
-import { createLogger } from "../shared/powertools.js";
-import { slackWebClient } from "../shared/slack-client.js";
+import { createTools, instrumented } from "../shared/powertools.js";
+import { slackCallFailure, slackWebClient } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { AutoApprovalEvent, approveByPolicy } from "./auto.js";
@@ -16,7 +16,8 @@ const env = readEnv({
   [EnvNames.approvers]: envSchemas.approvers,
   [EnvNames.dryRun]: envSchemas.dryRun,
 });
-const logger = createLogger("approval-request");
+const tools = createTools("approval-request");
+const { logger, metrics } = tools;
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 
 const tasks = stepFunctionsTaskSettler(new SFNClient({}));
@@ -25,7 +26,11 @@ async function slackPoster(): Promise<ThreadedSlackPoster> {
   const slack = await slackWebClient();
   return {
     async postMessage(message) {
-      const posted = await slack.chat.postMessage({ ...message, unfurl_links: false, unfurl_media: false });
+      const posted = await slack.chat
+        .postMessage({ ...message, unfurl_links: false, unfurl_media: false })
+        .catch((error: unknown) => {
+          throw slackCallFailure(error);
+        });
       if (!posted.channel || !posted.ts)
         throw new Error("Slack did not return the posted message's channel and ts");
       return { channel: posted.channel, ts: posted.ts };
@@ -37,11 +42,12 @@ async function slackPoster(): Promise<ThreadedSlackPoster> {
  * Invoked by a `.waitForTaskToken` approval step (store the token, post the card, return) and, for an
  * escalating approval, by its escalation task and its escalated wait (see events.ts).
  */
-export const handler = async (event: unknown) => {
+export const handler = instrumented(tools, async (event: unknown) => {
   const mode = (event as { mode?: unknown } | null)?.mode;
   if (mode === ApprovalModes.escalate) {
     const request = EscalateEvent.parse(event);
     logger.info("approval escalating", { incidentId: request.incidentId, step: request.step });
+    metrics.addMetric("ApprovalEscalated", "Count", 1);
     return escalateApproval(request, {
       store,
       slack: await slackPoster(),
@@ -52,17 +58,20 @@ export const handler = async (event: unknown) => {
   if (mode === ApprovalModes.extend) {
     const request = ExtendEvent.parse(event);
     logger.info("approval extended", { incidentId: request.incidentId, step: request.step });
+    metrics.addMetric("ApprovalExtended", "Count", 1);
     return extendApproval(request, { store, tasks });
   }
   if (mode === ApprovalModes.auto) {
     const request = AutoApprovalEvent.parse(event);
     logger.info("approved by policy", { incidentId: request.incidentId, step: request.step });
+    metrics.addMetric("ApprovedByPolicy", "Count", 1);
     return approveByPolicy(request, await cardDeps());
   }
   const request = ApprovalRequestEvent.parse(event);
   logger.info("approval requested", { incidentId: request.incidentId, step: request.step });
+  metrics.addMetric("ApprovalRequested", "Count", 1);
   return requestApproval(request, { ...(await cardDeps()), defaultApprovers: env[EnvNames.approvers] });
-};
+});
 
 /** What posting an approval card needs, whichever the policy. */
 const cardDeps = async () => ({

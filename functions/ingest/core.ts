@@ -1,8 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CanonicalAlert } from "../shared/alert.js";
 import { type SecretName, SecretNames } from "../shared/env.js";
 import { ValidationError } from "../shared/errors.js";
-import { fastSafeParse } from "../shared/fast-parse.js";
 import { sha256Hex } from "../shared/hash.js";
 import type { Clock, IdGenerator } from "../shared/ids.js";
 import { isoTimestamp } from "../shared/iso-time.js";
@@ -45,6 +44,11 @@ export const ALERT_RECEIVED = { source: "quell.ingest", detailType: "Alert Recei
 export interface IngestDeps {
   /** A secret by name, or undefined when it is not configured (the route then refuses everything). */
   readonly secret: (name: SecretName) => Promise<string | undefined>;
+  /**
+   * After `rejected` failed to authenticate a request: the secret's new value when a fresh read finds it was
+   * rotated, else undefined (rate-limited by the reader, so a flood of bad signatures is not a flood of reads).
+   */
+  readonly refreshSecret?: (name: SecretName, rejected: string) => Promise<string | undefined>;
   readonly publish: (event: AlertReceived) => Promise<void>;
   /** Keep the refusal of an authenticated request, one by one. */
   readonly recordRejection: (rejection: Rejection) => Promise<void>;
@@ -79,7 +83,7 @@ function normalized(
   try {
     const alerts: CanonicalAlert[] = [];
     for (const alert of normalize()) {
-      const canonical = fastSafeParse(CanonicalAlert, alert);
+      const canonical = CanonicalAlert.safeParse(alert);
       if (!canonical.success) return { ok: false, issues: issuesOf(canonical.error) };
       alerts.push(canonical.data);
     }
@@ -176,10 +180,12 @@ async function preflight(
     const message = `${auth.label} has no secret configured (${auth.secretName}); it refuses everything`;
     return refuse(request, deps, { status: 401, code: "not_configured", message, ...unauthenticated });
   }
-  const verdict = auth.authenticate(
-    { headers: request.headers, rawBody: request.rawBody, now: deps.clock() },
-    secret,
-  );
+  const signed = { headers: request.headers, rawBody: request.rawBody, now: deps.clock() };
+  let verdict = auth.authenticate(signed, secret);
+  if (!verdict.ok && verdict.code === "bad_signature") {
+    const rotated = await deps.refreshSecret?.(auth.secretName, secret);
+    if (rotated) verdict = auth.authenticate(signed, rotated);
+  }
   if (!verdict.ok)
     return refuse(request, deps, {
       status: 401,
@@ -246,7 +252,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   // Written out, not spread: V8 builds `{ ...a, b }` on a slow path, and this runs for every alert.
   const receiptFor = (alertId: string): Receipt =>
     deliveryId ? { alertId, receivedAt, deliveryId } : { alertId, receivedAt };
-  const validated = fastSafeParse(adapter.schema, body.value);
+  const validated = adapter.schema.safeParse(body.value);
   const alertId = deps.newId("alr");
   const result = validated.success
     ? normalized(() => adapter.normalize(validated.data, receiptFor(alertId)))
@@ -324,7 +330,7 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
   const issues: Issue[] = [];
   events.forEach((event, index) => {
     const at = (path: string) => `[${index}]${path ? `.${path}` : ""}`;
-    const envelope = fastSafeParse(Envelope, event);
+    const envelope = Envelope.safeParse(event);
     if (!envelope.success) {
       for (const issue of issuesOf(envelope.error))
         issues.push({ ...issue, path: at(issue.path === "(root)" ? "" : issue.path) });
@@ -345,7 +351,7 @@ export async function ingestEvents(request: IngestRequest, deps: IngestDeps): Pr
       });
       return;
     }
-    const validated = fastSafeParse(adapter.schema, event);
+    const validated = adapter.schema.safeParse(event);
     if (!validated.success) {
       for (const issue of issuesOf(validated.error)) issues.push({ ...issue, path: at(issue.path) });
       return;

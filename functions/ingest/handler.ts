@@ -1,14 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { z } from "zod";
 import { EnvNames, envSchemas, readEnv, type SecretName } from "../shared/env.js";
-import { TransientError } from "../shared/errors.js";
+import { ConfigurationError, TransientError } from "../shared/errors.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
-import { createLogger, createMetrics, errorAttributes } from "../shared/powertools.js";
-import { resolveSecret } from "../shared/secrets.js";
+import { createLogger, createMetrics, errorAttributes, instrumented } from "../shared/powertools.js";
+import { refreshSecret, resolveSecret } from "../shared/secrets.js";
 import { createDocumentClient, IncidentStore, type Rejection } from "../shared/store.js";
-import { readTriageConfig } from "../triage/read-config.js";
+import { createTracer, traced, tracedHandler } from "../shared/tracing.js";
+import type { Admission } from "../sources/github-allow.js";
+import type { TriageConfig } from "../triage/config.js";
+import { triageConfigSourceFrom } from "../triage/config-source.js";
 import { admission, githubRefusingEverythingLine } from "./admission.js";
 import { ALERT_RECEIVED, type AlertReceived, type IngestDeps, ingest, ingestEvents } from "./core.js";
 import { refusingEverythingLine, routesRefusingEverything } from "./readiness.js";
@@ -19,7 +21,6 @@ const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.eventBusName]: envSchemas.tableName,
   [EnvNames.maxBodyBytes]: envSchemas.positiveInt.default(256 * 1024),
-  [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });
 /** The largest body ingest accepts (the local server reads no more than this). */
 export const maxBodyBytes = env[EnvNames.maxBodyBytes];
@@ -30,12 +31,39 @@ if (refusing.length > 0) {
     routes: refusing.map(({ route, secretName }) => ({ route, secretName })),
   });
 }
-// The same configuration triage reads (its allow-lists decide who may post), loaded the same way.
-const config = readTriageConfig(env[EnvNames.triageConfigFile]);
-const githubRefusing = githubRefusingEverythingLine(config);
-if (githubRefusing) logger.warn(githubRefusing, { route: "POST /alerts/github", setting: "github.allow" });
+// The same configuration triage reads (its allow-lists decide who may post), from the same place, kept as fresh.
+const configSource = triageConfigSourceFrom(process.env, { log: logger });
+let admit: ((source: string, payload: unknown) => Admission) | undefined;
+let admitting: TriageConfig | undefined;
+
+/** Before a GitHub delivery: the allow-list in force (said once per version when it refuses everything). */
+async function refreshAdmission(): Promise<void> {
+  let config: TriageConfig;
+  try {
+    config = await configSource.get();
+  } catch (error) {
+    // No good version was ever read: GitHub deliveries are refused (fail closed) and kept with this reason.
+    logger.error("no triage configuration to read the GitHub allow-list from", {
+      error: errorAttributes(error),
+    });
+    return;
+  }
+  if (config === admitting) return;
+  admitting = config;
+  admit = admission(config);
+  const githubRefusing = githubRefusingEverythingLine(config);
+  if (githubRefusing) logger.warn(githubRefusing, { route: "POST /alerts/github", setting: "github.allow" });
+}
+const ADMITTED: Admission = { allowed: true };
+const UNREADABLE: Admission = {
+  allowed: false,
+  message:
+    "the GitHub allow-list (triage configuration) could not be read; the delivery is kept, not triaged",
+};
 const metrics = createMetrics("ingest");
-const db = createDocumentClient();
+// X-Ray: ingest is the hot path, so its calls to the table and the bus are subsegments of each trace.
+const tracer = createTracer("ingest");
+const db = traced(tracer, createDocumentClient());
 const store = new IncidentStore(db, env[EnvNames.tableName], systemClock);
 // Unauthenticated refusals are counted per source, reason and minute: a flood costs at most one write a second.
 const refusals = new RefusalCounter(
@@ -43,7 +71,7 @@ const refusals = new RefusalCounter(
   systemClock,
   (error) => logger.error("could not write a tally of refused requests", { error: errorAttributes(error) }),
 );
-const events = new EventBridgeClient({});
+const events = traced(tracer, new EventBridgeClient({}));
 
 async function publish(event: AlertReceived): Promise<void> {
   const result = await events.send(
@@ -75,11 +103,18 @@ const EVENTS_PATH = /^\/events\/?$/;
 export const countRefusal = (refusal: Rejection): Promise<void> => refusals.count(refusal);
 
 const deps: IngestDeps = {
-  secret: (name: SecretName) => resolveSecret(name),
+  // A parameter not set yet: its routes refuse with 401 not_configured, and the log says how to set it.
+  secret: (name: SecretName) =>
+    resolveSecret(name).catch((error: unknown) => {
+      if (!(error instanceof ConfigurationError)) throw error;
+      logger.warn(error.message);
+      return undefined;
+    }),
+  refreshSecret: (name: SecretName, rejected: string) => refreshSecret(name, rejected),
   publish,
   recordRejection: (rejection: Rejection) => store.recordRejection(rejection),
   countRefusal,
-  admit: admission(config),
+  admit: (source, payload) => admit?.(source, payload) ?? (source === "github" ? UNREADABLE : ADMITTED),
   deliveries: new DynamoSeenDeliveries(db, env[EnvNames.tableName], systemClock),
   clock: systemClock,
   newId,
@@ -87,35 +122,37 @@ const deps: IngestDeps = {
 };
 
 /** `POST /alerts/{source}` (webhooks) and `POST /events` (EventBridge envelopes over HTTPS). */
-export const handler = async (event: APIGatewayProxyEventV2) => {
-  const path = event.rawPath ?? "";
-  const source = ALERTS_PATH.exec(path)?.[1] ?? (EVENTS_PATH.test(path) ? "events" : undefined);
-  if (!source) {
-    return jsonResponse(404, {
-      error: { code: "not_found", message: "POST /alerts/{source} or POST /events" },
-    });
-  }
-  const request = {
-    method: event.requestContext.http.method,
-    source,
-    headers: lowerCaseHeaders(event),
-    rawBody: rawBodyOf(event),
-  };
-  try {
-    const response =
-      source === "events" && EVENTS_PATH.test(path)
-        ? await ingestEvents(request, deps)
-        : await ingest(request, deps);
-    metrics.addMetric(response.status < 300 ? "AlertAccepted" : "AlertRejected", "Count", 1);
-    if (response.status >= 400) logger.info("alert rejected", { source, status: response.status });
-    return jsonResponse(response.status, response.body);
-  } catch (error) {
-    // The sender must retry: nothing was put on the bus, so answering 2xx would lose the alert.
-    logger.error("ingest failed", { source, error: errorAttributes(error) });
-    return jsonResponse(503, {
-      error: { code: "unavailable", message: "could not accept the alert now; retry" },
-    });
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = instrumented(
+  { logger, metrics },
+  tracedHandler(tracer, async (event: APIGatewayProxyEventV2) => {
+    const path = event.rawPath ?? "";
+    const source = ALERTS_PATH.exec(path)?.[1] ?? (EVENTS_PATH.test(path) ? "events" : undefined);
+    if (!source) {
+      return jsonResponse(404, {
+        error: { code: "not_found", message: "POST /alerts/{source} or POST /events" },
+      });
+    }
+    if (source === "github") await refreshAdmission();
+    const request = {
+      method: event.requestContext.http.method,
+      source,
+      headers: lowerCaseHeaders(event),
+      rawBody: rawBodyOf(event),
+    };
+    try {
+      const response =
+        source === "events" && EVENTS_PATH.test(path)
+          ? await ingestEvents(request, deps)
+          : await ingest(request, deps);
+      metrics.addMetric(response.status < 300 ? "AlertAccepted" : "AlertRejected", "Count", 1);
+      if (response.status >= 400) logger.info("alert rejected", { source, status: response.status });
+      return jsonResponse(response.status, response.body);
+    } catch (error) {
+      // The sender must retry: nothing was put on the bus, so answering 2xx would lose the alert.
+      logger.error("ingest failed", { source, error: errorAttributes(error) });
+      return jsonResponse(503, {
+        error: { code: "unavailable", message: "could not accept the alert now; retry" },
+      });
+    }
+  }),
+);

@@ -1,4 +1,4 @@
-import { type SecretName, SecretNames, secretArnVariable } from "../shared/env.js";
+import { type SecretName, SecretNames, secretParameterVariable } from "../shared/env.js";
 import { sourceByName, sourceNames } from "../sources/index.js";
 
 /** An ingest route and the secret it authenticates with. */
@@ -17,12 +17,14 @@ export const routeSecrets: readonly RouteSecret[] = [
 ];
 
 /**
- * The routes whose secret is not configured (neither the value nor, on AWS, `<NAME>_SECRET_ARN` is set):
+ * The routes whose secret is not configured (neither the value nor, on AWS, `<NAME>_PARAMETER` is set):
  * they refuse every request with 401 `not_configured`. Said at start-up, so a missing secret is found before
  * the first alert is refused.
  */
 export function routesRefusingEverything(env: NodeJS.ProcessEnv = process.env): RouteSecret[] {
-  return routeSecrets.filter(({ secretName }) => !env[secretName] && !env[secretArnVariable(secretName)]);
+  return routeSecrets.filter(
+    ({ secretName }) => !env[secretName] && !env[secretParameterVariable(secretName)],
+  );
 }
 
 /** One line for people: which routes refuse everything, and the variable that would open each. */

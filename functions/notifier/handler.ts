@@ -1,7 +1,7 @@
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { systemClock } from "../shared/ids.js";
-import { createLogger } from "../shared/powertools.js";
+import { createTools, instrumented } from "../shared/powertools.js";
 import { IncidentTimelineEvent } from "../shared/quell-events.js";
 import { slackWebClient } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
@@ -11,12 +11,13 @@ const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.slackChannel]: envSchemas.tableName,
 });
-const logger = createLogger("notifier");
+const tools = createTools("notifier");
+const { logger, metrics } = tools;
 const parseTimelineEvent = eventBridgeDetailParser(IncidentTimelineEvent);
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 
 /** Target of the bus rule for Quell's own incident events. A thrown error makes EventBridge retry. */
-export const handler = async (event: unknown) => {
+export const handler = instrumented(tools, async (event: unknown) => {
   const detail = parseTimelineEvent(event);
   const slack = await slackWebClient();
   logger.info("notifying", { incidentId: detail.incidentId, kind: detail.kind });
@@ -43,4 +44,5 @@ export const handler = async (event: unknown) => {
       },
     },
   });
-};
+  metrics.addMetric("TimelineEventHandled", "Count", 1);
+});

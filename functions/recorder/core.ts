@@ -1,3 +1,5 @@
+import { PLAYBOOK_ENDED_BY } from "../shared/incident.js";
+import type { IncidentStore } from "../shared/store.js";
 import { recordAction, recordActionFailed } from "./action.js";
 import type { RecordEvent } from "./events.js";
 import { type RecorderDeps, tell } from "./tell.js";
@@ -43,6 +45,7 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     },
   });
   await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
+  await expireUnanswered(store, event.incidentId);
   await events.publish({
     incidentId: event.incidentId,
     kind: "closed",
@@ -51,4 +54,20 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     approvalStep: event.step,
     at,
   });
+}
+
+/**
+ * The playbook has ended, so no approval of it can still be answered: one left pending (its card never posted
+ * because Slack failed, say) is recorded expired instead of offering a decision that could change nothing.
+ */
+async function expireUnanswered(store: IncidentStore, incidentId: string): Promise<void> {
+  const detail = await store.getIncidentDetail(incidentId);
+  for (const approval of detail?.approvals ?? []) {
+    if (approval.status !== "pending") continue;
+    await store.decideApproval(incidentId, approval.step, {
+      status: "expired",
+      by: PLAYBOOK_ENDED_BY,
+      reason: "the playbook ended before this approval was answered",
+    });
+  }
 }

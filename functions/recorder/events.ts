@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ActionResult } from "../actions/result.js";
 
 /** What Step Functions catches into `$.error`: the error name and its cause. */

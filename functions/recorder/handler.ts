@@ -1,7 +1,7 @@
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { toQuellError } from "../shared/errors.js";
 import { systemClock } from "../shared/ids.js";
-import { createLogger } from "../shared/powertools.js";
+import { createTools, instrumented } from "../shared/powertools.js";
 import { createEventPublisher } from "../shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { record } from "./core.js";
@@ -11,21 +11,24 @@ const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.eventBusName]: envSchemas.tableName,
 });
-const logger = createLogger("recorder");
+const tools = createTools("recorder");
+const { logger, metrics } = tools;
 const deps = {
   store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
   events: createEventPublisher(env[EnvNames.eventBusName]),
 };
 
 /** Invoked by playbook state machines after each action and at each ending. */
-export const handler = async (event: unknown): Promise<{ recorded: true }> => {
+export const handler = instrumented(tools, async (event: unknown): Promise<{ recorded: true }> => {
   const parsed = RecordEvent.parse(event);
   logger.info("recording", { incidentId: parsed.incidentId, kind: parsed.kind, step: parsed.step });
   try {
     await record(parsed, deps);
   } catch (error) {
     // A database that does not answer for a moment is a TransientError: the playbook's Retry runs this step again.
+    metrics.addMetric("RecordFailed", "Count", 1);
     throw toQuellError(error);
   }
+  metrics.addMetric("Recorded", "Count", 1);
   return { recorded: true };
-};
+});

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Quell's internal canonical alert. Every source adapter produces exactly this. */
 

@@ -1,10 +1,10 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "./errors.js";
 
 /**
  * Environment variable names shared by infra (which sets them) and functions (which read them). Secrets
- * travel by name: locally the variable holds the value; on AWS `<NAME>_SECRET_ARN` holds a Secrets
- * Manager ARN, granted only to the functions whose contract declares the secret.
+ * travel by name: locally the variable holds the value; on AWS `<NAME>_PARAMETER` holds the name of an SSM
+ * SecureString parameter, readable only by the functions whose contract declares the secret.
  */
 export const EnvNames = {
   tableName: "QUELL_TABLE_NAME",
@@ -15,6 +15,14 @@ export const EnvNames = {
   maxBodyBytes: "QUELL_MAX_BODY_BYTES",
   dedupWindowSeconds: "QUELL_DEDUP_WINDOW_SECONDS",
   triageConfigFile: "QUELL_TRIAGE_CONFIG_FILE",
+  /** The team configuration file (settings and triage part); triage and ingest read its `triage` part, locally. */
+  configFile: "QUELL_CONFIG_FILE",
+  /** On AWS: the AppConfig application, environment and configuration profile holding the triage part. */
+  appConfigApplication: "QUELL_APPCONFIG_APPLICATION",
+  appConfigEnvironment: "QUELL_APPCONFIG_ENVIRONMENT",
+  appConfigProfile: "QUELL_APPCONFIG_PROFILE",
+  /** How long a read triage configuration is used before it is looked at again (AppConfig or the file). */
+  configMaxAgeSeconds: "QUELL_CONFIG_MAX_AGE_SECONDS",
   slackApiUrl: "SLACK_API_URL",
   slackChannel: "QUELL_SLACK_CHANNEL",
   approvers: "QUELL_APPROVERS",
@@ -44,7 +52,16 @@ export const SecretNames = {
 
 export type SecretName = (typeof SecretNames)[keyof typeof SecretNames];
 
-export const secretArnVariable = (name: SecretName): string => `${name}_SECRET_ARN`;
+/** On AWS, the variable that names the SSM SecureString parameter holding secret `name` (never the value). */
+export const secretParameterVariable = (name: SecretName): string => `${name}_PARAMETER`;
+
+/** Where a deployment keeps secret `name`: `/quell/<environmentName>/<NAME>` in SSM Parameter Store. */
+export const secretParameterName = (environmentName: string, name: SecretName): string =>
+  `/quell/${environmentName}/${name}`;
+
+/** The AWS CLI command that sets (or rotates) the SecureString parameter `parameterName`. */
+export const putParameterCommand = (parameterName: string): string =>
+  `aws ssm put-parameter --type SecureString --overwrite --name ${parameterName} --value '<value>'`;
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0"])

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AlertType, Severity } from "./alert.js";
 
 /** Incident states. Denied, expired and mitigated are distinct, recorded outcomes. */
@@ -24,6 +24,12 @@ export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
 /** Who `decidedBy` names on an approval that was pending when its execution was interrupted. */
 export const INTERRUPTED_BY = "quell:interrupted";
+
+/**
+ * Who `decidedBy` names on an approval still pending when its playbook ended (failed before its card was posted,
+ * say): its task token can no longer be answered, so it is expired rather than left waiting forever.
+ */
+export const PLAYBOOK_ENDED_BY = "quell:playbook-ended";
 
 export const FINAL_STATUSES: readonly IncidentStatus[] = [
   "mitigated",
@@ -124,6 +130,11 @@ export interface Incident {
    * whose alert it replays and the Slack user who asked (excluded from four-eyes approvals of it).
    */
   readonly rehearsal?: { readonly of: string; readonly alertId: string; readonly requestedBy: string };
+  /**
+   * The latest `/quell rerun` of an interrupted run: its execution and who asked for it. Like a rehearsal's
+   * requester, they may not also approve that run's steps under four eyes.
+   */
+  readonly rerun?: { readonly executionName: string; readonly requestedBy: string };
 }
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired"]);

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
 
 /** One logger and one metrics emitter per function, named after it. Alert text is never a log message. */
 export const createLogger = (serviceName: string) => new Logger({ serviceName: `quell-${serviceName}` });
@@ -15,3 +16,37 @@ export const errorAttributes = (error: unknown): { name: string; message: string
   error instanceof Error
     ? { name: error.name, message: error.message.slice(0, 1000) }
     : { name: "Error", message: String(error).slice(0, 1000) };
+
+/** A function's logger and metrics emitter, as `instrumented` takes them. */
+export interface FunctionTools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export const createTools = (serviceName: string): FunctionTools => ({
+  logger: createLogger(serviceName),
+  metrics: createMetrics(serviceName),
+});
+
+/**
+ * A handler with Powertools around each invocation (what `injectLambdaContext` and `logMetrics` do, without
+ * middy): the Lambda context on every log line (function_name, function_request_id, cold_start…), keys appended
+ * during the invocation dropped after it (so one alert's id never labels the next one's lines), and the metrics it
+ * stored flushed once as EMF, on failure too. `context` is absent when the local runtime's Step Functions emulation
+ * invokes a task.
+ */
+export function instrumented<Event, Result>(
+  { logger, metrics }: FunctionTools,
+  handler: (event: Event, context?: Context) => Promise<Result>,
+): (event: Event, context?: Context) => Promise<Result> {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    try {
+      return await handler(event, context);
+    } finally {
+      // An invocation that stored nothing publishes nothing (and Powertools' "no metrics" warning stays quiet).
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
+}

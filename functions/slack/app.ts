@@ -15,7 +15,8 @@ import { requestUndo } from "./undo.js";
 
 export interface SlackAppOptions {
   readonly receiver: Receiver;
-  readonly token: string;
+  /** The bot token, or how to read it now (on AWS it is re-read on a short TTL, so a rotation reaches clicks). */
+  readonly token: string | (() => Promise<string>);
   readonly slackApiUrl?: string;
   readonly decisions: DecisionDeps;
   readonly commands: CommandDeps;
@@ -38,7 +39,9 @@ export function createSlackApp(options: SlackAppOptions): App {
     // Bolt's `authorize` option: every request is served with the configured bot token. Given `token` instead,
     // Bolt 5 (with tokenVerificationEnabled false) calls auth.test on every request, and a click fails
     // unheard whenever that call does. Quell's listeners need no bot ids, so nothing is looked up at all.
-    authorize: async () => ({ botToken: options.token }),
+    authorize: async () => ({
+      botToken: typeof options.token === "string" ? options.token : await options.token(),
+    }),
     receiver: options.receiver,
     clientOptions: {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),

@@ -1,16 +1,15 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { AwsLambdaReceiver } from "@slack/bolt";
-import { WebClient } from "@slack/web-api";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { EnvNames, envSchemas, readEnv, SecretNames } from "../shared/env.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
-import { createLogger, errorAttributes } from "../shared/powertools.js";
+import { createTools, errorAttributes, instrumented } from "../shared/powertools.js";
 import { createEventPublisher } from "../shared/quell-events.js";
-import { requireSecret } from "../shared/secrets.js";
+import { requireSecret, withSecret } from "../shared/secrets.js";
 import { verifyTimestampedSignature } from "../shared/signatures.js";
-import { slackApiUrl } from "../shared/slack-client.js";
+import { BotTokenClient, slackApiUrl } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { UNDO_MACHINE } from "../shared/undo-machine.js";
@@ -24,17 +23,21 @@ const env = readEnv({
   [EnvNames.eventBusName]: envSchemas.tableName,
   [EnvNames.playbookArns]: envSchemas.machineArns,
 });
-const logger = createLogger("slack");
-const signingSecret = await requireSecret(SecretNames.slackSigningSecret);
-const token = await requireSecret(SecretNames.slackBotToken);
+const tools = createTools("slack");
+const { logger, metrics } = tools;
 const sfn = new SFNClient({});
 const tasks = stepFunctionsTaskSettler(sfn);
 const events = createEventPublisher(env[EnvNames.eventBusName]);
 
-const receiver = new AwsLambdaReceiver({ signingSecret });
+// The handler below verifies every request against the signing secret as read now (short TTL, re-read once when
+// a signature fails), before Bolt sees it; Bolt's own check would hold the value read at cold start.
+const receiver = new AwsLambdaReceiver({ signingSecret: "", signatureVerification: false });
 const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
 const url = slackApiUrl();
-const groups = new WebClient(token, { ...(url ? { slackApiUrl: url } : {}), retryConfig: { retries: 1 } });
+const groups = new BotTokenClient(process.env, {
+  ...(url ? { slackApiUrl: url } : {}),
+  retryConfig: { retries: 1 },
+});
 const approvers = createApproverDirectory({
   async listGroup(usergroup) {
     return (await groups.usergroups.users.list({ usergroup })).users ?? [];
@@ -46,7 +49,7 @@ const approvers = createApproverDirectory({
  * options, so a click over the socket decides exactly as one over HTTP.
  */
 export const slackAppOptions: Omit<SlackAppOptions, "receiver"> = {
-  token,
+  token: () => requireSecret(SecretNames.slackBotToken),
   onError: (error) => logger.error("decision not delivered", { error: errorAttributes(error) }),
   ...(url ? { slackApiUrl: url } : {}),
   decisions: {
@@ -78,26 +81,34 @@ const boltHandler = receiver.toHandler();
  * in constant time, before Bolt sees the request (Bolt alone accepts future-dated timestamps); then the body
  * must be what Slack sends (request-body.ts), so a signed but malformed request gets a 400, never a 500.
  */
-export const handler = async (event: APIGatewayProxyEventV2, context: unknown) => {
+export const handler = instrumented(tools, async (event: APIGatewayProxyEventV2, context: unknown) => {
   const headers = lowerCaseHeaders(event);
-  const verdict = verifyTimestampedSignature({
-    scheme: "slack",
-    rawBody: rawBodyOf(event),
-    timestamp: headers["x-slack-request-timestamp"],
-    signature: headers["x-slack-signature"],
-    secret: signingSecret,
-    now: systemClock(),
-  });
+  const verdict = await withSecret(
+    SecretNames.slackSigningSecret,
+    (secret) =>
+      verifyTimestampedSignature({
+        scheme: "slack",
+        rawBody: rawBodyOf(event),
+        timestamp: headers["x-slack-request-timestamp"],
+        signature: headers["x-slack-signature"],
+        secret,
+        now: systemClock(),
+      }),
+    { rejected: (result) => !result.ok && result.code === "bad_signature" },
+  );
   if (!verdict.ok) {
     logger.warn("slack request refused", { code: verdict.code });
+    metrics.addMetric("SlackRequestRefused", "Count", 1);
     return jsonResponse(401, { error: { code: verdict.code, message: verdict.message } });
   }
   const contentType = headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
   const problem = slackBodyProblem(Buffer.from(rawBodyOf(event)).toString("utf8"), contentType);
   if (problem) {
     logger.warn("slack request refused", { code: problem.code });
+    metrics.addMetric("SlackRequestRefused", "Count", 1);
     return jsonResponse(problem.status, { error: { code: problem.code, message: problem.message } });
   }
   const normalized = { ...event, headers: { ...headers, "content-type": contentType ?? "" } };
+  metrics.addMetric("SlackRequestAccepted", "Count", 1);
   return boltHandler(normalized as never, context as never);
-};
+});

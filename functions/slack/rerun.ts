@@ -37,7 +37,11 @@ export async function rerunIncident(incidentId: string, userId: string, deps: Co
       actor: userId,
       detail: { playbook, executionName, rerunOf: interruption.executionName, attempt: interruption.attempt },
     });
-    await deps.store.updateIncident(incidentId, { status: "running", executionName });
+    await deps.store.updateIncident(incidentId, {
+      status: "running",
+      executionName,
+      rerun: { executionName, requestedBy: userId },
+    });
     await deps.machines.start(playbook, executionName, JSON.parse(interruption.input) as object);
   } catch (error) {
     // Nothing started: the incident stays interrupted and someone may ask again.

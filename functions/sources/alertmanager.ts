@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CanonicalAlert, tagsFor } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { bearerToken } from "./auth.js";

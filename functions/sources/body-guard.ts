@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The body guard of the generic and inline-detector routes: one JSON object, no prototype-pollution keys,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   AlertType,
   type CanonicalAlert,
@@ -107,6 +107,12 @@ const ASSET_ENTITY_KIND: Partial<Record<AssetKind, EntityKind>> = {
   account: "account",
 };
 
+/**
+ * The emitter only Quell's own smoke test sends (`npm run quell -- smoke`): reserved, since every other emitter is
+ * `custom:<name>`. Triage rehearses such an alert apart from real ones (functions/triage/smoke.ts).
+ */
+export const SMOKE_EMITTER = "quell:smoke-test";
+
 /** The 14 AI alert types; `other` is Quell's own bucket and not something an emitter reports. */
 export const GenericAlertType = AlertType.exclude(["other"]);
 
@@ -146,7 +152,7 @@ export const GenericAlertV1 = z.strictObject({
     .string()
     .min(8)
     .max(64)
-    .regex(/^custom:[a-z0-9:._-]+$/, {
+    .regex(new RegExp(`^(custom:[a-z0-9:._-]+|${SMOKE_EMITTER})$`), {
       error: "must be custom:<emitter-name> in lower case (letters, digits, ':', '.', '_', '-'), at most 64",
     }),
   type: GenericAlertType,

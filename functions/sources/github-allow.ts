@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Who may post GitHub alerts: organisations (or user accounts) by login, repositories as `owner/name`, and GitHub

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CanonicalAlert } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { groupAlertShape, groupShape, MAX_ALERTS_PER_NOTIFICATION, normalizeGroup } from "./alertmanager.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AlertType, type CanonicalAlert, type Entity, type Severity } from "../shared/alert.js";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AlertType, type CanonicalAlert, type Entity, type Severity, tagsFor } from "../shared/alert.js";
 import { SecretNames } from "../shared/env.js";
 import { sha256Hex } from "../shared/hash.js";

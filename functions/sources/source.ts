@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { CanonicalAlert } from "../shared/alert.js";
 import type { SecretName } from "../shared/env.js";
+import type { PatternNode, RuleSettings } from "./aws/event-pattern.js";
 
 /** What ingest knows when it authenticates a request. Header names are lower case. */
 export interface SignedRequest {
@@ -67,6 +68,11 @@ export interface EventSourceAdapter<Envelope> {
   readonly source: string;
   /** The `detail-type`s it accepts; the AWS rule matches exactly these. */
   readonly detailTypes: readonly string[];
+  /**
+   * What the AWS rule lets in beyond source and detail-type: the events Quell acts on or records for AI
+   * (aws/event-pattern.ts). Triage still checks every event the pattern lets in.
+   */
+  readonly detailPattern: (settings: RuleSettings) => PatternNode;
   readonly schema: z.ZodType<Envelope>;
   readonly normalize: (envelope: Envelope, receipt: Receipt) => readonly CanonicalAlert[];
 }

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Text rules of the generic and inline-detector routes. Identifiers (ids, keys, label values) refuse

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_ACTION_SESSION_NAMING } from "../shared/action-session.js";
 import { AlertType, EntityKind, Severity } from "../shared/alert.js";
 import { GitHubAllowList } from "../sources/github-allow.js";
@@ -10,7 +10,7 @@ import { GitHubAllowList } from "../sources/github-allow.js";
  */
 
 const Name = z.string().min(1).max(128);
-const SlackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,20}$|^#[a-z0-9][a-z0-9_-]{0,79}$/, {
+export const SlackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,20}$|^#[a-z0-9][a-z0-9_-]{0,79}$/, {
   message: "a Slack channel id (C…) or #name",
 });
 

@@ -1,8 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import { incidentOfSession } from "../shared/action-session.js";
 import { CanonicalAlert } from "../shared/alert.js";
 import { TransientError, ValidationError } from "../shared/errors.js";
-import { fastParse } from "../shared/fast-parse.js";
 import { type Clock, type IdGenerator, unixSeconds } from "../shared/ids.js";
 import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
@@ -17,6 +16,7 @@ import { joinIncident, openIncident } from "./incidents.js";
 import { isBeforeResolve, keepOutOfOrder, orderOf } from "./ordering.js";
 import type { AssessedAlert } from "./routing.js";
 import { scoreRisk } from "./score.js";
+import { isSmokeTest, triageSmokeTest } from "./smoke.js";
 import type { TriageStore } from "./triage-store.js";
 
 export const AlertReceivedDetail = z.object({
@@ -70,16 +70,16 @@ export interface TriageDeps {
 
 /** Every alert a delivery carries, in Quell's canonical form. */
 export function normalize(detail: AlertReceivedDetail): CanonicalAlert[] {
-  if (detail.alerts) return detail.alerts.map((alert) => fastParse(CanonicalAlert, alert));
+  if (detail.alerts) return detail.alerts.map((alert) => CanonicalAlert.parse(alert));
   const adapter = sourceByName(detail.source) ?? eventSourceByName(detail.source);
   if (!adapter) throw new ValidationError(`unknown source ${detail.source}`);
-  const payload = fastParse(adapter.schema, detail.payload);
+  const payload = adapter.schema.parse(detail.payload);
   const receipt = {
     alertId: detail.alertId,
     receivedAt: detail.receivedAt,
     ...(detail.deliveryId ? { deliveryId: detail.deliveryId } : {}),
   };
-  return adapter.normalize(payload, receipt).map((alert) => fastParse(CanonicalAlert, alert));
+  return adapter.normalize(payload, receipt).map((alert) => CanonicalAlert.parse(alert));
 }
 
 /** What triage learns about an alert before deciding: inventory assets, unknown AI assets, risk. */
@@ -100,6 +100,8 @@ export async function triage(detail: AlertReceivedDetail, deps: TriageDeps): Pro
 }
 
 async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<TriageOutcome> {
+  // A smoke test is a rehearsal of its own, apart from every claim real alerts share (smoke.ts).
+  if (isSmokeTest(alert)) return triageSmokeTest(alert, deps);
   const causedBy = ownActionIncident(alert, deps.config);
   const linked = causedBy ? await linkOwnAction(causedBy, alert, deps) : undefined;
   if (linked) return linked;

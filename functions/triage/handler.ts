@@ -1,41 +1,47 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { ALERT_RECEIVED } from "../ingest/core.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { StepFunctionsStarter } from "../shared/machine-starter.js";
-import { createLogger, createMetrics, errorAttributes } from "../shared/powertools.js";
+import { createLogger, createMetrics, errorAttributes, instrumented } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { ClaimMemory } from "./claim-memory.js";
 import { AlertReceivedDetail, type TriageDeps, triage } from "./core.js";
 import { Inventory } from "./enrich.js";
-import { loadTriageConfig } from "./load-config.js";
+import { triageConfigFor } from "./load-config.js";
 import { TriageStore } from "./triage-store.js";
 
 const env = readEnv({
   [EnvNames.tableName]: envSchemas.tableName,
   [EnvNames.playbookArns]: envSchemas.machineArns,
   [EnvNames.dedupWindowSeconds]: envSchemas.positiveInt.default(7 * 24 * 3600),
-  [EnvNames.triageConfigFile]: z.string().min(1).optional(),
 });
 const logger = createLogger("triage");
 const parseAlertReceived = eventBridgeDetailParser(AlertReceivedDetail);
 const metrics = createMetrics("triage");
 const db = createDocumentClient();
-const config = loadTriageConfig(env[EnvNames.triageConfigFile]);
-const deps: TriageDeps = {
+// AppConfig on AWS, the team file locally: looked at again once per max age, a bad version refused (fail safe).
+const configSource = triageConfigFor(process.env, logger);
+const base = {
   store: new IncidentStore(db, env[EnvNames.tableName], systemClock),
   triageStore: new TriageStore(db, env[EnvNames.tableName], systemClock),
   starter: new StepFunctionsStarter(new SFNClient({}), env[EnvNames.playbookArns]),
-  config,
-  inventory: new Inventory(config.inventory),
   clock: systemClock,
   newId,
   dedupWindowSeconds: env[EnvNames.dedupWindowSeconds],
   // Lives as long as the warm function: a storm's duplicates are counted without reading their claim.
   claimMemory: new ClaimMemory({ maxEntries: 10_000, maxAgeSeconds: 60 }),
 };
+let deps: TriageDeps | undefined;
+
+/** The dependencies with the configuration in force; the inventory index is rebuilt only when it changed. */
+async function currentDeps(): Promise<TriageDeps> {
+  const config = await configSource.get();
+  if (deps?.config !== config) deps = { ...base, config, inventory: new Inventory(config.inventory) };
+  return deps;
+}
 
 const AwsEvent = z.object({
   id: z.string().min(1).max(64),
@@ -60,11 +66,11 @@ export function toAlertReceived(event: unknown, receivedAt: Date): AlertReceived
 }
 
 /** Target of the bus rules (Quell's `Alert Received`, AWS sources). A thrown error makes EventBridge retry. */
-export const handler = async (event: unknown) => {
+export const handler = instrumented({ logger, metrics }, async (event: unknown) => {
   const detail = toAlertReceived(event, systemClock());
   logger.appendKeys({ alertId: detail.alertId, source: detail.source });
   try {
-    const results = await triage(detail, deps);
+    const results = await triage(detail, await currentDeps());
     for (const result of results) {
       metrics.addMetric(result.outcome === "started" ? "PlaybookStarted" : "AlertNotStarted", "Count", 1);
       logger.info("triaged", { ...result });
@@ -79,7 +85,5 @@ export const handler = async (event: unknown) => {
       error: errorAttributes(error),
     });
     throw error;
-  } finally {
-    metrics.publishStoredMetrics();
   }
-};
+});

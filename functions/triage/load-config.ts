@@ -1,15 +1,14 @@
-import { ConfigurationError } from "../shared/errors.js";
-import type { TriageConfig } from "./config.js";
-import { readTriageConfig } from "./read-config.js";
-import { unknownPlaybooks } from "./routing.js";
+import { playbooks } from "../../playbooks/index.js";
+import { triageConfigSourceFrom } from "./config-source.js";
+import type { ConfigLog, TriageConfigEnv, TriageConfigSource } from "./read-config.js";
+
+/** The names routes may give: the playbooks that exist. */
+export const playbookNames: readonly string[] = playbooks.map((playbook) => playbook.name);
 
 /**
- * The triage configuration in force: the JSON file `path` names when given (validated the same way), else the
- * one in `playbooks/triage-config.ts`. Routes must name playbooks that exist.
+ * Triage's configuration source: as ingest reads it (AppConfig on AWS, the team file locally), and routes must
+ * name playbooks that exist (a version naming one that does not is refused like any other bad field).
  */
-export function loadTriageConfig(path?: string): TriageConfig {
-  const config = readTriageConfig(path);
-  const missing = unknownPlaybooks(config);
-  if (missing.length > 0) throw new ConfigurationError(`triage configuration: ${missing.join("; ")}`);
-  return config;
+export function triageConfigFor(env: TriageConfigEnv, log?: ConfigLog): TriageConfigSource {
+  return triageConfigSourceFrom(env, { knownPlaybooks: playbookNames, ...(log ? { log } : {}) });
 }

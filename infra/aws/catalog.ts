@@ -1,6 +1,6 @@
 import { actions } from "../../functions/actions/registry.js";
 import { type SecretName, SecretNames } from "../../functions/shared/env.js";
-import { WATCHED_EVENT_NAMES } from "../../functions/sources/aws/bedrock.js";
+import type { PatternNode, RuleSettings } from "../../functions/sources/aws/event-pattern.js";
 import { eventSources, sources } from "../../functions/sources/index.js";
 
 /** The functions that are not actions: their entry, the secrets they read, and their timeout. */
@@ -66,21 +66,12 @@ export function secretsInUse(): SecretName[] {
 /** The detail-type EventBridge gives API calls recorded by CloudTrail. */
 export const CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail";
 
-/**
- * Narrowing some AWS event sources need beyond source and detail-type, matched on `detail`, by source.
- * A source without an entry is matched on source and detail-type alone.
- */
-const detailFilters: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  // Only the Bedrock control-plane calls the adapter classifies; every other Bedrock API call would be an
-  // info alert (and a triage invocation) per call.
-  "aws.bedrock": { eventName: WATCHED_EVENT_NAMES },
-};
-
 /** One rule on the account's default event bus, delivering an AWS source's events to triage. */
 export interface AwsEventRuleSpec {
   readonly source: string;
   readonly detailTypes: readonly string[];
-  readonly detail?: Readonly<Record<string, readonly string[]>>;
+  /** What the rule lets in beyond source and detail-type: the adapter's `detailPattern`. */
+  readonly detail: PatternNode;
   /**
    * Rule state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS: a rule in state ENABLED never sees read-only
    * management events delivered by CloudTrail (Describe*, Get*, List*: ListFoundationModels,
@@ -89,20 +80,17 @@ export interface AwsEventRuleSpec {
   readonly allCloudTrailManagementEvents: boolean;
 }
 
-/** One rule per registered AWS event source: a new source in `eventSources` needs no infra edit. */
-export function awsEventRules(): AwsEventRuleSpec[] {
-  const unknown = Object.keys(detailFilters).filter((source) => !Object.hasOwn(eventSources, source));
-  if (unknown.length > 0)
-    throw new Error(`detail filters for unregistered AWS event sources: ${unknown.join(", ")}`);
+/**
+ * One rule per registered AWS event source, matching the adapter's source, detail-types and detail pattern: a
+ * new source in `eventSources` needs no infra edit.
+ */
+export function awsEventRules(settings: RuleSettings): AwsEventRuleSpec[] {
   return Object.values(eventSources)
-    .map((adapter) => {
-      const detail = Object.hasOwn(detailFilters, adapter.source) ? detailFilters[adapter.source] : undefined;
-      return {
-        source: adapter.source,
-        detailTypes: [...adapter.detailTypes],
-        ...(detail ? { detail } : {}),
-        allCloudTrailManagementEvents: adapter.detailTypes.includes(CLOUDTRAIL_API_CALL),
-      };
-    })
+    .map((adapter) => ({
+      source: adapter.source,
+      detailTypes: [...adapter.detailTypes],
+      detail: adapter.detailPattern(settings),
+      allCloudTrailManagementEvents: adapter.detailTypes.includes(CLOUDTRAIL_API_CALL),
+    }))
     .sort((a, b) => a.source.localeCompare(b.source));
 }

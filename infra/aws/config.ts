@@ -1,12 +1,17 @@
-/** Deploy configuration. Only infra/aws/app.ts reads it (from CDK context); everything else receives it. */
+import type { TriageConfig } from "../../functions/triage/config.js";
+
+/**
+ * Deploy configuration. Only infra/aws/app.ts reads it (from the team configuration file, validated by
+ * team-config.ts); everything else receives it.
+ */
 export interface QuellConfig {
   /** Names the stacks (`Quell-<name>-Data`, `Quell-<name>-Logic`) so environments can share an account. */
   readonly environmentName: string;
   /** When true (the default), actions plan and record their writes but never send them. */
   readonly dryRun: boolean;
-  /** Channel id approval requests are posted to. */
-  readonly slackChannel?: string;
-  /** Slack user ids allowed to decide when a playbook names none. */
+  /** Channel id approval requests are posted to (required: functions that post need it). */
+  readonly slackChannel: string;
+  /** Slack user (and user group) ids allowed to decide when a playbook names none; never empty. */
   readonly approvers: readonly string[];
   /** Override of the Slack Web API base URL (a stand-in); unset means Slack itself. */
   readonly slackApiUrl?: string;
@@ -29,4 +34,16 @@ export interface QuellConfig {
   readonly cloudwatchAlarmNamePrefixes: readonly string[];
   /** Email addresses subscribed to Quell's own alarm topic (self-monitoring). Empty: nobody is told. */
   readonly alarmEmails: readonly string[];
+  /**
+   * Reserved concurrency of the ingest function behind the public (AuthType NONE) ingest URL: a flood, signed or
+   * not, runs at most this many at once and is throttled beyond (HTTP 429), never eating the account's pool.
+   */
+  readonly ingestReservedConcurrency: number;
+  /** Reserved concurrency of the Slack function behind the public Slack interactivity URL (as ingest's). */
+  readonly slackReservedConcurrency: number;
+  /**
+   * The triage part of the team configuration (inventory, people, routes, suppressions…), validated. Deployed to
+   * AWS AppConfig as the initial version; a team changes it there without redeploying.
+   */
+  readonly triage: TriageConfig;
 }

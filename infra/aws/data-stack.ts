@@ -6,9 +6,14 @@ import { SecretStore } from "./constructs/secret-store.js";
 
 export interface DataStackProps extends StackProps {
   readonly secretNames: readonly SecretName[];
+  /** Names the secrets' parameters: `/quell/<environmentName>/<NAME>`. */
+  readonly environmentName: string;
 }
 
-/** Everything stateful: the tables and the secrets. Deploys rarely; the logic stack references it. */
+/**
+ * Everything stateful: the tables, and the names of the secrets' SecureString parameters (which an operator
+ * sets; the stack outputs the command for each). Deploys rarely; the logic stack references it.
+ */
 export class DataStack extends Stack {
   readonly tables: IncidentTables;
   readonly secrets: SecretStore;
@@ -16,7 +21,10 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     this.tables = new IncidentTables(this, "Tables");
-    this.secrets = new SecretStore(this, "Secrets", { names: props.secretNames });
+    this.secrets = new SecretStore(this, "Secrets", {
+      names: props.secretNames,
+      environmentName: props.environmentName,
+    });
     new CfnOutput(this, "IncidentsTableName", { value: this.tables.incidents.tableName });
   }
 }

@@ -8,6 +8,7 @@ import { AlertIntake } from "./constructs/alert-intake.js";
 import { IncidentNotifier } from "./constructs/incident-notifier.js";
 import { PlaybookMachines } from "./constructs/playbook-machines.js";
 import { PlaybookTasks } from "./constructs/playbook-tasks.js";
+import { SelfMonitoring } from "./constructs/self-monitoring.js";
 import { SlackInteractions } from "./constructs/slack-interactions.js";
 import type { DataStack } from "./data-stack.js";
 import { pascal } from "./paths.js";
@@ -25,6 +26,7 @@ export class LogicStack extends Stack {
   readonly intake: AlertIntake;
   readonly slack: SlackInteractions;
   readonly notifier: IncidentNotifier;
+  readonly monitoring: SelfMonitoring;
 
   constructor(scope: Construct, id: string, props: LogicStackProps) {
     super(scope, id, props);
@@ -66,6 +68,8 @@ export class LogicStack extends Stack {
       bus,
     });
     this.notifier = new IncidentNotifier(this, "Notifier", { table, secretLookup, config, bus });
+    // Last: it finds every function, queue and state machine built above by walking the construct tree.
+    this.monitoring = new SelfMonitoring(this, "Monitoring", { alarmEmails: config.alarmEmails });
 
     new CfnOutput(this, "IngestUrl", {
       value: this.intake.ingestUrl.url,

@@ -20,6 +20,7 @@ export function addQuell(app: App, config: QuellConfig, env?: Environment): Quel
     env,
     description: `Quell (${config.environmentName}): incident tables and secrets`,
     secretNames: secretsInUse(),
+    environmentName: config.environmentName,
   });
   const logic = new LogicStack(app, `${prefix}-Logic`, {
     env,

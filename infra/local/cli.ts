@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
+import { awsRedriveCommand } from "./aws-redrive.js";
 import { formatTimeline, QuellClient } from "./client.js";
 import { DeadLettersClient, deadLetterCommand } from "./dead-letters-client.js";
 import { LOCAL_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
+import { smokeCommand } from "./smoke.js";
 import { webhookBody } from "./standins/scenario.js";
 
 const HELP = `Usage: npm run quell -- <command>
@@ -18,11 +20,22 @@ const HELP = `Usage: npm run quell -- <command>
   dead-letters [--limit <n>] [--cursor <c>]
                                          list events the bus could not deliver after its retries
   redrive <dead-letter-id>… | --all      deliver dead letters again (to the rule that refused them)
+  redrive --aws --queue <url|name> [--function <name>] [--dry-run]
+                                         deliver again the dead letters of a deployed function (redrive --aws --help)
+  smoke --url <ingest url> [--secret <s>] [--aws --table <name>]
+                                         send one signed smoke-test alert (a dry-run rehearsal) and report
+                                         each hop seen: accepted, triaged, card posted (smoke --help)
 
 Talks to QUELL_URL (default http://127.0.0.1:$QUELL_PORT, port 8787) with the secrets in the environment,
 else those in .quell/local-secrets.json (reads send the read token, QUELL_READ_TOKEN). --as defaults to ${LOCAL_RESPONDER}.`;
 
 async function main(): Promise<number> {
+  // Its own options, and no local secrets unless it talks to the local runtime (smoke.ts).
+  if (process.argv[2] === "smoke") return smokeCommand(process.argv.slice(3));
+  // Talks to AWS with the usual credentials, never to the local runtime (aws-redrive.ts).
+  if (process.argv[2] === "redrive" && process.argv.includes("--aws")) {
+    return awsRedriveCommand(process.argv.slice(3));
+  }
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {

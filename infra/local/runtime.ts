@@ -26,6 +26,7 @@ import { publicRoutes } from "./routes.js";
 import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
 import { clearStaleInProgress } from "./stale-idempotency.js";
 import { type ExecutionRecord, LocalStepFunctions } from "./stepfunctions.js";
+import { localConfigFileEnv } from "./team-config-env.js";
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. */
@@ -162,6 +163,8 @@ async function start(
     POWERTOOLS_METRICS_DISABLED: "true",
     // Local tooling runs on the machine's Node 20 (see README); Lambda runs Node 22.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // The team configuration file (else the example) and how soon triage sees an edit of it.
+    ...localConfigFileEnv({ ...process.env, ...options.env }),
     ...options.env,
     // Last, so nothing overrides them: the database and the AWS emulation accept only these.
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,

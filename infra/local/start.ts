@@ -4,7 +4,6 @@ import { runDemo } from "./demo.js";
 import {
   DATA_DIR,
   DEFAULT_PORT,
-  LOCAL_CHANNEL,
   LOCAL_RESPONDER,
   loadLocalSecrets,
   localSecretsFile,
@@ -20,6 +19,7 @@ import {
   type ScenarioStandins,
   startScenarioStandins,
 } from "./standins/scenario.js";
+import { localSettings, settingsEnv } from "./team-config-env.js";
 
 /**
  * `npm start`: Quell on this machine. `npm run demo`: the same, plus a demo incident that decides only its
@@ -38,6 +38,9 @@ async function main(): Promise<void> {
         "too, or unset it to use the local Slack stand-in",
     );
   }
+  // The team configuration file (QUELL_CONFIG_FILE, else the example): checked whole here, so a bad field fails
+  // the start with its path; its settings stand in for the variables the environment leaves unset.
+  const team = localSettings(env);
   const secrets = loadLocalSecrets(env);
   const needsStandins =
     !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY || !env.LITELLM_MASTER_KEY;
@@ -50,7 +53,9 @@ async function main(): Promise<void> {
       )
     : undefined;
   const demoUser = "U0QUELLDEMO";
-  const approvers = env.QUELL_APPROVERS || (demo ? `${LOCAL_RESPONDER},${demoUser}` : LOCAL_RESPONDER);
+  const approvers =
+    env.QUELL_APPROVERS ||
+    (demo ? [...team.settings.approvers, demoUser] : team.settings.approvers).join(",");
 
   const providerEnv: Record<string, string> = {};
   const lines: string[] = [];
@@ -92,17 +97,18 @@ async function main(): Promise<void> {
     );
     lines.push(`  Bedrock  LOCAL STAND-IN at ${standins.bedrock.url} (tighten-guardrail's guardrail update)`);
   }
-  const dryRun = env.QUELL_DRY_RUN ?? "true";
+  const dryRun = env.QUELL_DRY_RUN ?? String(team.settings.dryRun);
   const runtime = await startLocalRuntime({
     port: Number(env.QUELL_PORT ?? DEFAULT_PORT),
     dataDir: DATA_DIR,
     env: {
+      ...settingsEnv(team.settings, env),
       ...secrets,
       ...providerEnv,
       ...(slackAppToken ? { [SLACK_APP_TOKEN]: slackAppToken } : {}),
       QUELL_DRY_RUN: dryRun,
       QUELL_APPROVERS: approvers,
-      QUELL_SLACK_CHANNEL: env.QUELL_SLACK_CHANNEL ?? LOCAL_CHANNEL,
+      QUELL_SLACK_CHANNEL: env.QUELL_SLACK_CHANNEL ?? team.settings.slackChannel,
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     },
   });
@@ -121,6 +127,7 @@ async function main(): Promise<void> {
       `  POST ${runtime.url}/alerts/{source}   GET ${runtime.url}/incidents   POST ${runtime.url}/slack/events`,
       `  secrets: environment, else ${localSecretsFile()} (generated for this machine)`,
       `  reads (every GET but /healthz): Authorization: Bearer <${READ_TOKEN}>; only loopback Host names are served`,
+      `  configuration: ${team.file} (QUELL_CONFIG_FILE; triage re-reads it when it changes)`,
       `  approvers: ${approvers}`,
       ...refusingLines,
       ...lines,

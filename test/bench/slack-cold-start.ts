@@ -16,6 +16,7 @@ const { mkdtempSync, writeFileSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
 const { build } = await import("esbuild");
+const { esbuildOptions } = await import("../../infra/aws/bundling.js");
 const { startLocalRuntime } = await import("../../infra/local/runtime.js");
 const { approvalClickBody, githubWebhookHeaders, slackSignatureHeaders } = await import(
   "../../infra/local/signing.js"
@@ -26,17 +27,10 @@ const { githubAlertSeed, standinProviderEnv, startScenarioStandins, webhookBody 
 
 const samples = Number(process.argv[2] ?? 20);
 const dir = mkdtempSync(join(tmpdir(), "quell-bench-"));
-const bundle = join(dir, "slack-handler.mjs");
-await build({
-  entryPoints: ["functions/slack/handler.ts"],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  minify: true,
-  outfile: bundle,
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-});
+// Bundled exactly as deployed (infra/aws/bundling.ts).
+const options = esbuildOptions("functions/slack/handler.ts", dir);
+const bundle = options.outfile;
+await build(options);
 
 const numbers = Array.from({ length: samples }, (_, i) => 500 + i);
 const standins = await startScenarioStandins({

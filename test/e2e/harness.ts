@@ -19,6 +19,7 @@ import {
   startScenarioStandins,
   webhookBody,
 } from "../../infra/local/standins/scenario.js";
+import type { RecordedRequest } from "../../infra/local/standins/server.js";
 import { playbooks } from "../../playbooks/index.js";
 
 export const SECRETS = {
@@ -46,6 +47,19 @@ export const webhookForAlert = (number: number): string => webhookBody(number);
 export const approvalIdIn = (blocks: unknown): string =>
   /"value":"(inc_[a-z0-9]+\.[A-Za-z]+)"/.exec(JSON.stringify(blocks))?.[1] as string;
 export const CHANNEL = "C0INCIDENTS";
+
+/** Posting an approval card (the thread's other messages are the notifier's, and are left alone). */
+export const POST_APPROVAL_CARD = {
+  method: "POST",
+  path: "/api/chat.postMessage",
+  where: (request: RecordedRequest) => JSON.stringify(request.body).includes("quell.approve"),
+};
+/** Slack's answer when it failed on its side: HTTP 200, `ok: false`. */
+export const SLACK_INTERNAL_ERROR = {
+  status: 200,
+  applied: false,
+  body: { ok: false, error: "internal_error" },
+};
 
 /** The first approval card (a top-level message with decision buttons) posted after the first `since` messages. */
 export const approvalCardAfter = (harness: Harness, since: number) =>

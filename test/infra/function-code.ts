@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvNames, SecretNames } from "../../functions/shared/env.js";
+import { EnvNames, SecretNames, secretParameterVariable } from "../../functions/shared/env.js";
 import { GUARDRAIL_ADMINS_ENV } from "../../functions/sources/aws/bedrock.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -64,11 +64,11 @@ export function functionSourceFiles(): string[] {
   return found.map((path) => relative(repoRoot, path)).sort();
 }
 
-/** Shared names: the variables of `EnvNames` and the secrets of `SecretNames` (and their `_SECRET_ARN`). */
+/** Shared names: the variables of `EnvNames` and the secrets of `SecretNames` (and their `_PARAMETER`). */
 const SHARED_NAMES = new Set<string>([
   ...Object.values(EnvNames),
   ...Object.values(SecretNames),
-  ...Object.values(SecretNames).map((name) => `${name}_SECRET_ARN`),
+  ...Object.values(SecretNames).map(secretParameterVariable),
 ]);
 
 /**

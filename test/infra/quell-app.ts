@@ -7,6 +7,7 @@ import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import type { IConstruct } from "constructs";
 import type { QuellConfig } from "../../infra/aws/config.js";
 import { addQuell, type QuellStacks } from "../../infra/aws/quell.js";
+import { triageConfig } from "../../playbooks/triage-config.js";
 
 export const TEST_ENV = { account: "123456789012", region: "eu-west-1" } as const satisfies Environment;
 
@@ -20,6 +21,10 @@ export const TEST_CONFIG: QuellConfig = {
   litellmBaseUrl: "https://llm-gateway.test.example.com",
   cloudwatchAlarmNamePrefixes: ["support-chat-"],
   alarmEmails: ["secops@example.com"],
+  ingestReservedConcurrency: 20,
+  slackReservedConcurrency: 10,
+  // The example's triage part (playbooks/quell.example.json), deployed to AppConfig as the first version.
+  triage: triageConfig,
 };
 
 /** The context `cdk synth` runs with (cdk.json), minus bundling: `npm run synth` covers bundling. */

@@ -402,5 +402,52 @@ describe("approve with comment and four eyes exclusions, against DynamoDB Local"
       });
       expect(JSON.stringify(posted[0]?.blocks)).toContain("*Dry run*");
     });
+
+    it("takes the requester of a `/quell rerun` from its incident for the rerun's approvals only", async () => {
+      const request = async (executionId: string) => {
+        const { incidentId } = await seedPendingApproval(store, NOW, {
+          card: false,
+          incident: {
+            status: "running",
+            rerun: { executionName: "inc_lost-rerun-1", requestedBy: REQUESTER },
+          },
+        });
+        await requestApproval(
+          {
+            taskToken: "token",
+            incidentId,
+            executionId,
+            playbook: "leaked-ai-key",
+            step: STEP,
+            policy: "two",
+            title: "Revoke",
+            plan: ["Delete the key."],
+            facts: {},
+            timeoutSeconds: 3600,
+            dryRun: false,
+          },
+          {
+            store,
+            slack: {
+              postMessage: async (message) => ({ channel: message.channel, ts: "1795564800.000400" }),
+            },
+            channel: "C0INCIDENTS",
+            defaultApprovers: [FIRST],
+            dryRun: false,
+            clock: () => NOW,
+          },
+        );
+        return store.getApproval(incidentId, STEP);
+      };
+      const machine = "arn:aws:states:eu-west-1:123456789012:execution:leaked-ai-key";
+      expect(await request(`${machine}:inc_lost-rerun-1`)).toMatchObject({
+        requestedBy: REQUESTER,
+        excludedApprovers: [{ userId: REQUESTER, because: "requester" }],
+      });
+      // An approval of another execution (the lost one, say) is not the rerun's: nobody is excluded as requester.
+      const other = await request(`${machine}:inc_lost`);
+      expect(other?.requestedBy).toBeUndefined();
+      expect(other?.excludedApprovers).toEqual([]);
+    });
   });
 });

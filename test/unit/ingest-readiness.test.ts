@@ -20,10 +20,10 @@ describe("routes refusing everything (said at start-up)", () => {
     expect(routeSecrets).toContainEqual({ route: "POST /events", secretName: "QUELL_EVENTS_TOKEN" });
   });
 
-  it("counts a secret as configured by its value (locally) or by its ARN (on AWS)", () => {
+  it("counts a secret as configured by its value (locally) or by its parameter name (on AWS)", () => {
     const env = {
       QUELL_WEBHOOK_SECRET: "s",
-      QUELL_GITHUB_WEBHOOK_SECRET_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh",
+      QUELL_GITHUB_WEBHOOK_SECRET_PARAMETER: "/quell/dev/QUELL_GITHUB_WEBHOOK_SECRET",
       QUELL_EVENTS_TOKEN: "t",
       QUELL_SOURCE_TOKEN_GRAFANA: "g",
       QUELL_SOURCE_TOKEN_DATADOG: "",

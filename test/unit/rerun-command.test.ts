@@ -73,7 +73,12 @@ describe("/quell rerun and resolve of an interrupted incident (DynamoDB Local)",
       { machine: "leaked-ai-key", name: `${incidentId}-rerun-1`, input },
     ]);
     const detail = await store.getIncidentDetail(incidentId);
-    expect(detail).toMatchObject({ status: "running", executionName: `${incidentId}-rerun-1` });
+    expect(detail).toMatchObject({
+      status: "running",
+      executionName: `${incidentId}-rerun-1`,
+      // Its approvals exclude the requester under four eyes (approval-request/core.ts).
+      rerun: { executionName: `${incidentId}-rerun-1`, requestedBy: APPROVER },
+    });
     // The lost run's approval is kept aside: the rerun asks again, and an action runs only on the new one.
     expect(detail?.approvals).toEqual([]);
     expect(await store.getApproval(incidentId, STEP)).toBeUndefined();

@@ -6,8 +6,10 @@ import { actionSessionName, incidentOfSession } from "../../functions/shared/act
 import type { CanonicalAlert } from "../../functions/shared/alert.js";
 import { defineTriageConfig } from "../../functions/triage/config.js";
 import { enrich, Inventory } from "../../functions/triage/enrich.js";
-import { loadTriageConfig } from "../../functions/triage/load-config.js";
+import { playbookNames } from "../../functions/triage/load-config.js";
+import { fileLocation, RefreshingTriageConfig } from "../../functions/triage/read-config.js";
 import { scoreRisk } from "../../functions/triage/score.js";
+import { triageConfig } from "../../playbooks/triage-config.js";
 
 const asset = {
   kind: "app",
@@ -18,8 +20,8 @@ const asset = {
 } as const;
 
 describe("triage configuration", () => {
-  it("loads the built-in configuration, whose routes name existing playbooks", () => {
-    expect(loadTriageConfig().inventory.length).toBeGreaterThan(0);
+  it("loads the example configuration, whose routes name existing playbooks", () => {
+    expect(triageConfig.inventory.length).toBeGreaterThan(0);
   });
 
   it("names every bad field, with its path", () => {
@@ -50,13 +52,18 @@ describe("triage configuration", () => {
     expect(attempt).toThrow(/routes\.1\.id: duplicate id a/);
   });
 
-  it("refuses a configuration file whose route names a playbook that does not exist", () => {
+  it("refuses a configuration file whose route names a playbook that does not exist", async () => {
     const dir = mkdtempSync(join(tmpdir(), "quell-config-"));
     const file = join(dir, "triage.json");
     writeFileSync(file, JSON.stringify({ routes: [{ id: "x", match: {}, playbook: "no-such-playbook" }] }));
-    expect(() => loadTriageConfig(file)).toThrow("routes.x: playbook no-such-playbook does not exist");
+    const load = () =>
+      new RefreshingTriageConfig(fileLocation(file, "whole"), {
+        maxAgeSeconds: 0,
+        knownPlaybooks: playbookNames,
+      }).get();
+    await expect(load()).rejects.toThrow('routes.0.playbook: no playbook named "no-such-playbook"');
     writeFileSync(file, "{ not json");
-    expect(() => loadTriageConfig(file)).toThrow(`triage configuration ${file}`);
+    await expect(load()).rejects.toThrow(`triage configuration file ${file}`);
   });
 });
 

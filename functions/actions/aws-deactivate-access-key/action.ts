@@ -1,5 +1,5 @@
 import { ListAccessKeysCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../../shared/errors.js";
 import { type ActionContext, defineAction, type Write } from "../contract.js";
 

@@ -1,4 +1,5 @@
+import { IAMClient } from "@aws-sdk/client-iam";
 import { createActionHandler } from "../handler.js";
 import { deactivateAwsAccessKey } from "./action.js";
 
-export const handler = createActionHandler(deactivateAwsAccessKey);
+export const handler = createActionHandler(deactivateAwsAccessKey, { iam: IAMClient });

@@ -3,7 +3,7 @@ import {
   UpdateGuardrailCommand,
   type UpdateGuardrailRequest,
 } from "@aws-sdk/client-bedrock";
-import { z } from "zod";
+import * as z from "zod";
 import { TargetChanged } from "../../shared/errors.js";
 import { type ActionContext, defineAction, type Write } from "../contract.js";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SecretNames } from "../../shared/env.js";
 import { type ActionContext, defineAction } from "../contract.js";
 import { githubHeaders, RepositoryName, secretScanningAlertUrl } from "../providers.js";

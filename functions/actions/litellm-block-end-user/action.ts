@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SecretNames } from "../../shared/env.js";
 import { ProviderError, TransientError } from "../../shared/errors.js";
 import { type ActionContext, defineAction, type Write } from "../contract.js";

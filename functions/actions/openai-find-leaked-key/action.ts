@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SecretNames } from "../../shared/env.js";
 import { fingerprintSecret } from "../../shared/hash.js";
 import type { HttpClient } from "../../shared/http.js";

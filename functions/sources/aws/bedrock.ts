@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AlertType, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
 import { sha256Hex } from "../../shared/hash.js";
 import { alertIdFor, type EventSourceAdapter } from "../source.js";
@@ -17,6 +17,7 @@ import {
   Region,
   titleText,
 } from "./common.js";
+import { at, type PatternNode } from "./event-pattern.js";
 
 /**
  * The guardrail-admin allow-list: `QUELL_GUARDRAIL_ADMINS`, comma-separated IAM ARNs of the users and roles
@@ -49,6 +50,9 @@ export const MODEL_ENUMERATION = [
   "PutUseCaseForModelAccess",
 ] as const;
 export const WATCHED_EVENT_NAMES = [...GUARDRAIL_CHANGES, ...MODEL_ENUMERATION] as const;
+
+/** The rule lets in only the watched calls: every other Bedrock API call would be an info alert per call. */
+export const bedrockDetailPattern = (): PatternNode => at(["eventName"], WATCHED_EVENT_NAMES);
 
 /**
  * `details.signal` of a model-enumeration alert. One call is not an attack: triage (functions/triage/
@@ -243,6 +247,7 @@ export function createBedrockCloudTrailAdapter(
   return {
     source: "aws.bedrock",
     detailTypes: ["AWS API Call via CloudTrail"],
+    detailPattern: bedrockDetailPattern,
     schema: BedrockCloudTrailEvent,
     normalize(event, receipt) {
       const { detail } = event;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AlertStatus,
   type AlertType,
@@ -20,6 +20,14 @@ import {
   label,
   titleText,
 } from "./common.js";
+import {
+  anyOf,
+  at,
+  type PatternNode,
+  prefix,
+  type RuleSettings,
+  type ValueCondition,
+} from "./event-pattern.js";
 
 const AlarmState = z.looseObject({
   value: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]),
@@ -81,6 +89,39 @@ export type CloudWatchAlarmEvent = z.infer<typeof CloudWatchAlarmEvent>;
 export const isBedrockTokenMetric = (namespace: string | undefined, name: string): boolean =>
   namespace === "AWS/Bedrock" && (/Token(s)?Count$/.test(name) || name === "EstimatedTPMQuotaUsage");
 
+/**
+ * The metric namespaces of AI services: Bedrock (AWS/Bedrock, AWS/Bedrock/Guardrails, AWS/Bedrock/Agents…),
+ * Bedrock AgentCore, SageMaker AI (AWS/SageMaker…, and the endpoint and inference-component metrics under
+ * /aws/sagemaker/).
+ */
+export const AI_METRIC_NAMESPACES: readonly ValueCondition[] = [
+  "AWS/Bedrock",
+  prefix("AWS/Bedrock/"),
+  "Bedrock-AgentCore",
+  "AWS/SageMaker",
+  prefix("AWS/SageMaker/"),
+  prefix("/aws/sagemaker/"),
+];
+
+/**
+ * The rule lets in state changes of alarms on a metric in an AI namespace (any metric of a metric-math alarm),
+ * and of alarms whose name starts with one of `cloudwatchAlarmNamePrefixes` (composite alarms included).
+ */
+export function cloudWatchDetailPattern({ cloudwatchAlarmNamePrefixes }: RuleSettings): PatternNode {
+  cloudwatchAlarmNamePrefixes.forEach((name, i) => {
+    if (name.trim().length === 0 || name.length > 255)
+      throw new Error(
+        `cloudwatchAlarmNamePrefixes[${i}]: ${JSON.stringify(name)} must be 1-255 characters and not blank (a blank prefix would take every alarm)`,
+      );
+  });
+  const byNamespace = at(
+    ["configuration", "metrics", "metricStat", "metric", "namespace"],
+    AI_METRIC_NAMESPACES,
+  );
+  if (cloudwatchAlarmNamePrefixes.length === 0) return byNamespace;
+  return anyOf(byNamespace, at(["alarmName"], [...new Set(cloudwatchAlarmNamePrefixes)].map(prefix)));
+}
+
 const SEVERITY_TAG: Readonly<Record<string, Severity>> = {
   critical: "critical",
   high: "high",
@@ -113,6 +154,7 @@ const STATUS: Record<z.infer<typeof AlarmState>["value"], AlertStatus> = {
 export const cloudwatch: EventSourceAdapter<CloudWatchAlarmEvent> = {
   source: "aws.cloudwatch",
   detailTypes: ["CloudWatch Alarm State Change"],
+  detailPattern: cloudWatchDetailPattern,
   schema: CloudWatchAlarmEvent,
   normalize(event, receipt) {
     const { detail } = event;

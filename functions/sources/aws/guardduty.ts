@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CanonicalAlert, tagsFor } from "../../shared/alert.js";
 import { alertIdFor, type EventSourceAdapter } from "../source.js";
 import {
@@ -10,6 +10,7 @@ import {
   EntityList,
   envelopeOf,
   freeText,
+  GUARDDUTY_AI_TYPES,
   GuardDutyFindingType,
   guardDutyAlertType,
   guardDutyFinalSeverity,
@@ -23,6 +24,7 @@ import {
   timeOf,
   titleText,
 } from "./common.js";
+import { at, type PatternNode } from "./event-pattern.js";
 
 const RemoteIpDetails = z.looseObject({
   ipAddressV4: z.ipv4().optional(),
@@ -162,6 +164,12 @@ function guardrailsOf(finding: Finding): { arn: string; version: string | null }
 const CONFIDENCE_ORDER = ["NONE", "LOW", "MEDIUM", "HIGH"];
 
 /**
+ * The rule lets in the AI finding types Quell maps (GUARDDUTY_AI_TYPES), by their exact `detail.type`, as the
+ * adapter matches them: EC2, S3, Kubernetes, malware and other IAM findings stay out, look-alikes too.
+ */
+export const guardDutyDetailPattern = (): PatternNode => at(["type"], [...GUARDDUTY_AI_TYPES.keys()]);
+
+/**
  * `aws.guardduty` / `GuardDuty Finding`. AI Protection types map per R3 (llmjacking, prompt_injection,
  * guardrail_tampering); every other type is `other`, which triage records as out of scope. Severity per R1
  * with the R2 floors. One finding id is one alert across re-publications: `guardduty:<id>`, the key Security
@@ -171,6 +179,7 @@ const CONFIDENCE_ORDER = ["NONE", "LOW", "MEDIUM", "HIGH"];
 export const guardduty: EventSourceAdapter<GuardDutyEvent> = {
   source: "aws.guardduty",
   detailTypes: ["GuardDuty Finding"],
+  detailPattern: guardDutyDetailPattern,
   schema: GuardDutyEvent,
   normalize(event, receipt) {
     const finding = event.detail;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AlertStatus, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
 import { alertIdFor, type EventSourceAdapter, type Receipt } from "../source.js";
 import {
@@ -11,6 +11,7 @@ import {
   envelopeOf,
   epochMillis,
   freeText,
+  GUARDDUTY_AI_TYPES,
   guardDutyAlertType,
   guardDutyFinalSeverity,
   guardDutyFindingIdOf,
@@ -24,6 +25,7 @@ import {
   timeOf,
   titleText,
 } from "./common.js";
+import { anyOf, at, type PatternNode, prefix, suffix, type ValueCondition } from "./event-pattern.js";
 
 /**
  * `aws.securityhub`: Security Hub CSPM findings in ASFF (`Security Hub Findings - Imported`, several per
@@ -234,6 +236,41 @@ const guardDutyTypeOfOcsf = (types: readonly string[] | undefined): string | und
 const AI_RESOURCE = /bedrock|sagemaker/i;
 const isAiResource = (values: readonly (string | undefined)[]) =>
   values.some((value) => value !== undefined && AI_RESOURCE.test(value));
+
+// ---------------------------------------------------------------------------------------------- rule
+
+/** ARNs of Bedrock (and Bedrock AgentCore) and SageMaker resources, in every partition. */
+const AI_RESOURCE_ARNS: readonly ValueCondition[] = ["aws", "aws-cn", "aws-us-gov"].flatMap((partition) => [
+  prefix(`arn:${partition}:bedrock`),
+  prefix(`arn:${partition}:sagemaker:`),
+]);
+
+/** ASFF spells `Impact:IAMUser/Name` as `TTPs/<tactic>/Impact:IAMUser-Name`; the adapter reads the last segment. */
+const asffTypesOf = (type: string): ValueCondition[] => {
+  const asff = type.replace("/", "-");
+  return [asff, suffix(`/${asff}`)];
+};
+
+/**
+ * The rule lets in findings about AI: copies of the GuardDuty AI finding types (ASFF `Types`, OCSF
+ * `finding_info.types`), and findings whose resources are Bedrock or SageMaker (ASFF `Resources[].Type`
+ * AwsBedrock…/AwsSageMaker…, OCSF `resources[].type` AWS::Bedrock::…/AWS::SageMaker::…, or an ARN of those
+ * services). Alternatives hold within one finding; an event with one such finding among others gets in whole,
+ * and triage records the others as out of scope.
+ */
+export function securityHubDetailPattern(): PatternNode {
+  const aiTypes = [...GUARDDUTY_AI_TYPES.keys()];
+  return {
+    findings: anyOf(
+      at(["Types"], aiTypes.flatMap(asffTypesOf)),
+      at(["Resources", "Type"], [prefix("AwsBedrock"), prefix("AwsSageMaker")]),
+      at(["Resources", "Id"], AI_RESOURCE_ARNS),
+      at(["finding_info", "types"], aiTypes),
+      at(["resources", "type"], [prefix("AWS::Bedrock::"), prefix("AWS::SageMaker::")]),
+      at(["resources", "uid"], AI_RESOURCE_ARNS),
+    ),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------- normalise
 
@@ -503,6 +540,7 @@ function stampsOf(event: SecurityHubEvent): Stamp[] {
 export const securityhub: EventSourceAdapter<SecurityHubEvent> = {
   source: "aws.securityhub",
   detailTypes: ["Security Hub Findings - Imported", "Findings Imported V2"],
+  detailPattern: securityHubDetailPattern,
   schema: SecurityHubEvent,
   normalize(event, receipt) {
     assertFresh("aws.securityhub", stampsOf(event), receipt);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Severity } from "../../shared/alert.js";
 import { clip, escapeText } from "../generic.js";
 import {

@@ -3,7 +3,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { CfnRule, EventBus, type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { type FunctionUrl, FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import type { FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { ALERT_RECEIVED } from "../../../functions/ingest/core.js";
 import { EnvNames } from "../../../functions/shared/env.js";
@@ -12,7 +12,9 @@ import { awsEventRules, coreFunctions } from "../catalog.js";
 import type { QuellConfig } from "../config.js";
 import { pascal } from "../paths.js";
 import type { PlaybookMachine } from "./playbook-machines.js";
+import { publicFunctionUrl } from "./public-function-url.js";
 import { QuellFunction, type SecretLookup } from "./quell-function.js";
+import { TriageConfiguration } from "./triage-configuration.js";
 
 /** What ingest may do to the incident table, and to which partitions only. */
 export const INGEST_TABLE_ACTIONS = [
@@ -34,7 +36,8 @@ export interface AlertIntakeProps {
  * The way in: the ingest Function URL (signatures are verified in the handler), the Quell event bus, and
  * triage, which the bus invokes for every accepted alert and which starts playbooks. The bus also carries
  * Quell's own incident events (see IncidentNotifier). AWS sources (GuardDuty, Security Hub, CloudWatch,
- * CloudTrail) reach triage directly, by one rule per registered event source on the account's default bus.
+ * CloudTrail) reach triage directly, by one rule per registered event source on the account's default bus, each
+ * narrowed to the events about AI its adapter declares (`detailPattern`).
  */
 export class AlertIntake extends Construct {
   readonly bus: EventBus;
@@ -42,6 +45,8 @@ export class AlertIntake extends Construct {
   readonly ingestUrl: FunctionUrl;
   readonly triage: QuellFunction;
   readonly triageRule: Rule;
+  /** The triage part of the team configuration, in AppConfig: triage and ingest read it at run time. */
+  readonly triageConfiguration: TriageConfiguration;
   /** The account's default event bus, where AWS services put their events. */
   readonly defaultBus: IEventBus;
   /** One rule per AWS event source (`eventSources`), by its EventBridge `source`, on the default bus. */
@@ -74,8 +79,10 @@ export class AlertIntake extends Construct {
       }),
     );
     // Auth NONE: GitHub and generic senders cannot sign AWS requests; they sign the body, and the handler
-    // verifies that signature in constant time before anything else happens.
-    this.ingestUrl = this.ingest.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // verifies that signature in constant time before anything else happens. A flood runs at most the reserved
+    // concurrency at once and costs no database write per request: unauthenticated refusals are tallied per
+    // minute (functions/ingest/refusal-counter.ts).
+    this.ingestUrl = publicFunctionUrl(this.ingest, config.ingestReservedConcurrency);
 
     const triage = coreFunctions.triage;
     this.triage = new QuellFunction(this, "Triage", {
@@ -99,6 +106,13 @@ export class AlertIntake extends Construct {
       asyncInvoked: true,
     });
     table.grantReadWriteData(this.triage);
+    this.triageConfiguration = new TriageConfiguration(this, "TriageConfiguration", {
+      triage: config.triage,
+      environmentName: config.environmentName,
+    });
+    // Ingest reads the GitHub allow-list from it; triage everything else.
+    this.triageConfiguration.grantRead(this.ingest);
+    this.triageConfiguration.grantRead(this.triage);
     if (machines.length > 0) {
       this.triage.role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -128,23 +142,19 @@ export class AlertIntake extends Construct {
     // with "aws.", so these rules need no signature check: triage takes the raw event (toAlertReceived).
     this.defaultBus = EventBus.fromEventBusName(this, "DefaultBus", "default");
     const rules = new Map<string, Rule>();
-    for (const spec of awsEventRules()) {
+    const ruleSettings = { cloudwatchAlarmNamePrefixes: config.cloudwatchAlarmNamePrefixes };
+    for (const spec of awsEventRules(ruleSettings)) {
       const rule = new Rule(this, `${pascal(spec.source)}Events`, {
         eventBus: this.defaultBus,
         description: `Quell: ${spec.source} events (${spec.detailTypes.join(", ")}) go to triage`.slice(
           0,
           512,
         ),
+        // Only what Quell acts on or records for AI (each adapter's detailPattern); triage still checks it all.
         eventPattern: {
           source: [spec.source],
           detailType: [...spec.detailTypes],
-          ...(spec.detail
-            ? {
-                detail: Object.fromEntries(
-                  Object.entries(spec.detail).map(([field, values]) => [field, [...values]]),
-                ),
-              }
-            : {}),
+          detail: { ...spec.detail },
         },
       });
       rule.addTarget(toTriage());

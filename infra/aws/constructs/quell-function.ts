@@ -2,20 +2,18 @@ import { createRequire } from "node:module";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { Architecture, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { EnvNames, type SecretName, secretArnVariable } from "../../../functions/shared/env.js";
+import { EnvNames, type SecretName } from "../../../functions/shared/env.js";
+import { LAMBDA_RUNTIME, nodejsFunctionBundling } from "../bundling.js";
 import { acknowledge, X_RAY_WILDCARD_REASON } from "../nag.js";
 import { fromRoot, repoRoot } from "../paths.js";
+import { grantSecretReads, type SecretLookup } from "./secret-store.js";
 
-/** Looks a secret up by name; the data stack owns the secrets, functions only get references. */
-export interface SecretLookup {
-  secret(name: SecretName): ISecret;
-}
+export type { SecretLookup } from "./secret-store.js";
 
 export interface QuellFunctionProps {
   /** Handler file relative to the repository root; it must export `handler`. */
@@ -23,7 +21,7 @@ export interface QuellFunctionProps {
   readonly description: string;
   readonly timeout: Duration;
   readonly environment?: Readonly<Record<string, string>>;
-  /** Secrets the function reads: it gets `<NAME>_SECRET_ARN` and read access to each, never the value. */
+  /** Secrets the function reads: it gets `<NAME>_PARAMETER` and read access to each, never the value. */
   readonly secrets?: readonly SecretName[];
   readonly secretLookup: SecretLookup;
   /** Invoked asynchronously (EventBridge): retries, then a dead-letter queue. */
@@ -32,6 +30,11 @@ export interface QuellFunctionProps {
 }
 
 const LOG_RETENTION = RetentionDays.THREE_MONTHS;
+/**
+ * How long a dead letter is kept: SQS's maximum. The self-monitoring age alarm fires long before this, so
+ * someone redrives it (`npm run quell -- redrive --aws`) before SQS deletes it.
+ */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Runs at synth, before any bundling: Quell never falls back to Docker bundling. */
 function assertLocalEsbuild(): void {
@@ -43,9 +46,9 @@ function assertLocalEsbuild(): void {
 }
 
 /**
- * Every Lambda default in one place: Node.js 22 on arm64, an ESM bundle built by local esbuild, source
- * maps, active X-Ray tracing, its own log group with retention, and its own role that starts with only
- * log writes and tracing. Grant through this construct (it is the grantable), not through `fn`.
+ * Every Lambda default in one place: the latest Node.js runtime on arm64, an ESM bundle built by local
+ * esbuild (infra/aws/bundling.ts), source maps, active X-Ray tracing, its own log group with retention, and
+ * its own role that starts with only log writes and tracing. Grant through this construct (it is the grantable), not through `fn`.
  */
 export class QuellFunction extends Construct implements IGrantable {
   readonly fn: NodejsFunction;
@@ -72,18 +75,13 @@ export class QuellFunction extends Construct implements IGrantable {
     this.logGroup.grantWrite(this.role);
 
     this.secretNames = [...new Set(props.secrets ?? [])].sort();
-    const secretEnvironment: Record<string, string> = {};
-    for (const name of this.secretNames) {
-      const secret = props.secretLookup.secret(name);
-      secretEnvironment[secretArnVariable(name)] = secret.secretArn;
-      secret.grantRead(this.role);
-    }
+    const secretEnvironment = grantSecretReads(this, this.secretNames, props.secretLookup);
 
     if (props.asyncInvoked) {
       this.deadLetterQueue = new Queue(this, "DeadLetters", {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: Duration.days(14),
+        retentionPeriod: DEAD_LETTER_RETENTION,
       });
     }
 
@@ -93,7 +91,7 @@ export class QuellFunction extends Construct implements IGrantable {
       projectRoot: repoRoot,
       depsLockFilePath: fromRoot("package-lock.json"),
       description: props.description.slice(0, 256),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
@@ -108,26 +106,10 @@ export class QuellFunction extends Construct implements IGrantable {
       ...(this.deadLetterQueue
         ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(6) }
         : {}),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        // Ship the AWS SDK versions the code was tested with rather than whatever the runtime carries.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      bundling: nodejsFunctionBundling(),
     });
 
     acknowledge(this.role, "AwsSolutions-IAM5[Resource::*]", X_RAY_WILDCARD_REASON);
-    acknowledge(
-      this.fn,
-      "AwsSolutions-L1",
-      "The design pins nodejs22.x and bundles for target node22; nodejs24.x exists but moving to it is " +
-        "a deliberate, tested change (runtime and esbuild target together) made in this one construct.",
-    );
   }
 
   /**

@@ -2,12 +2,13 @@ import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { type FunctionUrl, FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import type { FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { EnvNames } from "../../../functions/shared/env.js";
 import { coreFunctions } from "../catalog.js";
 import type { QuellConfig } from "../config.js";
 import type { PlaybookMachine } from "./playbook-machines.js";
+import { publicFunctionUrl } from "./public-function-url.js";
 import { QuellFunction, type SecretLookup } from "./quell-function.js";
 
 export interface SlackInteractionsProps {
@@ -59,7 +60,8 @@ export class SlackInteractions extends Construct {
       );
     }
     // Auth NONE: Slack cannot sign AWS requests; it signs the body with the signing secret, and the
-    // handler verifies that signature (and its timestamp) in constant time before acting.
-    this.url = this.slack.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // handler verifies that signature (and its timestamp) in constant time before acting; a refused request
+    // writes nothing. A flood runs at most the reserved concurrency at once.
+    this.url = publicFunctionUrl(this.slack, config.slackReservedConcurrency);
   }
 }
