@@ -2,14 +2,17 @@
  * Playbook tooling: `npm run compile-playbooks -- <command>`.
  *
  *   compile [name]  print the compiled ASL (one playbook, or every playbook keyed by name)
- *   golden          write test/golden/<playbook>.asl.json for every playbook
- *   validate        check every playbook (DSL, compiler, ASL validator, placeholders); exit 1 on problems
+ *   golden          write test/golden/<playbook>.asl.json for every playbook, and the facts triage routes by
+ *                   (playbooks/playbook-facts.generated.ts)
+ *   validate        check every playbook (DSL, compiler, ASL validator, placeholders) and that the facts are
+ *                   current; exit 1 on problems
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Asl, CompiledPlaybook } from "./compile.js";
 import type { Playbook } from "./define.js";
+import { PLAYBOOK_FACTS_FILE, playbookFactsModule } from "./playbook-facts.js";
 
 type AslValidator = (
   definition: unknown,
@@ -17,6 +20,7 @@ type AslValidator = (
 ) => { isValid: boolean; errorsText: (separator?: string) => string };
 
 const GOLDEN_DIR = fileURLToPath(new URL("../test/golden/", import.meta.url));
+const fromRoot = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const USAGE = "usage: tsx playbooks/cli.ts <compile [name] | golden | validate>";
 
 /** The golden file's exact text: pretty JSON, 2-space indent, trailing newline. */
@@ -91,6 +95,9 @@ async function main(argv: readonly string[]): Promise<number> {
       writeFileSync(path, goldenText(compilePlaybook(playbook).definition));
       process.stdout.write(`wrote ${path}\n`);
     }
+    const factsPath = fromRoot(PLAYBOOK_FACTS_FILE);
+    writeFileSync(factsPath, playbookFactsModule(playbooks));
+    process.stdout.write(`wrote ${factsPath}\n`);
     return 0;
   }
   if (command === "validate") {
@@ -104,6 +111,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     let failed = 0;
+    if (readFileSync(fromRoot(PLAYBOOK_FACTS_FILE), "utf8") !== playbookFactsModule(loaded.playbooks)) {
+      failed++;
+      process.stderr.write(
+        `✕ ${PLAYBOOK_FACTS_FILE} no longer matches the playbooks: run \`npm run compile-playbooks -- golden\`\n`,
+      );
+    }
     for (const playbook of loaded.playbooks) {
       let problems: string[];
       try {

@@ -4,7 +4,11 @@ import { leakedAiKey } from "./leaked-ai-key.js";
 import { throttleAbuser } from "./throttle-abuser.js";
 import { tightenGuardrail } from "./tighten-guardrail.js";
 
-/** Every playbook. Adding one: its file, one line here, and its golden ASL under test/golden/. */
+/**
+ * Every playbook. Adding one: its file and one line here, then `npm run compile-playbooks -- golden` writes its
+ * golden ASL under test/golden/ and the facts triage routes by (playbook-facts.generated.ts). The order is the
+ * routing order: an alert no route claims goes to the first playbook that handles its type.
+ */
 export const playbooks = [
   leakedAiKey,
   containLlmjacking,

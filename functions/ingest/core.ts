@@ -39,7 +39,7 @@ export interface AlertReceived {
   readonly alerts?: CanonicalAlert[];
 }
 
-export const ALERT_RECEIVED = { source: "quell.ingest", detailType: "Alert Received" } as const;
+export { ALERT_RECEIVED } from "./alert-received.js";
 
 export interface IngestDeps {
   /** A secret by name, or undefined when it is not configured (the route then refuses everything). */

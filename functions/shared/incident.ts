@@ -15,7 +15,8 @@ export const IncidentStatus = z.enum([
   "suppressed",
   "rate_limited",
   /**
-   * The local runtime lost the playbook's execution while a step ran (stopped or killed mid-step): nothing runs
+   * The playbook's execution ended outside its own handling: the local runtime lost it while a step ran (stopped
+   * or killed mid-step), or on AWS it failed, timed out or was aborted (functions/execution-watch). Nothing runs
    * any more. Not final: `/quell rerun` starts the playbook again, `/quell resolve` closes it.
    */
   "interrupted",

@@ -9,8 +9,9 @@ import type { Clock } from "./ids.js";
 import { queryIncidentPartition } from "./incident-partition.js";
 
 /**
- * A playbook execution the local runtime lost while a step ran (it stopped, or was killed, mid-step): the
- * incident is `interrupted`, and `/quell rerun` may start the playbook again, once per interruption.
+ * A playbook execution that ended outside its own handling (the local runtime lost it mid-step; on AWS it failed,
+ * timed out or was aborted): the incident is `interrupted`, and `/quell rerun` may start the playbook again, once
+ * per interruption. Kept by functions/shared/interruption.ts `markInterrupted`.
  */
 export interface Interruption {
   readonly incidentId: string;

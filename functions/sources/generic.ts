@@ -10,6 +10,7 @@ import {
 import { SecretNames } from "../shared/env.js";
 import { quellReplay, quellSignature } from "./auth.js";
 import { guarded, MAX_BODY_DEPTH, MAX_GENERIC_BYTES } from "./body-guard.js";
+import { SMOKE_EMITTER } from "./smoke-emitter.js";
 import { alertIdFor, type SourceAdapter } from "./source.js";
 import { clip, escapeText, identifier, labelValue, Provider, printableAscii } from "./text-rules.js";
 
@@ -106,12 +107,6 @@ const ASSET_ENTITY_KIND: Partial<Record<AssetKind, EntityKind>> = {
   repository: "repository",
   account: "account",
 };
-
-/**
- * The emitter only Quell's own smoke test sends (`npm run quell -- smoke`): reserved, since every other emitter is
- * `custom:<name>`. Triage rehearses such an alert apart from real ones (functions/triage/smoke.ts).
- */
-export const SMOKE_EMITTER = "quell:smoke-test";
 
 /** The 14 AI alert types; `other` is Quell's own bucket and not something an emitter reports. */
 export const GenericAlertType = AlertType.exclude(["other"]);

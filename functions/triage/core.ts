@@ -5,7 +5,7 @@ import { TransientError, ValidationError } from "../shared/errors.js";
 import { type Clock, type IdGenerator, unixSeconds } from "../shared/ids.js";
 import type { MachineStarter } from "../shared/machine-starter.js";
 import type { IncidentStore } from "../shared/store.js";
-import { eventSourceByName, sourceByName } from "../sources/index.js";
+import { eventSourceByName } from "../sources/event-sources.js";
 import { linkOwnAction, resolveFromSource } from "./annotations.js";
 import type { ClaimMemory } from "./claim-memory.js";
 import type { TriageConfig } from "./config.js";
@@ -68,11 +68,19 @@ export interface TriageDeps {
   readonly claimMemory?: ClaimMemory;
 }
 
-/** Every alert a delivery carries, in Quell's canonical form. */
+/**
+ * Every alert a delivery carries, in Quell's canonical form: a webhook's alerts as ingest normalised them, or an
+ * AWS event normalised here by its source's adapter (triage carries no webhook adapter: see event-sources.ts).
+ */
 export function normalize(detail: AlertReceivedDetail): CanonicalAlert[] {
   if (detail.alerts) return detail.alerts.map((alert) => CanonicalAlert.parse(alert));
-  const adapter = sourceByName(detail.source) ?? eventSourceByName(detail.source);
-  if (!adapter) throw new ValidationError(`unknown source ${detail.source}`);
+  const adapter = eventSourceByName(detail.source);
+  if (!adapter) {
+    throw new ValidationError(
+      `no alerts and no AWS event source ${JSON.stringify(detail.source.slice(0, 64))}: a webhook's delivery ` +
+        "carries the alerts ingest normalised, an AWS event the event of a known source",
+    );
+  }
   const payload = adapter.schema.parse(detail.payload);
   const receipt = {
     alertId: detail.alertId,

@@ -1,6 +1,6 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import * as z from "zod";
-import { ALERT_RECEIVED } from "../ingest/core.js";
+import { ALERT_RECEIVED } from "../ingest/alert-received.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { eventBridgeDetailParser } from "../shared/eventbridge-detail.js";
 import { newId, systemClock } from "../shared/ids.js";

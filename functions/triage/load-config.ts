@@ -1,9 +1,9 @@
-import { playbooks } from "../../playbooks/index.js";
+import { playbookFacts } from "../../playbooks/playbook-facts.generated.js";
 import { triageConfigSourceFrom } from "./config-source.js";
 import type { ConfigLog, TriageConfigEnv, TriageConfigSource } from "./read-config.js";
 
-/** The names routes may give: the playbooks that exist. */
-export const playbookNames: readonly string[] = playbooks.map((playbook) => playbook.name);
+/** The names routes may give: the playbooks that exist (from their facts: triage does not carry the definitions). */
+export const playbookNames: readonly string[] = playbookFacts.map((playbook) => playbook.name);
 
 /**
  * Triage's configuration source: as ingest reads it (AppConfig on AWS, the team file locally), and routes must

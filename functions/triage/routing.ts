@@ -1,4 +1,4 @@
-import { playbooks } from "../../playbooks/index.js";
+import { playbookFacts } from "../../playbooks/playbook-facts.generated.js";
 import { type AlertType, type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { IncidentRoute, Risk } from "../shared/incident.js";
 import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
@@ -15,9 +15,9 @@ export interface AssessedAlert {
 /** What routing decided: the playbook (or none), where its card goes and how many must approve. */
 export type Route = IncidentRoute;
 
-/** The first playbook that handles the alert's type. */
+/** The first playbook that handles the alert's type (from the playbooks' facts, not their definitions). */
 export const playbookForType = (type: AlertType): string | undefined =>
-  playbooks.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
+  playbookFacts.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
 
 /** Whether the alert names this entity. */
 function names(alert: CanonicalAlert, wanted: NonNullable<AlertMatch["entity"]>): boolean {
@@ -73,12 +73,4 @@ export function route(config: TriageConfig, assessed: AssessedAlert): Route {
   if (channel) decided.channel = channel;
   if (rule?.approvalPolicy) decided.approvalPolicy = rule.approvalPolicy;
   return decided;
-}
-
-/** Routes must name playbooks that exist: checked when the configuration is loaded. */
-export function unknownPlaybooks(config: TriageConfig): string[] {
-  const known = new Set(playbooks.map((playbook) => playbook.name));
-  return config.routes
-    .filter((rule) => typeof rule.playbook === "string" && !known.has(rule.playbook))
-    .map((rule) => `routes.${rule.id}: playbook ${rule.playbook} does not exist`);
 }

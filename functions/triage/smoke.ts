@@ -1,6 +1,6 @@
 import type { CanonicalAlert } from "../shared/alert.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
-import { SMOKE_EMITTER } from "../sources/generic.js";
+import { SMOKE_EMITTER } from "../sources/smoke-emitter.js";
 import type { TriageDeps, TriageOutcome } from "./core.js";
 
 /**

@@ -32,12 +32,6 @@ export const overBudget: Partial<
       "Powertools Tracer brings aws-xray-sdk-core with semver and cls-hooked (~115 KB, measured 2026-12-06) " +
       "on top of every webhook source and zod's classic API (~100 KB)",
   },
-  triage: {
-    ceilingBytes: 320 * KB,
-    reason:
-      "zod's classic API is ~100 KB of it (zod/mini would be ~20 KB, at the cost of every schema's readability), " +
-      "and it imports every playbook definition where it needs only their names and alert types",
-  },
 };
 
 /** One deployed function: its name (a core function's catalog key, or the action's name) and its budget. */

@@ -51,6 +51,13 @@ export const coreFunctions = {
     secrets: [SecretNames.slackBotToken],
     timeoutSeconds: 30,
   },
+  executionWatch: {
+    entry: "functions/execution-watch/handler.ts",
+    description:
+      "Quell execution watch: marks an incident interrupted when its playbook execution fails, times out or is aborted",
+    secrets: [],
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, CoreFunctionSpec>;
 
 export const actionEntry = (folder: string): string => `functions/actions/${folder}/handler.ts`;

@@ -5,6 +5,7 @@ import { UNDO_MACHINE } from "../../playbooks/undo.js";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
 import { AlertIntake } from "./constructs/alert-intake.js";
+import { ExecutionWatch } from "./constructs/execution-watch.js";
 import { IncidentNotifier } from "./constructs/incident-notifier.js";
 import { PlaybookMachines } from "./constructs/playbook-machines.js";
 import { PlaybookTasks } from "./constructs/playbook-tasks.js";
@@ -26,6 +27,7 @@ export class LogicStack extends Stack {
   readonly intake: AlertIntake;
   readonly slack: SlackInteractions;
   readonly notifier: IncidentNotifier;
+  readonly executionWatch: ExecutionWatch;
   readonly monitoring: SelfMonitoring;
 
   constructor(scope: Construct, id: string, props: LogicStackProps) {
@@ -68,6 +70,8 @@ export class LogicStack extends Stack {
       bus,
     });
     this.notifier = new IncidentNotifier(this, "Notifier", { table, secretLookup, config, bus });
+    // An execution that ends outside its own failure handling leaves its incident interrupted, not running.
+    this.executionWatch = new ExecutionWatch(this, "ExecutionWatch", { table, secretLookup, machines, bus });
     // Last: it finds every function, queue and state machine built above by walking the construct tree.
     this.monitoring = new SelfMonitoring(this, "Monitoring", { alarmEmails: config.alarmEmails });
 

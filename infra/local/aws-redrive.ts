@@ -10,19 +10,23 @@ import {
 } from "@aws-sdk/client-sqs";
 
 /**
- * `npm run quell -- redrive --aws`: deliver again the dead letters of a deployed Quell function. A dead-letter
- * queue holds two kinds of messages, both with the original event as the body: the function's own asynchronous
- * failures (attributes `ErrorCode`, `ErrorMessage`, `RequestID`) and the events an EventBridge rule could not
- * deliver to it (`ERROR_CODE`, `ERROR_MESSAGE`, `TARGET_ARN`, …). Each is re-invoked asynchronously (InvocationType
- * Event, as the bus invokes it) and deleted only once Lambda accepted it; a message whose re-send failed stays in
- * the queue. A message re-sent but not deleted is re-sent by the next redrive: triage and the notifier are
- * idempotent per alert and per timeline entry, so that costs a duplicate delivery, not a duplicate incident.
+ * `npm run quell -- redrive --aws`: deliver again what waits in a deployed Quell's failure queue (the stack output
+ * `RedriveCommand`). The queue holds two kinds of messages, and each says where it goes back to:
+ * - a Lambda invocation record (the on-failure destination of every asynchronously invoked function): a JSON body
+ *   with `requestContext.functionArn` (the function), `requestPayload` (the original event) and the error in
+ *   `requestContext.condition` and `responsePayload`; it is re-invoked on that function with that payload;
+ * - an event an EventBridge rule could not deliver (the target's dead-letter queue): the event as the body, and
+ *   `TARGET_ARN`, `RULE_ARN`, `ERROR_CODE`, `ERROR_MESSAGE` as message attributes; it is re-invoked on TARGET_ARN.
+ * Each is invoked asynchronously (InvocationType Event, as Lambda and the bus invoke it) and deleted only once
+ * Lambda accepted it; a message whose re-send failed stays in the queue. A message re-sent but not deleted is
+ * re-sent by the next redrive: triage and the notifier are idempotent per alert and per timeline entry, so that
+ * costs a duplicate delivery, not a duplicate incident.
  */
 
 export interface AwsRedriveOptions {
   /** The queue URL, or its name (looked up with GetQueueUrl). */
   readonly queue: string;
-  /** The function to re-invoke (name or ARN). Absent: each message's `TARGET_ARN` (EventBridge's dead letters). */
+  /** Only the messages for this function (name or ARN); the others stay in the queue untouched. */
   readonly functionName?: string;
   /** List what would be redriven; invoke and delete nothing. */
   readonly dryRun: boolean;
@@ -37,36 +41,36 @@ export interface RedriveClients {
 
 export interface DeadLetterOutcome {
   readonly messageId: string;
-  /** `redriven`: re-sent and deleted; `listed`: dry run; `failed`: still in the queue (or re-sent, not deleted). */
-  readonly outcome: "redriven" | "listed" | "failed";
+  /**
+   * `redriven`: re-sent and deleted; `listed`: dry run; `skipped`: for another function than --function;
+   * `failed`: still in the queue (or re-sent, not deleted).
+   */
+  readonly outcome: "redriven" | "listed" | "skipped" | "failed";
   readonly line: string;
 }
 
-/** How long a received dead letter stays hidden from other readers while it is re-sent. */
+/** How long a received message stays hidden from other readers while it is re-sent. */
 const VISIBILITY_SECONDS = 120;
 
-/** The dead letter's error, from either kind of attributes. */
-function errorOf(message: Message): string {
-  const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
-  const code = attribute("ErrorCode") ?? attribute("ERROR_CODE");
-  const text = attribute("ErrorMessage") ?? attribute("ERROR_MESSAGE");
-  return [code, text].filter(Boolean).join(": ").slice(0, 300) || "no error recorded";
-}
+/**
+ * Alert text is hostile and reaches this terminal through error messages and event fields: control characters
+ * (escape sequences), line separators and bidirectional overrides are shown as `?`.
+ */
+export const printable = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, "?");
 
-/** What the event is about, for the listing: its EventBridge id, source and Quell alert or incident id. */
-function eventLabel(event: unknown): string {
-  if (!event || typeof event !== "object") return "";
-  const record = event as Record<string, unknown>;
-  const detail = (record.detail ?? {}) as Record<string, unknown>;
-  return [
-    typeof record.source === "string" ? record.source : undefined,
-    typeof record.id === "string" ? `event ${record.id}` : undefined,
-    typeof detail.alertId === "string" ? `alert ${detail.alertId}` : undefined,
-    typeof detail.incidentId === "string" ? `incident ${detail.incidentId}` : undefined,
-  ]
-    .filter(Boolean)
-    .join("  ");
-}
+/** The function name in a Lambda ARN (`…:function:<name>[:qualifier]`), or the name as given. */
+export const functionNameOf = (target: string): string =>
+  /^arn:[^:]+:lambda:[^:]+:[^:]+:function:([^:]+)/.exec(target)?.[1] ?? target.split(":")[0] ?? target;
+
+/** Where a failed delivery goes back to, with what, and what went wrong; or why it cannot be re-sent. */
+export type FailedDelivery = {
+  /** The source of the message: Lambda's invocation record, or EventBridge's dead letter. */
+  readonly kind: "lambda" | "eventbridge" | "unknown";
+  readonly error: string;
+  readonly event?: unknown;
+} & ({ readonly target: string; readonly payload: string } | { readonly problem: string });
 
 const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
   try {
@@ -75,6 +79,69 @@ const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } =
     return { ok: false };
   }
 };
+
+const objectOf = (value: unknown): Record<string, unknown> | undefined =>
+  value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+const stringOf = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+const joined = (...parts: (string | undefined)[]) => parts.filter(Boolean).join(": ").slice(0, 300);
+
+/** Read one message of the failure queue. */
+export function failedDeliveryOf(message: Message): FailedDelivery {
+  const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+  const body = message.Body ?? "";
+  const parsed = parseJson(body);
+  const targetArn = attribute("TARGET_ARN");
+  if (targetArn) {
+    const error =
+      joined(attribute("ERROR_CODE"), attribute("ERROR_MESSAGE")) +
+      (attribute("EXHAUSTED_RETRY_CONDITION") ? ` (${attribute("EXHAUSTED_RETRY_CONDITION")})` : "");
+    const base = { kind: "eventbridge" as const, error: error || "no error recorded" };
+    if (!parsed.ok) return { ...base, problem: "the body is not an event" };
+    if (!/^arn:[^:]+:lambda:/.test(targetArn))
+      return { ...base, event: parsed.value, problem: `its target ${targetArn} is not a Lambda function` };
+    return { ...base, event: parsed.value, target: targetArn, payload: body };
+  }
+  const record = parsed.ok ? objectOf(parsed.value) : undefined;
+  const context = objectOf(record?.requestContext);
+  const functionArn = stringOf(context?.functionArn);
+  if (record && functionArn && "requestPayload" in record) {
+    const response = objectOf(record.responsePayload);
+    const error = joined(
+      stringOf(context?.condition),
+      stringOf(response?.errorType) ?? stringOf(objectOf(record.responseContext)?.functionError),
+      stringOf(response?.errorMessage),
+    );
+    return {
+      kind: "lambda",
+      error: error || "no error recorded",
+      event: record.requestPayload,
+      target: functionArn,
+      payload: JSON.stringify(record.requestPayload),
+    };
+  }
+  return {
+    kind: "unknown",
+    error: "no error recorded",
+    problem: "neither a Lambda invocation record nor an EventBridge dead letter",
+  };
+}
+
+/** What the event is about, for the listing: its EventBridge id, source and Quell alert or incident id. */
+function eventLabel(event: unknown): string {
+  const record = objectOf(event);
+  if (!record) return "";
+  const detail = objectOf(record.detail) ?? {};
+  return [
+    stringOf(record.source),
+    stringOf(record.id) && `event ${record.id}`,
+    stringOf(detail.alertId) && `alert ${detail.alertId}`,
+    stringOf(detail.incidentId) && `incident ${detail.incidentId}`,
+  ]
+    .filter(Boolean)
+    .join("  ");
+}
 
 async function queueUrlOf(sqs: SQSClient, queue: string): Promise<string> {
   if (/^https?:\/\//.test(queue)) return queue;
@@ -95,9 +162,10 @@ export function redriveClients(queue: string, env: NodeJS.ProcessEnv = process.e
 }
 
 /**
- * Read the queue until it answers empty (or `limit` messages), re-invoke each message's function with its body and
- * delete it once Lambda accepted it. Messages not deleted (dry run, failures) are made visible again at the end, so
- * the next run (or another reader) sees them at once. Prints one line per message through `print`.
+ * Read the queue until it answers empty (or `limit` messages for the chosen function), re-invoke each message's
+ * function with its event and delete it once Lambda accepted it. Messages not deleted (dry run, skipped, failures)
+ * are made visible again at the end, so the next run (or another reader) sees them at once. Prints one line per
+ * message through `print`.
  */
 export async function redriveDeadLetters(
   options: AwsRedriveOptions,
@@ -109,19 +177,20 @@ export async function redriveDeadLetters(
   const keep: Message[] = [];
   const seen = new Set<string>();
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const handled = () => outcomes.filter((outcome) => outcome.outcome !== "skipped").length;
 
   const record = (message: Message, outcome: DeadLetterOutcome["outcome"], detail: string) => {
     const messageId = message.MessageId ?? "(no id)";
-    const line = `${messageId}  ${outcome}  ${detail}`;
+    const line = printable(`${messageId}  ${outcome}  ${detail}`);
     outcomes.push({ messageId, outcome, line });
     print(line);
   };
 
-  while (outcomes.length < limit) {
+  while (handled() < limit) {
     const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, limit - outcomes.length),
+        MaxNumberOfMessages: Math.min(10, limit - handled()),
         VisibilityTimeout: VISIBILITY_SECONDS,
         WaitTimeSeconds: 1,
         MessageAttributeNames: ["All"],
@@ -131,21 +200,26 @@ export async function redriveDeadLetters(
     const fresh = (received.Messages ?? []).filter((message) => !seen.has(message.MessageId ?? ""));
     if (fresh.length === 0) break;
     for (const message of fresh) {
+      if (handled() >= limit) {
+        keep.push(message);
+        continue;
+      }
       seen.add(message.MessageId ?? "");
       const sentAt = message.Attributes?.SentTimestamp
         ? new Date(Number(message.Attributes.SentTimestamp)).toISOString()
         : "?";
-      const body = message.Body ?? "";
-      const parsed = parseJson(body);
-      const target = options.functionName ?? message.MessageAttributes?.TARGET_ARN?.StringValue;
-      const about = `${sentAt}  ${parsed.ok ? eventLabel(parsed.value) : "(body is not JSON)"}  ${errorOf(message)}`;
-      if (!parsed.ok || !target) {
+      const delivery = failedDeliveryOf(message);
+      const fn = "target" in delivery ? functionNameOf(delivery.target) : "(no function)";
+      const about = [sentAt, fn, eventLabel(delivery.event), delivery.error].filter(Boolean).join("  ");
+      if (!("target" in delivery)) {
         keep.push(message);
-        record(
-          message,
-          "failed",
-          `${about}  not re-sent: ${parsed.ok ? "no function (pass --function)" : "the body is not an event"}`,
-        );
+        record(message, "failed", `${about}  not re-sent: ${delivery.problem}`);
+        continue;
+      }
+      const { target, payload } = delivery;
+      if (options.functionName && functionNameOf(options.functionName) !== fn) {
+        keep.push(message);
+        record(message, "skipped", `${about}  left in the queue: not for ${options.functionName}`);
         continue;
       }
       if (options.dryRun) {
@@ -158,7 +232,7 @@ export async function redriveDeadLetters(
           new InvokeCommand({
             FunctionName: target,
             InvocationType: "Event",
-            Payload: Buffer.from(body, "utf8"),
+            Payload: Buffer.from(payload, "utf8"),
           }),
         );
         if (invoked.StatusCode !== 202)
@@ -204,10 +278,13 @@ const messageOf = (error: unknown) =>
 export const AWS_REDRIVE_HELP = `Usage: npm run quell -- redrive --aws --queue <queue url or name> [--function <name or arn>]
                                   [--dry-run] [--limit <n>]
 
-Delivers again the dead letters of a deployed Quell function: each message's body (the original event) is
-re-invoked asynchronously on --function (else the message's TARGET_ARN), then deleted; a message whose re-send
-failed stays in the queue. --dry-run lists them and changes nothing. The stack outputs Redrive<Function> are the
-whole command for each dead-letter queue. Uses the usual AWS credentials (AWS_PROFILE, AWS_REGION, …).`;
+Delivers again what waits in a deployed Quell's failure queue (the stack output RedriveCommand is the whole
+command): each message goes back to the function it failed in (a Lambda invocation record's
+requestContext.functionArn, with its requestPayload; an EventBridge dead letter's TARGET_ARN, with its body),
+invoked asynchronously, and is deleted only once Lambda accepted it; a message whose re-send failed stays in the
+queue and the exit code is 1. --function redrives only that function's messages and leaves the others.
+--dry-run lists them (function, event, error) and changes nothing. --limit stops after n messages.
+Uses the usual AWS credentials (AWS_PROFILE, AWS_REGION, …; the region defaults to the queue URL's).`;
 
 /** `redrive --aws …` (argv after `redrive`): the exit code is 1 when any message was not redriven. */
 export async function awsRedriveCommand(
@@ -231,7 +308,7 @@ export async function awsRedriveCommand(
     return 0;
   }
   if (!values.queue) {
-    console.error(`redrive --aws needs --queue <dead-letter queue URL or name>\n\n${AWS_REDRIVE_HELP}`);
+    console.error(`redrive --aws needs --queue <failure queue URL or name>\n\n${AWS_REDRIVE_HELP}`);
     return 1;
   }
   const limit = values.limit === undefined ? undefined : Number(values.limit);
@@ -253,8 +330,8 @@ export async function awsRedriveCommand(
     outcomes.filter((o) => o.outcome === outcome).length;
   print(
     outcomes.length === 0
-      ? "No dead letters."
-      : `redriven: ${count("redriven")}, listed: ${count("listed")}, failed: ${count("failed")}`,
+      ? "The failure queue is empty."
+      : `redriven: ${count("redriven")}, listed: ${count("listed")}, skipped: ${count("skipped")}, failed: ${count("failed")}`,
   );
   return count("failed") > 0 ? 1 : 0;
 }

@@ -21,7 +21,7 @@ const HELP = `Usage: npm run quell -- <command>
                                          list events the bus could not deliver after its retries
   redrive <dead-letter-id>… | --all      deliver dead letters again (to the rule that refused them)
   redrive --aws --queue <url|name> [--function <name>] [--dry-run]
-                                         deliver again the dead letters of a deployed function (redrive --aws --help)
+                                         deliver again a deployed Quell's failed deliveries (redrive --aws --help)
   smoke --url <ingest url> [--secret <s>] [--aws --table <name>]
                                          send one signed smoke-test alert (a dry-run rehearsal) and report
                                          each hop seen: accepted, triaged, card posted (smoke --help)

@@ -16,6 +16,7 @@ export async function loadHandlers() {
     .handler as PlainHandler;
   const recorder = (await import("../../functions/recorder/handler.js")).handler as PlainHandler;
   const notifier = (await import("../../functions/notifier/handler.js")).handler as PlainHandler;
+  const executionWatch = (await import("../../functions/execution-watch/handler.js")).handler as PlainHandler;
   const actionHandlers = new Map<string, LocalHandler>();
   for (const [name, entry] of Object.entries(actions)) {
     const module = (await import(`../../functions/actions/${entry.folder}/handler.ts`)) as {
@@ -36,6 +37,7 @@ export async function loadHandlers() {
     slackAppOptions: slackModule.slackAppOptions,
     triage,
     notifier,
+    executionWatch,
     resolve(ref: FunctionRef): LocalHandler {
       if (ref.kind === "approvalRequest") return approvalRequest;
       if (ref.kind === "recorder") return recorder;

@@ -1,5 +1,6 @@
 import { ApprovalModes } from "../../functions/approval-request/events.js";
-import { FINAL_STATUSES, INTERRUPTED_BY } from "../../functions/shared/incident.js";
+import { FINAL_STATUSES } from "../../functions/shared/incident.js";
+import { markInterrupted } from "../../functions/shared/interruption.js";
 import type { IncidentTimelineEvent } from "../../functions/shared/quell-events.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
 import { UNDO_MACHINE } from "../../functions/shared/undo-machine.js";
@@ -144,46 +145,20 @@ async function interrupt(record: ExecutionRecord, incidentId: string, deps: Reco
     tasksAfter: (state: string) => deps.stepFunctions.tasksAfter(arn, state),
   };
   const report = reportInterruption(detail, record, machine, dryRun);
-  await deps.store.interruptions.record({
-    incidentId,
-    executionName: record.name,
-    playbook,
-    input: record.input,
-    state: report.state,
-    step: report.step,
-  });
-  // A pending approval (an escalating one between its two waits) has no wait left to settle.
-  const expired: string[] = [];
-  for (const approval of detail.approvals.filter((candidate) => candidate.status === "pending")) {
-    const decided = await deps.store.decideApproval(incidentId, approval.step, {
-      status: "expired",
-      by: INTERRUPTED_BY,
-      reason: "the local runtime stopped while the playbook ran; a rerun asks again",
-    });
-    if (decided) expired.push(approval.step);
-  }
-  const told = detail.timeline.some(
-    (event) => event.kind === "interrupted" && event.detail?.executionName === record.name,
-  );
-  const at = told
-    ? undefined
-    : await deps.store.appendTimeline(incidentId, {
-        kind: "interrupted",
-        summary: report.summary,
-        detail: { ...report.detail, playbook, expiredApprovals: expired },
-      });
-  await deps.store.updateIncident(incidentId, { status: "interrupted" });
-  for (const step of expired) {
-    deps.publish({ incidentId, kind: "approval_expired", summary: "interrupted", approvalStep: step });
-  }
-  if (at) {
-    deps.publish({
-      incidentId,
-      kind: "interrupted",
+  await markInterrupted(
+    detail,
+    {
+      executionName: record.name,
+      playbook,
+      input: record.input,
+      state: report.state,
+      step: report.step,
       summary: report.summary,
-      at,
-    });
-  }
+      detail: report.detail,
+      expiryReason: "the local runtime stopped while the playbook ran; a rerun asks again",
+    },
+    deps,
+  );
   deps.stepFunctions.abandon(record, report.summary.slice(0, 1000));
   return true;
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { EXECUTION_STATUS_CHANGE } from "../../functions/execution-watch/event.js";
 import { ALERT_RECEIVED } from "../../functions/ingest/core.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { systemClock } from "../../functions/shared/ids.js";
@@ -16,6 +17,7 @@ import { DatabaseSupervisor } from "./database-supervisor.js";
 import { withDurability } from "./durability-routes.js";
 import { fileRecords, memoryRecords } from "./durable-records.js";
 import { LOCAL_DYNAMO_REGION, LOCAL_TABLES, localDynamoClient, startLocalDynamo } from "./dynamodb.js";
+import { executionFailedEntry } from "./execution-status-event.js";
 import { lambdaContext, loadHandlers } from "./handlers.js";
 import { LOCAL_DYNAMODB_KEY_ID, loadLocalSecrets, READ_TOKEN, randomSecret } from "./local-config.js";
 import { claimPidFile, removePidFile } from "./pid-files.js";
@@ -178,6 +180,9 @@ async function start(
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
     records: durable.executions,
     ready,
+    // As on AWS (functions/execution-watch): a playbook that failed outside its own handling leaves its incident
+    // interrupted, through the bus (durable, retried) like Step Functions' event on the default bus.
+    onFailed: (execution) => void bus.put(executionFailedEntry(execution)),
   });
   for (const machine of machines) stepFunctions.register(machine);
   const bus = new LocalEventBus(
@@ -193,6 +198,12 @@ async function start(
         source: QUELL_EVENT.source,
         detailType: QUELL_EVENT.detailType,
         target: handlers.notifier,
+      },
+      {
+        name: "execution-watch",
+        source: EXECUTION_STATUS_CHANGE.source,
+        detailType: EXECUTION_STATUS_CHANGE.detailType,
+        target: handlers.executionWatch,
       },
     ],
     { records: durable.bus, ready },

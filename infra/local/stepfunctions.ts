@@ -25,6 +25,14 @@ export { AwsStyleError };
 
 export type LocalHandler = (payload: unknown) => Promise<unknown>;
 
+/** An execution that failed: its record as it ended, with the error no Catch took. */
+export type FailedExecution = ExecutionRecord & {
+  readonly status: "FAILED";
+  readonly error: string;
+  readonly cause: string;
+  readonly stopDate: string;
+};
+
 export interface Execution {
   readonly executionArn: string;
   readonly stateMachineArn: string;
@@ -106,6 +114,11 @@ export class LocalStepFunctions {
       records?: DurableRecords<ExecutionRecord>;
       /** Resolves when handlers can work (the database is up); awaited before each Task's handler. */
       ready?: () => Promise<void>;
+      /**
+       * Told of each execution that fails (an error no Catch took), as Step Functions tells EventBridge: not of
+       * one the runtime abandons or aborts by stopping (recovery takes those up after a restart).
+       */
+      onFailed?: (execution: FailedExecution) => void;
     } = {},
   ) {
     this.records = options.records ?? memoryRecords();
@@ -475,7 +488,19 @@ export class LocalStepFunctions {
     };
     execution.done = run.result.then(
       (output) => ended({ status: "SUCCEEDED", output: JSON.stringify(output) }),
-      (error: Error) => ended({ status: "FAILED", error: error.name, cause: error.message }),
+      (error: Error) => {
+        // The interpreter wraps the error that ended it (ExecutionError); AWS reports that error itself (a Fail
+        // state's Error and Cause, or the uncaught error of a Task).
+        const failure = error.cause instanceof Error ? error.cause : error;
+        const end = { status: "FAILED", error: failure.name, cause: failure.message } as const;
+        // Told before its record says it ended: a crash in between leaves it running, for recovery to interrupt.
+        try {
+          if (!this.closed)
+            this.options.onFailed?.({ ...record, ...end, stopDate: new Date().toISOString() });
+        } finally {
+          ended(end);
+        }
+      },
     );
     this.executions.set(record.executionArn, execution);
     return execution;

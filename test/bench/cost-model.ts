@@ -17,10 +17,11 @@
  *   npm run bench:cost
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { createRequire } = await import("node:module");
 const { startHarness, approvalIdIn, approvalCardAfter } = await import("../e2e/harness.js");
 const { genericAlert, postGenericAlert } = await import("../e2e/generic-alerts.js");
 const { compiledMachines } = await import("../../playbooks/machines.js");
+const { countSdkCalls } = await import("./sdk-call-counter.js");
+type Counts = Map<string, number>;
 
 export const PRICING = {
   date: "2026-12",
@@ -72,55 +73,6 @@ const LAMBDA_ASSUMED = {
   /** START/END/REPORT lines plus a few Powertools JSON lines. */
   logBytes: 1500,
 };
-
-type Counts = Map<string, number>;
-
-/** Counts every AWS SDK call made in this process, and DynamoDB's consumed capacity. */
-function countSdkCalls() {
-  const require = createRequire(import.meta.url);
-  const { Client } = require("@smithy/core/client") as {
-    Client: { prototype: { send: (command: unknown, ...rest: unknown[]) => Promise<unknown> } };
-  };
-  const counts: Counts = new Map();
-  const add = (key: string, n = 1) => counts.set(key, (counts.get(key) ?? 0) + n);
-  const original = Client.prototype.send;
-  Client.prototype.send = async function send(this: { config?: { serviceId?: string } }, command, ...rest) {
-    const name = (command as { constructor: { name: string } }).constructor.name.replace(/Command$/, "");
-    const service = this.config?.serviceId ?? "unknown";
-    const input = (command as { input?: Record<string, unknown> }).input;
-    // A document-client command runs through the document client's send alone (its middleware, not the inner
-    // client's send), so each call is counted once.
-    if (service === "DynamoDB" && input) input.ReturnConsumedCapacity = "TOTAL";
-    const output = (await original.call(this, command, ...rest)) as Record<string, unknown> | undefined;
-    add(`${service}.${name}`);
-    if (service === "EventBridge" && name === "PutEvents") {
-      for (const entry of (input?.Entries as { DetailType?: string }[] | undefined) ?? [])
-        add(`event:${entry.DetailType}`);
-    }
-    const capacities = output?.ConsumedCapacity;
-    for (const capacity of (Array.isArray(capacities) ? capacities : capacities ? [capacities] : []) as {
-      ReadCapacityUnits?: number;
-      WriteCapacityUnits?: number;
-      CapacityUnits?: number;
-    }[]) {
-      const write = capacity.WriteCapacityUnits ?? 0;
-      const read = capacity.ReadCapacityUnits ?? 0;
-      add("DynamoDB.WRU", write);
-      add("DynamoDB.RRU", read || (write === 0 ? (capacity.CapacityUnits ?? 0) : 0));
-    }
-    return output;
-  };
-  return {
-    counts,
-    /** The calls made while `run` ran (and the runtime settled). */
-    async during(run: () => Promise<void>, settle: () => Promise<void>): Promise<Counts> {
-      const before = new Map(counts);
-      await run();
-      await settle();
-      return new Map([...counts].map(([key, n]) => [key, n - (before.get(key) ?? 0)]));
-    },
-  };
-}
 
 /** The states a path enters, each checked to follow the one before in the compiled playbook. */
 function transitions(playbook: string, path: readonly string[]): number {
@@ -318,15 +270,15 @@ for (const path of paths) {
   );
 }
 
-console.log("\nper 1M alerts ($)        | duplicate | new incident | approved run");
+console.log("\nper 1M alerts ($)          | duplicate | new incident | approved run");
 const costs = paths.map(costOf);
 for (const line of Object.keys(costs[0] ?? {})) {
   console.log(
-    `${line.padEnd(25)}| ${costs.map((cost) => dollars((cost[line] ?? 0) * 1e6).padStart(10)).join(" | ")}`,
+    `${line.padEnd(27)}| ${costs.map((cost) => dollars((cost[line] ?? 0) * 1e6).padStart(10)).join(" | ")}`,
   );
 }
 const totals = costs.map((cost) => Object.values(cost).reduce((a, b) => a + b, 0) * 1e6);
-console.log(`${"total".padEnd(25)}| ${totals.map((total) => dollars(total).padStart(10)).join(" | ")}`);
+console.log(`${"total".padEnd(27)}| ${totals.map((total) => dollars(total).padStart(10)).join(" | ")}`);
 const [duplicateTotal = 0, newTotal = 0, approvedTotal = 0] = totals;
 for (const share of [0.01, 0.1]) {
   const mixed = (1 - share) * duplicateTotal + share * (newTotal + approvedTotal);

@@ -117,6 +117,30 @@ describe("function bundles", () => {
   });
 });
 
+describe("the triage bundle", () => {
+  it("carries the playbooks' facts but not their definitions, nor any action", () => {
+    const inputs = Object.keys(bundleOf("triage").inputsWithoutSdk);
+    expect(inputs.filter((file) => file.startsWith("playbooks/"))).toEqual([
+      "playbooks/playbook-facts.generated.ts",
+    ]);
+    expect(inputs.filter((file) => file.startsWith("functions/actions/"))).toEqual([]);
+  });
+
+  it("carries the AWS sources' adapters but none of the webhook sources' (ingest normalises those)", () => {
+    const triage = bundleOf("triage");
+    // The build holds ingest too, so the metafile knows what the registry of webhook sources imports.
+    const webhookAdapters = (triage.importsByInputWithoutSdk["functions/sources/index.ts"]?.imports ?? [])
+      .map((imported) => imported.path)
+      .filter(
+        (file) => !["functions/sources/event-sources.ts", "functions/sources/source.ts"].includes(file),
+      );
+    expect(webhookAdapters).toContain("functions/sources/generic.ts");
+    const inputs = Object.keys(triage.inputsWithoutSdk);
+    expect(inputs).toContain("functions/sources/aws/guardduty.ts");
+    expect(inputs.filter((file) => webhookAdapters.includes(file))).toEqual([]);
+  });
+});
+
 describe("the Slack handler bundle", () => {
   const run = promisify(execFile);
   const signingSecret = bundleImportEnv.SLACK_SIGNING_SECRET as string;

@@ -192,6 +192,7 @@ const coreConstructs = (logic: LogicStack) =>
     recorder: logic.tasks.recorder,
     slack: logic.slack.slack,
     notifier: logic.notifier.notifier,
+    executionWatch: logic.executionWatch.watch,
   }) satisfies Record<keyof typeof catalogFunctions, QuellFunction>;
 
 /** Every function of a logic stack with its handler entry: core functions from the catalog, then actions. */
@@ -274,6 +275,11 @@ const coreFunctions = () =>
       fn: quell.logic.notifier.notifier,
       secrets: ["SLACK_BOT_TOKEN"],
       env: ["QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
+    },
+    executionWatch: {
+      fn: quell.logic.executionWatch.watch,
+      secrets: [],
+      env: ["QUELL_EVENT_BUS_NAME", "QUELL_PLAYBOOK_ARNS", "QUELL_TABLE_NAME"],
     },
   }) satisfies Record<string, { fn: QuellFunction; secrets: string[]; env: string[] }>;
 
@@ -601,7 +607,7 @@ describe("ingest", () => {
 });
 
 describe("triage", () => {
-  it("is the target of the Alert Received rule on the Quell bus, with retries and a dead-letter queue", () => {
+  it("is the target of the Alert Received rule on the Quell bus, with retries and the failure queue", () => {
     const rule = resource(quell.raw.logic, logicalIdOf(quell.logic.intake.triageRule)).Properties ?? {};
     expect(rule.EventPattern).toEqual({ source: ["quell.ingest"], "detail-type": ["Alert Received"] });
     expect(flat(rule.EventBusName)).toBe(ref(quell.logic.intake.bus));
@@ -610,12 +616,12 @@ describe("triage", () => {
     const [target] = targets;
     expect(flat(target?.Arn)).toBe(arnOf(quell.logic.intake.triage.fn));
     expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });
-    const deadLetters = quell.logic.intake.triage.deadLetterQueue;
-    if (!deadLetters) throw new Error("triage has no dead-letter queue");
-    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(deadLetters));
-    expect(
-      flat((functionProps(quell.logic.intake.triage).DeadLetterConfig as { TargetArn: unknown }).TargetArn),
-    ).toBe(arnOf(deadLetters));
+    // Undeliverable events and triage's own failed invocations wait in the stack's one failure queue
+    // (test/infra/self-monitoring.test.ts checks its on-failure destination).
+    const failures = quell.logic.intake.triage.failureQueue;
+    if (!failures) throw new Error("triage has no failure queue");
+    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(failures));
+    expect(functionProps(quell.logic.intake.triage).DeadLetterConfig).toBeUndefined();
   });
 
   it("knows every playbook's state machine and may start exactly those (never the undo machine)", () => {
@@ -661,8 +667,8 @@ describe("AWS event sources on the default bus", () => {
   const CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail";
   const intake = () => quell.logic.intake;
   const triageDeadLetters = () => {
-    const queue = intake().triage.deadLetterQueue;
-    if (!queue) throw new Error("triage has no dead-letter queue");
+    const queue = intake().triage.failureQueue;
+    if (!queue) throw new Error("triage has no failure queue");
     return queue;
   };
   const propertiesOf = (construct: IConstruct) =>
@@ -686,18 +692,27 @@ describe("AWS event sources on the default bus", () => {
   };
   const registered = Object.keys(eventSources);
 
-  it("has one rule per registered event source on the default bus, and no other rules in the stack", () => {
+  it("has one rule per registered event source on the default bus, the execution watch's, and no other rules in the stack", () => {
     expect(registered.length).toBeGreaterThan(0);
     for (const [key, adapter] of Object.entries(eventSources)) expect(adapter.source).toBe(key);
     const onDefaultBus = Object.entries(quell.raw.logic.Resources).filter(
       ([, r]) => r.Type === "AWS::Events::Rule" && r.Properties?.EventBusName === "default",
     );
     expect(sorted(onDefaultBus.map(([id]) => id))).toEqual(
-      sorted(registered.map((source) => logicalIdOf(ruleFor(source)))),
+      sorted([
+        ...registered.map((source) => logicalIdOf(ruleFor(source))),
+        // Step Functions' own events about Quell's executions (test/infra/execution-watch.test.ts).
+        logicalIdOf(quell.logic.executionWatch.rule),
+        // Failed, timed-out and aborted executions to the alarm topic (test/infra/self-monitoring.test.ts).
+        ...quell.logic.monitoring.executionRules.map(logicalIdOf),
+      ]),
     );
     expect(sorted(intake().awsEventRules.keys())).toEqual(sorted(registered));
-    // These, and Quell's bus's two (Alert Received to triage, incident events to the notifier).
-    quell.logicTemplate.resourceCountIs("AWS::Events::Rule", registered.length + 2);
+    // These, the watch's, and Quell's bus's two (Alert Received to triage, incident events to the notifier).
+    quell.logicTemplate.resourceCountIs(
+      "AWS::Events::Rule",
+      registered.length + 3 + quell.logic.monitoring.executionRules.length,
+    );
   });
 
   it.each(registered)("%s: matches exactly the adapter's source, detail-types and detail pattern", (source) =>
@@ -777,7 +792,20 @@ describe("AWS event sources on the default bus", () => {
         const condition = statement.Condition as { ArnEquals?: Record<string, unknown> } | undefined;
         return flat(condition?.ArnEquals?.["aws:SourceArn"]);
       });
-    expect(sorted(senders)).toEqual(rules);
+    // The failure queue is shared: exactly the rules that dead-letter into it may send to it, these among them.
+    const deadLettering = Object.entries(quell.raw.logic.Resources)
+      .filter(
+        ([, r]) =>
+          r.Type === "AWS::Events::Rule" &&
+          list(r.Properties?.Targets as Record<string, unknown>[]).some(
+            (target) =>
+              target.DeadLetterConfig !== undefined &&
+              flat((target.DeadLetterConfig as { Arn: unknown }).Arn) === arnOf(triageDeadLetters()),
+          ),
+      )
+      .map(([id]) => `<${id}.Arn>`);
+    expect(deadLettering).toEqual(expect.arrayContaining(rules));
+    expect(sorted(senders)).toEqual(sorted(deadLettering));
   });
 });
 
@@ -830,7 +858,7 @@ describe("Quell's bus", () => {
     actionsIn(statements).filter((action) => action.startsWith("events:"));
 
   it("is named to every function whose code reads QUELL_EVENT_BUS_NAME, and to no other", () => {
-    expect(sorted(publishers())).toEqual(["ingest", "recorder", "slack"]);
+    expect(sorted(publishers())).toEqual(["executionWatch", "ingest", "recorder", "slack"]);
     for (const { name, fn } of functionsOf(quell.logic)) {
       const value = environmentOf(fn).QUELL_EVENT_BUS_NAME;
       if (publishers().has(name)) expect(flat(value), name).toBe(ref(bus()));
@@ -874,12 +902,12 @@ describe("Quell's bus", () => {
 
 describe("notifier", () => {
   const notifier = () => quell.logic.notifier.notifier;
-  const deadLettersOf = (fn: QuellFunction) => {
-    if (!fn.deadLetterQueue) throw new Error(`${fn.node.path} has no dead-letter queue`);
-    return fn.deadLetterQueue;
+  const failuresOf = (fn: QuellFunction) => {
+    if (!fn.failureQueue) throw new Error(`${fn.node.path} has no failure queue`);
+    return fn.failureQueue;
   };
 
-  it("is the target of the Incident Timeline Event rule on Quell's bus, with retries and a dead-letter queue", () => {
+  it("is the target of the Incident Timeline Event rule on Quell's bus, with retries and the failure queue", () => {
     expect(QUELL_EVENT).toEqual({ source: "quell.incident", detailType: "Incident Timeline Event" });
     const rule = resource(quell.raw.logic, logicalIdOf(quell.logic.notifier.rule)).Properties ?? {};
     expect(rule.EventPattern).toEqual({
@@ -895,12 +923,11 @@ describe("notifier", () => {
     const retries = (target?.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)
       ?.MaximumRetryAttempts;
     expect(retries).toBeGreaterThan(0);
-    const deadLetters = deadLettersOf(notifier());
-    expect(deadLetters).not.toBe(quell.logic.intake.triage.deadLetterQueue);
-    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(deadLetters));
-    expect(flat((functionProps(notifier()).DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(
-      arnOf(deadLetters),
-    );
+    // One queue for every asynchronous function: each message names the function it goes back to.
+    const failures = failuresOf(notifier());
+    expect(failures).toBe(quell.logic.intake.triage.failureQueue);
+    expect(flat((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn)).toBe(arnOf(failures));
+    expect(functionProps(notifier()).DeadLetterConfig).toBeUndefined();
   });
 
   it("only reads incidents and approvals, nothing more", () => {
@@ -910,7 +937,7 @@ describe("notifier", () => {
       sorted([...PLUMBING, ...SECRET_READ, "dynamodb:GetItem", "sqs:SendMessage"]),
     );
     expect(resourcesFor(statements, "dynamodb:GetItem")).toEqual([table]);
-    expect(resourcesFor(statements, "sqs:SendMessage")).toEqual([arnOf(deadLettersOf(notifier()))]);
+    expect(resourcesFor(statements, "sqs:SendMessage")).toEqual([arnOf(failuresOf(notifier()))]);
   });
 
   it("posts to the configured channel with the bot token by reference, within its catalog timeout", () => {
@@ -1014,7 +1041,7 @@ describe("wildcards", () => {
   const wildcardStatements = (statements: Statement[]) =>
     statements.filter((statement) => list(statement.Resource).some((value) => flat(value).includes("*")));
 
-  it("appear in function roles only for X-Ray and SSM's decryption, and in action roles for contract ARNs", () => {
+  it("appear in function roles only for X-Ray, SSM's decryption and the watch's DescribeExecution, and in action roles for contract ARNs", () => {
     const contractArns = new Map(
       actionEntries().map(([name, definition]) => [
         logicalIdOf(actionFunction(name).role),
@@ -1036,6 +1063,10 @@ describe("wildcards", () => {
           expect(JSON.stringify(statement.Condition), roleId).toContain(
             "kms:EncryptionContext:PARAMETER_ARN",
           );
+        } else if (roleId === logicalIdOf(quell.logic.executionWatch.watch.role)) {
+          // Any execution of one of Quell's machines (test/infra/execution-watch.test.ts checks which).
+          expect(list(statement.Action), roleId).toEqual(["states:DescribeExecution"]);
+          for (const arn of resources) expect(arn, roleId).toMatch(/:execution:<Playbooks\w+\.Name>:\*$/);
         } else {
           for (const arn of resources)
             expect(contractArns.get(roleId)?.has(arn), `${roleId}: ${arn}`).toBe(true);
@@ -1109,6 +1140,10 @@ describe("cdk-nag (AwsSolutions)", () => {
   const ALLOWED_ACKNOWLEDGEMENTS = [
     /^AwsSolutions-IAM5\[Resource::\*\]$/,
     /^AwsSolutions-IAM5\[Resource::arn:[^\]]+\]$/,
+    // The alarm topic without SSE (idle cost; nothing sensitive published) and the failure queue, itself the
+    // dead-letter store (test/infra/self-monitoring.test.ts).
+    /^AwsSolutions-SNS2$/,
+    /^AwsSolutions-SQS3$/,
   ];
 
   const unacknowledged = (app: App) =>

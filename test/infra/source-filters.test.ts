@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { EXECUTION_STATUS_CHANGE } from "../../functions/execution-watch/event.js";
 import { cloudWatchDetailPattern } from "../../functions/sources/aws/cloudwatch.js";
 import { GUARDDUTY_AI_TYPES } from "../../functions/sources/aws/common.js";
 import { eventSourceByName, eventSourceNames } from "../../functions/sources/index.js";
@@ -39,6 +40,11 @@ beforeAll(() => {
   rules = new Map(
     Object.values(raw.logic.Resources)
       .filter((r) => r.Type === "AWS::Events::Rule" && r.Properties?.EventBusName === "default")
+      // Not an alert source: Step Functions' status changes of Quell's own executions (execution-watch.test.ts).
+      .filter((r) => {
+        const pattern = r.Properties?.EventPattern as { source: string[] } | undefined;
+        return pattern?.source[0] !== EXECUTION_STATUS_CHANGE.source;
+      })
       .map((r) => {
         const pattern = r.Properties?.EventPattern as Pattern;
         return [(pattern.source as string[])[0] as string, pattern];

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../../infra/aws/paths.js";
-import { awsRedriveCommand, redriveClients } from "../../infra/local/aws-redrive.js";
+import { awsRedriveCommand, printable, redriveClients } from "../../infra/local/aws-redrive.js";
 import {
   type LambdaStandin,
   type SeededDeadLetter,
@@ -11,57 +11,100 @@ import {
 } from "./dead-letter-standins.js";
 
 /**
- * Issue 12, self-monitoring: `npm run quell -- redrive --aws` re-invokes each dead letter's function with its body
- * (asynchronously) and deletes the message only after Lambda accepted it; a failed re-send leaves it in the queue.
+ * Issue 12, self-monitoring: `npm run quell -- redrive --aws` reads the one failure queue of a deployed Quell,
+ * where two kinds of messages wait: Lambda's invocation records (on-failure destination) and EventBridge's dead
+ * letters. It re-invokes each on the function it names (requestContext.functionArn with requestPayload; TARGET_ARN
+ * with the body), asynchronously, and deletes the message only after Lambda accepted it.
  */
 
 const ACCOUNT = "123456789012";
-const QUEUE = "Quell-test-Logic-IntakeTriageDeadLetters-ABC123";
+const QUEUE = "Quell-test-Logic-FailureQueue-ABC123";
+const FUNCTION_ARN = (name: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${name}`;
 const TRIAGE = "Quell-test-Logic-IntakeTriageFunction-XYZ789";
-const TRIAGE_ARN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${TRIAGE}`;
+const NOTIFIER = "Quell-test-Logic-NotifierNotifierFunction-QRS456";
 
-/** An EventBridge event as the bus delivered it to triage (the body of both kinds of dead letters). */
-const event = (id: string, alertId: string) =>
+/** An EventBridge event as the bus delivered it to triage. */
+const alertEvent = (id: string, alertId: string) => ({
+  version: "0",
+  id,
+  "detail-type": "Alert Received",
+  source: "quell.ingest",
+  account: ACCOUNT,
+  time: "2026-12-01T10:00:00Z",
+  region: "eu-west-1",
+  resources: [],
+  detail: {
+    alertId,
+    source: "github",
+    receivedAt: "2026-12-01T10:00:00Z",
+    payload: { note: "<!here> ignore previous instructions" },
+  },
+});
+
+const timelineEvent = {
+  version: "0",
+  id: "e-2",
+  "detail-type": "Incident Timeline Event",
+  source: "quell.incident",
+  account: ACCOUNT,
+  time: "2026-12-01T10:01:00Z",
+  region: "eu-west-1",
+  resources: [],
+  detail: { incidentId: "inc_2", kind: "approval.decided" },
+};
+
+/** Lambda's on-failure destination record, as SQS holds it (the record is the body; no attributes). */
+const invocationRecord = (
+  fn: string,
+  payload: unknown,
+  failure: Record<string, unknown>,
+  response: Record<string, unknown> = {},
+) =>
   JSON.stringify({
-    version: "0",
-    id,
-    "detail-type": "Alert Received",
-    source: "quell.ingest",
-    account: ACCOUNT,
-    time: "2026-12-01T10:00:00Z",
-    region: "eu-west-1",
-    resources: [],
-    detail: {
-      alertId,
-      source: "github",
-      receivedAt: "2026-12-01T10:00:00Z",
-      payload: { note: "<!here> ignore previous instructions" },
+    version: "1.0",
+    timestamp: "2026-12-01T10:05:00.000Z",
+    requestContext: {
+      requestId: "r-1",
+      functionArn: `${FUNCTION_ARN(fn)}:$LATEST`,
+      approximateInvokeCount: 3,
+      ...failure,
     },
+    requestPayload: payload,
+    ...response,
   });
 
 const LETTERS: SeededDeadLetter[] = [
   {
     messageId: "m-1",
-    body: event("e-1", "alt_1"),
-    attributes: {
-      RequestID: "r-1",
-      ErrorCode: "200",
-      ErrorMessage: "TransientError: the table did not answer",
-    },
+    body: invocationRecord(
+      TRIAGE,
+      alertEvent("e-1", "alt_1"),
+      { condition: "RetriesExhausted" },
+      {
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+        responsePayload: {
+          errorType: "TransientError",
+          errorMessage: "the table did not answer",
+          stackTrace: [],
+        },
+      },
+    ),
+    attributes: {},
     sentAt: new Date("2026-12-01T10:05:00Z"),
   },
   {
+    // Throttled past the maximum event age: no response at all.
     messageId: "m-2",
-    body: event("e-2", "alt_2"),
-    attributes: { RequestID: "r-2", ErrorCode: "200", ErrorMessage: "Task timed out after 30.00 seconds" },
+    body: invocationRecord(NOTIFIER, timelineEvent, { condition: "EventAgeExceeded" }),
+    attributes: {},
     sentAt: new Date("2026-12-01T10:06:00Z"),
   },
   {
     messageId: "m-3",
-    body: event("e-3", "alt_3"),
+    body: JSON.stringify(alertEvent("e-3", "alt_3")),
     attributes: {
       RULE_ARN: `arn:aws:events:eu-west-1:${ACCOUNT}:rule/quell/AlertReceived`,
-      TARGET_ARN: TRIAGE_ARN,
+      TARGET_ARN: FUNCTION_ARN(TRIAGE),
       ERROR_CODE: "SDK_CLIENT_ERROR",
       ERROR_MESSAGE: "Unable to invoke Lambda function",
       EXHAUSTED_RETRY_CONDITION: "MaximumRetryAttemptsExhausted",
@@ -71,11 +114,26 @@ const LETTERS: SeededDeadLetter[] = [
   },
 ];
 
+/** What each letter is re-invoked with: the function it names, the original event. */
+const EXPECTED = [
+  {
+    functionName: `${FUNCTION_ARN(TRIAGE)}:$LATEST`,
+    invocationType: "Event",
+    payload: JSON.stringify(alertEvent("e-1", "alt_1")),
+  },
+  {
+    functionName: `${FUNCTION_ARN(NOTIFIER)}:$LATEST`,
+    invocationType: "Event",
+    payload: JSON.stringify(timelineEvent),
+  },
+  { functionName: FUNCTION_ARN(TRIAGE), invocationType: "Event", payload: LETTERS[2]?.body },
+];
+
 let sqs: SqsStandin;
 let lambda: LambdaStandin;
 const saved = { ...process.env };
-beforeEach(async () => {
-  sqs = await startSqsStandin({ accountId: ACCOUNT, queues: { [QUEUE]: LETTERS } });
+async function start(letters: readonly SeededDeadLetter[] = LETTERS) {
+  sqs = await startSqsStandin({ accountId: ACCOUNT, queues: { [QUEUE]: letters } });
   lambda = await startLambdaStandin();
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: "AKIDREDRIVETEST",
@@ -86,6 +144,9 @@ beforeEach(async () => {
     // One attempt: a fault is a failed re-send, not a retry the SDK hides.
     AWS_MAX_ATTEMPTS: "1",
   });
+}
+beforeEach(async () => {
+  await start();
 });
 afterEach(async () => {
   process.env = { ...saved };
@@ -110,19 +171,14 @@ const RECEIVE = {
 };
 
 describe("redrive --aws", () => {
-  it("re-invokes the function with each body, asynchronously, and deletes each message after its re-send", async () => {
-    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--function", TRIAGE]);
+  it("re-invokes each message on the function it names, with the original event, and deletes it after its re-send", async () => {
+    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE)]);
     expect(code).toBe(0);
-    expect(lambda.invocations).toEqual(
-      LETTERS.map((letter) => ({ functionName: TRIAGE, invocationType: "Event", payload: letter.body })),
+    expect(lambda.invocations).toEqual(EXPECTED);
+    // The qualified ARN travels in the path, encoded.
+    expect(lambda.requests[0]?.path).toBe(
+      `/2015-03-31/functions/${encodeURIComponent(`${FUNCTION_ARN(TRIAGE)}:$LATEST`)}/invocations`,
     );
-    expect(sqs.operations()).toEqual([
-      "ReceiveMessage",
-      "DeleteMessage",
-      "DeleteMessage",
-      "DeleteMessage",
-      "ReceiveMessage",
-    ]);
     const queueUrl = sqs.queueUrl(QUEUE);
     expect(sqs.requests.map((request) => request.body)).toEqual([
       { QueueUrl: queueUrl, ...RECEIVE },
@@ -131,34 +187,40 @@ describe("redrive --aws", () => {
       { QueueUrl: queueUrl, ReceiptHandle: "rh-m-3-1" },
       { QueueUrl: queueUrl, ...RECEIVE },
     ]);
+    expect(sqs.operations()).toEqual([
+      "ReceiveMessage",
+      "DeleteMessage",
+      "DeleteMessage",
+      "DeleteMessage",
+      "ReceiveMessage",
+    ]);
     // Each delete came after its own invocation was accepted.
     const order = [...sqs.requests, ...lambda.requests]
       .sort((a, b) => a.at.getTime() - b.at.getTime())
       .map((request) => (request.path.endsWith("/invocations") ? "invoke" : "sqs"));
     expect(order.slice(1, 7)).toEqual(["invoke", "sqs", "invoke", "sqs", "invoke", "sqs"]);
     expect(sqs.held(QUEUE)).toEqual([]);
-    expect(lines[0]).toMatch(
-      /^m-1 {2}redriven {2}2026-12-01T10:05:00.000Z {2}quell\.ingest {2}event e-1 {2}alert alt_1 {2}200: TransientError/,
-    );
-    expect(lines.at(-1)).toBe("redriven: 3, listed: 0, failed: 0");
+    expect(lines.slice(0, 3)).toEqual([
+      `m-1  redriven  2026-12-01T10:05:00.000Z  ${TRIAGE}  quell.ingest  event e-1  alert alt_1  RetriesExhausted: TransientError: the table did not answer  re-invoked ${FUNCTION_ARN(TRIAGE)}:$LATEST`,
+      `m-2  redriven  2026-12-01T10:06:00.000Z  ${NOTIFIER}  quell.incident  event e-2  incident inc_2  EventAgeExceeded  re-invoked ${FUNCTION_ARN(NOTIFIER)}:$LATEST`,
+      `m-3  redriven  2026-12-01T10:07:00.000Z  ${TRIAGE}  quell.ingest  event e-3  alert alt_3  SDK_CLIENT_ERROR: Unable to invoke Lambda function (MaximumRetryAttemptsExhausted)  re-invoked ${FUNCTION_ARN(TRIAGE)}`,
+    ]);
+    expect(lines.at(-1)).toBe("redriven: 3, listed: 0, skipped: 0, failed: 0");
   });
 
-  it("leaves a message whose re-send failed in the queue, visible again, and goes on with the others", async () => {
+  it("leaves a message whose re-send failed in the queue, visible again, goes on with the others, and sends it next time", async () => {
     lambda.faults.next({
       method: "POST",
       path: /\/invocations$/,
-      where: (request) => String(request.body).includes('"alt_2"'),
+      where: (request) => String(request.body).includes('"inc_2"'),
       status: 500,
       applied: false,
     });
-    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--function", TRIAGE]);
+    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE)]);
     expect(code).toBe(1);
     // m-2 reached Lambda once and was refused; m-1 and m-3 were accepted.
     expect(lambda.requests).toHaveLength(3);
-    expect(lambda.invocations.map((invocation) => invocation.payload)).toEqual([
-      LETTERS[0]?.body,
-      LETTERS[2]?.body,
-    ]);
+    expect(lambda.invocations).toEqual([EXPECTED[0], EXPECTED[2]]);
     expect(sqs.operations()).toEqual([
       "ReceiveMessage",
       "DeleteMessage",
@@ -180,17 +242,16 @@ describe("redrive --aws", () => {
     expect(lines.find((line) => line.startsWith("m-2"))).toMatch(
       /failed .*re-send failed, left in the queue: ServiceException/,
     );
-    expect(lines.at(-1)).toBe("redriven: 2, listed: 0, failed: 1");
+    expect(lines.at(-1)).toBe("redriven: 2, listed: 0, skipped: 0, failed: 1");
 
-    // The next redrive sends it and empties the queue.
-    const again = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--function", TRIAGE]);
+    const again = await run(["--aws", "--queue", sqs.queueUrl(QUEUE)]);
     expect(again.code).toBe(0);
-    expect(lambda.invocations.at(-1)?.payload).toBe(LETTERS[1]?.body);
+    expect(lambda.invocations.at(-1)).toEqual(EXPECTED[1]);
     expect(sqs.held(QUEUE)).toEqual([]);
   });
 
   it("lists in a dry run and changes nothing: no invocation, no delete, every message visible again", async () => {
-    const { code, lines } = await run(["--aws", "--queue", QUEUE, "--function", TRIAGE, "--dry-run"]);
+    const { code, lines } = await run(["--aws", "--queue", QUEUE, "--dry-run"]);
     expect(code).toBe(0);
     expect(lambda.requests).toEqual([]);
     expect(sqs.operations()).toEqual([
@@ -203,26 +264,80 @@ describe("redrive --aws", () => {
     ]);
     expect(sqs.requests[0]?.body).toEqual({ QueueName: QUEUE });
     expect(sqs.visible(QUEUE)).toEqual(["m-1", "m-2", "m-3"]);
-    expect(
-      lines
-        .slice(0, 3)
-        .every((line) => line.includes(`listed`) && line.endsWith(`would re-invoke ${TRIAGE}`)),
-    ).toBe(true);
-    expect(lines.at(-1)).toBe("redriven: 0, listed: 3, failed: 0");
+    expect(lines.slice(0, 3).map((line) => line.replace(/ {2}.*would re-invoke /, " -> "))).toEqual(
+      EXPECTED.map((expected, i) => `m-${i + 1} -> ${expected.functionName}`),
+    );
+    expect(lines.at(-1)).toBe("redriven: 0, listed: 3, skipped: 0, failed: 0");
   });
 
-  it("without --function, re-invokes the TARGET_ARN of the bus's dead letters and keeps the others", async () => {
+  it("with --function, redrives only that function's messages (by name or ARN) and leaves the others untouched", async () => {
+    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--function", NOTIFIER]);
+    expect(code).toBe(0);
+    expect(lambda.invocations).toEqual([EXPECTED[1]]);
+    expect(sqs.held(QUEUE)).toEqual(["m-1", "m-3"]);
+    expect(sqs.visible(QUEUE)).toEqual(["m-1", "m-3"]);
+    expect(lines.filter((line) => line.includes(`left in the queue: not for ${NOTIFIER}`))).toHaveLength(2);
+    expect(lines.at(-1)).toBe("redriven: 1, listed: 0, skipped: 2, failed: 0");
+
+    const byArn = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--function", FUNCTION_ARN(TRIAGE)]);
+    expect(byArn.code).toBe(0);
+    expect(lambda.invocations.slice(1)).toEqual([EXPECTED[0], EXPECTED[2]]);
+    expect(sqs.held(QUEUE)).toEqual([]);
+  });
+
+  it("keeps a message that names no function, or a target that is not a function, and says why", async () => {
+    await sqs.close();
+    await lambda.close();
+    await start([
+      { messageId: "x-1", body: "not json", attributes: {}, sentAt: new Date("2026-12-01T10:00:00Z") },
+      {
+        messageId: "x-2",
+        body: JSON.stringify({ some: "event" }),
+        attributes: {},
+        sentAt: new Date("2026-12-01T10:00:00Z"),
+      },
+      {
+        messageId: "x-3",
+        body: JSON.stringify(alertEvent("e-9", "alt_9")),
+        attributes: { TARGET_ARN: `arn:aws:sns:eu-west-1:${ACCOUNT}:topic`, ERROR_CODE: "NO_PERMISSIONS" },
+        sentAt: new Date("2026-12-01T10:00:00Z"),
+      },
+    ]);
     const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE)]);
     expect(code).toBe(1);
-    expect(lambda.invocations).toEqual([
-      { functionName: TRIAGE_ARN, invocationType: "Event", payload: LETTERS[2]?.body },
+    expect(lambda.requests).toEqual([]);
+    expect(sqs.held(QUEUE)).toEqual(["x-1", "x-2", "x-3"]);
+    expect(sqs.visible(QUEUE)).toEqual(["x-1", "x-2", "x-3"]);
+    expect(lines.slice(0, 3).map((line) => line.replace(/^.*not re-sent: /, ""))).toEqual([
+      "neither a Lambda invocation record nor an EventBridge dead letter",
+      "neither a Lambda invocation record nor an EventBridge dead letter",
+      `its target arn:aws:sns:eu-west-1:${ACCOUNT}:topic is not a Lambda function`,
     ]);
-    // The ARN travels in the path, encoded.
-    expect(lambda.requests[0]?.path).toBe(
-      `/2015-03-31/functions/${encodeURIComponent(TRIAGE_ARN)}/invocations`,
-    );
-    expect(sqs.held(QUEUE)).toEqual(["m-1", "m-2"]);
-    expect(lines.filter((line) => line.includes("no function (pass --function)"))).toHaveLength(2);
+  });
+
+  it("never prints the control characters of hostile text (escape sequences, line breaks, bidi overrides)", async () => {
+    await sqs.close();
+    await lambda.close();
+    const hostile = "boom\u001b[2J\u001b]8;;https://evil.example\u0007click\nFAKE LINE\u202etxt";
+    await start([
+      {
+        messageId: "h-1",
+        body: invocationRecord(
+          TRIAGE,
+          { ...alertEvent("e-h", "alt_h"), source: "x\u001b[31m" },
+          { condition: "RetriesExhausted" },
+          { responsePayload: { errorType: "Error", errorMessage: hostile } },
+        ),
+        attributes: {},
+        sentAt: new Date("2026-12-01T10:00:00Z"),
+      },
+    ]);
+    const { lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--dry-run"]);
+    expect(lines[0]).toContain("boom?[2J?]8;;https://evil.example?click?FAKE LINE?txt");
+    expect(lines[0]).toContain("x?[31m");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: none of them may reach the terminal.
+    expect(lines.join("")).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    expect(printable("a\u2028b\u2066c")).toBe("a?b?c");
   });
 
   it("refuses to start without --queue, and a bad --limit", async () => {
@@ -232,35 +347,17 @@ describe("redrive --aws", () => {
   });
 
   it("stops after --limit messages", async () => {
-    const { code } = await run([
-      "--aws",
-      "--queue",
-      sqs.queueUrl(QUEUE),
-      "--function",
-      TRIAGE,
-      "--limit",
-      "2",
-    ]);
+    const { code } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE), "--limit", "2"]);
     expect(code).toBe(0);
     expect(sqs.requests[0]?.body).toMatchObject({ MaxNumberOfMessages: 2 });
-    expect(lambda.invocations).toHaveLength(2);
+    expect(lambda.invocations).toEqual(EXPECTED.slice(0, 2));
     expect(sqs.held(QUEUE)).toEqual(["m-3"]);
   });
 
   it("runs from the CLI (npm run quell -- redrive --aws …) with the endpoints from the environment", async () => {
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        "infra/local/cli.ts",
-        "redrive",
-        "--aws",
-        "--queue",
-        sqs.queueUrl(QUEUE),
-        "--function",
-        TRIAGE,
-      ],
+      ["--import", "tsx", "infra/local/cli.ts", "redrive", "--aws", "--queue", sqs.queueUrl(QUEUE)],
       { cwd: repoRoot, env: process.env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
@@ -271,9 +368,9 @@ describe("redrive --aws", () => {
       output += chunk.toString("utf8");
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(output).toContain("redriven: 3, listed: 0, failed: 0");
+    expect(output).toContain("redriven: 3, listed: 0, skipped: 0, failed: 0");
     expect(code).toBe(0);
-    expect(lambda.invocations).toHaveLength(3);
+    expect(lambda.invocations).toEqual(EXPECTED);
     expect(sqs.held(QUEUE)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { EXAMPLE_CONFIG_PATH } from "../../infra/aws/team-config.js";
 import { fixture } from "./triage-harness.js";
 
 /**
@@ -22,6 +23,8 @@ describe("the triage handler, when triage fails", () => {
     Object.assign(process.env, {
       QUELL_TABLE_NAME: "quell-incidents",
       QUELL_PLAYBOOK_ARNS: "{}",
+      // Triage reads its configuration at load: the example team file, as `npm start` does.
+      QUELL_CONFIG_FILE: EXAMPLE_CONFIG_PATH,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${await closedPort()}`,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { CanonicalAlert } from "../../functions/shared/alert.js";
 import { newId } from "../../functions/shared/ids.js";
+import { sourceByName } from "../../functions/sources/index.js";
 import { ClaimMemory } from "../../functions/triage/claim-memory.js";
 import { defineTriageConfig, type TriageConfigInput } from "../../functions/triage/config.js";
 import {
@@ -60,10 +61,18 @@ export async function triageOne(detail: AlertReceivedDetail, deps: TriageDeps): 
 export const fixture = (folder: string, file: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/${folder}/${file}`, import.meta.url), "utf8"));
 
-/** A delivery to triage of `payload` from `source`. */
-export const deliveryOf = (source: string, payload: unknown, receivedAt = "2026-11-24T23:59:00.000Z") => ({
-  alertId: newId("alr"),
-  source,
-  receivedAt,
-  payload,
-});
+/**
+ * A delivery to triage of `payload` from `source`, as it reaches triage: an AWS event as delivered, a webhook's
+ * payload normalised by its adapter first (ingest does that, and triage carries no webhook adapter).
+ */
+export function deliveryOf(
+  source: string,
+  payload: unknown,
+  receivedAt = "2026-11-24T23:59:00.000Z",
+): AlertReceivedDetail {
+  const alertId = newId("alr");
+  const webhook = sourceByName(source);
+  if (!webhook) return { alertId, source, receivedAt, payload };
+  const alerts = webhook.normalize(webhook.schema.parse(payload), { alertId, receivedAt });
+  return { alertId, source, receivedAt, alerts: [...alerts] };
+}

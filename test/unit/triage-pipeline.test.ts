@@ -595,3 +595,19 @@ describe("triage pipeline against DynamoDB Local", () => {
     });
   });
 });
+
+describe("what a delivery to triage carries", () => {
+  const payload = () => fixture("github", "secret-scanning-alert-created-openai-key.json");
+
+  it("takes a webhook's alerts as ingest normalised them", () => {
+    const [alert] = normalize(deliveryOf("github", payload()));
+    expect(alert).toMatchObject({ source: "github", type: "leaked_api_key" });
+  });
+
+  it("refuses a webhook's payload without its alerts, naming the source (triage carries no webhook adapter)", () => {
+    const raw = { alertId: "alr_rawwebhook01", source: "github", receivedAt: "2026-11-24T23:59:00.000Z" };
+    expect(() => normalize({ ...raw, payload: payload() })).toThrow(
+      /no alerts and no AWS event source "github": a webhook's delivery carries the alerts ingest normalised/,
+    );
+  });
+});

@@ -122,11 +122,11 @@ export class AlertIntake extends Construct {
       );
     }
 
-    // Every rule into triage retries for a day, then leaves the event in the queue triage's own failures
-    // land in.
+    // Every rule into triage retries for a day, then leaves the event in the stack's failure queue, where
+    // triage's own failures land too (redrive sends it back to its TARGET_ARN).
     const toTriage = () =>
       new LambdaFunction(this.triage.fn, {
-        deadLetterQueue: this.triage.deadLetterQueue,
+        deadLetterQueue: this.triage.failureQueue,
         retryAttempts: 8,
         maxEventAge: Duration.hours(24),
       });

@@ -57,7 +57,7 @@ export class IncidentNotifier extends Construct {
     this.rule.addTarget(
       new LambdaFunction(this.notifier.fn, {
         // Events EventBridge could not deliver land in the same queue as events the notifier failed on.
-        deadLetterQueue: this.notifier.deadLetterQueue,
+        deadLetterQueue: this.notifier.failureQueue,
         retryAttempts: 8,
         maxEventAge: Duration.hours(24),
       }),

@@ -5,12 +5,13 @@ import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from "aws-cd
 import { Architecture, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EnvNames, type SecretName } from "../../../functions/shared/env.js";
 import { LAMBDA_RUNTIME, nodejsFunctionBundling } from "../bundling.js";
 import { acknowledge, X_RAY_WILDCARD_REASON } from "../nag.js";
 import { fromRoot, repoRoot } from "../paths.js";
+import { FailureQueue } from "./failure-queue.js";
 import { grantSecretReads, type SecretLookup } from "./secret-store.js";
 
 export type { SecretLookup } from "./secret-store.js";
@@ -24,17 +25,12 @@ export interface QuellFunctionProps {
   /** Secrets the function reads: it gets `<NAME>_PARAMETER` and read access to each, never the value. */
   readonly secrets?: readonly SecretName[];
   readonly secretLookup: SecretLookup;
-  /** Invoked asynchronously (EventBridge): retries, then a dead-letter queue. */
+  /** Invoked asynchronously (EventBridge): retries, then the stack's shared FailureQueue (on-failure destination). */
   readonly asyncInvoked?: boolean;
   readonly memorySize?: number;
 }
 
 const LOG_RETENTION = RetentionDays.THREE_MONTHS;
-/**
- * How long a dead letter is kept: SQS's maximum. The self-monitoring age alarm fires long before this, so
- * someone redrives it (`npm run quell -- redrive --aws`) before SQS deletes it.
- */
-export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Runs at synth, before any bundling: Quell never falls back to Docker bundling. */
 function assertLocalEsbuild(): void {
@@ -54,7 +50,12 @@ export class QuellFunction extends Construct implements IGrantable {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
-  readonly deadLetterQueue?: Queue;
+  /**
+   * Asynchronous functions only: where an invocation goes once Lambda's retries are spent (or it waited past the
+   * maximum event age, e.g. throttled): the stack's one FailureQueue, as a Lambda invocation record. EventBridge
+   * rules targeting the function use it as their dead-letter queue too.
+   */
+  readonly failureQueue?: IQueue;
   readonly grantPrincipal: IPrincipal;
   readonly secretNames: readonly SecretName[];
 
@@ -77,13 +78,8 @@ export class QuellFunction extends Construct implements IGrantable {
     this.secretNames = [...new Set(props.secrets ?? [])].sort();
     const secretEnvironment = grantSecretReads(this, this.secretNames, props.secretLookup);
 
-    if (props.asyncInvoked) {
-      this.deadLetterQueue = new Queue(this, "DeadLetters", {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: DEAD_LETTER_RETENTION,
-      });
-    }
+    const failures = props.asyncInvoked ? FailureQueue.of(this) : undefined;
+    this.failureQueue = failures?.queue;
 
     this.fn = new NodejsFunction(this, "Function", {
       entry: fromRoot(props.entry),
@@ -103,8 +99,14 @@ export class QuellFunction extends Construct implements IGrantable {
         ...props.environment,
         ...secretEnvironment,
       },
-      ...(this.deadLetterQueue
-        ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(6) }
+      // An on-failure destination, not a dead-letter queue: its record names the function and carries the event
+      // and the error, so one queue serves every function and redrive knows where each message goes back.
+      ...(failures
+        ? {
+            onFailure: failures.onFailure,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }
         : {}),
       bundling: nodejsFunctionBundling(),
     });

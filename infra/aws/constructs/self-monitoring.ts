@@ -1,78 +1,82 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { EventBus, EventField, Rule, RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Key } from "aws-cdk-lib/aws-kms";
 import { FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
-import { DEAD_LETTER_RETENTION, QuellFunction } from "./quell-function.js";
+import { acknowledge } from "../nag.js";
+import { FAILURE_RETENTION, FailureQueue } from "./failure-queue.js";
+import { QuellFunction } from "./quell-function.js";
 
-/** A dead letter this old raises an alarm: 11 days before SQS deletes it (DEAD_LETTER_RETENTION, 14 days). */
-export const DEAD_LETTER_AGE_ALARM = Duration.days(3);
+/** A failed delivery this old raises an alarm: 11 days before SQS deletes it (FAILURE_RETENTION, 14 days). */
+export const FAILURE_AGE_ALARM = Duration.days(3);
+
+/** The execution outcomes that leave an incident half-handled (Step Functions Execution Status Change). */
+export const ENDED_WITHOUT_FINISHING = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
+
+/**
+ * State machine ARNs per execution rule: an event pattern may hold 2,048 characters (EventBridge's default
+ * quota) and an ARN up to ~130, so a stack with more machines gets a second rule (rules cost nothing).
+ */
+export const MACHINES_PER_RULE = 10;
+
+/** The redrive command, as the stack output `RedriveCommand` and the failure alarms' descriptions give it. */
+export const REDRIVE_COMMAND = "npm run quell -- redrive --aws --queue";
+
+export const SNS2_REASON =
+  "Not encrypted at rest on purpose: CloudWatch alarms and EventBridge cannot publish to a topic encrypted " +
+  "with the AWS managed key aws/sns, and a customer managed key costs $1 a month, twice Quell's whole idle " +
+  "budget ($0.50). Nothing sensitive is published: alarm names, states and descriptions, and for a playbook " +
+  "execution only its status, name (the incident id), state machine ARN and a console link (the input " +
+  "transformer selects those fields; never the execution's input, output, error or cause, never alert " +
+  "content or secrets). The topic refuses plain HTTP (SNS3) and only this account's alarms and Quell's own " +
+  "rules may publish.";
 
 const PERIOD = Duration.minutes(5);
 
 export interface SelfMonitoringProps {
-  /** Subscribed to the alarm topic by email (each address confirms the subscription once). */
+  /** Subscribed to the topic by email (each address confirms the subscription once). */
   readonly alarmEmails: readonly string[];
 }
 
-/** What an alarm watches, why it matters and what to do, as one description. */
-interface AlarmSpec {
-  readonly id: string;
-  readonly metric: IMetric;
-  readonly threshold: number;
-  readonly description: string;
-}
-
-/** A construct's path below its stack as an id: `Intake/Triage` -> `IntakeTriage`. */
-function pathId(construct: IConstruct): string {
-  const stack = Stack.of(construct);
-  return construct.node.scopes
-    .slice(stack.node.scopes.length)
-    .map((scope) => scope.node.id.replace(/[^A-Za-z0-9]/g, ""))
-    .join("");
-}
-
-/** The path below the stack as people read it in the console: `Intake/Triage`. */
+/** The path below the stack as people read it in the console: `Intake/Ingest`. */
 const pathOf = (construct: IConstruct) => construct.node.path.slice(Stack.of(construct).node.path.length + 1);
 
+/** `Intake/Ingest` -> `IntakeIngest`. */
+const pathId = (construct: IConstruct) => pathOf(construct).replace(/[^A-Za-z0-9]/g, "");
+
 /**
- * Quell watching itself: an SNS topic (encrypted with its own key, which CloudWatch may use; HTTPS only) that
- * the configuration's addresses are subscribed to, and an alarm, with an OK notice too, on every dead-letter
- * queue's depth and age, every state machine's failed, timed-out and aborted executions, every function's errors
- * and throttles, and every Function URL's 5xx answers.
+ * Quell watching itself within an idle budget: one SNS topic the configuration's addresses are subscribed to,
+ * fed by at most four CloudWatch alarms ($0.10 a month each) and by free EventBridge rules:
+ * - the stack's FailureQueue (every asynchronous function's failed invocations, every rule's undeliverable
+ *   events): one alarm on any message waiting, one on a message 3 days old (SQS deletes it at 14);
+ * - every Function URL (ingest, Slack): one alarm on 5xx answers;
+ * - every state machine (each playbook, undo): an EventBridge rule on Step Functions' own status-change events
+ *   for FAILED, TIMED_OUT and ABORTED executions, with a readable message and a console link, at no cost.
+ * An action's failure shows up as its execution's failure (or on the incident timeline when the playbook
+ * catches it); throttled asynchronous invocations are retried by Lambda and reach the failure queue after their
+ * maximum event age; a throttled Function URL answers 429 to its caller (README, self-monitoring).
  *
- * Everything is found by walking the stack's construct tree (QuellFunction, StateMachine, FunctionUrl), so a new
- * action or playbook is watched without an edit here. Build it last in the stack: what is added after it is not
- * seen (test/infra checks that every function, queue and machine of the template has its alarms).
+ * Everything is found by walking the stack's construct tree, so a new function, URL or playbook is watched
+ * without an edit here. Build it last in the stack: what is added after it is not seen.
  */
 export class SelfMonitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  /** The rules that tell the topic about executions that ended without finishing (one per 10 machines). */
+  readonly executionRules: Rule[] = [];
 
   constructor(scope: Construct, id: string, { alarmEmails }: SelfMonitoringProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
-    // CloudWatch cannot publish to a topic encrypted with the AWS managed key (aws/sns): its key policy cannot
-    // let CloudWatch use it. So the topic has a key of its own that CloudWatch may encrypt with.
-    const key = new Key(this, "TopicKey", {
-      description: "Quell: encrypts the topic of Quell's own alarms",
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    key.grant(new ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
-
-    this.topic = new Topic(this, "Topic", {
-      displayName: "Quell alarms",
-      masterKey: key,
-      enforceSSL: true,
-    });
+    this.topic = new Topic(this, "Topic", { displayName: "Quell alarms", enforceSSL: true });
+    acknowledge(this.topic, "AwsSolutions-SNS2", SNS2_REASON);
     // The topic policy replaces SNS's default one: say that this account's alarms may publish.
     this.topic.addToResourcePolicy(
       new PolicyStatement({
@@ -90,15 +94,12 @@ export class SelfMonitoring extends Construct {
     for (const email of alarmEmails) this.topic.addSubscription(new EmailSubscription(email));
 
     const constructs = stack.node.findAll();
-    const functions = constructs.filter((c): c is QuellFunction => c instanceof QuellFunction);
-    for (const fn of functions) {
-      if (fn.deadLetterQueue) this.watchDeadLetters(fn);
-      this.watchFunction(fn);
+    const failures = FailureQueue.find(this);
+    if (failures) this.watchFailures(failures.queue);
+    for (const fn of constructs.filter((c): c is QuellFunction => c instanceof QuellFunction)) {
       if (fn.node.findAll().some((child) => child instanceof FunctionUrl)) this.watchFunctionUrl(fn);
     }
-    for (const machine of constructs.filter((c): c is StateMachine => c instanceof StateMachine)) {
-      this.watchStateMachine(machine);
-    }
+    this.watchExecutions(constructs.filter((c): c is StateMachine => c instanceof StateMachine));
 
     new CfnOutput(stack, "AlarmTopicArn", {
       value: this.topic.topicArn,
@@ -107,77 +108,33 @@ export class SelfMonitoring extends Construct {
     });
   }
 
-  private watchDeadLetters(fn: QuellFunction): void {
-    const queue = fn.deadLetterQueue;
-    if (!queue) return;
-    const id = pathId(fn);
-    const what = `${pathOf(fn)} (${pathOf(queue)})`;
-    const redrive = `npm run quell -- redrive --aws --queue <queue url> --function <function name> (the stack output Redrive${id} is the whole command)`;
+  private watchFailures(queue: IQueue): void {
+    const redrive = `${REDRIVE_COMMAND} ${queue.queueUrl}`;
     this.alarm({
-      id: `${id}DeadLetters`,
+      id: "FailuresWaiting",
       metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM }),
       threshold: 1,
       description:
-        `Quell: events wait in the dead-letter queue of ${what}: the function failed on them after every retry, ` +
-        "so their alerts or notices went nowhere. Read the function's logs for the error (the message attributes " +
-        `carry it too), fix the cause, then redrive: ${redrive}. Dead letters are deleted after ${DEAD_LETTER_RETENTION.toDays()} days.`,
+        "Quell: a delivery failed for good and waits in Quell's failure queue: a function failed on an event " +
+        "after Lambda's retries (or was throttled past its maximum event age), or EventBridge could not deliver " +
+        "an event to it, so an alert was not triaged or a Slack notice not posted. List them with " +
+        `${redrive} --dry-run (each line names the function and the error; its log group has the rest), fix ` +
+        `the cause, then redrive without --dry-run. They are deleted after ${FAILURE_RETENTION.toDays()} days.`,
     });
     this.alarm({
-      id: `${id}DeadLettersAge`,
+      id: "FailuresAging",
       metric: queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: Stats.MAXIMUM }),
-      threshold: DEAD_LETTER_AGE_ALARM.toSeconds(),
+      threshold: FAILURE_AGE_ALARM.toSeconds(),
       description:
-        `Quell: the oldest dead letter of ${what} is ${DEAD_LETTER_AGE_ALARM.toDays()} days old; SQS deletes it at ` +
-        `${DEAD_LETTER_RETENTION.toDays()} days and the event is then lost. Redrive now, or read it and decide it ` +
-        `can go: ${redrive}.`,
+        `Quell: the oldest failed delivery in Quell's failure queue is ${FAILURE_AGE_ALARM.toDays()} days old; ` +
+        `SQS deletes it at ${FAILURE_RETENTION.toDays()} days and the event is then lost. Redrive now (${redrive}), ` +
+        "or read it (--dry-run) and decide it can go.",
     });
-    new CfnOutput(Stack.of(this), `Redrive${id}`, {
-      value: `npm run quell -- redrive --aws --queue ${queue.queueUrl} --function ${fn.fn.functionName}`,
-      description: `Deliver the dead letters of ${pathOf(fn)} again (add --dry-run to list them first)`,
-    });
-  }
-
-  private watchFunction(fn: QuellFunction): void {
-    const id = pathId(fn);
-    this.alarm({
-      id: `${id}Errors`,
-      metric: fn.fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
-      threshold: 1,
+    new CfnOutput(Stack.of(this), "RedriveCommand", {
+      value: redrive,
       description:
-        `Quell: the function ${pathOf(fn)} failed (Errors). Its log group has the error line ("level":"ERROR" or ` +
-        "the runtime's report). A playbook step that failed is on the incident's timeline; an event the bus " +
-        "delivered is retried, then lands in the dead-letter queue (its own alarm). Fix the cause; redrive if needed.",
+        "Deliver Quell's failed deliveries again, each to the function it failed in (add --dry-run to list them)",
     });
-    this.alarm({
-      id: `${id}Throttles`,
-      metric: fn.fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM }),
-      threshold: 1,
-      description:
-        `Quell: Lambda throttled the function ${pathOf(fn)}: the account's (or its reserved) concurrency is used up. ` +
-        "Asynchronous events are retried, webhooks answered 429 or 5xx. Check what else uses the account's " +
-        "concurrency (Lambda console, ConcurrentExecutions) and ask for a higher quota if Quell needs it.",
-    });
-  }
-
-  private watchStateMachine(machine: StateMachine): void {
-    const id = pathId(machine);
-    const name = pathOf(machine);
-    const outcomes = [
-      ["Failed", machine.metricFailed({ period: PERIOD, statistic: Stats.SUM }), "failed"],
-      ["TimedOut", machine.metricTimedOut({ period: PERIOD, statistic: Stats.SUM }), "timed out"],
-      ["Aborted", machine.metricAborted({ period: PERIOD, statistic: Stats.SUM }), "was stopped (aborted)"],
-    ] as const;
-    for (const [suffix, metric, what] of outcomes) {
-      this.alarm({
-        id: `${id}Executions${suffix}`,
-        metric,
-        threshold: 1,
-        description:
-          `Quell: an execution of the playbook state machine ${name} ${what}, so its incident may be left ` +
-          "half-handled. Open the execution in the Step Functions console (its name is the incident id), read " +
-          "the incident (Slack thread or the timeline), then rerun with /quell rerun or handle it by hand.",
-      });
-    }
   }
 
   /** A function serving a Function URL (ingest, Slack): a 5xx is a sender told to retry, not a Lambda error. */
@@ -188,12 +145,72 @@ export class SelfMonitoring extends Construct {
       threshold: 1,
       description:
         `Quell: the Function URL of ${pathOf(fn)} answered 5xx: a webhook sender (or Slack) was told to retry ` +
-        'and some give up. Read the function\'s logs (ingest logs "ingest failed" with the error: the bus or the ' +
-        "table did not answer); check the function's Errors and Throttles alarms.",
+        'and some give up. Read the function\'s log group ("level":"ERROR" lines; ingest logs "ingest failed" ' +
+        "with the error: the bus or the table did not answer) and fix the cause. A flood beyond the reserved " +
+        "concurrency is answered 429, not 5xx.",
     });
   }
 
-  private alarm({ id, metric, threshold, description }: AlarmSpec): void {
+  /**
+   * Step Functions puts an event on the default bus whenever an execution changes status (free, no setup); a
+   * rule per ten machines sends the ones that ended without finishing to the topic, as one readable line made of
+   * the event's status, execution name, machine ARN and region only.
+   */
+  private watchExecutions(machines: readonly StateMachine[]): void {
+    if (machines.length === 0) return;
+    const status = EventField.fromPath("$.detail.status");
+    const name = EventField.fromPath("$.detail.name");
+    const machine = EventField.fromPath("$.detail.stateMachineArn");
+    const execution = EventField.fromPath("$.detail.executionArn");
+    const region = EventField.fromPath("$.region");
+    const message = RuleTargetInput.fromText(
+      `Quell: a playbook execution ended ${status} and its incident may be half-handled. ` +
+        `Execution ${name} (its name is the incident id) of the state machine ${machine}. ` +
+        `Open it: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${execution} ` +
+        "- read the failed step there and the incident's Slack thread, fix the cause, then /quell rerun or act by hand.",
+    );
+    const defaultBus = EventBus.fromEventBusName(this, "DefaultBus", "default");
+    for (let first = 0; first < machines.length; first += MACHINES_PER_RULE) {
+      const group = machines.slice(first, first + MACHINES_PER_RULE);
+      const index = first / MACHINES_PER_RULE;
+      const rule = new Rule(this, index === 0 ? "ExecutionsEnded" : `ExecutionsEnded${index + 1}`, {
+        eventBus: defaultBus,
+        description: "Quell: a playbook execution failed, timed out or was stopped: tell the alarm topic",
+        eventPattern: {
+          source: ["aws.states"],
+          detailType: ["Step Functions Execution Status Change"],
+          detail: {
+            status: [...ENDED_WITHOUT_FINISHING],
+            stateMachineArn: group.map((m) => m.stateMachineArn),
+          },
+        },
+      });
+      // The topic itself as the target, with a policy statement for this rule only (the SnsTopic target would
+      // let any rule of any account publish).
+      rule.addTarget({ bind: () => ({ arn: this.topic.topicArn, input: message }) });
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          principals: [new ServicePrincipal("events.amazonaws.com")],
+          actions: ["sns:Publish"],
+          resources: [this.topic.topicArn],
+          conditions: { ArnEquals: { "aws:SourceArn": rule.ruleArn } },
+        }),
+      );
+      this.executionRules.push(rule);
+    }
+  }
+
+  private alarm({
+    id,
+    metric,
+    threshold,
+    description,
+  }: {
+    id: string;
+    metric: IMetric;
+    threshold: number;
+    description: string;
+  }): void {
     const alarm = new Alarm(this, id, {
       metric,
       threshold,
