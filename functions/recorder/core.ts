@@ -44,8 +44,9 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
       ...(event.error ? { error: event.error.Error } : {}),
     },
   });
-  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
+  // Unanswered approvals are settled before the final status, so whoever sees the status sees them settled.
   await expireUnanswered(store, event.incidentId);
+  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
   await events.publish({
     incidentId: event.incidentId,
     kind: "closed",

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PLAYBOOK_ENDED_BY } from "../../functions/shared/incident.js";
 import { webhookBody } from "../../infra/local/standins/scenario.js";
 import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 
@@ -11,7 +12,7 @@ describe("a task token alone (SendTaskSuccess with no recorded decision) changes
   });
   afterAll(async () => harness?.stop());
 
-  it("the gated action refuses to run, the incident records the refusal, and the approval stays pending", async () => {
+  it("the gated action refuses to run, the incident records the refusal, and the approval is never approved (it expires when the playbook ends)", async () => {
     expect((await harness.postGitHub(webhookBody())).status).toBe(202);
     const approvalId = approvalIdIn((await approvalCardAfter(harness, 0)).blocks);
     const incidentId = approvalId.split(".")[0] as string;
@@ -27,7 +28,15 @@ describe("a task token alone (SendTaskSuccess with no recorded decision) changes
     const incident = await harness.incident(incidentId, (view) => view.status === "failed");
     expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toEqual([]);
     expect(harness.standins.github.requests.filter((request) => request.method === "PATCH")).toEqual([]);
-    expect(incident.approvals).toEqual([expect.objectContaining({ approvalId, status: "pending" })]);
+    // No human decided: when the playbook ended, Quell itself recorded the unanswered approval as expired.
+    expect(incident.approvals).toEqual([
+      expect.objectContaining({
+        approvalId,
+        status: "expired",
+        decidedBy: PLAYBOOK_ENDED_BY,
+        approvedBy: [],
+      }),
+    ]);
     const kinds = incident.timeline.map((event) => event.kind);
     expect(kinds).not.toContain("approval_decided");
     expect(kinds).not.toContain("write_attempted");
@@ -43,18 +52,16 @@ describe("a task token alone (SendTaskSuccess with no recorded decision) changes
     });
     expect(incident.timeline.at(-1)).toMatchObject({ kind: "closed", detail: { outcome: "failed" } });
 
-    // The real approver's click afterwards finds nothing waiting: it is recorded as too late, and sends nothing.
+    // The real approver's click afterwards finds the approval settled: it is told so, and it sends nothing.
     expect((await harness.click(approvalId, "approve")).status).toBe(200);
-    const after = await harness.incident(incidentId, (view) =>
-      view.timeline.some((event) => event.kind === "approval_refused"),
-    );
-    expect(after.timeline.find((event) => event.kind === "approval_refused")).toMatchObject({
-      actor: APPROVER,
-      summary: expect.stringContaining("arrived after the playbook stopped waiting for it"),
-    });
-    expect(after.timeline.map((event) => event.kind)).not.toContain("approval_decided");
-    expect(after.status).toBe("failed");
     await harness.runtime.idle();
+    expect(harness.standins.slack.ephemerals.at(-1)).toMatchObject({ user: APPROVER });
+    expect(harness.standins.slack.ephemerals.at(-1)?.text).toContain("Already expired; nothing changed.");
+    const after = await harness.incident(incidentId, (view) => view.status === "failed");
+    expect(after.approvals).toEqual([
+      expect.objectContaining({ status: "expired", decidedBy: PLAYBOOK_ENDED_BY }),
+    ]);
+    expect(after.timeline.map((event) => event.kind)).not.toContain("approval_decided");
     expect(harness.standins.openai.requests.filter((request) => request.method === "DELETE")).toEqual([]);
   });
 });
