@@ -237,6 +237,7 @@ class Compiler {
           playbook: this.playbook.name,
           step: id,
           policy: step.policy,
+          ...(step.fourEyesWhen ? { "fourEyes.$": step.fourEyesWhen } : {}),
           title: step.title,
           plan: step.plan,
           facts,

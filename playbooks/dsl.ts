@@ -77,6 +77,11 @@ const HumanApprovalStep = z
       .max(7 * 24 * 3600),
     /** Re-post the card to an escalation group before the timeout; `afterSeconds` < `timeoutSeconds`. */
     escalation: ApprovalEscalation.optional(),
+    /**
+     * A JSONPath to a boolean in the state (`$.asset.treatAsProduction`): when it is true at run time, a `one`
+     * approval asks for two approvers (four eyes). It raises the policy, never lowers it.
+     */
+    fourEyesWhen: StatePath.optional(),
     /** Slack user ids allowed to decide; defaults to QUELL_APPROVERS. */
     approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/)).optional(),
     onApprove: StepId,

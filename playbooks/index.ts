@@ -1,6 +1,7 @@
 import { containGuardrailTampering } from "./contain-guardrail-tampering.js";
 import { containLlmjacking } from "./contain-llmjacking.js";
 import { leakedAiKey } from "./leaked-ai-key.js";
+import { rollbackModel } from "./rollback-model.js";
 import { throttleAbuser } from "./throttle-abuser.js";
 import { tightenGuardrail } from "./tighten-guardrail.js";
 
@@ -15,6 +16,7 @@ export const playbooks = [
   containGuardrailTampering,
   tightenGuardrail,
   throttleAbuser,
+  rollbackModel,
 ] as const;
 
 export type PlaybookName = (typeof playbooks)[number]["name"];

@@ -9,4 +9,8 @@ export const playbookFacts = [
   { name: "contain-guardrail-tampering", handles: ["guardrail_tampering"] },
   { name: "tighten-guardrail", handles: ["prompt_injection"] },
   { name: "throttle-abuser", handles: ["jailbreak", "model_extraction", "token_spend_anomaly"] },
+  {
+    name: "rollback-model",
+    handles: ["model_integrity_change", "model_poisoning", "malicious_model_artifact"],
+  },
 ] as const satisfies readonly PlaybookFacts[];

@@ -42,5 +42,11 @@ export function awsClients(classes: AwsClientClasses, session?: ActionSession): 
     if (!created.has(name)) created.set(name, new Client(config));
     return created.get(name) as ReturnType<AwsClients[K]>;
   };
-  return { iam: () => client("iam"), bedrock: () => client("bedrock") };
+  return {
+    iam: () => client("iam"),
+    bedrock: () => client("bedrock"),
+    bedrockAgent: () => client("bedrockAgent"),
+    sagemaker: () => client("sagemaker"),
+    ssm: () => client("ssm"),
+  };
 }

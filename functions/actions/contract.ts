@@ -56,6 +56,11 @@ export interface AwsClients {
   readonly iam: () => import("@aws-sdk/client-iam").IAMClient;
   /** The Bedrock control plane (guardrails), not the runtime that invokes models. */
   readonly bedrock: () => import("@aws-sdk/client-bedrock").BedrockClient;
+  /** Bedrock Agents' build-time API (agents, action groups, aliases), not the runtime that invokes them. */
+  readonly bedrockAgent: () => import("@aws-sdk/client-bedrock-agent").BedrockAgentClient;
+  readonly sagemaker: () => import("@aws-sdk/client-sagemaker").SageMakerClient;
+  /** Systems Manager Parameter Store, for parameters an application reads (its model id, say). */
+  readonly ssm: () => import("@aws-sdk/client-ssm").SSMClient;
 }
 
 export interface ActionPlan<Output> {

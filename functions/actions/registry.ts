@@ -1,4 +1,7 @@
 import { deactivateAwsAccessKey } from "./aws-deactivate-access-key/action.js";
+import { findAgentAliasRollbackTarget } from "./bedrock-agent-find-alias-target/action.js";
+import { pauseAgentAlias } from "./bedrock-agent-pause-alias/action.js";
+import { routeAgentAliasToVersion } from "./bedrock-agent-route-alias/action.js";
 import { tightenPromptAttackFilter } from "./bedrock-tighten-prompt-attack-filter/action.js";
 import type { AnyAction } from "./contract.js";
 import { resolveGitHubSecretAlert } from "./github-resolve-secret-alert/action.js";
@@ -6,6 +9,11 @@ import { blockLitellmEndUser } from "./litellm-block-end-user/action.js";
 import { throttleLitellmVirtualKey } from "./litellm-throttle-virtual-key/action.js";
 import { findLeakedOpenAiKey } from "./openai-find-leaked-key/action.js";
 import { revokeOpenAiProjectKey } from "./openai-revoke-project-key/action.js";
+import { endpointStatus } from "./sagemaker-endpoint-status/action.js";
+import { findEndpointRollbackTarget } from "./sagemaker-find-endpoint-target/action.js";
+import { rollbackEndpoint } from "./sagemaker-rollback-endpoint/action.js";
+import { findParameterRollbackTarget } from "./ssm-find-parameter-target/action.js";
+import { putParameterValue } from "./ssm-put-parameter-value/action.js";
 
 /**
  * Every action, by name, with static imports (bundlers keep them). Adding an action: one folder with
@@ -28,6 +36,26 @@ export const actions = {
     folder: "litellm-throttle-virtual-key",
   },
   [blockLitellmEndUser.name]: { definition: blockLitellmEndUser, folder: "litellm-block-end-user" },
+  [findAgentAliasRollbackTarget.name]: {
+    definition: findAgentAliasRollbackTarget,
+    folder: "bedrock-agent-find-alias-target",
+  },
+  [routeAgentAliasToVersion.name]: {
+    definition: routeAgentAliasToVersion,
+    folder: "bedrock-agent-route-alias",
+  },
+  [pauseAgentAlias.name]: { definition: pauseAgentAlias, folder: "bedrock-agent-pause-alias" },
+  [findEndpointRollbackTarget.name]: {
+    definition: findEndpointRollbackTarget,
+    folder: "sagemaker-find-endpoint-target",
+  },
+  [rollbackEndpoint.name]: { definition: rollbackEndpoint, folder: "sagemaker-rollback-endpoint" },
+  [endpointStatus.name]: { definition: endpointStatus, folder: "sagemaker-endpoint-status" },
+  [findParameterRollbackTarget.name]: {
+    definition: findParameterRollbackTarget,
+    folder: "ssm-find-parameter-target",
+  },
+  [putParameterValue.name]: { definition: putParameterValue, folder: "ssm-put-parameter-value" },
 } as const satisfies Record<string, { definition: AnyAction; folder: string }>;
 
 export type ActionName = keyof typeof actions;

@@ -14,6 +14,11 @@ export const ApprovalRequestEvent = z.object({
   playbook: z.string().min(1),
   step: z.string().min(1),
   policy: z.enum(["one", "two"]),
+  /**
+   * The playbook's `fourEyesWhen` read from the state: true asks for two approvers (a change to an asset the
+   * inventory lists in production, or does not list). It raises the policy, never lowers it.
+   */
+  fourEyes: z.boolean().optional(),
   /** The action step `onApprove` leads straight to, when it does: the decided card follows its run. */
   actionStep: z.string().min(1).optional(),
   /** A rehearsal execution (`/quell dry-run`): the card says so, and the actions plan without sending. */
@@ -66,7 +71,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   const now = deps.clock();
   // Triage's routing may send the card to the owning team and ask for more approvers, never fewer.
   const channel = incident.route?.channel ?? deps.channel;
-  const policy = incident.route?.approvalPolicy === "two" ? "two" : event.policy;
+  const policy = incident.route?.approvalPolicy === "two" || event.fourEyes === true ? "two" : event.policy;
   // A rehearsal or a rerun was asked for by someone: they may not also approve it under four eyes.
   const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy ?? rerunRequester(incident, event);
   const approval: Approval = {

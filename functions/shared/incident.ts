@@ -96,6 +96,37 @@ export interface IncidentRoute {
   readonly approvalPolicy?: "one" | "two";
 }
 
+/**
+ * The asset an alert is about as a playbook sees it (`$.asset`), from the team's inventory, never from the alert.
+ * Every field is always there, so a playbook's choices and card facts can read it: an asset the inventory does
+ * not list has `listed: false` and environment `unlisted` (playbooks treat it as production).
+ */
+export interface SubjectAsset {
+  readonly listed: boolean;
+  readonly kind: string | null;
+  readonly id: string | null;
+  readonly ownerTeam: string | null;
+  /** production, staging, development, or `unlisted`. */
+  readonly environment: string;
+  /** In production, or not listed (Quell cannot tell it is not): a change to it asks for four eyes. */
+  readonly treatAsProduction: boolean;
+  readonly criticality: string | null;
+  /** The version to roll back to when the service keeps no history (inventory `knownGood`), else null. */
+  readonly knownGood: string | null;
+}
+
+/** The asset of an alert the inventory does not list. */
+export const UNLISTED_ASSET: SubjectAsset = {
+  listed: false,
+  kind: null,
+  id: null,
+  ownerTeam: null,
+  environment: "unlisted",
+  treatAsProduction: true,
+  criticality: null,
+  knownGood: null,
+};
+
 export interface Incident {
   readonly id: string;
   readonly status: IncidentStatus;
@@ -118,6 +149,8 @@ export interface Incident {
   readonly ownerTeams?: readonly string[];
   /** AI assets the first alert named that the inventory does not know. */
   readonly unknownAssets?: readonly { readonly kind: string; readonly id: string }[];
+  /** The inventory's entry for the asset the first alert is about, when it lists one (playbooks read `$.asset`). */
+  readonly subjectAsset?: SubjectAsset;
   /** The Slack message whose thread carries this incident's progress (its first approval card). */
   /** The first card's message, which opened the incident's thread, and when Quell recorded it (its clock). */
   readonly slackThread?: { readonly channel: string; readonly ts: string; readonly openedAt?: string };

@@ -1,5 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { ConfigurationError } from "./errors.js";
+import type { SubjectAsset } from "./incident.js";
 
 /**
  * What a playbook execution starts with (compiled paths read it: playbooks/compile.ts). `dryRun` makes this
@@ -9,6 +10,8 @@ export interface PlaybookInput {
   readonly incidentId: string;
   readonly alert: unknown;
   readonly dryRun: boolean;
+  /** The inventory's entry for the asset the alert is about (`listed: false` when it lists none). */
+  readonly asset: SubjectAsset;
 }
 
 /** Starts a named state machine (a playbook, or the undo machine); starting twice must not run it twice. */

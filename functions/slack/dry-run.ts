@@ -1,3 +1,4 @@
+import { UNLISTED_ASSET } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
 import type { CommandDeps } from "./commands.js";
@@ -48,7 +49,12 @@ export async function startDryRun(
     actor: userId,
     detail: { playbook, executionName: incidentId, dryRun: true, rehearsalOf: original.id },
   });
-  const input: PlaybookInput = { incidentId, alert: found.alert, dryRun: true };
+  const input: PlaybookInput = {
+    incidentId,
+    alert: found.alert,
+    dryRun: true,
+    asset: original.subjectAsset ?? UNLISTED_ASSET,
+  };
   await deps.machines.start(playbook, incidentId, input);
   return `Dry run \`${incidentId}\` of \`${escapeMrkdwn(playbook)}\` started on alert \`${escapeMrkdwn(alertId, 64)}\`: every action plans its writes and sends none; approvals still ask. \`/quell status ${incidentId}\` follows it.`;
 }

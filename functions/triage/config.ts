@@ -36,6 +36,19 @@ export const Asset = z.strictObject({
   slackChannel: SlackChannel.optional(),
   environment: Environment,
   criticality: Criticality,
+  /**
+   * The version to put back when this asset must be rolled back and its service keeps no history Quell can
+   * read: a SageMaker endpoint's known-good endpoint configuration name. Written by the team, never taken from
+   * an alert.
+   */
+  knownGood: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, {
+      message: "letters, digits and . _ : / - (a configuration name)",
+    })
+    .optional(),
 });
 export type Asset = z.infer<typeof Asset>;
 

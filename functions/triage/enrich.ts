@@ -1,4 +1,5 @@
 import type { CanonicalAlert, EntityKind } from "../shared/alert.js";
+import type { SubjectAsset } from "../shared/incident.js";
 import type { Asset, AssetKind } from "./config.js";
 
 /** Which inventory kind an alert entity names. Entities of other kinds (IPs, users, accounts) are not AI assets. */
@@ -24,13 +25,22 @@ export interface Enrichment {
 /** Looks assets up by kind and by every id they are known by. */
 export class Inventory {
   private readonly byKind = new Map<AssetKind, Map<string, Asset>>();
+  private readonly byAnyId = new Map<string, Asset>();
 
   constructor(assets: readonly Asset[]) {
     for (const asset of assets) {
       const byId = this.byKind.get(asset.kind) ?? new Map<string, Asset>();
       this.byKind.set(asset.kind, byId);
-      for (const id of [asset.id, ...asset.aliases]) byId.set(id, asset);
+      for (const id of [asset.id, ...asset.aliases]) {
+        byId.set(id, asset);
+        if (!this.byAnyId.has(id)) this.byAnyId.set(id, asset);
+      }
     }
+  }
+
+  /** The asset listed under exactly this id or alias, whatever its kind (the first listed wins). */
+  findById(id: string): Asset | undefined {
+    return this.byAnyId.get(id);
   }
 
   find(ref: AssetRef): Asset | undefined {
@@ -42,6 +52,28 @@ export class Inventory {
 
 /** A guardrail or agent ARN's last path segment, so `…:guardrail/q7x2k9m4w1ba` finds an entry listed by id. */
 const shortId = (id: string) => id.slice(id.lastIndexOf("/") + 1);
+
+/**
+ * The inventory's entry for the asset an alert is about (`details.assetId`, which generic alerts carry), as
+ * playbooks read it (`$.asset`): its environment decides how many approvers a change to it needs, and its
+ * known-good version is a rollback target the alert cannot choose. Undefined when the inventory lists none.
+ */
+export function subjectAssetOf(alert: CanonicalAlert, inventory: Inventory): SubjectAsset | undefined {
+  const id = alert.details.assetId;
+  const asset = typeof id === "string" ? inventory.findById(id) : undefined;
+  if (!asset) return undefined;
+  const { kind, ownerTeam, environment, criticality } = asset;
+  return {
+    listed: true,
+    kind,
+    id: asset.id,
+    ownerTeam,
+    environment,
+    treatAsProduction: environment === "production",
+    criticality,
+    knownGood: asset.knownGood ?? null,
+  };
+}
 
 /** The AI assets an alert names: its model, guardrail, agent and key entities, and its app. */
 export function assetRefsOf(alert: CanonicalAlert): AssetRef[] {

@@ -1,8 +1,9 @@
 import { type CanonicalAlert, severityRank } from "../shared/alert.js";
-import type { Incident, IncidentStatus } from "../shared/incident.js";
+import { type Incident, type IncidentStatus, UNLISTED_ASSET } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
 import { refreshEntities, takeInKeptAlerts } from "./correlate.js";
+import { subjectAssetOf } from "./enrich.js";
 import { subjectSlackUsers } from "./people.js";
 import { type AssessedAlert, activeSuppression, type Route, route } from "./routing.js";
 
@@ -68,6 +69,7 @@ export async function openIncident(
   const decision = decide(assessed, deps);
   const now = deps.clock().toISOString();
   const subjects = subjectSlackUsers(deps.config.people, alert.entities);
+  const subject = subjectAssetOf(alert, deps.inventory);
   const created = await store.createIncident(
     {
       id: incidentId,
@@ -86,6 +88,7 @@ export async function openIncident(
       route: decision.route,
       ownerTeams: [...new Set(enrichment.assets.map((asset) => asset.ownerTeam))],
       unknownAssets: enrichment.unknownAssets,
+      ...(subject ? { subjectAsset: subject } : {}),
       ...(subjects.length > 0 ? { subjectSlackUsers: subjects } : {}),
     },
     alert,
@@ -200,7 +203,8 @@ async function startPlaybook(
       detail: { playbook, executionName: incidentId },
     });
   }
-  const input: PlaybookInput = { incidentId, alert, dryRun: false };
+  const asset = subjectAssetOf(alert, deps.inventory) ?? UNLISTED_ASSET;
+  const input: PlaybookInput = { incidentId, alert, dryRun: false, asset };
   await deps.starter.start(playbook, incidentId, input);
   await deps.store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook };

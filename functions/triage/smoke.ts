@@ -1,4 +1,5 @@
 import type { CanonicalAlert } from "../shared/alert.js";
+import { UNLISTED_ASSET } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
 import { SMOKE_EMITTER } from "../sources/smoke-emitter.js";
 import type { TriageDeps, TriageOutcome } from "./core.js";
@@ -97,7 +98,7 @@ export async function triageSmokeTest(alert: CanonicalAlert, deps: TriageDeps): 
     summary: `playbook ${SMOKE_PLAYBOOK} started as a smoke test (dry run)`,
     detail: { playbook: SMOKE_PLAYBOOK, executionName: incidentId, dryRun: true, smokeTest: true },
   });
-  const input: PlaybookInput = { incidentId, alert, dryRun: true };
+  const input: PlaybookInput = { incidentId, alert, dryRun: true, asset: UNLISTED_ASSET };
   await deps.starter.start(SMOKE_PLAYBOOK, incidentId, input);
   await store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook: SMOKE_PLAYBOOK };

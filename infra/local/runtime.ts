@@ -48,6 +48,8 @@ export interface LocalRuntimeOptions {
    * is otherwise unchanged.
    */
   readonly approvalTimeoutSeconds?: number;
+  /** Every Wait state of every playbook waits this many seconds instead (tests of wait loops). */
+  readonly waitSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -178,6 +180,7 @@ async function start(
   const ready = () => database.whenUp();
   const stepFunctions = new LocalStepFunctions((ref) => handlers.resolve(ref), {
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
+    ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
     records: durable.executions,
     ready,
     // As on AWS (functions/execution-watch): a playbook that failed outside its own handling leaves its incident

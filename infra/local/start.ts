@@ -96,6 +96,15 @@ async function main(): Promise<void> {
       `  AWS STS  LOCAL STAND-IN at ${standins.sts.url} (each action's role session, quell-<incident>)`,
     );
     lines.push(`  Bedrock  LOCAL STAND-IN at ${standins.bedrock.url} (tighten-guardrail's guardrail update)`);
+    lines.push(
+      `  Bedrock Agent LOCAL STAND-IN at ${standins.bedrockAgent.url} (rollback-model's agent alias AGT7EXAMPL/ALS4EXAMPL)`,
+    );
+    lines.push(
+      `  SageMaker LOCAL STAND-IN at ${standins.sagemaker.url} (rollback-model's endpoint support-chat-ranker)`,
+    );
+    lines.push(
+      `  AWS SSM  LOCAL STAND-IN at ${standins.ssm.url} (rollback-model's model pin /support-chat/model-id)`,
+    );
   }
   const dryRun = env.QUELL_DRY_RUN ?? String(team.settings.dryRun);
   const runtime = await startLocalRuntime({

@@ -111,6 +111,8 @@ export class LocalStepFunctions {
     private readonly resolveHandler: (ref: FunctionRef) => LocalHandler,
     private readonly options: {
       approvalTimeoutSeconds?: number;
+      /** Every Wait state waits this many seconds instead (tests of wait loops); the ASL is otherwise unchanged. */
+      waitSeconds?: number;
       records?: DurableRecords<ExecutionRecord>;
       /** Resolves when handlers can work (the database is up); awaited before each Task's handler. */
       ready?: () => Promise<void>;
@@ -176,6 +178,21 @@ export class LocalStepFunctions {
       ),
     );
     return this.tasksOf(stateMachineArn).filter((task) => task.state !== state && task.state in successors);
+  }
+
+  /** Every Wait state's time, when `waitSeconds` shortens them (aws-local-stepfunctions takes milliseconds). */
+  private waitOverrides(machine: Machine): { waitTimeOverrides?: Record<string, number> } {
+    const seconds = this.options.waitSeconds;
+    if (seconds === undefined) return {};
+    const waits: Record<string, number> = {};
+    const collect = (states: Record<string, AslState>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === "Wait") waits[name] = seconds * 1000;
+        if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
+      }
+    };
+    collect(machine.definition.States as unknown as Record<string, AslState>);
+    return { waitTimeOverrides: waits };
   }
 
   /** Swap placeholders for local ARNs and the task token path for a placeholder the override fills. */
@@ -472,7 +489,10 @@ export class LocalStepFunctions {
     const { record } = tracker;
     const execution = executionOf(record);
     const run = stateMachine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.overridesFor(machine, tracker, resumption) as never },
+      overrides: {
+        taskResourceLocalHandlers: this.overridesFor(machine, tracker, resumption) as never,
+        ...this.waitOverrides(machine),
+      },
       // aws-local-stepfunctions 3.0.0 sets Execution.Input and StartTime itself (to this run's input and
       // now); compiled playbooks read only $$.Execution.Id.
       context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate } },

@@ -11,6 +11,7 @@ import {
   githubWebhookHeaders,
   slackSignatureHeaders,
 } from "../../infra/local/signing.js";
+import type { AgentSeed } from "../../infra/local/standins/bedrock-agent.js";
 import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
 import {
@@ -159,8 +160,12 @@ function writeTriageConfig(given: TriageConfigInput): string {
 export async function startHarness(options: {
   dryRun: boolean;
   approvalTimeoutSeconds?: number;
+  /** Every Wait state of every playbook waits this many seconds instead (wait loops). */
+  waitSeconds?: number;
   alerts?: GitHubAlertSeed[];
   projects?: OpenAIProjectSeed[];
+  /** The Bedrock agents the Bedrock Agent stand-in starts with (default: the support chat agent). */
+  agents?: AgentSeed[];
   /** Also serve Slack over Socket Mode, connected to the Slack stand-in with its app-level token. */
   socketMode?: boolean;
   /** Triage configuration for this runtime (a JSON file, as `QUELL_TRIAGE_CONFIG_FILE`); default built in. */
@@ -171,11 +176,13 @@ export async function startHarness(options: {
   const standins = await startScenarioStandins({
     ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.projects ? { projects: options.projects } : {}),
+    ...(options.agents ? { agents: options.agents } : {}),
   });
   const runtime = await startLocalRuntime({
     port: 0,
     dataDir: null,
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
+    ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
     env: {
       QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
       QUELL_WEBHOOK_SECRET: SECRETS.generic,

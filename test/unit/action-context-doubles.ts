@@ -41,13 +41,16 @@ export function contextWith(
   clients: Clients = {},
   journal: ActionJournal = recordingJournal().journal,
 ): ActionContext {
-  const { iam, bedrock } = clients;
+  const { iam, bedrock, bedrockAgent, sagemaker, ssm } = clients;
   return {
     http: async () => unavailable("HTTP")(),
     secret: async () => unavailable("secrets")(),
     aws: {
       iam: iam ? () => iam : unavailable("IAM"),
       bedrock: bedrock ? () => bedrock : unavailable("Bedrock"),
+      bedrockAgent: bedrockAgent ? () => bedrockAgent : unavailable("Bedrock Agent"),
+      sagemaker: sagemaker ? () => sagemaker : unavailable("SageMaker"),
+      ssm: ssm ? () => ssm : unavailable("SSM"),
     },
     env: {},
     journal,

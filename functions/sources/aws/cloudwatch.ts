@@ -140,6 +140,35 @@ function severityOf(tags: Record<string, string> | undefined): { severity: Sever
   return { severity: Object.hasOwn(SEVERITY_TAG, level) ? (SEVERITY_TAG[level] as Severity) : "medium", tag };
 }
 
+/** The ARNs an alarm may name as its asset (tag `quell-asset`): what the rollback-model playbook acts on. */
+const ASSET_ARN =
+  /^arn:aws[a-z-]*:(bedrock:[a-z0-9-]+:\d{12}:agent-alias\/[A-Z0-9]{10}\/[A-Z0-9]{10}|sagemaker:[a-z0-9-]+:\d{12}:endpoint\/[a-z0-9](-*[a-z0-9]){0,62}|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_./-]{1,1011})$/;
+const SAGEMAKER_ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * The AI asset an alarm is about, as an ARN (`details.assetId`): the alarm's `quell-asset` tag when it holds
+ * a Bedrock agent alias, SageMaker endpoint or SSM parameter ARN (its owners set it), else the SageMaker
+ * endpoint of an endpoint metric (dimension EndpointName; SageMaker ARNs spell names in lower case).
+ */
+function assetOf(
+  event: CloudWatchAlarmEvent,
+  metric: { namespace?: string | undefined; dimensions?: Record<string, string> | undefined } | undefined,
+): string | undefined {
+  const tags = event.detail.alarmTags;
+  const tagged = tags && Object.hasOwn(tags, "quell-asset") ? tags["quell-asset"] : undefined;
+  if (tagged && ASSET_ARN.test(tagged)) return tagged;
+  const namespace = metric?.namespace ?? "";
+  const endpoint = metric?.dimensions?.EndpointName;
+  const sageMaker = namespace === "AWS/SageMaker" || namespace.startsWith("/aws/sagemaker/");
+  if (!sageMaker || !endpoint || !SAGEMAKER_ENDPOINT_NAME.test(endpoint)) return undefined;
+  const partition = event.region.startsWith("cn-")
+    ? "aws-cn"
+    : event.region.startsWith("us-gov-")
+      ? "aws-us-gov"
+      : "aws";
+  return `arn:${partition}:sagemaker:${event.region}:${event.account}:endpoint/${endpoint.toLowerCase()}`;
+}
+
 const STATUS: Record<z.infer<typeof AlarmState>["value"], AlertStatus> = {
   ALARM: "firing",
   OK: "resolved",
@@ -183,6 +212,8 @@ export const cloudwatch: EventSourceAdapter<CloudWatchAlarmEvent> = {
 
     const entities = new EntityList().add("account", event.account);
     if (modelId && /^[\x21-\x7E]+$/.test(modelId)) entities.add("model", modelId);
+    const assetId = assetOf(event, shown);
+    if (assetId) entities.add(assetId.includes(":agent-alias/") ? "agent" : "model", assetId);
 
     const alert: CanonicalAlert = {
       id: alertIdFor(receipt, 0),
@@ -214,6 +245,7 @@ export const cloudwatch: EventSourceAdapter<CloudWatchAlarmEvent> = {
         metricNamespace: shown?.namespace ?? null,
         metricName: shown?.name ?? null,
         modelId: modelId ?? null,
+        ...(assetId ? { assetId } : {}),
         composite: detail.configuration?.alarmRule !== undefined,
         severityTag: tag,
         app: app ?? null,

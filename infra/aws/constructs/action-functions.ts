@@ -1,6 +1,6 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import { ArnPrincipal, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
+import { ArnPrincipal, Effect, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import type { IamNeed } from "../../../functions/actions/contract.js";
 import { actions } from "../../../functions/actions/registry.js";
@@ -26,24 +26,37 @@ export const IDEMPOTENCY_ACTIONS = [
 export const INCIDENT_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"] as const;
 
 /**
- * Why a contract may name a wildcard resource, per action and resource exactly as the contract writes it.
+ * Why a contract may name a wildcard resource, per resource exactly as the contract writes it.
  * A wildcard with no entry here fails synth (cdk-nag AwsSolutions-IAM5): explain it or narrow it.
  */
-const contractWildcards: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  "aws.deactivate-access-key": {
-    "arn:${Partition}:iam::${Account}:user/*":
-      "The IAM user whose access key leaked is named by the alert at run time, so the role cannot list it " +
-      "in advance. The grant is limited to IAM users of this account (no roles, groups or other accounts) " +
-      "and to iam:ListAccessKeys and iam:UpdateAccessKey only, from the action's IAM contract; the " +
-      "playbook asks a human before the update and the action can undo it.",
-  },
-  "bedrock.tighten-prompt-attack-filter": {
-    "arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*":
-      "The Bedrock guardrail to tighten is named by the prompt-injection alert at run time, so the role " +
-      "cannot list it in advance. The grant is limited to guardrails of this account and region and to " +
-      "bedrock:GetGuardrail and bedrock:UpdateGuardrail only, from the action's IAM contract; the playbook " +
-      "asks a human before the update and the action can undo it.",
-  },
+const contractWildcards: Readonly<Record<string, string>> = {
+  "arn:${Partition}:iam::${Account}:user/*":
+    "The IAM user whose access key leaked is named by the alert at run time, so the role cannot list it " +
+    "in advance. The grant is limited to IAM users of this account (no roles, groups or other accounts) " +
+    "and to iam:ListAccessKeys and iam:UpdateAccessKey only, from the action's IAM contract; the " +
+    "playbook asks a human before the update and the action can undo it.",
+  "arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*":
+    "The Bedrock guardrail to tighten is named by the prompt-injection alert at run time, so the role " +
+    "cannot list it in advance. The grant is limited to guardrails of this account and region and to " +
+    "bedrock:GetGuardrail and bedrock:UpdateGuardrail only, from the action's IAM contract; the playbook " +
+    "asks a human before the update and the action can undo it.",
+  "arn:${Partition}:bedrock:${Region}:${Account}:agent-alias/*/*":
+    "The Bedrock agent alias to roll back or pause is named by the alert at run time, so the role cannot " +
+    "list it in advance. The grant is limited to agent aliases of this account and region and to the " +
+    "action's own GetAgentAlias/UpdateAgentAlias calls from its IAM contract; a human approves every update " +
+    "and the action can undo it.",
+  "arn:${Partition}:sagemaker:${Region}:${Account}:endpoint/*":
+    "The SageMaker endpoint to roll back is named by the alert at run time, so the role cannot list it in " +
+    "advance. The grant is limited to endpoints of this account and region and to the action's own " +
+    "Describe/UpdateEndpoint calls from its IAM contract; a human approves every update and it can be undone.",
+  "arn:${Partition}:sagemaker:${Region}:${Account}:endpoint-config/*":
+    "The known-good endpoint configuration comes from the team's inventory at run time. The grant is limited " +
+    "to endpoint configurations of this account and region and to the action's own calls from its IAM contract.",
+  "arn:${Partition}:ssm:${Region}:${Account}:parameter/*":
+    "The SSM parameter holding a model id is named by the alert at run time, so the role cannot list it in " +
+    "advance. The grant is limited to parameters of this account and region and to the action's own calls " +
+    "from its IAM contract; Quell's own parameters (/quell/*) are denied explicitly, a human approves every " +
+    "write and it can be undone.",
 };
 
 /**
@@ -53,6 +66,10 @@ const contractWildcards: Readonly<Record<string, Readonly<Record<string, string>
 const providerUrlVariables: Readonly<Partial<Record<SecretName, string>>> = {
   [SecretNames.litellmMasterKey]: EnvNames.litellmBaseUrl,
 };
+
+/** Where Quell keeps its own secrets (secret-store.ts): denied to every action role that may write parameters. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that contractResource fills per stack.
+const QUELL_PARAMETERS = "arn:${Partition}:ssm:${Region}:${Account}:parameter/quell/*";
 
 const PLACEHOLDERS = /\$\{(Partition|Region|Account)\}/g;
 
@@ -140,11 +157,23 @@ export class ActionFunctions extends Construct {
           const resources = need.resources.map((resource) => contractResource(stack, resource));
           role.addToPolicy(new PolicyStatement({ actions: [...need.actions], resources }));
           need.resources.forEach((resource, index) => {
-            const reason = contractWildcards[name]?.[resource];
+            const reason = contractWildcards[resource];
             const filled = resources[index];
             if (reason && filled) acknowledge(role, wildcardResourceFinding(role, filled), reason);
           });
         });
+        if (
+          definition.iam.some((need: IamNeed) => need.actions.some((action) => action.startsWith("ssm:")))
+        ) {
+          // Quell's own secrets are SSM parameters too: no action that may write parameters may touch them.
+          role.addToPolicy(
+            new PolicyStatement({
+              effect: Effect.DENY,
+              actions: ["ssm:*"],
+              resources: [contractResource(stack, QUELL_PARAMETERS)],
+            }),
+          );
+        }
         role.grantAssumeRole(fn.role);
         fn.fn.addEnvironment(EnvNames.actionRoles, stack.toJsonString({ [name]: role.roleArn }));
         this.actionRoles.set(name, role);

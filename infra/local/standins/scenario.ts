@@ -4,6 +4,7 @@ import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames, SecretNames } from "../../../functions/shared/env.js";
 import { type BedrockStandin, type GuardrailSeed, startBedrockStandin } from "./bedrock.js";
+import { type AgentSeed, type BedrockAgentStandin, startBedrockAgentStandin } from "./bedrock-agent.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
 import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
 import {
@@ -13,7 +14,9 @@ import {
   startLiteLLMStandin,
 } from "./litellm.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
+import { type SageMakerStandin, startSageMakerStandin } from "./sagemaker.js";
 import { type SlackStandin, startSlackStandin } from "./slack.js";
+import { type SsmStandin, startSsmStandin } from "./ssm.js";
 import { type StsStandin, startStsStandin } from "./sts.js";
 
 /**
@@ -190,6 +193,12 @@ export interface ScenarioStandins {
   /** Issues the action role sessions (`quell-<incident>`) the AWS actions assume before calling IAM. */
   readonly sts: StsStandin;
   readonly bedrock: BedrockStandin;
+  /** Bedrock Agents' build-time API: the agent alias rollback-model routes back or pauses. */
+  readonly bedrockAgent: BedrockAgentStandin;
+  /** SageMaker: the endpoint rollback-model puts back on its known-good configuration. */
+  readonly sagemaker: SageMakerStandin;
+  /** SSM Parameter Store: the model pin rollback-model puts back to its previous value. */
+  readonly ssm: SsmStandin;
   /** The LLM gateway's admin API (LiteLLM proxy): virtual-key limits and blocked end users. */
   readonly litellm: LiteLLMStandin;
   readonly slack: SlackStandin;
@@ -211,6 +220,7 @@ export async function startScenarioStandins(
     projects?: OpenAIProjectSeed[];
     iamUsers?: IamUserSeed[];
     guardrails?: GuardrailSeed[];
+    agents?: AgentSeed[];
     litellmKeys?: LiteLLMKeySeed[];
     litellmCustomers?: LiteLLMCustomerSeed[];
   } = {},
@@ -237,6 +247,9 @@ export async function startScenarioStandins(
     region: GUARDRAIL_REGION,
     guardrails: options.guardrails ?? [guardrailSeed()],
   });
+  const bedrockAgent = await startBedrockAgentStandin(options.agents ? { agents: options.agents } : {});
+  const sagemaker = await startSageMakerStandin();
+  const ssm = await startSsmStandin();
   const litellm = await startLiteLLMStandin({
     masterKey: credentials.litellmMasterKey,
     keys: options.litellmKeys ?? litellmKeysSeed(),
@@ -252,6 +265,9 @@ export async function startScenarioStandins(
     iam,
     sts,
     bedrock,
+    bedrockAgent,
+    sagemaker,
+    ssm,
     litellm,
     slack,
     credentials,
@@ -262,6 +278,9 @@ export async function startScenarioStandins(
         iam.close(),
         sts.close(),
         bedrock.close(),
+        bedrockAgent.close(),
+        sagemaker.close(),
+        ssm.close(),
         litellm.close(),
         slack.close(),
       ]);
@@ -299,7 +318,7 @@ export const litellmStandinEnv = (standins: Pick<ScenarioStandins, "litellm" | "
  * assume `quell-action-local-<action>` in a session named after the incident before they call IAM or Bedrock.
  */
 export function awsStandinEnv(
-  standins: Pick<ScenarioStandins, "iam" | "sts" | "bedrock">,
+  standins: Pick<ScenarioStandins, "iam" | "sts" | "bedrock" | "bedrockAgent" | "sagemaker" | "ssm">,
 ): Record<string, string> {
   const roles = Object.fromEntries(
     Object.entries(actions).map(([name, { folder }]) => [
@@ -311,6 +330,9 @@ export function awsStandinEnv(
     AWS_ENDPOINT_URL_IAM: standins.iam.url,
     AWS_ENDPOINT_URL_STS: standins.sts.url,
     AWS_ENDPOINT_URL_BEDROCK: standins.bedrock.url,
+    AWS_ENDPOINT_URL_BEDROCK_AGENT: standins.bedrockAgent.url,
+    AWS_ENDPOINT_URL_SAGEMAKER: standins.sagemaker.url,
+    AWS_ENDPOINT_URL_SSM: standins.ssm.url,
     [EnvNames.actionRoles]: JSON.stringify(roles),
   };
 }

@@ -1,0 +1,7 @@
+import { BedrockAgentClient } from "@aws-sdk/client-bedrock-agent";
+import { createActionHandler } from "../handler.js";
+import { findAgentAliasRollbackTarget } from "./action.js";
+
+export const handler = createActionHandler(findAgentAliasRollbackTarget, {
+  bedrockAgent: BedrockAgentClient,
+});
