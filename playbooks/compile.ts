@@ -182,12 +182,17 @@ class Compiler {
         ResultPath: `$.steps.${id}`,
         Retry: [LAMBDA_RETRY],
         Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: failed }],
-        Next: `${id}.record`,
+        // A quiet read (a wait loop's status check) goes straight on: its result is in the state, not the timeline.
+        Next: step.quiet ? step.next : `${id}.record`,
       },
-      [`${id}.record`]: this.record(
-        { kind: "action", step: id, "result.$": `$.steps.${id}`, undoable: canUndo(contract) },
-        step.next,
-      ),
+      ...(step.quiet
+        ? {}
+        : {
+            [`${id}.record`]: this.record(
+              { kind: "action", step: id, "result.$": `$.steps.${id}`, undoable: canUndo(contract) },
+              step.next,
+            ),
+          }),
       // Every failure is recorded (the thread shows it), then goes to onError or ends the playbook `failed`.
       [failed]: this.record(
         { kind: "action_failed", step: id, action: step.action, "error.$": "$.error" },

@@ -117,7 +117,11 @@ function checkActionStep(
     problems.push(`${where}: unknown action "${step.action}"`);
     return;
   }
-  const schema: z.ZodType = actions[step.action].definition.input;
+  const definition = actions[step.action].definition;
+  if (step.quiet && definition.blastRadius.maxWrites > 0) {
+    problems.push(`${where}: only a read-only action (maxWrites 0) may be quiet; ${step.action} writes`);
+  }
+  const schema: z.ZodType = definition.input;
   if (schema instanceof z.ZodObject) {
     const shape: Record<string, z.ZodType> = schema.shape;
     const expected = Object.keys(shape);

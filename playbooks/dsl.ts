@@ -32,6 +32,11 @@ export const ActionStep = z
     next: StepId,
     /** Where a failure goes; without it the playbook records `failed` and stops. */
     onError: StepId.optional(),
+    /**
+     * Not recorded on the timeline when it succeeds: for a read-only action polled in a wait loop (a status
+     * check), whose every answer would otherwise flood the incident and its thread. Failures are recorded.
+     */
+    quiet: z.boolean().optional(),
   })
   .strict();
 

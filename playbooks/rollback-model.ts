@@ -41,6 +41,18 @@ const rollbackApproval = {
   timeoutSeconds: DAY,
 } as const;
 
+/** The read of where a SageMaker rollback stands, polled by the playbook's wait loop (never a sleeping Lambda). */
+const endpointStatus = {
+  type: "action",
+  action: "sagemaker.endpoint-status",
+  input: {
+    endpointArn: { path: "$.alert.details.assetId" },
+    targetConfig: { path: "$.steps.findEndpointTarget.output.targetConfig" },
+    since: { path: "$.steps.rollbackEndpoint.output.requestedAt" },
+    maxWaitSeconds: ENDPOINT_MAX_WAIT_SECONDS,
+  },
+} as const;
+
 /** The undo line every rollback card ends with. */
 const UNDO_LINE =
   "Undo (/quell undo; the thread names the run) puts back the version this replaced, and refuses if someone changed it since.";
@@ -205,31 +217,26 @@ export const rollbackModel = definePlaybook({
       ],
       otherwise: "waitForEndpoint",
     },
-    waitForEndpoint: { type: "wait", seconds: 60, next: "endpointStatus" },
-    endpointStatus: {
-      type: "action",
-      action: "sagemaker.endpoint-status",
-      input: {
-        endpointArn: { path: "$.alert.details.assetId" },
-        targetConfig: { path: "$.steps.findEndpointTarget.output.targetConfig" },
-        since: { path: "$.steps.rollbackEndpoint.output.requestedAt" },
-        maxWaitSeconds: ENDPOINT_MAX_WAIT_SECONDS,
-      },
-      next: "endpointSettled",
-    },
+    waitForEndpoint: { type: "wait", seconds: 60, next: "pollEndpoint" },
+    // Polled quietly (each answer would flood the timeline); the outcome is read once more, and recorded, below.
+    pollEndpoint: { ...endpointStatus, quiet: true, next: "endpointSettled" },
     endpointSettled: {
       type: "choice",
       choices: [
+        { when: { path: "$.steps.pollEndpoint.output.settled", equals: "waiting" }, next: "waitForEndpoint" },
+      ],
+      otherwise: "endpointOutcome",
+    },
+    endpointOutcome: { ...endpointStatus, next: "endpointInService" },
+    endpointInService: {
+      type: "choice",
+      choices: [
         {
-          when: { path: "$.steps.endpointStatus.output.settled", equals: "in_service" },
+          when: { path: "$.steps.endpointOutcome.output.settled", equals: "in_service" },
           next: "endpointRolledBack",
         },
         {
-          when: { path: "$.steps.endpointStatus.output.settled", equals: "waiting" },
-          next: "waitForEndpoint",
-        },
-        {
-          when: { path: "$.steps.endpointStatus.output.settled", equals: "timed_out" },
+          when: { path: "$.steps.endpointOutcome.output.settled", equals: "timed_out" },
           next: "endpointTimedOut",
         },
       ],

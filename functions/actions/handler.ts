@@ -118,7 +118,11 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env[EnvNames.idempotencyTableName] }),
     config,
   });
+  // A read-only action sends nothing a retry could send twice: it reads afresh each time, as a wait loop's
+  // status check must (the same step, polled, would otherwise get its first answer back forever).
+  const readOnly = action.blastRadius.maxWrites === 0;
   return instrumented(tools, async (event: unknown, lambdaContext?: Context) => {
+    if (readOnly) return run(event);
     if (lambdaContext) config.registerLambdaContext(lambdaContext);
     return idempotent(event);
   });

@@ -4,7 +4,7 @@ import {
   type UpdateEndpointInput,
 } from "@aws-sdk/client-sagemaker";
 import * as z from "zod";
-import { ValidationError } from "../shared/errors.js";
+import { TransientError, ValidationError } from "../shared/errors.js";
 import type { ActionContext, IamNeed, Write } from "./contract.js";
 
 /**
@@ -102,4 +102,13 @@ export function updateEndpoint(context: ActionContext, endpointName: string, con
     description: { kind: "aws", service: "sagemaker", operation: "UpdateEndpoint", input },
     send: () => context.aws.sagemaker().send(new UpdateEndpointCommand(input)),
   };
+}
+
+/** Statuses an endpoint leaves by itself: the step is worth retrying. Any other but InService needs a human. */
+const IN_TRANSITION = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
+
+/** An endpoint on its way somewhere (an update under way): a TransientError, so the playbook retries the step. */
+export function retryWhileInTransition(endpoint: EndpointState, why: string): void {
+  if (IN_TRANSITION.has(endpoint.status))
+    throw new TransientError(`${endpointText(endpoint)}: ${why}, and tries again`);
 }

@@ -187,7 +187,8 @@ export class LocalStepFunctions {
     const waits: Record<string, number> = {};
     const collect = (states: Record<string, AslState>) => {
       for (const [name, state] of Object.entries(states)) {
-        if (state.Type === "Wait") waits[name] = seconds * 1000;
+        // At least 1 ms: aws-local-stepfunctions takes an override of 0 as none.
+        if (state.Type === "Wait") waits[name] = Math.max(1, Math.round(seconds * 1000));
         if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
       }
     };

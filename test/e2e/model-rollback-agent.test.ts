@@ -29,8 +29,10 @@ describe("rollback-model: a Bedrock agent alias (live)", () => {
   });
   afterAll(async () => harness?.stop());
   const agent = () => harness.standins.bedrockAgent;
-  const routed = () =>
-    (agent().alias(AGENT_ID, ALIAS_ID)?.routingConfiguration as { agentVersion: string }[])[0]?.agentVersion;
+  const routed = () => {
+    const routing = agent().alias(AGENT_ID, ALIAS_ID)?.routingConfiguration as { agentVersion: string }[];
+    return routing[0]?.agentVersion;
+  };
 
   /** Post the n-th agent alert and return its card and approval id, nothing decided yet. */
   const openIncident = async (n: number) => {

@@ -7,6 +7,7 @@ import {
   EndpointArn,
   EndpointConfigName,
   readEndpoint,
+  retryWhileInTransition,
   sameName,
 } from "../sagemaker-endpoint.js";
 
@@ -59,11 +60,16 @@ export const findEndpointRollbackTarget = defineAction({
     DESCRIBE_ENDPOINT,
     { actions: ["sagemaker:DescribeEndpointConfig"], resources: [ENDPOINT_CONFIG_RESOURCE] },
   ],
-  reversible: true,
+  reversible: false,
   blastRadius: { maxWrites: 0, low: true },
   timeoutSeconds: 30,
   async plan({ endpointArn, knownGoodConfig }, context) {
     const endpoint = await readEndpoint(context, endpointArn);
+    // Mid-update, the configuration it names is the one it is leaving: judge it once the update has settled.
+    retryWhileInTransition(
+      endpoint,
+      "until an update settles, Quell cannot tell which configuration it runs",
+    );
     const read = {
       endpointName: endpoint.name,
       currentConfig: endpoint.configName,

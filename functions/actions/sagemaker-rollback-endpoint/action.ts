@@ -10,21 +10,18 @@ import {
   type EndpointState,
   endpointText,
   readEndpoint,
+  retryWhileInTransition,
   sameName,
   updateEndpoint,
 } from "../sagemaker-endpoint.js";
 
-/** Statuses an endpoint leaves by itself: the step is worth retrying. Any other but InService needs a human. */
-const PASSING = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
-
 /** SageMaker takes an UpdateEndpoint only from an InService endpoint: refuse, writing nothing, before asking. */
 function requireInService(endpoint: EndpointState): void {
   if (endpoint.status === "InService") return;
-  if (PASSING.has(endpoint.status)) {
-    throw new TransientError(
-      `${endpointText(endpoint)}: SageMaker takes no UpdateEndpoint until it is InService; Quell writes nothing and tries again`,
-    );
-  }
+  retryWhileInTransition(
+    endpoint,
+    "SageMaker takes no UpdateEndpoint until it is InService; Quell writes nothing",
+  );
   throw new TargetChanged(
     `${endpointText(endpoint)}: SageMaker cannot update it (a Failed endpoint can only be deleted); Quell writes nothing`,
   );
