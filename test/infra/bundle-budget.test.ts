@@ -105,11 +105,21 @@ describe("function bundles", () => {
       Object.entries(actions).map(([name, { folder }]) => [name, clientsIn(bundleOf(name), folder)]),
     );
     const someActionsOwn = new Set([...own.values()].flatMap((clients) => [...clients]));
-    expect(someActionsOwn).toEqual(new Set(["@aws-sdk/client-bedrock", "@aws-sdk/client-iam"]));
+    expect(someActionsOwn).toEqual(
+      new Set([
+        "@aws-sdk/client-bedrock",
+        "@aws-sdk/client-bedrock-agent",
+        "@aws-sdk/client-iam",
+        "@aws-sdk/client-sagemaker",
+        "@aws-sdk/client-ssm",
+      ]),
+    );
     for (const name of Object.keys(actions)) {
       const loaded = clientsIn(bundleOf(name), undefined);
+      // Every action's handler carries the shared secret reader (functions/shared/secrets.ts: SSM Parameter Store).
+      const readsSecrets = (client: string) => client === "@aws-sdk/client-ssm";
       const others = [...someActionsOwn].filter(
-        (client) => loaded.has(client) && !own.get(name)?.has(client),
+        (client) => loaded.has(client) && !own.get(name)?.has(client) && !readsSecrets(client),
       );
       expect(others, `${name} loads another action's AWS client`).toEqual([]);
       expect(loaded.has("@aws-sdk/client-sts"), `${name} loads STS at cold start`).toBe(false);

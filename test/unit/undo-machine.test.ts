@@ -25,10 +25,14 @@ describe("the undo machine", () => {
       .sort();
     expect(undoable).toEqual([
       "aws.deactivate-access-key",
+      "bedrock-agent.pause-alias",
+      "bedrock-agent.route-alias-to-version",
       "bedrock.tighten-prompt-attack-filter",
       "github.resolve-secret-scanning-alert",
       "litellm.block-end-user",
       "litellm.throttle-virtual-key",
+      "sagemaker.rollback-endpoint",
+      "ssm.put-parameter-value",
     ]);
     const route = states["undo.route"] as {
       Choices: { StringEquals: string; Next: string }[];
