@@ -68,14 +68,16 @@ export class RefusalCounter {
 
   private async flushKind(kind: string): Promise<void> {
     this.lastWrite.set(kind, this.clock().getTime());
-    for (const [key, tally] of this.pending) {
-      if (!key.startsWith(`${kind}\u0000`)) continue;
-      this.pending.delete(key);
+    // Only what is pending now: a Map's iteration also visits entries added while a write is awaited, so counts
+    // arriving during the write would otherwise each be written at once (a write per request under a flood).
+    const due = [...this.pending].filter(([key]) => key.startsWith(`${kind}\u0000`));
+    for (const [key] of due) this.pending.delete(key);
+    for (const [index, [, tally]] of due.entries()) {
       try {
         await this.write(tally);
       } catch (error) {
-        // Counted again with what arrives meanwhile, at the next write of its kind.
-        this.restore(key, tally);
+        // Counted again with what arrives meanwhile, at the next write of its kind (with those not written yet).
+        for (const [laterKey, later] of due.slice(index)) this.restore(laterKey, later);
         throw error;
       }
     }

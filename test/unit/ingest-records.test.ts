@@ -147,6 +147,33 @@ describe("refusals kept by ingest", () => {
       sample: { message: "refusal 0", bodySha256: "sha-0", bodyBytes: 0 },
     });
   });
+
+  it("writes no more often while a slow write is in flight: refusals that arrive meanwhile wait for the next flush", async () => {
+    let writes = 0;
+    let counted = 0;
+    const counter = new RefusalCounter(
+      async (tally) => {
+        writes++;
+        counted += tally.count;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      },
+      () => new Date(),
+      (error) => {
+        throw error;
+      },
+    );
+    // 60 refusals of one kind over about 0.6 s, each write taking 30 ms (a flood of large bodies, say).
+    const counting: Promise<void>[] = [];
+    for (let n = 0; n < 60; n++) {
+      counting.push(counter.count(refusal("too_large", n)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await Promise.all(counting);
+    await counter.flush();
+    // The first at once, one by the timer a second later, one at the final flush; never one per refusal.
+    expect(writes).toBeLessThanOrEqual(3);
+    expect(counted).toBe(60);
+  });
 });
 
 describe("signed deliveries seen by ingest", () => {
