@@ -5,7 +5,7 @@ import {
   RANKER_ENDPOINT as RANKER,
   RANKER_ENDPOINT_ARN as RANKER_ARN,
 } from "../../infra/local/standins/sagemaker.js";
-import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
+import { approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 import { freshSample, postSigned } from "./webhook-samples.js";
 
 const FIXTURE = "model-poisoning-sagemaker-endpoint-ranker.json";
@@ -57,7 +57,9 @@ describe("rollback-model: a SageMaker endpoint (live, Step Functions wait loop)"
     // The wait is the state machine's: polled quietly (nothing on the timeline per poll) until InService on the
     // target, which the recorded outcome step says once: the find's and the plan's reads, verify's, two polls
     // (Updating, then InService), then the outcome's.
-    const describes = sagemaker().operations().filter((operation) => operation === "DescribeEndpoint");
+    const describes = sagemaker()
+      .operations()
+      .filter((operation) => operation === "DescribeEndpoint");
     expect(describes.length).toBe(6);
     const statusSteps = incident.timeline.filter(
       (event) => event.kind === "action_applied" && event.detail?.action === "sagemaker.endpoint-status",

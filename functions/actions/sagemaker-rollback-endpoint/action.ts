@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { TargetChanged, TransientError } from "../../shared/errors.js";
+import { TargetChanged } from "../../shared/errors.js";
 import { defineAction } from "../contract.js";
 import {
   DESCRIBE_ENDPOINT,
