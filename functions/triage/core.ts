@@ -123,7 +123,10 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   const order = await orderOf(alert, deps);
   if (isBeforeResolve(order)) {
     const held = await deps.triageStore.findDedupClaim(alert.dedupKey);
-    return keepOutOfOrder(alert, order, held?.incidentId, deps);
+    // The alert that made the claim, delivered again after its first attempt was cut short (a crash between
+    // claiming and starting): it finishes that work on the usual path, which takes in the resolve kept meanwhile.
+    // Otherwise its incident would stay `running` with nothing running.
+    if (held?.alertId !== alert.id) return keepOutOfOrder(alert, order, held?.incidentId, deps);
   }
   const countedOnRemembered = await countOnRememberedIncident(alert, deps);
   if (countedOnRemembered) return countedOnRemembered;

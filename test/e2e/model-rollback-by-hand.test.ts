@@ -60,6 +60,10 @@ describe("rollback-model: no version Quell can trust goes to a human (live)", ()
     const blocks = JSON.stringify(card.blocks);
     expect(blocks).toContain(RANKER_ARN);
     expect(blocks).toContain("roll back by hand");
+    // Confirmed by hand: the incident ends, and nothing was written.
+    expect((await harness.approveAndSettle(approvalIdIn(card.blocks))).timeline.at(-1)?.summary).toContain(
+      "by hand",
+    );
     expect(sageMakerWrites()).toEqual([]);
   });
 
@@ -70,6 +74,7 @@ describe("rollback-model: no version Quell can trust goes to a human (live)", ()
     expect((await postSigned(harness, "generic", body)).status).toBe(202);
     const card = await approvalCardAfter(harness, cards);
     expect(JSON.stringify(card.blocks)).toContain("Model change reported: review it by hand");
+    await harness.approveAndSettle(approvalIdIn(card.blocks));
     expect(harness.standins.sagemaker.requests.length + harness.standins.ssm.requests.length).toBe(before);
   });
 });

@@ -88,11 +88,12 @@ describe("rollback-model: an SSM model pin (live)", () => {
 
   it("an alert naming Quell's own secret parameter gets a by-hand card, and nothing reads or writes it", async () => {
     const before = ssm().requests.length;
-    const { card } = await openIncident(
+    const { card, approvalId } = await openIncident(
       3,
       "arn:aws:ssm:us-east-1:111122223333:parameter/quell/dev/SLACK_BOT_TOKEN",
     );
     expect(JSON.stringify(card.blocks)).toContain("roll back by hand");
+    await harness.approveAndSettle(approvalId);
     expect(ssm().requests.slice(before)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AlertReceivedDetail } from "../../functions/triage/core.js";
+import { type AlertReceivedDetail, normalize } from "../../functions/triage/core.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
 import { deliveryOf, fixture, triageDeps, triageOne } from "./triage-harness.js";
 
@@ -70,6 +70,38 @@ describe("a GitHub `created` delivered after its alert was resolved (DynamoDB Lo
     const reopened = await triageOne(github(alert, "reopened", REOPENED_AT), deps);
     expect(reopened.incidentId).not.toBe(opened.incidentId);
     expect(await incidentsOf(deps, alert)).toHaveLength(2);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it("finishes the first attempt of the alert that made the claim, when a resolve arrived while it was cut short", async () => {
+    const { deps, starter } = triageDeps(local, () => new Date(), {
+      routes: [{ id: "quiet", match: { sources: ["github"] }, playbook: null }],
+    });
+    const alert = ++number;
+    const created = github(alert, "created", CREATED_AT);
+    const [canonical] = normalize(created);
+    // The first attempt claimed the dedup key, then the process died (kill -9) before the incident was written.
+    const claim = await deps.triageStore.claimDedupKey(
+      canonical?.dedupKey ?? "",
+      { incidentId: deps.newId("inc"), alertId: canonical?.id ?? "" },
+      deps.dedupWindowSeconds,
+    );
+    expect(claim.alertId).toBe(canonical?.id);
+    // The resolve arrives meanwhile: its order is recorded, and it waits (the bus retries) for the incident.
+    const resolved = github(alert, "resolved", RESOLVED_AT);
+    await expect(triageOne(resolved, deps)).rejects.toThrow("not written yet");
+    // The redelivery of the claiming alert is not "out of order": it finishes opening the incident.
+    const redelivered = await triageOne(created, deps);
+    expect(redelivered).toMatchObject({ incidentId: claim.incidentId });
+    expect("reason" in redelivered ? redelivered.reason : undefined).not.toBe("out_of_order");
+    // The resolve's retry then resolves it: nothing is left `running` with nothing running.
+    expect(await triageOne(resolved, deps)).toMatchObject({
+      incidentId: claim.incidentId,
+      reason: "resolved",
+    });
+    const detail = await deps.store.getIncidentDetail(claim.incidentId);
+    expect(detail?.status).toBe("resolved");
+    expect(detail?.timeline.map((event) => event.kind)).not.toContain("out_of_order");
     expect(starter.calls).toEqual([]);
   });
 
