@@ -44,11 +44,17 @@ export const TASK_TOKEN_PATH = "$$.Task.Token";
 export const placeholderFor = (ref: FunctionRef): string =>
   ref.kind === "action" ? `Action_${ref.action.replace(/[^A-Za-z0-9]/g, "_")}` : `Function_${ref.kind}`;
 
+/**
+ * Every task's retries: throttling, a 5xx, a provider or database busy for a while. About two minutes of them
+ * (2, 4, 8, 16, 30, 30 s, each with full jitter), as patient as the bus's before a dead letter; every task is safe to
+ * run again (actions re-read their target and journal their writes; an approval request keeps its card).
+ */
 export const LAMBDA_RETRY = {
   ErrorEquals: [errorName(TransientError), ...LambdaServiceErrors],
   IntervalSeconds: 2,
-  MaxAttempts: 3,
+  MaxAttempts: 6,
   BackoffRate: 2,
+  MaxDelaySeconds: 30,
   JitterStrategy: "FULL",
 };
 

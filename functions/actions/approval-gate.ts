@@ -1,9 +1,13 @@
 import { ApprovalNotRecorded, TransientError } from "../shared/errors.js";
 import { type Approval, approvalIdFor } from "../shared/incident.js";
 
-/** What the gate reads: the stored approval, read consistently (IncidentStore.getApproval). */
+/**
+ * What the gate reads, the stored approval, read consistently (IncidentStore.getApproval), and writes: the
+ * decision on the timeline when the click that made it could not (IncidentStore.recordDecision).
+ */
 export interface ApprovalReader {
   getApproval(incidentId: string, step: string): Promise<Approval | undefined>;
+  recordDecision(approval: Approval, options: { overwrite: false }): Promise<void>;
 }
 
 /** What an action task says about the approval in front of it (compiled by playbooks/compile.ts). */
@@ -56,6 +60,18 @@ export async function requireRecordedApproval(
     throw new ApprovalNotRecorded(
       `${action} refused to run: approval ${approvalId} ${problem}; nothing was sent`,
     );
+  }
+  if (approval.policy !== "auto") {
+    // The click that decided writes `approval_decided` once its decision took effect; if that write failed (the
+    // database throttled just then), the timeline gets it here, before anything is sent. Written already: no-op.
+    await reader.recordDecision(approval, { overwrite: false }).catch((error: unknown) => {
+      throw new TransientError(
+        `${action} could not record approval ${approvalId} on the timeline: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    });
   }
   return {
     approvalId,

@@ -94,14 +94,30 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     ...(requestedBy ? { requestedBy } : {}),
     excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),
   };
-  await deps.store.putApproval(approval, event.taskToken);
+  // A retried request (the first failed after posting, say, while the database throttled) gets a new task token:
+  // the stored approval takes it and keeps the card already posted, so nobody sees two cards for one approval.
+  const earlier = await deps.store.getApproval(event.incidentId, event.step);
+  const already =
+    earlier?.status === "pending" && earlier.channel && earlier.messageTs
+      ? { channel: earlier.channel, ts: earlier.messageTs }
+      : undefined;
+  await deps.store.putApproval(
+    already ? { ...approval, channel: already.channel, messageTs: already.ts } : approval,
+    event.taskToken,
+  );
   // Recorded before the card exists, so no click on the card can be recorded ahead of its request.
   await deps.store.updateIncident(event.incidentId, { status: "awaiting_approval" });
-  await deps.store.appendTimeline(event.incidentId, {
-    kind: "approval_requested",
-    summary: `approval requested: ${event.title}`,
-    detail: { approvalId: approval.approvalId, step: event.step, channel, policy },
-  });
+  if (!earlier) {
+    await deps.store.appendTimeline(event.incidentId, {
+      kind: "approval_requested",
+      summary: `approval requested: ${event.title}`,
+      detail: { approvalId: approval.approvalId, step: event.step, channel, policy },
+    });
+  }
+  if (already) {
+    await deps.store.setSlackThread(event.incidentId, already.channel, already.ts);
+    return { approvalId: approval.approvalId, channel: already.channel, messageTs: already.ts };
+  }
   const card = pendingApprovalCard({
     incident,
     approval,

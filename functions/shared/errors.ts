@@ -127,6 +127,21 @@ export function toQuellError(error: unknown): QuellError {
 
 /** What the SDK throws when no answer came (the request may or may not have been applied). */
 const NETWORK_FAILURES = new Set(["TimeoutError", "RequestTimeout", "NetworkingError"]);
+/**
+ * Throttling answers that come as 400s without a retryable mark (DynamoDB's `ProvisionedThroughputExceededException`
+ * among them): the AWS SDK retries these by name, and so must whoever sees one after the SDK's retries ran out.
+ */
+const THROTTLING_NAMES = new Set([
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
+  "TransactionInProgressException",
+]);
 /** Socket errors of a service that is restarting or unreachable for a moment (DynamoDB Local being restarted). */
 const SOCKET_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
 
@@ -146,6 +161,11 @@ function retryableAwsStatus(error: unknown): number | null {
   if (NETWORK_FAILURES.has(error.name) || (typeof code === "string" && SOCKET_FAILURES.has(code))) return 0;
   if ($metadata === undefined) return null;
   const status = $metadata.httpStatusCode ?? 0;
-  const retryable = $fault === "server" || $retryable !== undefined || status === 429 || status >= 500;
+  const retryable =
+    $fault === "server" ||
+    $retryable !== undefined ||
+    status === 429 ||
+    status >= 500 ||
+    THROTTLING_NAMES.has(error.name);
   return retryable ? status : null;
 }

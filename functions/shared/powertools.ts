@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
+import { QuellError, TransientError, toQuellError } from "./errors.js";
 
 /** One logger and one metrics emitter per function, named after it. Alert text is never a log message. */
 export const createLogger = (serviceName: string) => new Logger({ serviceName: `quell-${serviceName}` });
@@ -43,10 +44,23 @@ export function instrumented<Event, Result>(
     if (context) logger.addContext(context);
     try {
       return await handler(event, context);
+    } catch (error) {
+      throw retryableAsTransient(error);
     } finally {
       // An invocation that stored nothing publishes nothing (and Powertools' "no metrics" warning stays quiet).
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };
+}
+
+/**
+ * A throttle, 5xx or network failure of an AWS call that escaped a handler becomes a TransientError, the name every
+ * playbook task retries on (Step Functions sees an error by its name: `ProvisionedThroughputExceededException`
+ * would fail the step at once). Every other error is left exactly as thrown.
+ */
+function retryableAsTransient(error: unknown): unknown {
+  if (error instanceof QuellError) return error;
+  const normalised = toQuellError(error);
+  return normalised instanceof TransientError ? normalised : error;
 }

@@ -312,6 +312,50 @@ export class IncidentStore {
     return at;
   }
 
+  /**
+   * The timeline's `approval_decided` for a decided approval, written from the approval item itself under a key of
+   * its own (one entry per decision, dated when it was decided), so writing it again changes nothing. Slack's click
+   * writes it once the decision took effect (`overwrite`, with what only the click knows); an action about to act
+   * on the decision writes it too, unless it is there already: no write is ever sent before the timeline has it.
+   */
+  async recordDecision(
+    approval: Approval,
+    options: { overwrite: boolean; detail?: Readonly<Record<string, unknown>> },
+  ): Promise<void> {
+    const at = approval.decidedAt ?? this.now();
+    const by = approval.decidedBy ?? "unknown";
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `INC#${approval.incidentId}`,
+            sk: `EVT#${at}#decision-${approval.step}`,
+            entity: "event",
+            kind: "approval_decided",
+            summary: `${approval.status} by ${by}`,
+            actor: by,
+            at,
+            detail: {
+              approvalId: approval.approvalId,
+              decision: approval.status,
+              teamId: approval.decidedByTeam ?? null,
+              messageTs: approval.messageTs ?? null,
+              approvedBy: approval.approvedBy,
+              reason: approval.reason ?? null,
+              comment: approval.comment ?? null,
+              ...options.detail,
+            },
+          },
+          ...(options.overwrite ? {} : { ConditionExpression: "attribute_not_exists(pk)" }),
+        }),
+      );
+    } catch (error) {
+      if (!options.overwrite && isConditionFailure(error)) return;
+      throw error;
+    }
+  }
+
   /** The incident with its timeline, approvals (without task tokens) and alerts. */
   async getIncidentDetail(id: string) {
     const items = await queryIncidentPartition(this.db, this.tableName, id);

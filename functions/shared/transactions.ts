@@ -20,9 +20,19 @@ const cancellationReasons = (error: unknown): string[] | undefined => {
 };
 
 /**
+ * Reasons that say nothing about the items' conditions: another transaction held an item at that instant, or the
+ * table was throttled. A transaction cancelled for one of them is tried again, never read as a condition's answer.
+ */
+const TRANSIENT_REASONS = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
+]);
+
+/**
  * Write `items` all or none. A refusal because a condition failed is an answer (returned with each item's reason);
- * one because another transaction held an item at that instant (`TransactionConflict`) is retried after a short,
- * jittered pause, and after the last attempt becomes a TransientError, so the caller's event is retried.
+ * one because another transaction held an item or the table was throttled at that instant is retried after a
+ * short, jittered pause, and after the last attempt becomes a TransientError, so the caller's event is retried.
  */
 export async function writeTransaction(
   db: DynamoDBDocumentClient,
@@ -36,11 +46,13 @@ export async function writeTransaction(
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (!reasons) throw error;
-      if (!reasons.includes("TransactionConflict")) return { written: false, reasons };
+      const transient = reasons.filter((reason) => TRANSIENT_REASONS.has(reason));
+      if (transient.length === 0) return { written: false, reasons };
       if (attempt >= MAX_ATTEMPTS)
-        throw new TransientError(`a transaction kept conflicting with others (${attempt} attempts)`, {
-          cause: error,
-        });
+        throw new TransientError(
+          `a transaction was cancelled ${attempt} times (${[...new Set(transient)].join(", ")})`,
+          { cause: error },
+        );
       await sleep(Math.random() * 10 * 2 ** attempt);
     }
   }

@@ -26,6 +26,8 @@ export interface SlackAppOptions {
 
 const NOT_DELIVERED =
   "Quell could not deliver your decision; the approval is pending again. Please click again.";
+const NOT_DELIVERED_MODAL =
+  "Quell could not record this just now; the approval is still pending. Submit again.";
 const NOT_AUTHORISED =
   "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
 
@@ -49,19 +51,33 @@ export function createSlackApp(options: SlackAppOptions): App {
     },
   });
 
-  /** Decide, then tell the clicker alone what happened when the card itself does not say it. */
-  const decideAndReply = async (client: WebClient, request: DecisionRequest, channel: string | undefined) => {
-    let outcome: DecisionOutcome;
+  /** The decision's outcome, or undefined when it could not be recorded or delivered (the approval is pending). */
+  const tryDecide = async (request: DecisionRequest): Promise<DecisionOutcome | undefined> => {
     try {
-      outcome = await decide(request, options.decisions);
+      return await decide(request, options.decisions);
     } catch (error) {
       options.onError?.(error);
-      if (channel) await client.chat.postEphemeral({ channel, user: request.userId, text: NOT_DELIVERED });
-      return;
+      return undefined;
     }
+  };
+
+  /** Tell the decider alone what happened when the card itself does not say it. */
+  const replyAbout = async (
+    client: WebClient,
+    request: DecisionRequest,
+    outcome: DecisionOutcome,
+    channel: string | undefined,
+  ) => {
     const where = channel ?? (outcome.kind !== "unknown_approval" ? outcome.approval.channel : undefined);
     const text = replyTo(outcome);
     if (where && text) await client.chat.postEphemeral({ channel: where, user: request.userId, text });
+  };
+
+  /** A click: decide, then reply; a decision that did not get through asks for another click. */
+  const decideAndReply = async (client: WebClient, request: DecisionRequest, channel: string | undefined) => {
+    const outcome = await tryDecide(request);
+    if (outcome) return replyAbout(client, request, outcome, channel);
+    if (channel) await client.chat.postEphemeral({ channel, user: request.userId, text: NOT_DELIVERED });
   };
 
   const requestFrom = (body: BlockButtonAction, action: { value?: string }) => ({
@@ -106,18 +122,22 @@ export function createSlackApp(options: SlackAppOptions): App {
         await ack({ response_action: "errors", errors: { [kind.ids.blockId]: submission.error } });
         return;
       }
+      const request: DecisionRequest = {
+        approvalId: submission.approvalId,
+        decision: kind.decision,
+        ...(kind.decision === "denied" ? { reason: submission.text } : { comment: submission.text }),
+        userId: body.user.id,
+        ...(body.team?.id ? { teamId: body.team.id } : {}),
+      };
+      // Decided before the ack (on Lambda the answer goes back when the listener ends anyway): a decision that
+      // did not get through keeps the modal open, saying so, and the same Submit tries again.
+      const outcome = await tryDecide(request);
+      if (!outcome) {
+        await ack({ response_action: "errors", errors: { [kind.ids.blockId]: NOT_DELIVERED_MODAL } });
+        return;
+      }
       await ack();
-      await decideAndReply(
-        client,
-        {
-          approvalId: submission.approvalId,
-          decision: kind.decision,
-          ...(kind.decision === "denied" ? { reason: submission.text } : { comment: submission.text }),
-          userId: body.user.id,
-          ...(body.team?.id ? { teamId: body.team.id } : {}),
-        },
-        undefined,
-      );
+      await replyAbout(client, request, outcome, undefined);
     });
   };
   decisionWithText(DECISION_TEXTS.denied, SlackActionIds.deny);

@@ -138,11 +138,15 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
   } catch (error) {
     const name = (error as Error).name;
     const gone = TASK_GONE.has(name);
-    // Gone: the step timed out between the card's last render and this click, so the playbook expired.
-    // Otherwise the decision was not delivered: put the approval back to pending so a new click can settle it.
+    // Expired: the step timed out between the card's last render and this click. A token gone before the approval's
+    // timeout is of a wait that ended early: its request failed and Step Functions is retrying it (a new token is
+    // coming), or the playbook stopped (its ending expires the approval). Either way the decision was not
+    // delivered: the approval is pending again, so a new click can settle it.
+    const expired =
+      name === "TaskTimedOut" || (gone && Date.parse(decided.timeoutAt) <= deps.clock().getTime());
     const corrected = await deps.store.correctApproval(ids.incidentId, ids.step, {
       from: { status: request.decision, by: request.userId },
-      to: gone ? "expired" : "pending",
+      to: expired ? "expired" : "pending",
     });
     // An escalating approval between its two waits: the first task is gone, but the store kept the decision,
     // and the escalated wait settles its new token with it (approval-request/escalation.ts). It counts.
@@ -151,7 +155,7 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
     // own expiry path (a timed-out wait), which records the final state; the click only says it came too late.
     await deps.store.appendTimeline(ids.incidentId, {
       kind: "approval_refused",
-      summary: !gone
+      summary: !expired
         ? `${request.decision} by ${request.userId} could not be delivered (${name}); the approval is pending again`
         : name === "TaskTimedOut"
           ? `${request.decision} by ${request.userId} arrived after the approval expired; it changed nothing`
@@ -159,7 +163,7 @@ export async function decide(request: DecisionRequest, deps: DecisionDeps): Prom
       actor: request.userId,
       detail: { approvalId: decided.approvalId, attempted: request.decision, error: name },
     });
-    if (!gone) throw error;
+    if (!expired) throw error;
     return { kind: "already_final", approval: { ...decided, status: "expired" } };
   }
   return announceDecision(ids, request, decided, decidedAt, deps);
@@ -176,21 +180,18 @@ async function announceDecision(
   decidedAt: string,
   deps: DecisionDeps,
 ): Promise<DecisionOutcome> {
-  await deps.store.appendTimeline(ids.incidentId, {
-    kind: "approval_decided",
-    summary: `${request.decision} by ${request.userId}`,
-    actor: request.userId,
-    at: decidedAt,
-    detail: {
-      approvalId: decided.approvalId,
-      decision: request.decision,
-      teamId: request.teamId ?? null,
-      messageTs: decided.messageTs ?? request.message?.ts ?? null,
-      approvedBy: decided.approvedBy,
-      reason: request.reason ?? null,
-      comment: request.comment ?? null,
+  await deps.store.recordDecision(
+    {
+      ...decided,
+      decidedAt,
+      decidedBy: request.userId,
+      ...(request.teamId ? { decidedByTeam: request.teamId } : {}),
+      ...(request.reason ? { reason: request.reason } : {}),
+      ...(request.comment ? { comment: request.comment } : {}),
+      ...(decided.messageTs || !request.message ? {} : { messageTs: request.message.ts }),
     },
-  });
+    { overwrite: true },
+  );
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
   await deps.events.publish({
     incidentId: ids.incidentId,

@@ -71,7 +71,9 @@ export const memoryBusRecords = (): BusRecords => ({
 export interface LocalEventBusOptions {
   /** Where accepted events and dead letters are kept (files under the data directory, or memory). */
   readonly records?: BusRecords;
+  /** Attempts per rule before a dead letter (default 9: the first and the 8 retries of Quell's rules on AWS). */
   readonly attempts?: number;
+  /** The first retry's pause, doubled for each next one up to 30 s (default 1 s: about two minutes in all). */
   readonly backoffMs?: number;
   readonly account?: string;
   readonly region?: string;
@@ -81,6 +83,14 @@ export interface LocalEventBusOptions {
    */
   readonly ready?: () => Promise<void>;
 }
+
+/**
+ * Retries patient enough for a database that throttles or restarts for seconds (on AWS, EventBridge retries each
+ * rule's target 8 times over up to 24 hours, and Lambda's own async retries come on top).
+ */
+const DEFAULT_ATTEMPTS = 9;
+const DEFAULT_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
 
 /** A record name that sorts in time order: `2026-11-26T10-15-00-123Z_<id>`. */
 const stamped = (at: string, id: string) => `${at.replace(/[:.]/g, "-")}_${id}`;
@@ -176,7 +186,7 @@ export class LocalEventBus {
   }
 
   private async deliver(rule: BusRule, event: BusEvent): Promise<"delivered" | "dead" | "held"> {
-    const attempts = this.options.attempts ?? 4;
+    const attempts = this.options.attempts ?? DEFAULT_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       if (this.options.ready) await Promise.race([this.options.ready(), this.closing]);
       if (this.closed) return "held";
@@ -192,7 +202,10 @@ export class LocalEventBus {
           this.records.deadLetters.write(id, { id, event, rule: rule.name, error: message, attempts, at });
           return "dead";
         }
-        const backoff = (this.options.backoffMs ?? 200) * 2 ** (attempt - 1);
+        const backoff = Math.min(
+          MAX_BACKOFF_MS,
+          (this.options.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (attempt - 1),
+        );
         await Promise.race([new Promise((resolve) => setTimeout(resolve, backoff)), this.closing]);
       }
     }

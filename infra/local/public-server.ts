@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { TransientError, toQuellError } from "../../functions/shared/errors.js";
 import type { Rejection } from "../../functions/shared/store.js";
 import {
   declaredLength,
@@ -115,8 +116,19 @@ export function createPublicServer(options: {
 
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: Error) => {
-      console.error(error);
+      const transient = toQuellError(error) instanceof TransientError;
+      console.error(transient ? `${request.method} ${request.url}: ${error.name}: ${error.message}` : error);
       if (response.headersSent) return;
+      // The database throttled or was unreachable for a moment: the caller's retry will do (as on AWS, a 503).
+      if (transient) {
+        sendError(
+          response,
+          503,
+          { code: "unavailable", message: "the database is busy or restarting; retry shortly" },
+          { close: !request.complete, headers: { "retry-after": "1" } },
+        );
+        return;
+      }
       sendError(
         response,
         500,

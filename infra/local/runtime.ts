@@ -17,6 +17,7 @@ import { DatabaseSupervisor } from "./database-supervisor.js";
 import { withDurability } from "./durability-routes.js";
 import { fileRecords, memoryRecords } from "./durable-records.js";
 import { LOCAL_DYNAMO_REGION, LOCAL_TABLES, localDynamoClient, startLocalDynamo } from "./dynamodb.js";
+import { startThrottlingProxy, THROTTLE_FILE_VARIABLE } from "./dynamodb-throttle.js";
 import { executionFailedEntry } from "./execution-status-event.js";
 import { lambdaContext, loadHandlers } from "./handlers.js";
 import { LOCAL_DYNAMODB_KEY_ID, loadLocalSecrets, READ_TOKEN, randomSecret } from "./local-config.js";
@@ -50,6 +51,8 @@ export interface LocalRuntimeOptions {
   readonly approvalTimeoutSeconds?: number;
   /** Every Wait state of every playbook waits this many seconds instead (tests of wait loops). */
   readonly waitSeconds?: number;
+  /** The bus's retries before a dead letter (tests of dead letters); default about two minutes of them. */
+  readonly busRetries?: { readonly attempts: number; readonly backoffMs: number };
 }
 
 export interface LocalRuntime {
@@ -141,6 +144,7 @@ async function start(
     await database.stop();
     probeClient.destroy();
   });
+  const handlersDatabase = await databaseEndpointForHandlers(database, options.env, cleanups);
   const durable = durableRecordsIn(dataDir);
   const aws = await startInternalAwsEndpoint(credentials);
   cleanups.push(() => aws.close());
@@ -157,7 +161,7 @@ async function start(
   Object.assign(process.env, {
     AWS_REGION: LOCAL_DYNAMO_REGION,
     AWS_ENDPOINT_URL: aws.endpoints.unavailable,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: handlersDatabase,
     AWS_ENDPOINT_URL_SFN: aws.endpoints.sfn,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoints.eventBridge,
     [EnvNames.tableName]: LOCAL_TABLES[0].name,
@@ -209,7 +213,7 @@ async function start(
         target: handlers.executionWatch,
       },
     ],
-    { records: durable.bus, ready },
+    { records: durable.bus, ready, ...options.busRetries },
   );
   // Stopping leaves what is unfinished in the records, as a crash would: the next start takes it up.
   cleanups.push(() => {
@@ -329,4 +333,24 @@ function listen(server: Server, port: number): Promise<number> {
       resolve(typeof address === "object" && address ? address.port : port);
     });
   });
+}
+
+/**
+ * Where the handlers reach the database: DynamoDB Local itself, or, only when the fault harness asks for it
+ * (`QUELL_FAULT_DYNAMODB_THROTTLE_FILE`), a loopback proxy that throttles while that file exists. The supervisor's
+ * probe always goes straight to the database: throttling is not an outage.
+ */
+async function databaseEndpointForHandlers(
+  database: DatabaseSupervisor,
+  env: Readonly<Record<string, string | undefined>>,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<string> {
+  const throttleFile = env[THROTTLE_FILE_VARIABLE] ?? process.env[THROTTLE_FILE_VARIABLE];
+  if (!throttleFile) return database.endpoint;
+  const proxy = await startThrottlingProxy({ throttleFile, upstream: () => database.endpoint });
+  cleanups.push(() => proxy.close());
+  console.error(
+    `DynamoDB throttling injection on: the handlers go through ${proxy.endpoint} (${throttleFile})`,
+  );
+  return proxy.endpoint;
 }

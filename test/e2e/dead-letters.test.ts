@@ -10,7 +10,8 @@ const isThreadPost = (request: { path: string; body?: unknown }) =>
 describe("dead letters: durable, listed, redriven", () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: true });
+    // Four quick attempts: the default retries for about two minutes before a dead letter.
+    harness = await startHarness({ dryRun: true, busRetries: { attempts: 4, backoffMs: 200 } });
   });
   afterAll(async () => harness?.stop());
 

@@ -162,6 +162,8 @@ export async function startHarness(options: {
   approvalTimeoutSeconds?: number;
   /** Every Wait state of every playbook waits this many seconds instead (wait loops). */
   waitSeconds?: number;
+  /** The bus's retries before a dead letter (default the runtime's: about two minutes). */
+  busRetries?: { attempts: number; backoffMs: number };
   alerts?: GitHubAlertSeed[];
   projects?: OpenAIProjectSeed[];
   /** The Bedrock agents the Bedrock Agent stand-in starts with (default: the support chat agent). */
@@ -172,6 +174,8 @@ export async function startHarness(options: {
   triageConfig?: TriageConfigInput;
   /** Who may decide (`QUELL_APPROVERS`); default APPROVER alone. */
   approvers?: readonly string[];
+  /** More runtime environment (e.g. `QUELL_FAULT_DYNAMODB_THROTTLE_FILE`). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<Harness> {
   const standins = await startScenarioStandins({
     ...(options.alerts ? { alerts: options.alerts } : {}),
@@ -183,6 +187,7 @@ export async function startHarness(options: {
     dataDir: null,
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
     ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
+    ...(options.busRetries ? { busRetries: options.busRetries } : {}),
     env: {
       QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
       QUELL_WEBHOOK_SECRET: SECRETS.generic,
@@ -200,6 +205,7 @@ export async function startHarness(options: {
       QUELL_DRY_RUN: String(options.dryRun),
       ...(options.triageConfig ? { QUELL_TRIAGE_CONFIG_FILE: writeTriageConfig(options.triageConfig) } : {}),
       POWERTOOLS_LOG_LEVEL: "ERROR",
+      ...options.env,
     },
   });
   const client = new QuellClient(runtime.url, {

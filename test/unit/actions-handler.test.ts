@@ -155,6 +155,8 @@ describe("action handler against DynamoDB Local", () => {
         outcome: detail?.outcome,
       }));
       expect(journal).toEqual([
+        // The seeded decision has no `approval_decided` (its click's timeline write failed): the gate writes it.
+        { kind: "approval_decided", summary: `approved by ${APPROVER}`, outcome: undefined },
         {
           kind: "write_attempted",
           summary: `test.tag-target: sending POST https://tags.test/${run.incidentId}`,
@@ -167,7 +169,7 @@ describe("action handler against DynamoDB Local", () => {
         },
       ]);
       // Each journaled write carries the recorded decision it went ahead on.
-      for (const entry of await timelineOf(run.incidentId)) {
+      for (const entry of (await timelineOf(run.incidentId)).filter((e) => e.kind !== "approval_decided")) {
         expect(entry.detail?.approval).toEqual({
           approvalId: run.approvalId,
           policy: "one",
@@ -284,6 +286,7 @@ describe("action handler against DynamoDB Local", () => {
           outcome: detail?.outcome,
         })),
       ).toEqual([
+        { kind: "approval_decided", summary: `approved by ${APPROVER}`, outcome: undefined },
         { kind: "write_attempted", summary: `test.tag-target: sending POST ${url}`, outcome: undefined },
         {
           kind: "write_settled",
@@ -353,8 +356,28 @@ describe("action handler against DynamoDB Local", () => {
     });
   });
 
+  it("writes the decision on the timeline once, however often the step runs, and keeps what the click wrote", async () => {
+    const run = await gatedRun(approved("one"));
+    await run.handler({ ...run.event, approvalStep: STEP });
+    await run.handler({ ...run.event, approvalStep: STEP });
+    const decisions = (await timelineOf(run.incidentId)).filter((e) => e.kind === "approval_decided");
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ actor: APPROVER, at: NOW.toISOString() });
+    expect(decisions[0]?.detail).toMatchObject({ approvalId: run.approvalId, decision: "approved" });
+
+    const clicked = await gatedRun(approved("one"));
+    const approval = await store.getApproval(clicked.incidentId, STEP);
+    if (!approval) throw new Error("seeded approval missing");
+    await store.recordDecision(approval, { overwrite: true, detail: { comment: "from the click" } });
+    await clicked.handler({ ...clicked.event, approvalStep: STEP });
+    const kept = (await timelineOf(clicked.incidentId)).filter((e) => e.kind === "approval_decided");
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.detail).toMatchObject({ comment: "from the click" });
+  });
+
   it("retries (TransientError) when the approval cannot be read, rather than failing the step", async () => {
     const unreadable = {
+      recordDecision: async () => undefined,
       getApproval: async () => {
         throw new Error("ProvisionedThroughputExceededException");
       },

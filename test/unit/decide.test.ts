@@ -137,12 +137,34 @@ describe("decide against DynamoDB Local", () => {
   });
 
   it.each(["TaskDoesNotExist", "InvalidToken"])(
-    "a click whose task no longer exists (%s) records no decision and says the playbook stopped waiting",
+    "a click whose task is gone before the approval's timeout (%s) is not delivered: pending again, click again",
     async (gone) => {
       const { incidentId, approvalId } = await pendingApproval();
       const { tasks, decisionDeps } = deps();
       tasks.failWith = gone;
-      const outcome = await decide({ approvalId, decision: "denied", userId: APPROVER }, decisionDeps);
+      // Its wait ended early (the request is being retried with a new token, or the playbook stopped).
+      const attempt = decide({ approvalId, decision: "denied", userId: APPROVER }, decisionDeps);
+      await expect(attempt).rejects.toMatchObject({ name: gone });
+      expect((await store.getApproval(incidentId, STEP))?.status).toBe("pending");
+      expect((await timeline(incidentId)).map(({ kind, summary }) => ({ kind, summary }))).toEqual([
+        {
+          kind: "approval_refused",
+          summary: `denied by ${APPROVER} could not be delivered (${gone}); the approval is pending again`,
+        },
+      ]);
+    },
+  );
+
+  it.each(["TaskDoesNotExist", "InvalidToken"])(
+    "a click whose task no longer exists (%s) after the approval's timeout records no decision and says the playbook stopped waiting",
+    async (gone) => {
+      const { incidentId, approvalId } = await pendingApproval();
+      const { tasks, decisionDeps } = deps();
+      tasks.failWith = gone;
+      const outcome = await decide(
+        { approvalId, decision: "denied", userId: APPROVER },
+        { ...decisionDeps, clock: () => new Date(NOW.getTime() + 7 * 24 * 3600 * 1000) },
+      );
 
       expect(outcome).toMatchObject({ kind: "already_final", approval: { status: "expired" } });
       expect((await timeline(incidentId)).map(({ kind, summary }) => ({ kind, summary }))).toEqual([

@@ -36,3 +36,17 @@ describe("toQuellError and AWS SDK errors (actions send each call once, so retry
     expect(toQuellError(new Error("boom"))).not.toBeInstanceOf(TransientError);
   });
 });
+
+describe("throttling that the AWS SDK's retries did not outlast", () => {
+  it("is a TransientError even when it comes as a 400 without a retryable mark (DynamoDB's provisioned throughput)", () => {
+    const throttled = toQuellError(
+      Object.assign(new Error("The level of configured provisioned throughput for the table was exceeded."), {
+        name: "ProvisionedThroughputExceededException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400, attempts: 1 },
+      }),
+    );
+    expect(throttled).toBeInstanceOf(TransientError);
+    expect(throttled.message).toContain("ProvisionedThroughputExceededException");
+  });
+});

@@ -40,8 +40,13 @@ describe("fault harness plans", () => {
       const matching = sample.filter((other) => slackMarker(plan.subject).test(cardText(other)));
       expect(matching, plan.summary).toEqual([plan]);
     }
-    // Kills are planned only by the kill scenarios.
-    expect(plans.filter((plan) => plan.kill).every((plan) => plan.scenario.startsWith("kill-"))).toBe(true);
+    // Kills are planned only by the kill scenarios, throttling only by its own.
+    const disrupted = plans.filter((plan) => plan.kill);
+    for (const plan of disrupted) {
+      const throttles = plan.kill?.target === "throttle";
+      expect(plan.scenario).toBe(throttles ? "dynamodb-throttling" : `kill-${plan.kill?.target}`);
+      expect(Boolean(plan.kill?.throttle)).toBe(throttles);
+    }
   });
 
   it("aims every planned fault at a request the run's subject really makes", () => {

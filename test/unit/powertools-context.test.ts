@@ -134,3 +134,36 @@ describe("instrumented", () => {
     expect(lines.some((line) => line.includes("No application metrics"))).toBe(false);
   });
 });
+
+describe("errors escaping a handler, as Step Functions names them", () => {
+  const tools = createTools("errors-test");
+  it("turns a throttle that came back as a 400 into TransientError, the name every playbook task retries on", async () => {
+    const throttled = Object.assign(
+      new Error("The level of configured provisioned throughput was exceeded."),
+      {
+        name: "ProvisionedThroughputExceededException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      },
+    );
+    const handler = instrumented(tools, async () => {
+      throw throttled;
+    });
+    await expect(handler({})).rejects.toMatchObject({
+      name: "TransientError",
+      message: expect.stringContaining("ProvisionedThroughputExceededException"),
+    });
+  });
+
+  it("leaves every other error exactly as thrown", async () => {
+    const missing = Object.assign(new Error("no such key"), {
+      name: "NoSuchEntity",
+      $fault: "client",
+      $metadata: { httpStatusCode: 404 },
+    });
+    const handler = instrumented(tools, async () => {
+      throw missing;
+    });
+    await expect(handler({})).rejects.toBe(missing);
+  });
+});

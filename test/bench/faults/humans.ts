@@ -62,13 +62,51 @@ export async function awaitCard(
   }
 }
 
+/** How often a person clicks again when Quell says their decision did not get through. */
+const CLICKS_AGAIN = 5;
+
+/**
+ * One person's click or modal submission, made again (after a pause) for as long as Quell answers that it did not
+ * get through, as a person reading that answer would: a modal that stays open with an error, or a message to the
+ * clicker alone asking for another click.
+ */
+async function clickUntilHeard(
+  ctx: RunContext,
+  record: RunRecord,
+  user: string,
+  click: () => Promise<Answer>,
+): Promise<Answer> {
+  const slack = ctx.world.standins.slack;
+  for (let attempt = 1; ; attempt++) {
+    const since = Date.now();
+    const answer = await click();
+    const modalRefused = JSON.stringify(answer.body ?? {}).includes("Submit again");
+    // The reply to a click comes after its ack: give it a moment to arrive.
+    await sleep(modalRefused ? 0 : 300);
+    const askedAgain =
+      modalRefused ||
+      slack.ephemerals.some(
+        (ephemeral) =>
+          ephemeral.user === user &&
+          ephemeral.postedAt.getTime() >= since &&
+          /Please click again/.test(ephemeral.text ?? ""),
+      );
+    if (!askedAgain || attempt >= CLICKS_AGAIN) return answer;
+    record.notes.push(`${user} was asked to decide again (attempt ${attempt})`);
+    await sleep(1000);
+  }
+}
+
 /** The humans at the card, as the plan says. */
 export async function decide(ctx: RunContext, record: RunRecord, card: Card): Promise<void> {
   const { api } = ctx.world;
   const [first, second] = APPROVERS;
-  const approve = (user: string) => api.approve(card.approvalId, user, card);
+  const approve = (user: string) =>
+    clickUntilHeard(ctx, record, user, () => api.approve(card.approvalId, user, card));
   const deny = (user: string) =>
-    api.deny(card.approvalId, user, "Not now: checking with the key's owner first");
+    clickUntilHeard(ctx, record, user, () =>
+      api.deny(card.approvalId, user, "Not now: checking with the key's owner first"),
+    );
   const answers: Answer[] = [];
   switch (record.plan.decision) {
     case "none":

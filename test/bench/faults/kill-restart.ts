@@ -1,7 +1,9 @@
 /**
  * kill -9 of the runtime or of its database at a run's kill point, then what an operator (or the runtime's own
- * supervisor) does: start it again on the same data directory. Checks that a restart leaves one database.
+ * supervisor) does: start it again on the same data directory. Checks that a restart leaves one database. Or, at
+ * the same points, DynamoDB throttling for a while.
  */
+import { rmSync, writeFileSync } from "node:fs";
 import type { Delivery, KillPlan } from "./plan.js";
 import type { QuellApi } from "./quell-api.js";
 import type { RunContext, RunRecord } from "./run.js";
@@ -77,23 +79,15 @@ async function killThenRestart(ctx: RunContext, record: RunRecord, kill: KillPla
     await checkOneDatabase(ctx, record, before);
     return;
   }
+  if (kill.target === "throttle") {
+    await throttleFor(ctx, record, kill);
+    return;
+  }
   const killed = runtime.killDatabase();
   record.notes.push(`killed the database ${killed.join(",")} (${kill.at})`);
   const health = await api.healthz();
   record.notes.push(`/healthz with the database down: ${health.status}`);
-  // Alerts during the outage, each sent once: a 202 must be kept; a 503 is sent again after recovery.
-  const retry: Delivery[] = [];
-  for (const deliveries of kill.duringOutage ?? []) {
-    const statuses = await Promise.all(
-      deliveries.map((delivery) => deliver(ctx, record, delivery, { patienceMs: 0, keepRefusal: false })),
-    );
-    deliveries.forEach((delivery, i) => {
-      if (statuses[i] !== 202 && statuses[i] !== 200) retry.push(delivery);
-    });
-  }
-  record.notes.push(
-    `during the outage: ${(kill.duringOutage ?? []).flat().length - retry.length} accepted, ${retry.length} refused`,
-  );
+  const retry = await deliverDuring(ctx, record, kill, "the outage");
   // A supervised database comes back by itself; otherwise the operator restarts Quell.
   const recovered = await recovers(api, 15_000);
   if (!recovered) {
@@ -105,6 +99,57 @@ async function killThenRestart(ctx: RunContext, record: RunRecord, kill: KillPla
   record.notes.push(recovered ? "the runtime recovered its database by itself" : "restarted the runtime");
   for (const delivery of retry) await deliver(ctx, record, delivery);
 }
+
+/**
+ * Alerts sent while the database is down or throttling, each once: a 202 must be kept; a refusal (503) is what a
+ * sender retries later, so the caller sends those again once the fault is over.
+ */
+async function deliverDuring(
+  ctx: RunContext,
+  record: RunRecord,
+  kill: KillPlan,
+  during: string,
+): Promise<Delivery[]> {
+  const retry: Delivery[] = [];
+  for (const deliveries of kill.duringOutage ?? []) {
+    const statuses = await Promise.all(
+      deliveries.map((delivery) => deliver(ctx, record, delivery, { patienceMs: 0, keepRefusal: false })),
+    );
+    deliveries.forEach((delivery, i) => {
+      if (statuses[i] !== 202 && statuses[i] !== 200) retry.push(delivery);
+    });
+  }
+  record.notes.push(
+    `during ${during}: ${(kill.duringOutage ?? []).flat().length - retry.length} accepted, ${retry.length} refused`,
+  );
+  return retry;
+}
+
+/** DynamoDB throttles the handlers' requests for a while (the runtime's fault-injection file), then stops. */
+async function throttleFor(ctx: RunContext, record: RunRecord, kill: KillPlan): Promise<void> {
+  const { durationMs, share } = kill.throttle ?? { durationMs: 2000, share: 1 };
+  const file = ctx.world.throttleFile;
+  if (!file) {
+    record.notes.push("this runtime cannot inject DynamoDB throttling; nothing throttled");
+    return;
+  }
+  const until = Date.now() + durationMs;
+  writeFileSync(file, String(share));
+  record.notes.push(`DynamoDB throttling ${share * 100}% for ${durationMs} ms (${kill.at})`);
+  let retry: Delivery[] = [];
+  try {
+    retry = await deliverDuring(ctx, record, kill, "the throttling");
+    await sleep(Math.max(0, until - Date.now()));
+  } finally {
+    rmSync(file, { force: true });
+  }
+  for (const delivery of retry) await deliver(ctx, record, delivery);
+  // A moment without throttling before the next run's window (windows are taken one at a time): back to back,
+  // eight runs' windows would throttle the database for minutes on end, which is an outage, not throttling.
+  await sleep(THROTTLE_COOL_DOWN_MS);
+}
+
+const THROTTLE_COOL_DOWN_MS = 5000;
 
 /** The runtime did not start again: every later run would only report that, so the harness stops. */
 export class RuntimeDown extends Error {

@@ -87,6 +87,11 @@ const report = await runFaultBench({
     }
     const mark = result.error ? "E" : result.violations.length ? "x" : ".";
     process.stderr.write(done % 50 === 0 ? `${mark} ${done}\n` : mark);
+    // Said at once, so a long run stopped early still tells what it found.
+    for (const violation of result.violations)
+      process.stderr.write(
+        `\n  run ${result.record.plan.run} ${violation.invariant}: ${violation.message}\n`,
+      );
   },
 });
 process.stderr.write("\n");

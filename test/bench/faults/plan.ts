@@ -79,12 +79,15 @@ export type KillPoint =
   | "write-in-flight";
 
 export interface KillPlan {
-  readonly target: "runtime" | "database";
+  /** `throttle`: DynamoDB answers throttling errors for a while (no process is killed, nothing restarts). */
+  readonly target: "runtime" | "database" | "throttle";
   readonly at: KillPoint;
   /** Extra wait after the point is reached, before the kill. */
   readonly delayMs: number;
-  /** Deliveries sent while the database is down (database kills only). */
+  /** Deliveries sent while the database is down or throttling (database kills and throttles only). */
   readonly duringOutage?: DeliveryGroups;
+  /** How long DynamoDB throttles, and the share of the handlers' requests it throttles meanwhile (0–1]. */
+  readonly throttle?: { readonly durationMs: number; readonly share: number };
 }
 
 export interface RunPlan {

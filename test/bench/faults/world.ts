@@ -4,7 +4,7 @@
  * actions really write to the stand-ins), and the HTTP client that drives it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +51,11 @@ export interface World {
   readonly api: QuellApi;
   /** The stand-ins whose recorded requests are provider writes (mitigation targets), by name. */
   readonly providers: Readonly<Record<string, Standin>>;
+  /**
+   * While this file exists the runtime's handlers get DynamoDB throttling errors (the share written in it); undefined
+   * when the runtime under test cannot inject throttling (an older revision).
+   */
+  readonly throttleFile: string | undefined;
   /** The stand-in a fault or a request matcher names. */
   standinFor(target: FaultTarget): Standin;
   queueFault(fault: PlannedFault, subject: Subject): void;
@@ -110,7 +115,11 @@ export async function startWorld(options: {
     read: secret(),
   };
   const triageConfig = join(dataDir, "triage-config.json");
-  writeFileSync(triageConfig, JSON.stringify(triageConfigFor(options.codeRoot ?? REPO)));
+  const codeRoot = options.codeRoot ?? REPO;
+  writeFileSync(triageConfig, JSON.stringify(triageConfigFor(codeRoot)));
+  const throttleFile = existsSync(join(codeRoot, "infra/local/dynamodb-throttle.ts"))
+    ? join(dataDir, "throttle-dynamodb")
+    : undefined;
   let runtime: RuntimeProcess;
   try {
     runtime = await startRuntimeProcess({
@@ -129,6 +138,7 @@ export async function startWorld(options: {
         QUELL_APPROVERS: APPROVERS.join(","),
         QUELL_TRIAGE_CONFIG_FILE: triageConfig,
         POWERTOOLS_LOG_LEVEL: "ERROR",
+        ...(throttleFile ? { QUELL_FAULT_DYNAMODB_THROTTLE_FILE: throttleFile } : {}),
         ...options.env,
       },
     });
@@ -155,6 +165,7 @@ export async function startWorld(options: {
       litellm: standins.litellm,
       bedrock: standins.bedrock,
     },
+    throttleFile,
     standinFor: (target) => byTarget[target],
     queueFault(fault, subject) {
       const matcher = matcherFor(fault.operation, subject);

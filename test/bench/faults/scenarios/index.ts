@@ -3,7 +3,7 @@ import type { RunPlan, ScenarioPlan } from "../plan.js";
 import { forRun, type Prng } from "../prng.js";
 import { clickRaces } from "./click-races.js";
 import { alertmanagerDeliveries, genericDeliveries, githubDeliveries } from "./deliveries.js";
-import { killDatabase, killRuntime } from "./kills.js";
+import { killDatabase, killRuntime, throttleDatabase } from "./kills.js";
 import { providerFaults } from "./provider-faults.js";
 import { slackFaults } from "./slack-faults.js";
 
@@ -57,6 +57,12 @@ export const SCENARIOS = {
     weight: 1,
     plan: killDatabase,
     about: "kill -9 of DynamoDB Local at the same points, alerts sent during the outage; recovery or restart",
+  },
+  "dynamodb-throttling": {
+    weight: 3,
+    plan: throttleDatabase,
+    about:
+      "DynamoDB throttling (all, half or a fifth of the handlers' requests, 0.5-6 s) at the same points, alerts sent meanwhile",
   },
 } as const satisfies Record<string, Scenario>;
 
