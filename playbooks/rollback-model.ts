@@ -160,13 +160,15 @@ export const rollbackModel = definePlaybook({
       next: "agentPaused",
     },
 
-    // SageMaker endpoint: SageMaker keeps no history, so the known-good configuration comes from the inventory.
+    // SageMaker endpoint: SageMaker keeps no history, so the target is the inventory's known-good configuration,
+    // else what served before the current one in the deployments Quell learnt from CloudTrail.
     findEndpointTarget: {
       type: "action",
       action: "sagemaker.find-endpoint-rollback-target",
       input: {
         endpointArn: { path: "$.alert.details.assetId" },
         knownGoodConfig: { path: "$.asset.knownGood" },
+        deployments: { path: "$.asset.deployments" },
       },
       next: "endpointTargetFound",
     },

@@ -113,6 +113,22 @@ export interface SubjectAsset {
   readonly criticality: string | null;
   /** The version to roll back to when the service keeps no history (inventory `knownGood`), else null. */
   readonly knownGood: string | null;
+  /**
+   * What Quell learnt of the asset's deployments (SageMaker endpoints, from CloudTrail), newest first: how the
+   * rollback-model playbook finds what served before the current version when the inventory names no known-good.
+   */
+  readonly deployments: readonly Deployment[];
+}
+
+/** One configuration put live on an asset, as CloudTrail reported it (CreateEndpoint, UpdateEndpoint). */
+export interface Deployment {
+  readonly version: string;
+  /** When it went live (the call's time, ISO 8601). */
+  readonly at: string;
+  /** Who deployed it (the role behind a session, else the identity). */
+  readonly by: string;
+  readonly eventName: string;
+  readonly eventId: string;
 }
 
 /** The asset of an alert the inventory does not list. */
@@ -125,6 +141,7 @@ export const UNLISTED_ASSET: SubjectAsset = {
   treatAsProduction: true,
   criticality: null,
   knownGood: null,
+  deployments: [],
 };
 
 export interface Incident {

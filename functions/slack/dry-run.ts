@@ -53,7 +53,7 @@ export async function startDryRun(
     incidentId,
     alert: found.alert,
     dryRun: true,
-    asset: original.subjectAsset ?? UNLISTED_ASSET,
+    asset: { ...UNLISTED_ASSET, ...original.subjectAsset },
   };
   await deps.machines.start(playbook, incidentId, input);
   return `Dry run \`${incidentId}\` of \`${escapeMrkdwn(playbook)}\` started on alert \`${escapeMrkdwn(alertId, 64)}\`: every action plans its writes and sends none; approvals still ask. \`/quell status ${incidentId}\` follows it.`;

@@ -1,6 +1,7 @@
 import { bedrock } from "./aws/bedrock.js";
 import { cloudwatch } from "./aws/cloudwatch.js";
 import { guardduty } from "./aws/guardduty.js";
+import { sagemaker } from "./aws/sagemaker.js";
 import { securityhub } from "./aws/securityhub.js";
 import type { EventSourceAdapter } from "./source.js";
 
@@ -15,6 +16,7 @@ export const eventSources: Readonly<Record<string, EventSourceAdapter<any>>> = {
   "aws.securityhub": securityhub,
   "aws.cloudwatch": cloudwatch,
   "aws.bedrock": bedrock,
+  "aws.sagemaker": sagemaker,
 };
 
 export const eventSourceNames = Object.keys(eventSources).sort();

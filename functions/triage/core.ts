@@ -10,6 +10,7 @@ import { linkOwnAction, resolveFromSource } from "./annotations.js";
 import type { ClaimMemory } from "./claim-memory.js";
 import type { TriageConfig } from "./config.js";
 import { correlate, keepForCorrelation } from "./correlate.js";
+import { isDeploymentRecord, learnDeployment } from "./deployment-history.js";
 import { enrich, type Inventory } from "./enrich.js";
 import { judgeEnumeration } from "./enumeration.js";
 import { joinIncident, openIncident } from "./incidents.js";
@@ -111,8 +112,14 @@ async function triageAlert(alert: CanonicalAlert, deps: TriageDeps): Promise<Tri
   // A smoke test is a rehearsal of its own, apart from every claim real alerts share (smoke.ts).
   if (isSmokeTest(alert)) return triageSmokeTest(alert, deps);
   const causedBy = ownActionIncident(alert, deps.config);
+  // A configuration put live (CloudTrail): learnt as the endpoint's history whoever deployed it, Quell included.
+  const learnt = isDeploymentRecord(alert) ? await learnDeployment(alert, deps) : undefined;
   const linked = causedBy ? await linkOwnAction(causedBy, alert, deps) : undefined;
   if (linked) return linked;
+  if (learnt) {
+    await deps.triageStore.recordUnmatched(alert, "out_of_scope", learnt);
+    return { outcome: "not_started", reason: "out_of_scope" };
+  }
   if (alert.status === "resolved") return resolveFromSource(alert, deps);
   const enumeration = await judgeEnumeration(alert, deps);
   if (!enumeration.precursor) {

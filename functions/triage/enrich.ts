@@ -58,7 +58,10 @@ const shortId = (id: string) => id.slice(id.lastIndexOf("/") + 1);
  * playbooks read it (`$.asset`): its environment decides how many approvers a change to it needs, and its
  * known-good version is a rollback target the alert cannot choose. Undefined when the inventory lists none.
  */
-export function subjectAssetOf(alert: CanonicalAlert, inventory: Inventory): SubjectAsset | undefined {
+export function subjectAssetOf(
+  alert: CanonicalAlert,
+  inventory: Inventory,
+): Omit<SubjectAsset, "deployments"> | undefined {
   const id = alert.details.assetId;
   const asset = typeof id === "string" ? inventory.findById(id) : undefined;
   if (!asset) return undefined;

@@ -1,9 +1,9 @@
 import { type CanonicalAlert, severityRank } from "../shared/alert.js";
-import { type Incident, type IncidentStatus, UNLISTED_ASSET } from "../shared/incident.js";
+import { type Incident, type IncidentStatus, type SubjectAsset, UNLISTED_ASSET } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
 import { refreshEntities, takeInKeptAlerts } from "./correlate.js";
-import { subjectAssetOf } from "./enrich.js";
+import { playbookAssetOf } from "./deployment-history.js";
 import { subjectSlackUsers } from "./people.js";
 import { type AssessedAlert, activeSuppression, type Route, route } from "./routing.js";
 
@@ -69,7 +69,7 @@ export async function openIncident(
   const decision = decide(assessed, deps);
   const now = deps.clock().toISOString();
   const subjects = subjectSlackUsers(deps.config.people, alert.entities);
-  const subject = subjectAssetOf(alert, deps.inventory);
+  const subject = await playbookAssetOf(alert, deps);
   const created = await store.createIncident(
     {
       id: incidentId,
@@ -128,7 +128,10 @@ export async function openIncident(
   const pending = created || incident?.status === "open" || incident?.status === "running";
   if (!pending) return recordedOutcome(incidentId, incident);
   // A first attempt that got as far as `running` already announced the start: only the start is left.
-  return settle(incidentId, decision, alert, deps, { announce: incident?.status !== "running" });
+  return settle(incidentId, decision, alert, deps, {
+    announce: incident?.status !== "running",
+    asset: subject,
+  });
 }
 
 /** Start the decided playbook within the rate limit, or record why nothing started. */
@@ -137,7 +140,7 @@ async function settle(
   decision: Decision,
   alert: CanonicalAlert,
   deps: TriageDeps,
-  options: { announce: boolean },
+  options: PlaybookStart,
 ): Promise<TriageOutcome> {
   if (decision.start) {
     const { startsPerPlaybook, windowSeconds } = deps.config.rateLimit;
@@ -187,12 +190,18 @@ function recordedOutcome(incidentId: string, incident: Incident | undefined): Tr
   return { outcome: "not_started", incidentId, reason };
 }
 
+/** How a playbook is started: whether the start is announced (a first attempt), and the asset it acts on. */
+interface PlaybookStart {
+  readonly announce: boolean;
+  readonly asset: SubjectAsset | undefined;
+}
+
 async function startPlaybook(
   incidentId: string,
   playbook: string,
   alert: CanonicalAlert,
   deps: TriageDeps,
-  options: { announce: boolean },
+  options: PlaybookStart,
 ): Promise<TriageOutcome> {
   // Status and timeline first: once started, the playbook writes its own steps and must not be overtaken.
   if (options.announce) {
@@ -203,7 +212,7 @@ async function startPlaybook(
       detail: { playbook, executionName: incidentId },
     });
   }
-  const asset = subjectAssetOf(alert, deps.inventory) ?? UNLISTED_ASSET;
+  const asset = options.asset ?? UNLISTED_ASSET;
   const input: PlaybookInput = { incidentId, alert, dryRun: false, asset };
   await deps.starter.start(playbook, incidentId, input);
   await deps.store.updateIncident(incidentId, { executionName: incidentId });
@@ -250,7 +259,10 @@ export async function joinIncident(
   }
   const decision = decide(assessed, deps);
   if (!decision.start) return { outcome: "not_started", incidentId, reason };
-  return settle(incidentId, decision, alert, deps, { announce: true });
+  return settle(incidentId, decision, alert, deps, {
+    announce: true,
+    asset: await playbookAssetOf(alert, deps),
+  });
 }
 
 /** Whether an alert would raise the incident's risk or severity (as last read; the write re-checks). */

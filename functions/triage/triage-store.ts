@@ -3,8 +3,10 @@ import type { AlertStatus, CanonicalAlert, Entity } from "../shared/alert.js";
 import { alertAttributes, alertOfItem } from "../shared/alert-record.js";
 import { dayPage } from "../shared/day-pages.js";
 import { type Clock, unixSeconds } from "../shared/ids.js";
+import type { Deployment } from "../shared/incident.js";
 import type { Page, PageOf } from "../shared/page-cursor.js";
 import { type DocumentClient, isConditionFailure } from "../shared/store.js";
+import { recentDeployments, rememberDeployment } from "./deployment-history.js";
 
 /** Which incident holds a dedup key, and the alert that claimed it (to recognise its redeliveries). */
 export interface DedupClaim {
@@ -350,6 +352,16 @@ export class TriageStore {
       }
     }
     return taken;
+  }
+
+  /** Remember that a configuration went live on an asset (deployment-history.ts). */
+  recordDeployment(assetId: string, deployment: Deployment): Promise<void> {
+    return rememberDeployment(this.db, this.tableName, assetId, deployment, this.nowSeconds());
+  }
+
+  /** What Quell learnt of an asset's deployments, newest first. */
+  deploymentsOf(assetId: string): Promise<Deployment[]> {
+    return recentDeployments(this.db, this.tableName, assetId);
   }
 
   /** Keep an alert that opened nothing, by day, for 30 days. */

@@ -46,7 +46,7 @@ describe("rollback-model: no version Quell can trust goes to a human (live)", ()
     const waiting = await harness.incident(approvalId.split(".")[0] as string);
     expect(waiting.timeline.find((event) => event.kind === "action_applied")?.detail?.output).toMatchObject({
       found: false,
-      why: expect.stringContaining("no known-good endpoint configuration"),
+      why: expect.stringContaining("names no known-good configuration for this endpoint"),
     });
     const incident = await harness.approveAndSettle(approvalId);
     expect(incident.timeline.at(-1)?.summary).toContain("by hand");

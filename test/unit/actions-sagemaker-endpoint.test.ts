@@ -108,7 +108,7 @@ describe("sagemaker.find-endpoint-rollback-target", () => {
     });
   });
 
-  it("finds nothing when the inventory names no known-good configuration (SageMaker keeps no history)", async () => {
+  it("finds nothing when the inventory names no known-good configuration and Quell learnt no deployments", async () => {
     const context = await start();
     const result = await runAction(
       findEndpointRollbackTarget,
@@ -121,7 +121,94 @@ describe("sagemaker.find-endpoint-rollback-target", () => {
       targetConfig: null,
       targetCreatedAt: null,
       found: false,
-      why: "no known-good endpoint configuration: Quell's inventory names none for this endpoint",
+      why: `Quell's inventory names no known-good configuration for this endpoint, and Quell's deployment history (CloudTrail CreateEndpoint/UpdateEndpoint) does not show ${RANKER_CURRENT_CONFIG} going live, so it cannot tell what served before it`,
+    });
+  });
+
+  describe("from the deployments Quell learnt (CloudTrail), when the inventory names none", () => {
+    const deployed = (version: string, at: string, n: number) => ({
+      version,
+      at,
+      by: "arn:aws:iam::111122223333:role/ml-release-pipeline",
+      eventName: n === 0 ? "CreateEndpoint" : "UpdateEndpoint",
+      eventId: `event-${n}`,
+    });
+    /** Newest first: known-good created the endpoint, then the current configuration replaced it. */
+    const HISTORY = [
+      deployed(RANKER_CURRENT_CONFIG, "2026-11-30T10:20:00.000Z", 1),
+      deployed(RANKER_KNOWN_GOOD_CONFIG, "2026-10-01T09:00:00.000Z", 0),
+    ];
+
+    it("takes the configuration that served before the current one went live, saying when and by whom", async () => {
+      const context = await start();
+      const result = await runAction(
+        findEndpointRollbackTarget,
+        { endpointArn: ARN, knownGoodConfig: null, deployments: HISTORY },
+        { dryRun: false, context },
+      );
+      expect(received()).toEqual([
+        DESCRIBE,
+        { operation: "DescribeEndpointConfig", body: { EndpointConfigName: RANKER_KNOWN_GOOD_CONFIG } },
+      ]);
+      expect(result.output).toMatchObject({
+        targetConfig: RANKER_KNOWN_GOOD_CONFIG,
+        targetCreatedAt: "2026-10-01T08:30:00.000Z",
+        found: true,
+        chosenBy: `Quell's deployment history (CloudTrail): ${RANKER_KNOWN_GOOD_CONFIG} went live at 2026-10-01T09:00:00.000Z (CreateEndpoint by arn:aws:iam::111122223333:role/ml-release-pipeline) and served until 2026-11-30T10:20:00.000Z`,
+        why: `roll ${RANKER_ENDPOINT} back from ${RANKER_CURRENT_CONFIG} to ${RANKER_KNOWN_GOOD_CONFIG}, which served before it until 2026-11-30T10:20:00.000Z`,
+      });
+    });
+
+    it("prefers the inventory's known-good configuration, a human's explicit choice", async () => {
+      const context = await start();
+      const history = [
+        deployed(RANKER_CURRENT_CONFIG, "2026-12-01T00:00:00.000Z", 2),
+        deployed(HOTFIX_CONFIG, "2026-11-01T00:00:00.000Z", 1),
+      ];
+      const result = await runAction(
+        findEndpointRollbackTarget,
+        { endpointArn: ARN, knownGoodConfig: RANKER_KNOWN_GOOD_CONFIG, deployments: history },
+        { dryRun: false, context },
+      );
+      expect(result.output).toMatchObject({ targetConfig: RANKER_KNOWN_GOOD_CONFIG, chosenBy: CHOSEN_BY });
+    });
+
+    it("finds nothing when the history does not show the current configuration going live (a gap), or nothing before it", async () => {
+      const context = await start();
+      const gap = await runAction(
+        findEndpointRollbackTarget,
+        { endpointArn: ARN, knownGoodConfig: null, deployments: [HISTORY[1] as (typeof HISTORY)[number]] },
+        { dryRun: false, context },
+      );
+      expect(gap.output).toMatchObject({ found: false, why: expect.stringContaining("does not show") });
+      const first = await runAction(
+        findEndpointRollbackTarget,
+        { endpointArn: ARN, knownGoodConfig: null, deployments: [HISTORY[0] as (typeof HISTORY)[number]] },
+        { dryRun: false, context },
+      );
+      expect(first.output).toMatchObject({
+        found: false,
+        why: expect.stringContaining(`shows no configuration before ${RANKER_CURRENT_CONFIG} went live`),
+      });
+      // Neither read a configuration it would not roll back to.
+      expect(received().filter((request) => request.operation === "DescribeEndpointConfig")).toEqual([]);
+    });
+
+    it("finds nothing when the configuration that served before no longer exists in SageMaker", async () => {
+      const context = await start();
+      const history = [
+        HISTORY[0] as (typeof HISTORY)[number],
+        deployed("support-chat-ranker-cfg-2026-01-01", "2026-01-01T00:00:00.000Z", 0),
+      ];
+      const result = await runAction(
+        findEndpointRollbackTarget,
+        { endpointArn: ARN, knownGoodConfig: null, deployments: history },
+        { dryRun: false, context },
+      );
+      expect(result.output).toMatchObject({
+        found: false,
+        why: expect.stringContaining("no longer exists in SageMaker"),
+      });
     });
   });
 

@@ -213,6 +213,8 @@ describe("aws.securityhub: OCSF (Findings Imported V2)", () => {
         api: "InvokeEndpoint",
         apiServiceName: "sagemaker.amazonaws.com",
         count: 58,
+        // The endpoint it names, as the ARN the inventory and the rollback-model playbook know it by.
+        assetId: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/llama3-8b-chat-prod",
       },
     });
     expect(alert?.entities).toEqual([
@@ -305,5 +307,20 @@ describe("aws.securityhub refuses what it cannot trust", () => {
     const tally = await assertRobust(securityhub, [ASFF, OCSF]);
     expect(tally.refused).toBeGreaterThan(0);
     expect(tally.accepted).toBeGreaterThan(0);
+  });
+
+  it("names no asset when a finding names two different SageMaker endpoints (which one would be rolled back?)", () => {
+    const raw = fixture(OCSF);
+    const findings = (raw.detail as { findings: { resources?: unknown[] }[] }).findings;
+    const finding = findings[0] as { resources?: unknown[] };
+    finding.resources = [
+      ...(finding.resources ?? []),
+      {
+        type: "AWS::SageMaker::Endpoint",
+        uid: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/other-endpoint",
+      },
+    ];
+    const [alert] = normalise(securityhub, raw);
+    expect(alert?.details.assetId).toBeUndefined();
   });
 });

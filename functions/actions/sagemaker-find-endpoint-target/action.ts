@@ -14,6 +14,40 @@ import {
 export const CHOSEN_BY =
   "Quell's inventory: the endpoint's known-good configuration (SageMaker keeps no history of an endpoint's configurations)";
 
+/** One deployment Quell learnt from CloudTrail (triage's deployment history), newest first in the input. */
+const Deployment = z.object({
+  version: EndpointConfigName,
+  at: z.iso.datetime(),
+  by: z.string().max(2048),
+  eventName: z.string().max(64),
+  eventId: z.string().max(128),
+});
+type Deployment = z.infer<typeof Deployment>;
+
+/**
+ * From the history Quell learnt (never from an alert): the configuration that served before the current one went
+ * live. Null, with why, when the history does not show the current configuration going live (it cannot tell what
+ * came before) or shows nothing before it.
+ */
+function previousInHistory(
+  history: readonly Deployment[],
+  current: string,
+): { target: Deployment; replacedAt: string } | { why: string } {
+  const wentLive = history.findIndex((deployment) => sameName(deployment.version, current));
+  if (wentLive === -1) {
+    return {
+      why: `Quell's deployment history (CloudTrail CreateEndpoint/UpdateEndpoint) does not show ${current} going live, so it cannot tell what served before it`,
+    };
+  }
+  const target = history.slice(wentLive + 1).find((deployment) => !sameName(deployment.version, current));
+  const replacedAt = history[wentLive]?.at ?? "";
+  if (!target)
+    return {
+      why: `Quell's deployment history shows no configuration before ${current} went live at ${replacedAt}`,
+    };
+  return { target, replacedAt };
+}
+
 /** When the configuration was created, or null when SageMaker has no configuration by that name. */
 async function configCreatedAt(context: ActionContext, name: string): Promise<Date | null> {
   try {
@@ -43,7 +77,12 @@ export const findEndpointRollbackTarget = defineAction({
   description:
     "Read a SageMaker endpoint's configuration and status (DescribeEndpoint) and check that the known-good " +
     "configuration from Quell's inventory exists (DescribeEndpointConfig); writes nothing.",
-  input: z.object({ endpointArn: EndpointArn, knownGoodConfig: EndpointConfigName.nullable() }),
+  input: z.object({
+    endpointArn: EndpointArn,
+    knownGoodConfig: EndpointConfigName.nullable(),
+    /** What triage learnt of the endpoint's deployments, newest first (older incidents: none). */
+    deployments: z.array(Deployment).max(50).default([]),
+  }),
   output: z.object({
     endpointName: z.string(),
     currentConfig: z.string(),
@@ -63,7 +102,7 @@ export const findEndpointRollbackTarget = defineAction({
   reversible: false,
   blastRadius: { maxWrites: 0, low: true },
   timeoutSeconds: 30,
-  async plan({ endpointArn, knownGoodConfig }, context) {
+  async plan({ endpointArn, knownGoodConfig, deployments }, context) {
     const endpoint = await readEndpoint(context, endpointArn);
     // Mid-update, the configuration it names is the one it is leaving: judge it once the update has settled.
     retryWhileInTransition(
@@ -74,14 +113,39 @@ export const findEndpointRollbackTarget = defineAction({
       endpointName: endpoint.name,
       currentConfig: endpoint.configName,
       endpointStatus: endpoint.status,
-      chosenBy: CHOSEN_BY,
     };
-    const notFound = (why: string) => ({
-      output: { ...read, targetConfig: null, targetCreatedAt: null, found: false, why },
+    const notFound = (why: string, chosenBy = CHOSEN_BY) => ({
+      output: { ...read, chosenBy, targetConfig: null, targetCreatedAt: null, found: false, why },
       writes: [],
     });
     if (knownGoodConfig === null) {
-      return notFound("no known-good endpoint configuration: Quell's inventory names none for this endpoint");
+      // The inventory names none: what served before the current configuration, as Quell learnt it.
+      const previous = previousInHistory(deployments, endpoint.configName);
+      if ("why" in previous) {
+        return notFound(
+          `Quell's inventory names no known-good configuration for this endpoint, and ${previous.why}`,
+        );
+      }
+      const { target, replacedAt } = previous;
+      const chosenBy = `Quell's deployment history (CloudTrail): ${target.version} went live at ${target.at} (${target.eventName} by ${target.by}) and served until ${replacedAt}`;
+      const createdAt = await configCreatedAt(context, target.version);
+      if (createdAt === null) {
+        return notFound(
+          `the configuration that served before, ${target.version}, no longer exists in SageMaker: nothing to roll back to`,
+          chosenBy,
+        );
+      }
+      return {
+        output: {
+          ...read,
+          chosenBy,
+          targetConfig: target.version,
+          targetCreatedAt: createdAt.toISOString(),
+          found: true,
+          why: `roll ${endpoint.name} back from ${endpoint.configName} to ${target.version}, which served before it until ${replacedAt}`,
+        },
+        writes: [],
+      };
     }
     if (sameName(knownGoodConfig, endpoint.configName)) {
       return notFound(
@@ -98,6 +162,7 @@ export const findEndpointRollbackTarget = defineAction({
     return {
       output: {
         ...read,
+        chosenBy: CHOSEN_BY,
         targetConfig: knownGoodConfig,
         targetCreatedAt,
         found: true,

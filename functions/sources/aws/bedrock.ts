@@ -77,7 +77,7 @@ function enumerationDedupKey(accountId: string, enumerator: string, sourceIp: st
   return key.length <= 256 ? key : `bedrock-enumeration:${sha256Hex(key)}`;
 }
 
-const UserIdentity = z.looseObject({
+export const UserIdentity = z.looseObject({
   type: label(64),
   principalId: identifier(256).optional(),
   arn: identifier(2048).optional(),

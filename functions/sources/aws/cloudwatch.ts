@@ -18,6 +18,7 @@ import {
   identifier,
   isoOf,
   label,
+  sageMakerEndpointArn,
   titleText,
 } from "./common.js";
 import {
@@ -143,7 +144,6 @@ function severityOf(tags: Record<string, string> | undefined): { severity: Sever
 /** The ARNs an alarm may name as its asset (tag `quell-asset`): what the rollback-model playbook acts on. */
 const ASSET_ARN =
   /^arn:aws[a-z-]*:(bedrock:[a-z0-9-]+:\d{12}:agent-alias\/[A-Z0-9]{10}\/[A-Z0-9]{10}|sagemaker:[a-z0-9-]+:\d{12}:endpoint\/[a-z0-9](-*[a-z0-9]){0,62}|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_./-]{1,1011})$/;
-const SAGEMAKER_ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * The AI asset an alarm is about, as an ARN (`details.assetId`): the alarm's `quell-asset` tag when it holds
@@ -158,15 +158,9 @@ function assetOf(
   const tagged = tags && Object.hasOwn(tags, "quell-asset") ? tags["quell-asset"] : undefined;
   if (tagged && ASSET_ARN.test(tagged)) return tagged;
   const namespace = metric?.namespace ?? "";
-  const endpoint = metric?.dimensions?.EndpointName;
   const sageMaker = namespace === "AWS/SageMaker" || namespace.startsWith("/aws/sagemaker/");
-  if (!sageMaker || !endpoint || !SAGEMAKER_ENDPOINT_NAME.test(endpoint)) return undefined;
-  const partition = event.region.startsWith("cn-")
-    ? "aws-cn"
-    : event.region.startsWith("us-gov-")
-      ? "aws-us-gov"
-      : "aws";
-  return `arn:${partition}:sagemaker:${event.region}:${event.account}:endpoint/${endpoint.toLowerCase()}`;
+  if (!sageMaker) return undefined;
+  return sageMakerEndpointArn(metric?.dimensions?.EndpointName, event);
 }
 
 const STATUS: Record<z.infer<typeof AlarmState>["value"], AlertStatus> = {

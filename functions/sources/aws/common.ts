@@ -359,3 +359,26 @@ export function guardDutyFindingIdOf(arnOrId: string): string | undefined {
   const id = /\/finding\/([A-Za-z0-9_-]{1,128})$/.exec(arnOrId)?.[1];
   return id;
 }
+
+const SAGEMAKER_ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const SAGEMAKER_ENDPOINT_ARN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:endpoint\/[a-z0-9](-*[a-z0-9]){0,62}$/;
+
+/**
+ * A SageMaker endpoint as the ARN the rollback-model playbook acts on (`details.assetId`), from its ARN or from its
+ * name in a region and account (SageMaker ARNs spell endpoint names in lower case); undefined when neither is valid.
+ */
+export function sageMakerEndpointArn(
+  nameOrArn: string | undefined,
+  where: { region: string; account: string },
+): string | undefined {
+  if (!nameOrArn) return undefined;
+  if (nameOrArn.startsWith("arn:")) return SAGEMAKER_ENDPOINT_ARN.test(nameOrArn) ? nameOrArn : undefined;
+  if (!SAGEMAKER_ENDPOINT_NAME.test(nameOrArn) || !/^\d{12}$/.test(where.account)) return undefined;
+  const partition = where.region.startsWith("cn-")
+    ? "aws-cn"
+    : where.region.startsWith("us-gov-")
+      ? "aws-us-gov"
+      : "aws";
+  return `arn:${partition}:sagemaker:${where.region}:${where.account}:endpoint/${nameOrArn.toLowerCase()}`;
+}

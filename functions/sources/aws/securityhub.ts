@@ -22,6 +22,7 @@ import {
   principalArnOf,
   Region,
   type Stamp,
+  sageMakerEndpointArn,
   timeOf,
   titleText,
 } from "./common.js";
@@ -334,6 +335,11 @@ function fromAsff(
   }
   const aiResource = isAiResource(finding.Resources.flatMap((resource) => [resource.Type, resource.Id]));
   const countField = ownString(fields, "aws/guardduty/service/count");
+  const where = { region: finding.Region ?? event.region, account: accountId };
+  const assetId = firstAsset(
+    finding.Resources.filter((resource) => resource.Type === "AwsSageMakerEndpoint").map((r) => r.Id),
+    where,
+  );
 
   return {
     id: alertIdFor(receipt, index),
@@ -357,6 +363,7 @@ function fromAsff(
     tags: tagsFor(type),
     details: boundedDetails({
       format: "asff",
+      ...(assetId ? { assetId } : {}),
       product: finding.ProductName ?? finding.ProductArn.split("/").at(-1),
       productArn: finding.ProductArn,
       asffId: finding.Id,
@@ -463,6 +470,21 @@ function fromOcsf(
     if (resource.type === "AWS::SageMaker::Endpoint" || resource.type === "AWS::Bedrock::Model")
       entities.add("model", resource.uid);
   }
+  const endpointNames = [
+    ...(finding.resources ?? []).flatMap((resource) =>
+      resource.type === "AWS::SageMaker::Endpoint" && resource.uid ? [resource.uid] : [],
+    ),
+    ...(finding.evidences ?? []).flatMap((evidence) => {
+      const data =
+        evidence.data && Object.hasOwn(evidence.data, "affected_resource") ? evidence.data : undefined;
+      const name = ownString(data?.affected_resource, "AWS::SageMaker::Endpoint");
+      return name ? [name] : [];
+    }),
+  ];
+  const assetId = firstAsset(endpointNames, {
+    region: finding.cloud.region ?? event.region,
+    account: accountId,
+  });
   const firstApi = finding.evidences?.find((evidence) => evidence.api)?.api;
   const aiResource = isAiResource(
     (finding.resources ?? []).flatMap((resource) => [resource.type, resource.uid]),
@@ -490,6 +512,7 @@ function fromOcsf(
     tags: tagsFor(type),
     details: boundedDetails({
       format: "ocsf",
+      ...(assetId ? { assetId } : {}),
       ocsfVersion: finding.metadata.version,
       classUid: finding.class_uid,
       product: product.name ?? product.uid ?? null,
@@ -549,3 +572,15 @@ export const securityhub: EventSourceAdapter<SecurityHubEvent> = {
     return event.detail.findings.map((finding, i) => fromOcsf(event, finding, i, receipt));
   },
 };
+
+/**
+ * The SageMaker endpoint a finding names (its ARN, or its name in the finding's region and account), as the asset
+ * `details.assetId` gives the inventory and the rollback-model playbook; undefined when it names none or several.
+ */
+function firstAsset(
+  endpoints: readonly string[],
+  where: { region: string; account: string },
+): string | undefined {
+  const arns = new Set(endpoints.flatMap((endpoint) => sageMakerEndpointArn(endpoint, where) ?? []));
+  return arns.size === 1 ? [...arns][0] : undefined;
+}
