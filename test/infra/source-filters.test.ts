@@ -22,7 +22,7 @@ const listed = (dir: string) =>
 
 /** The sources' own fixtures (the AI events each adapter is tested with) and the extra AI cases of the rules. */
 const AI_EVENTS = [
-  ...["guardduty", "securityhub", "cloudwatch", "bedrock"]
+  ...["guardduty", "securityhub", "cloudwatch", "bedrock", "sagemaker"]
     .flatMap(listed)
     .filter((path) => !/\/non-ai-/.test(path)),
   ...listed("rules-ai"),

@@ -90,7 +90,7 @@ describe("POST /events with the AWS sources registered", () => {
       "an unknown source, naming it and the known ones",
       "bad/eventbridge--unknown-source-aws-quantumledger.json",
       "[0].source",
-      'unknown EventBridge source "aws.quantumledger"; known: aws.bedrock, aws.cloudwatch, aws.guardduty, aws.securityhub',
+      'unknown EventBridge source "aws.quantumledger"; known: aws.bedrock, aws.cloudwatch, aws.guardduty, aws.sagemaker, aws.securityhub',
     ],
     [
       "a detail-type its source does not send",

@@ -60,12 +60,22 @@ describe("aws.sagemaker CloudTrail: the deployments Quell learns an endpoint's h
     expect(alert.title).toMatch(/^Refused UpdateEndpoint/);
   });
 
-  it("refuses another service's call, another API and a malformed endpoint name, naming the field", () => {
+  it("keeps another SageMaker call (an unfiltered rule) as not AI: no signal, nothing learnt", () => {
+    const event = fixture(UPDATE);
+    setPath(event, "detail.eventName", "DeleteEndpoint");
+    setPath(event, "detail.requestParameters", { endpointName: "support-chat-ranker" });
+    const alert = only(event);
+    expect(alert.type).toBe("other");
+    expect(alert.details.signal).toBeUndefined();
+    expect(alert.details.note).toBe("DeleteEndpoint is not one of the SageMaker calls Quell learns from");
+  });
+
+  it("refuses another service's call, a malformed API name and a malformed endpoint name, naming the field", () => {
     const bedrock = fixture(UPDATE);
     setPath(bedrock, "detail.eventSource", "bedrock.amazonaws.com");
     expect(schemaIssues(sagemaker, bedrock).map((issue) => issue.path)).toContain("detail.eventSource");
     const other = fixture(UPDATE);
-    setPath(other, "detail.eventName", "DeleteEndpoint");
+    setPath(other, "detail.eventName", "Delete Endpoint");
     expect(schemaIssues(sagemaker, other).map((issue) => issue.path)).toContain("detail.eventName");
     const name = fixture(UPDATE);
     setPath(name, "detail.requestParameters.endpointConfigName", "../x");

@@ -34,11 +34,14 @@ const CloudTrailDetail = z.looseObject({
   userIdentity: UserIdentity,
   eventTime: awsTimestamp,
   eventSource: z.literal("sagemaker.amazonaws.com"),
-  eventName: z.enum(ENDPOINT_DEPLOYMENTS),
+  eventName: z.string().regex(/^[A-Za-z0-9]{1,128}$/, "must be an API name such as UpdateEndpoint"),
   awsRegion: Region,
   sourceIPAddress: label(256),
   userAgent: freeText(2048).optional(),
-  requestParameters: z.looseObject({ endpointName: EndpointName, endpointConfigName: EndpointName }),
+  requestParameters: z
+    .looseObject({ endpointName: EndpointName.optional(), endpointConfigName: EndpointName.optional() })
+    .nullable()
+    .optional(),
   responseElements: z
     .looseObject({ endpointArn: identifier(2048).optional() })
     .nullable()
@@ -82,7 +85,13 @@ export const sagemaker: EventSourceAdapter<SageMakerCloudTrailEvent> = {
       receipt,
     );
     const accountId = detail.recipientAccountId ?? event.account;
-    const { endpointName, endpointConfigName } = detail.requestParameters;
+    const endpointName = detail.requestParameters?.endpointName;
+    const endpointConfigName = detail.requestParameters?.endpointConfigName;
+    // The rule lets in only deployments; any other SageMaker call (an unfiltered rule) is kept as not AI.
+    const deployment =
+      (ENDPOINT_DEPLOYMENTS as readonly string[]).includes(detail.eventName) &&
+      endpointName !== undefined &&
+      endpointConfigName !== undefined;
     const where = { region: detail.awsRegion, account: accountId };
     const assetId =
       sageMakerEndpointArn(detail.responseElements?.endpointArn, where) ??
@@ -102,28 +111,32 @@ export const sagemaker: EventSourceAdapter<SageMakerCloudTrailEvent> = {
         requestId: detail.requestID,
         deliveryId: receipt.deliveryId,
       }),
-      type: "model_integrity_change",
+      type: deployment ? "model_integrity_change" : "other",
       severity: "info",
       status: "firing",
       title: titleText(
-        deployed
-          ? `SageMaker endpoint ${endpointName} now deploys configuration ${endpointConfigName} (${detail.eventName} by ${by})`
-          : `Refused ${detail.eventName} of SageMaker endpoint ${endpointName} to ${endpointConfigName} by ${by} (${detail.errorCode})`,
+        !deployment
+          ? `SageMaker ${detail.eventName} by ${by}`
+          : deployed
+            ? `SageMaker endpoint ${endpointName} now deploys configuration ${endpointConfigName} (${detail.eventName} by ${by})`
+            : `Refused ${detail.eventName} of SageMaker endpoint ${endpointName} to ${endpointConfigName} by ${by} (${detail.errorCode})`,
       ),
       occurredAt: isoOf(detail.eventTime),
       receivedAt: receipt.receivedAt,
       dedupKey: `cloudtrail:${detail.eventID}`,
       entities: entities.toArray(),
-      tags: tagsFor("model_integrity_change"),
+      tags: tagsFor(deployment ? "model_integrity_change" : "other"),
       details: boundedDetails({
-        signal: ENDPOINT_DEPLOYMENT_SIGNAL,
+        ...(deployment
+          ? { signal: ENDPOINT_DEPLOYMENT_SIGNAL }
+          : { note: `${detail.eventName} is not one of the SageMaker calls Quell learns from` }),
         eventName: detail.eventName,
         eventId: detail.eventID,
         eventTime: detail.eventTime,
         accountId,
         region: detail.awsRegion,
-        endpointName,
-        endpointConfigName,
+        endpointName: endpointName ?? null,
+        endpointConfigName: endpointConfigName ?? null,
         assetId: assetId ?? null,
         deployedBy: by,
         principalArn: identity.arn ?? null,
