@@ -26,8 +26,13 @@ export interface SlackAppOptions {
 
 const NOT_DELIVERED =
   "Quell could not deliver your decision; the approval is pending again. Please click again.";
+/** How long a modal submission may take to decide before Slack's 3 s for the answer run out. */
+const MODAL_ANSWER_MS = 2500;
+const timeoutAfter = (ms: number) =>
+  new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
 const NOT_DELIVERED_MODAL =
-  "Quell could not record this just now; the approval is still pending. Submit again.";
+  "Quell could not record this just now; the approval may still be pending. Submit again.";
 const NOT_AUTHORISED =
   "You are not authorised to decide this approval. It stays pending; your attempt was recorded.";
 
@@ -130,8 +135,10 @@ export function createSlackApp(options: SlackAppOptions): App {
         ...(body.team?.id ? { teamId: body.team.id } : {}),
       };
       // Decided before the ack (on Lambda the answer goes back when the listener ends anyway): a decision that
-      // did not get through keeps the modal open, saying so, and the same Submit tries again.
-      const outcome = await tryDecide(request);
+      // did not get through keeps the modal open, saying so, and the same Submit tries again. Slack waits 3 s for
+      // the answer: a decision still under way then (a database throttling) is answered the same way; if it lands
+      // after all, the next Submit is told it is already decided.
+      const outcome = await Promise.race([tryDecide(request), timeoutAfter(MODAL_ANSWER_MS)]);
       if (!outcome) {
         await ack({ response_action: "errors", errors: { [kind.ids.blockId]: NOT_DELIVERED_MODAL } });
         return;
