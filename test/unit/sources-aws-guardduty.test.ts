@@ -331,4 +331,17 @@ describe("aws.guardduty refuses what it cannot trust", () => {
     expect(tally.refused).toBeGreaterThan(0);
     expect(tally.accepted).toBeGreaterThan(0);
   });
+
+  it("names the SageMaker endpoint a call touched (affectedResources) as details.assetId, by its ARN", () => {
+    const event = fixture(ANOMALOUS);
+    setPath(event, "detail.service.action.awsApiCallAction.affectedResources", {
+      "AWS::SageMaker::Endpoint": "Support-Chat-Ranker",
+    });
+    const [alert] = normalise(guardduty, event);
+    expect(alert?.details.assetId).toBe(
+      "arn:aws:sagemaker:us-east-1:111122223333:endpoint/support-chat-ranker",
+    );
+    const none = normalise(guardduty, fixture(ANOMALOUS))[0];
+    expect(none?.details.assetId).toBeUndefined();
+  });
 });

@@ -18,9 +18,11 @@ import {
   identifier,
   isoOf,
   label,
+  ownString,
   Partition,
   principalArnOf,
   Region,
+  sageMakerEndpointArn,
   timeOf,
   titleText,
 } from "./common.js";
@@ -115,6 +117,8 @@ const GuardDutyFinding = z.looseObject({
             callerType: label(64).optional(),
             userAgent: freeText(4096).optional(),
             remoteIpDetails: RemoteIpDetails.optional(),
+            /** The resources the call touched, by CloudFormation type (`AWS::SageMaker::Endpoint`: its name). */
+            affectedResources: z.record(label(128), identifier(2048)).optional(),
           })
           .optional(),
         networkConnectionAction: z.looseObject({ remoteIpDetails: RemoteIpDetails.optional() }).optional(),
@@ -228,6 +232,8 @@ export const guardduty: EventSourceAdapter<GuardDutyEvent> = {
     for (const guardrail of guardrails) entities.add("guardrail", guardrail.arn);
 
     const api = finding.service.action?.awsApiCallAction;
+    const endpoint = ownString(api?.affectedResources, "AWS::SageMaker::Endpoint");
+    const assetId = sageMakerEndpointArn(endpoint, { region: finding.region, account: finding.accountId });
     const alert: CanonicalAlert = {
       id: alertIdFor(receipt, 0),
       source: "aws.guardduty",
@@ -247,6 +253,7 @@ export const guardduty: EventSourceAdapter<GuardDutyEvent> = {
       entities: entities.toArray(),
       tags: tagsFor(type),
       details: boundedDetails({
+        ...(assetId ? { assetId } : {}),
         findingId: finding.id,
         findingType: finding.type,
         findingArn: finding.arn,
