@@ -279,7 +279,7 @@ describe("POST /events: AWS sources end to end (dry run)", () => {
         {
           path: "[0].source",
           message:
-            'unknown EventBridge source "aws.quantumledger"; known: aws.bedrock, aws.cloudwatch, aws.guardduty, aws.securityhub',
+            'unknown EventBridge source "aws.quantumledger"; known: aws.bedrock, aws.cloudwatch, aws.guardduty, aws.sagemaker, aws.securityhub',
         },
       ]);
     });
