@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   readonly approvalTimeoutSeconds?: number;
   /** Every Wait state of every playbook waits this many seconds instead (tests of wait loops). */
   readonly waitSeconds?: number;
+  /** Every Task's retries wait this many seconds apart instead (tests that exhaust the retries). */
+  readonly retrySeconds?: number;
   /** The bus's retries before a dead letter (tests of dead letters); default about two minutes of them. */
   readonly busRetries?: { readonly attempts: number; readonly backoffMs: number };
 }
@@ -185,6 +187,7 @@ async function start(
   const stepFunctions = new LocalStepFunctions((ref) => handlers.resolve(ref), {
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
     ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
+    ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
     records: durable.executions,
     ready,
     // As on AWS (functions/execution-watch): a playbook that failed outside its own handling leaves its incident

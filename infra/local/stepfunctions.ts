@@ -113,6 +113,8 @@ export class LocalStepFunctions {
       approvalTimeoutSeconds?: number;
       /** Every Wait state waits this many seconds instead (tests of wait loops); the ASL is otherwise unchanged. */
       waitSeconds?: number;
+      /** Every Task's retries wait this many seconds apart instead (tests that exhaust the retries). */
+      retrySeconds?: number;
       records?: DurableRecords<ExecutionRecord>;
       /** Resolves when handlers can work (the database is up); awaited before each Task's handler. */
       ready?: () => Promise<void>;
@@ -194,6 +196,21 @@ export class LocalStepFunctions {
     };
     collect(machine.definition.States as unknown as Record<string, AslState>);
     return { waitTimeOverrides: waits };
+  }
+
+  /** Every Task's retry interval, when `retrySeconds` shortens them (milliseconds, as the library takes them). */
+  private retryOverrides(machine: Machine): { retryIntervalOverrides?: Record<string, number> } {
+    const seconds = this.options.retrySeconds;
+    if (seconds === undefined) return {};
+    const intervals: Record<string, number> = {};
+    const collect = (states: Record<string, AslState>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === "Task") intervals[name] = Math.max(1, Math.round(seconds * 1000));
+        if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
+      }
+    };
+    collect(machine.definition.States as unknown as Record<string, AslState>);
+    return { retryIntervalOverrides: intervals };
   }
 
   /** Swap placeholders for local ARNs and the task token path for a placeholder the override fills. */
@@ -493,6 +510,7 @@ export class LocalStepFunctions {
       overrides: {
         taskResourceLocalHandlers: this.overridesFor(machine, tracker, resumption) as never,
         ...this.waitOverrides(machine),
+        ...this.retryOverrides(machine),
       },
       // aws-local-stepfunctions 3.0.0 sets Execution.Input and StartTime itself (to this run's input and
       // now); compiled playbooks read only $$.Execution.Id.

@@ -164,6 +164,8 @@ export async function startHarness(options: {
   waitSeconds?: number;
   /** The bus's retries before a dead letter (default the runtime's: about two minutes). */
   busRetries?: { attempts: number; backoffMs: number };
+  /** Every Task's retries wait this many seconds apart (default the ASL's: about two minutes of them). */
+  retrySeconds?: number;
   alerts?: GitHubAlertSeed[];
   projects?: OpenAIProjectSeed[];
   /** The Bedrock agents the Bedrock Agent stand-in starts with (default: the support chat agent). */
@@ -188,6 +190,7 @@ export async function startHarness(options: {
     ...(options.approvalTimeoutSeconds ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {}),
     ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
     ...(options.busRetries ? { busRetries: options.busRetries } : {}),
+    ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
     env: {
       QUELL_GITHUB_WEBHOOK_SECRET: SECRETS.github,
       QUELL_WEBHOOK_SECRET: SECRETS.generic,

@@ -10,7 +10,8 @@ interface ListedIncident {
 describe("Slack failing on its side for longer than the playbook retries a card (live mode, loopback stand-ins)", () => {
   let harness: Harness | undefined;
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: false });
+    // The playbook's six retries 0.2 s apart: "past the retries" within the test's patience.
+    harness = await startHarness({ dryRun: false, retrySeconds: 0.2 });
   });
   afterAll(async () => harness?.stop());
 
@@ -31,8 +32,8 @@ describe("Slack failing on its side for longer than the playbook retries a card 
     expect((await running.postGitHub(webhookBody())).status).toBe(202);
 
     const incident = await settledIncident(running, (status) => status === "failed");
-    // The first attempt and the playbook's three retries, then nothing more.
-    expect(running.standins.slack.faults.fired).toHaveLength(4);
+    // The first attempt and the playbook's six retries, then nothing more.
+    expect(running.standins.slack.faults.fired).toHaveLength(7);
     expect(incident.approvals).toEqual([
       expect.objectContaining({ status: "expired", decidedBy: "quell:playbook-ended" }),
     ]);

@@ -14,7 +14,8 @@ describe("smoke command", () => {
   let harness: Harness;
   beforeAll(async () => {
     // Cards left undecided expire on their own soon, so the runtime stops without waiting a day.
-    harness = await startHarness({ dryRun: false, approvalTimeoutSeconds: 8 });
+    // The playbook's six retries 0.2 s apart, so "past the retries" comes within the smoke test's timeout.
+    harness = await startHarness({ dryRun: false, approvalTimeoutSeconds: 8, retrySeconds: 0.2 });
   });
   afterAll(async () => harness?.stop());
 
