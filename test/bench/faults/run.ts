@@ -53,6 +53,13 @@ export interface RunContext {
   readonly kills: KillLog;
 }
 
+/**
+ * How long any run may take to settle, at least: one playbook task may retry a transient failure for about 90 s
+ * (6 retries, 2 s doubling to 30 s, playbooks/compile.ts), and eight runs share two cores. A run still unsettled
+ * after that is a violation; a settled run never waits for it.
+ */
+const TASK_RETRY_PATIENCE_MS = 120_000;
+
 export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRecord> {
   const record: RunRecord = {
     plan,
@@ -87,13 +94,14 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
   }
 
   mark("delivered");
-  const deadline = Date.now() + plan.settleMs;
+  const settleMs = Math.max(plan.settleMs, TASK_RETRY_PATIENCE_MS);
+  const deadline = Date.now() + settleMs;
   if (plan.decision !== "none") {
     let card = await awaitCard(ctx, record, deadline);
     if (card && kill?.at === "at-card") {
       await killAndRestart(ctx, record, kill);
       // After the restart the same approval must still be decidable (its card is the one already posted).
-      card = await awaitCard(ctx, record, Date.now() + plan.settleMs);
+      card = await awaitCard(ctx, record, Date.now() + settleMs);
     }
     mark("card");
     if (card) {
@@ -106,11 +114,11 @@ export async function executeRun(plan: RunPlan, ctx: RunContext): Promise<RunRec
       }
     }
   }
-  await settle(ctx, record, Date.now() + plan.settleMs);
+  await settle(ctx, record, Date.now() + settleMs);
   mark("settled");
   if (plan.late?.length) {
     for (const delivery of plan.late) await deliver(ctx, record, delivery);
-    await settle(ctx, record, Date.now() + plan.settleMs);
+    await settle(ctx, record, Date.now() + settleMs);
     mark("late deliveries settled");
   }
   if (plan.decision === "approve-then-late-retry") {
