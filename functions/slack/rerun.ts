@@ -42,7 +42,7 @@ export async function rerunIncident(incidentId: string, userId: string, deps: Co
       executionName,
       rerun: { executionName, requestedBy: userId },
     });
-    await deps.machines.start(playbook, executionName, JSON.parse(interruption.input) as object);
+    await deps.machines.start(playbook, executionName, withCurrentShape(JSON.parse(interruption.input)));
   } catch (error) {
     // Nothing started: the incident stays interrupted and someone may ask again.
     await deps.store.updateIncident(incidentId, { status: "interrupted" });
@@ -50,4 +50,14 @@ export async function rerunIncident(incidentId: string, userId: string, deps: Co
     throw error;
   }
   return `Rerun \`${executionName}\` of \`${escapeMrkdwn(playbook)}\` started on \`${incident.id}\`: it runs from the start and its approvals ask again. \`/quell status ${incident.id}\` follows it.`;
+}
+
+/**
+ * The lost run's input as today's playbooks read it: a run started before its asset carried `deployments` (what
+ * Quell learnt of a SageMaker endpoint) gets none, rather than a path Step Functions cannot find.
+ */
+function withCurrentShape(input: Record<string, unknown>): object {
+  const asset = input.asset as Record<string, unknown> | undefined;
+  if (!asset || Array.isArray(asset.deployments)) return input;
+  return { ...input, asset: { ...asset, deployments: [] } };
 }

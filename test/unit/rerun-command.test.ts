@@ -43,11 +43,14 @@ describe("/quell rerun and resolve of an interrupted incident (DynamoDB Local)",
   afterAll(async () => local?.stop());
 
   /** An incident whose execution was lost after its approval was given, as recovery leaves it. */
-  async function interrupted(status: "approved" | "pending" = "approved") {
+  async function interrupted(
+    status: "approved" | "pending" = "approved",
+    extra: Record<string, unknown> = {},
+  ) {
     const seeded = await seedPendingApproval(store, new Date(), { incident: { status: "interrupted" } });
     if (status === "approved") await store.decideApproval(seeded.incidentId, STEP, { status, by: APPROVER });
     else await store.decideApproval(seeded.incidentId, STEP, { status: "expired", by: INTERRUPTED_BY });
-    const input = { incidentId: seeded.incidentId, alert: { id: "alr_1" }, dryRun: false };
+    const input = { incidentId: seeded.incidentId, alert: { id: "alr_1" }, dryRun: false, ...extra };
     await store.interruptions.record({
       incidentId: seeded.incidentId,
       executionName: seeded.incidentId,
@@ -58,6 +61,19 @@ describe("/quell rerun and resolve of an interrupted incident (DynamoDB Local)",
     });
     return { ...seeded, input };
   }
+
+  it("gives a run lost before assets carried `deployments` none, so today's playbook finds every path it reads", async () => {
+    const asset = {
+      listed: true,
+      kind: "model",
+      id: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/x",
+      knownGood: null,
+    };
+    const { incidentId } = await interrupted("approved", { asset });
+    expect(await runCommand(`rerun ${incidentId}`, APPROVER, deps)).toMatch(/^Rerun/);
+    const started = machines.started.find((start) => start.name === `${incidentId}-rerun-1`);
+    expect(started?.input).toMatchObject({ asset: { ...asset, deployments: [] } });
+  });
 
   it("starts the playbook again as <incident>-rerun-1 with the lost input, once, for approvers only", async () => {
     const { incidentId, input } = await interrupted();
