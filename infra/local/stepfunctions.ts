@@ -185,32 +185,15 @@ export class LocalStepFunctions {
   /** Every Wait state's time, when `waitSeconds` shortens them (aws-local-stepfunctions takes milliseconds). */
   private waitOverrides(machine: Machine): { waitTimeOverrides?: Record<string, number> } {
     const seconds = this.options.waitSeconds;
-    if (seconds === undefined) return {};
-    const waits: Record<string, number> = {};
-    const collect = (states: Record<string, AslState>) => {
-      for (const [name, state] of Object.entries(states)) {
-        // At least 1 ms: aws-local-stepfunctions takes an override of 0 as none.
-        if (state.Type === "Wait") waits[name] = Math.max(1, Math.round(seconds * 1000));
-        if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
-      }
-    };
-    collect(machine.definition.States as unknown as Record<string, AslState>);
-    return { waitTimeOverrides: waits };
+    return seconds === undefined ? {} : { waitTimeOverrides: millisecondsPerState(machine, "Wait", seconds) };
   }
 
-  /** Every Task's retry interval, when `retrySeconds` shortens them (milliseconds, as the library takes them). */
+  /** Every Task's retry interval, when `retrySeconds` shortens them. */
   private retryOverrides(machine: Machine): { retryIntervalOverrides?: Record<string, number> } {
     const seconds = this.options.retrySeconds;
-    if (seconds === undefined) return {};
-    const intervals: Record<string, number> = {};
-    const collect = (states: Record<string, AslState>) => {
-      for (const [name, state] of Object.entries(states)) {
-        if (state.Type === "Task") intervals[name] = Math.max(1, Math.round(seconds * 1000));
-        if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
-      }
-    };
-    collect(machine.definition.States as unknown as Record<string, AslState>);
-    return { retryIntervalOverrides: intervals };
+    return seconds === undefined
+      ? {}
+      : { retryIntervalOverrides: millisecondsPerState(machine, "Task", seconds) };
   }
 
   /** Swap placeholders for local ARNs and the task token path for a placeholder the override fills. */
@@ -622,4 +605,24 @@ function executionOf(record: ExecutionRecord): Execution {
     ...(record.error !== undefined ? { error: record.error, cause: record.cause ?? "" } : {}),
     done: Promise.resolve(),
   };
+}
+
+/**
+ * `seconds`, in milliseconds, for every state of `type` in the machine (Parallel branches included): the shape of
+ * aws-local-stepfunctions' per-state overrides. At least 1 ms: the library takes an override of 0 as none.
+ */
+function millisecondsPerState(
+  machine: Machine,
+  type: "Wait" | "Task",
+  seconds: number,
+): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  const collect = (states: Record<string, AslState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === type) overrides[name] = Math.max(1, Math.round(seconds * 1000));
+      if (state.Type === "Parallel") for (const branch of state.Branches as Asl[]) collect(branch.States);
+    }
+  };
+  collect(machine.definition.States as unknown as Record<string, AslState>);
+  return overrides;
 }
