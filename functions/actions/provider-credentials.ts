@@ -4,9 +4,9 @@ import type { HttpClient, HttpRequest } from "../shared/http.js";
 import { refreshSecret, requireSecret } from "../shared/secrets.js";
 
 /**
- * An action's secrets and provider HTTP client, tied together: the client knows which secret each bearer token
- * it sends came from, so a request the provider refuses as unauthenticated (401 or 403) is sent once more with
- * the secret's new value when a fresh read finds it was rotated. A refused request changed nothing, so sending
+ * An action's secrets and provider HTTP client, tied together: the client knows which secret each bearer token or
+ * API key it sends came from, so a request the provider refuses as unauthenticated (401 or 403) is sent once more
+ * with the secret's new value when a fresh read finds it was rotated. A refused request changed nothing, so sending
  * it again is safe; a 403 from a token that did not change (a missing scope) is answered as it was.
  */
 export function providerCredentials(
@@ -23,12 +23,14 @@ export function providerCredentials(
     try {
       return await http<T>(request);
     } catch (error) {
-      const name = request.bearer === undefined ? undefined : issued.get(request.bearer);
-      if (!name || !request.bearer || !isAuthenticationFailure(error)) throw error;
-      const rotated = await refreshSecret(name, request.bearer, env);
+      const sent = request.bearer ?? request.apiKey;
+      const name = sent === undefined ? undefined : issued.get(sent);
+      if (!name || !sent || !isAuthenticationFailure(error)) throw error;
+      const rotated = await refreshSecret(name, sent, env);
       if (!rotated) throw error;
       issued.set(rotated, name);
-      return http<T>({ ...request, bearer: rotated });
+      const credential = request.bearer === undefined ? { apiKey: rotated } : { bearer: rotated };
+      return http<T>({ ...request, ...credential });
     }
   };
   return { secret, http: retrying };

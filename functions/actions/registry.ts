@@ -1,4 +1,9 @@
+import { deactivateAnthropicKey } from "./anthropic-deactivate-key/action.js";
+import { findLeakedAnthropicKey } from "./anthropic-find-leaked-key/action.js";
 import { deactivateAwsAccessKey } from "./aws-deactivate-access-key/action.js";
+import { deactivateBedrockApiKey } from "./aws-deactivate-bedrock-api-key/action.js";
+import { findLeakedBedrockApiKey } from "./aws-find-bedrock-api-key/action.js";
+import { findLeakedAwsAccessKey } from "./aws-find-leaked-access-key/action.js";
 import { findAgentAliasRollbackTarget } from "./bedrock-agent-find-alias-target/action.js";
 import { pauseAgentAlias } from "./bedrock-agent-pause-alias/action.js";
 import { routeAgentAliasToVersion } from "./bedrock-agent-route-alias/action.js";
@@ -26,7 +31,15 @@ export const actions = {
     definition: resolveGitHubSecretAlert,
     folder: "github-resolve-secret-alert",
   },
+  [findLeakedAnthropicKey.name]: { definition: findLeakedAnthropicKey, folder: "anthropic-find-leaked-key" },
+  [deactivateAnthropicKey.name]: { definition: deactivateAnthropicKey, folder: "anthropic-deactivate-key" },
+  [findLeakedAwsAccessKey.name]: { definition: findLeakedAwsAccessKey, folder: "aws-find-leaked-access-key" },
   [deactivateAwsAccessKey.name]: { definition: deactivateAwsAccessKey, folder: "aws-deactivate-access-key" },
+  [findLeakedBedrockApiKey.name]: { definition: findLeakedBedrockApiKey, folder: "aws-find-bedrock-api-key" },
+  [deactivateBedrockApiKey.name]: {
+    definition: deactivateBedrockApiKey,
+    folder: "aws-deactivate-bedrock-api-key",
+  },
   [tightenPromptAttackFilter.name]: {
     definition: tightenPromptAttackFilter,
     folder: "bedrock-tighten-prompt-attack-filter",

@@ -27,6 +27,7 @@ export const EnvNames = {
   slackChannel: "QUELL_SLACK_CHANNEL",
   approvers: "QUELL_APPROVERS",
   openaiBaseUrl: "OPENAI_BASE_URL",
+  anthropicBaseUrl: "ANTHROPIC_BASE_URL",
   githubApiUrl: "GITHUB_API_URL",
   /** The LiteLLM proxy (LLM gateway) whose admin API the litellm.* actions call; self-hosted, so no default. */
   litellmBaseUrl: "LITELLM_BASE_URL",

@@ -4,6 +4,8 @@ export interface HttpRequest {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   readonly url: string;
   readonly bearer?: string;
+  /** A provider API key sent as `x-api-key` (Anthropic's Admin API), kept apart from headers like `bearer`. */
+  readonly apiKey?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
 }
@@ -31,6 +33,7 @@ export function createHttpClient(options: { timeoutMs?: number; userAgent?: stri
       ...request.headers,
     };
     if (request.bearer) headers.authorization = `Bearer ${request.bearer}`;
+    if (request.apiKey) headers["x-api-key"] = request.apiKey;
     if (request.body !== undefined) headers["content-type"] = "application/json";
     const where = `${request.method} ${new URL(request.url).pathname}`;
     let response: Response;

@@ -46,7 +46,8 @@ const AI_PROVIDERS: readonly [prefix: string, provider: string][] = [
   ["huggingface_", "huggingface"],
   ["google_gemini_", "google-ai"],
   ["azure_openai_", "azure-openai"],
-  ["aws_access_key_id", "aws"],
+  // Access key ids, secret keys, session tokens and API keys (Amazon Bedrock's): any of them runs models.
+  ["aws_", "aws"],
 ];
 
 export const providerOfSecretType = (secretType: string): string | undefined =>

@@ -13,6 +13,7 @@ import { ALLOWED_HOSTS } from "./request-guard.js";
 import { startLocalRuntime } from "./runtime.js";
 import { SLACK_APP_TOKEN, slackAppTokenFrom } from "./slack-socket.js";
 import {
+  anthropicStandinEnv,
   awsStandinEnv,
   githubAlertSeed,
   litellmStandinEnv,
@@ -43,7 +44,11 @@ async function main(): Promise<void> {
   const team = localSettings(env);
   const secrets = loadLocalSecrets(env);
   const needsStandins =
-    !env.SLACK_BOT_TOKEN || !env.GITHUB_TOKEN || !env.OPENAI_ADMIN_KEY || !env.LITELLM_MASTER_KEY;
+    !env.SLACK_BOT_TOKEN ||
+    !env.GITHUB_TOKEN ||
+    !env.OPENAI_ADMIN_KEY ||
+    !env.ANTHROPIC_ADMIN_KEY ||
+    !env.LITELLM_MASTER_KEY;
   // The demo reports its leak as a fresh alert number each run: the same alert again would be a duplicate of
   // the incident a previous demo left in .quell/ (dedup at work), and start nothing.
   const demoAlertNumber = 1000 + (Math.floor(Date.now() / 1000) % 1_000_000);
@@ -81,6 +86,10 @@ async function main(): Promise<void> {
       OPENAI_BASE_URL: `${standins.openai.url}/v1`,
     });
     lines.push(`  OpenAI   LOCAL STAND-IN at ${standins.openai.url} (no OPENAI_ADMIN_KEY)`);
+  }
+  if (standins && !env.ANTHROPIC_ADMIN_KEY) {
+    Object.assign(providerEnv, anthropicStandinEnv(standins));
+    lines.push(`  Anthropic LOCAL STAND-IN at ${standins.anthropic.url} (no ANTHROPIC_ADMIN_KEY)`);
   }
   if (standins && !env.LITELLM_MASTER_KEY) {
     Object.assign(providerEnv, litellmStandinEnv(standins));

@@ -11,6 +11,7 @@ import {
   githubWebhookHeaders,
   slackSignatureHeaders,
 } from "../../infra/local/signing.js";
+import type { AnthropicKeySeed } from "../../infra/local/standins/anthropic.js";
 import type { AgentSeed } from "../../infra/local/standins/bedrock-agent.js";
 import type { GitHubAlertSeed } from "../../infra/local/standins/github.js";
 import type { OpenAIProjectSeed } from "../../infra/local/standins/openai.js";
@@ -168,6 +169,8 @@ export async function startHarness(options: {
   retrySeconds?: number;
   alerts?: GitHubAlertSeed[];
   projects?: OpenAIProjectSeed[];
+  /** The keys of the Anthropic organisation (default: the leaked eval-notebooks key among others). */
+  anthropicKeys?: AnthropicKeySeed[];
   /** The Bedrock agents the Bedrock Agent stand-in starts with (default: the support chat agent). */
   agents?: AgentSeed[];
   /** Also serve Slack over Socket Mode, connected to the Slack stand-in with its app-level token. */
@@ -182,6 +185,7 @@ export async function startHarness(options: {
   const standins = await startScenarioStandins({
     ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.projects ? { projects: options.projects } : {}),
+    ...(options.anthropicKeys ? { anthropicKeys: options.anthropicKeys } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
   });
   const runtime = await startLocalRuntime({

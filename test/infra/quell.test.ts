@@ -213,6 +213,7 @@ const functionsOf = (logic: LogicStack): { name: string; entry: string; fn: Quel
 const OPTIONAL_ENV: readonly string[] = [
   EnvNames.maxBodyBytes,
   EnvNames.openaiBaseUrl,
+  EnvNames.anthropicBaseUrl,
   EnvNames.githubApiUrl,
   EnvNames.slackApiUrl,
   // A self-hosted gateway's address: set on the actions holding its credential when the deployment has one.

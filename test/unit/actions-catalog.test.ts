@@ -28,6 +28,8 @@ describe("action catalog (functions/actions/registry.ts)", () => {
       const source = readFileSync(handler, "utf8");
       expect(source).toContain("createActionHandler(");
       expect(source).toContain('from "./action.js"');
+      // An action that calls AWS (it declares IAM needs) must hand its handler the client, or it fails at run time.
+      if (definition.iam.length > 0) expect(source).toMatch(/createActionHandler\(\w+, \{\s*\w+: \w+Client/);
     });
 
     it("declares only known secret names", () => {

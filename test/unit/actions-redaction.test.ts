@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesRedacted } from "../../functions/actions/openai-find-leaked-key/redaction.js";
+import { matchesRedacted } from "../../functions/actions/redaction.js";
 
 const SECRET = "sk-proj-4fG7hK2mQ9xZ1vB8nC3dL6pR0tW5yE1234";
 

@@ -56,6 +56,23 @@ describe("the approval in front of an action step", () => {
       // After the gated revoke, not behind an approval of its own.
       resolveAlert: { approvalStep: undefined, approval: undefined },
       resolveAlertAfterManualRevoke: { approvalStep: "confirmManualRevoke", approval: undefined },
+      locateAnthropicKey: { approvalStep: undefined, approval: undefined },
+      disableAnthropicKey: { approvalStep: "approveAnthropicKey", approval: undefined },
+      resolveAlertAfterAnthropicKeyByHand: { approvalStep: "confirmAnthropicKeyByHand", approval: undefined },
+      resolveAlertAfterAnthropicAdminKeyByHand: {
+        approvalStep: "confirmAnthropicAdminKeyByHand",
+        approval: undefined,
+      },
+      locateAwsKey: { approvalStep: undefined, approval: undefined },
+      disableAwsKey: { approvalStep: "approveAwsKey", approval: undefined },
+      resolveAlertAfterAwsKeyByHand: { approvalStep: "confirmAwsKeyByHand", approval: undefined },
+      locateBedrockKey: { approvalStep: undefined, approval: undefined },
+      disableBedrockKey: { approvalStep: "approveBedrockKey", approval: undefined },
+      resolveAlertAfterBedrockKeyByHand: { approvalStep: "confirmBedrockKeyByHand", approval: undefined },
+      resolveAlertAfterUnsupportedKeyByHand: {
+        approvalStep: "confirmUnsupportedKeyByHand",
+        approval: undefined,
+      },
     });
   });
 

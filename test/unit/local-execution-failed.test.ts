@@ -41,8 +41,10 @@ function failingRecorder(hold?: Promise<void>) {
 const inputFor = (incidentId: string) => ({
   incidentId,
   alert: {
+    source: "github",
     details: {
       validity: "active",
+      secretType: "openai_api_key",
       repository: "acme/app",
       alertNumber: 7,
       htmlUrl: "https://github.com/acme/app/security/secret-scanning/7",

@@ -16,8 +16,10 @@ const ARN = LocalStepFunctions.arnFor(compiled.name);
 const INPUT = {
   incidentId: "inc_0123456789abcdef",
   alert: {
+    source: "github",
     details: {
       validity: "active",
+      secretType: "openai_api_key",
       repository: "acme/app",
       alertNumber: 7,
       htmlUrl: "https://github.com/acme/app/security/secret-scanning/7",

@@ -24,7 +24,9 @@ describe("the undo machine", () => {
       .map(({ definition }) => definition.name)
       .sort();
     expect(undoable).toEqual([
+      "anthropic.deactivate-key",
       "aws.deactivate-access-key",
+      "aws.deactivate-bedrock-api-key",
       "bedrock-agent.pause-alias",
       "bedrock-agent.route-alias-to-version",
       "bedrock.tighten-prompt-attack-filter",

@@ -3,10 +3,11 @@ import { fileURLToPath } from "node:url";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames, SecretNames } from "../../../functions/shared/env.js";
+import { type AnthropicKeySeed, type AnthropicStandin, startAnthropicStandin } from "./anthropic.js";
 import { type BedrockStandin, type GuardrailSeed, startBedrockStandin } from "./bedrock.js";
 import { type AgentSeed, type BedrockAgentStandin, startBedrockAgentStandin } from "./bedrock-agent.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
-import { type IamStandin, type IamUserSeed, startIamStandin } from "./iam.js";
+import { type IamStandin, type IamUserSeed, type ServiceCredentialSeed, startIamStandin } from "./iam.js";
 import {
   type LiteLLMCustomerSeed,
   type LiteLLMKeySeed,
@@ -67,6 +68,92 @@ export const openaiProjectsSeed = (): OpenAIProjectSeed[] => [
 ];
 
 /**
+ * The other leaked-key stories, one per provider Quell disables keys at (GitHub alerts of example-corp, fixtures
+ * under test/fixtures/github/): an Anthropic key published in llm-eval-notebooks (57), an IAM user's access key
+ * (43), an Amazon Bedrock long-term API key (44), a role session's temporary key (45, no user to act on) and an
+ * Azure OpenAI key (46, a provider Quell cannot reach). Every value here is fake.
+ */
+export const LEAKED_ANTHROPIC_SECRET =
+  "sk-ant-api03-EVALq7N2xFAKEfakeFAKEfake000000000000000000000000000000000000000000000000000000000000000-nb57AA";
+export const LEAKED_ANTHROPIC_KEY_ID = "apikey_01EvalNotebooksLeak57";
+export const LEAKED_AWS_USER = "svc-eval-uploader";
+export const LEAKED_AWS_KEY = "AKIAEXAMPLEGH43LEAK1";
+export const LEAKED_BEDROCK_USER = "svc-support-bot";
+export const LEAKED_BEDROCK_ALIAS = "BedrockAPIKey-svc-support-bot-at-111122223333";
+export const LEAKED_BEDROCK_CREDENTIAL = "ACCAEXAMPLEBEDROCK0044";
+export const LEAKED_BEDROCK_SECRET = `ABSK${Buffer.from(`${LEAKED_BEDROCK_ALIAS}:fAkEsEcReTpArT0044example`).toString("base64")}`;
+
+/** The GitHub alerts of those stories, as the GitHub stand-in serves them (with their secrets). */
+export const otherLeakSeeds = (): GitHubAlertSeed[] => [
+  githubAlertSeed({
+    repo: "llm-eval-notebooks",
+    number: 57,
+    secret: LEAKED_ANTHROPIC_SECRET,
+    secretType: "anthropic_api_key",
+    secretTypeDisplayName: "Anthropic API Key",
+  }),
+  githubAlertSeed({
+    number: 43,
+    secret: LEAKED_AWS_KEY,
+    secretType: "aws_access_key_id",
+    secretTypeDisplayName: "Amazon AWS Access Key ID",
+  }),
+  githubAlertSeed({
+    number: 44,
+    secret: LEAKED_BEDROCK_SECRET,
+    secretType: "aws_api_key",
+    secretTypeDisplayName: "Amazon AWS API Key ID",
+  }),
+  githubAlertSeed({
+    number: 45,
+    secret: "ASIAEXAMPLETMP45KEY0",
+    secretType: "aws_temporary_access_key_id",
+    secretTypeDisplayName: "Amazon AWS Temporary Access Key ID",
+  }),
+  githubAlertSeed({
+    number: 46,
+    secret: "0123456789abcdef0123456789abcdef",
+    secretType: "azure_openai_key",
+    secretTypeDisplayName: "Azure OpenAI Key",
+  }),
+];
+
+/** The Anthropic organisation: the leaked key among others whose hints differ. */
+export const anthropicKeysSeed = (): AnthropicKeySeed[] => [
+  { id: LEAKED_ANTHROPIC_KEY_ID, name: "eval-notebooks", secret: LEAKED_ANTHROPIC_SECRET },
+  {
+    id: "apikey_01SupportChatProd0001",
+    name: "support-chat-prod",
+    secret:
+      "sk-ant-api03-SUPPq7N2xFAKEfakeFAKEfake111111111111111111111111111111111111111111111111111111111111-prodAA",
+    workspaceId: "wrkspc_01SupportChat",
+  },
+  {
+    id: "apikey_01EvalNotebooksOld01",
+    name: "eval-notebooks-2025",
+    secret:
+      "sk-ant-api03-EVALq7N2xOLDoldOLDold222222222222222222222222222222222222222222222222222222222222-old1AA",
+    status: "inactive",
+  },
+];
+
+/** IAM's Bedrock long-term API keys: the leaked one, and another user's. */
+export const bedrockApiKeysSeed = (): ServiceCredentialSeed[] => [
+  {
+    userName: LEAKED_BEDROCK_USER,
+    serviceName: "bedrock.amazonaws.com",
+    id: LEAKED_BEDROCK_CREDENTIAL,
+    alias: LEAKED_BEDROCK_ALIAS,
+  },
+  {
+    userName: "svc-docs-indexer",
+    serviceName: "bedrock.amazonaws.com",
+    id: "ACCAEXAMPLEBEDROCK0099",
+    alias: "BedrockAPIKey-svc-docs-indexer-at-111122223333",
+  },
+];
+
+/**
  * The LLMjacking story: GuardDuty saw the IAM user svc-docs-indexer's access key invoke models it never used
  * (test/fixtures/aws/guardduty/ai-anomalous-model-invocation-iamuser-key.json). IAM has that user, with the
  * leaked key Active and an older one already Inactive. Every value here is fake.
@@ -90,6 +177,7 @@ export const iamUsersSeed = (): IamUserSeed[] => [
     ],
   },
   { userName: TAMPERING_USER, keys: [{ accessKeyId: TAMPERING_KEY, status: "Active" }] },
+  { userName: LEAKED_AWS_USER, keys: [{ accessKeyId: LEAKED_AWS_KEY, status: "Active" }] },
 ];
 
 /**
@@ -189,6 +277,8 @@ export function webhookBody(alertNumber = 42): string {
 export interface ScenarioStandins {
   readonly github: GitHubStandin;
   readonly openai: OpenAIStandin;
+  /** Anthropic's Admin API (API keys). */
+  readonly anthropic: AnthropicStandin;
   readonly iam: IamStandin;
   /** Issues the action role sessions (`quell-<incident>`) the AWS actions assume before calling IAM. */
   readonly sts: StsStandin;
@@ -205,6 +295,7 @@ export interface ScenarioStandins {
   readonly credentials: {
     githubToken: string;
     openaiAdminKey: string;
+    anthropicAdminKey: string;
     litellmMasterKey: string;
     slackBotToken: string;
     /** Opens the Slack stand-in's Socket Mode (SLACK_APP_TOKEN); not in standinProviderEnv: HTTP is the default. */
@@ -218,6 +309,7 @@ export async function startScenarioStandins(
   options: {
     alerts?: GitHubAlertSeed[];
     projects?: OpenAIProjectSeed[];
+    anthropicKeys?: AnthropicKeySeed[];
     iamUsers?: IamUserSeed[];
     guardrails?: GuardrailSeed[];
     agents?: AgentSeed[];
@@ -228,19 +320,27 @@ export async function startScenarioStandins(
   const credentials = {
     githubToken: "ghp_localStandinToken0000000000000000000",
     openaiAdminKey: "sk-admin-local-standin-key",
+    anthropicAdminKey: "sk-ant-admin01-local-standin-key",
     litellmMasterKey: "sk-litellm-local-standin-master-key",
     slackBotToken: "xoxb-local-standin-token",
     slackAppToken: "xapp-1-A0STANDIN-local-standin-token",
   };
   const github = await startGitHubStandin({
     token: credentials.githubToken,
-    alerts: options.alerts ?? [githubAlertSeed()],
+    alerts: options.alerts ?? [githubAlertSeed(), ...otherLeakSeeds()],
   });
   const openai = await startOpenAIStandin({
     adminKey: credentials.openaiAdminKey,
     projects: options.projects ?? openaiProjectsSeed(),
   });
-  const iam = await startIamStandin({ users: options.iamUsers ?? iamUsersSeed() });
+  const anthropic = await startAnthropicStandin({
+    adminKey: credentials.anthropicAdminKey,
+    keys: options.anthropicKeys ?? anthropicKeysSeed(),
+  });
+  const iam = await startIamStandin({
+    users: options.iamUsers ?? iamUsersSeed(),
+    serviceCredentials: bedrockApiKeysSeed(),
+  });
   const sts = await startStsStandin();
   const bedrock = await startBedrockStandin({
     accountId: GUARDRAIL_ACCOUNT,
@@ -262,6 +362,7 @@ export async function startScenarioStandins(
   return {
     github,
     openai,
+    anthropic,
     iam,
     sts,
     bedrock,
@@ -275,6 +376,7 @@ export async function startScenarioStandins(
       await Promise.all([
         github.close(),
         openai.close(),
+        anthropic.close(),
         iam.close(),
         sts.close(),
         bedrock.close(),
@@ -301,10 +403,17 @@ export function standinProviderEnv(standins: ScenarioStandins): Record<string, s
     GITHUB_API_URL: standins.github.url,
     OPENAI_ADMIN_KEY: standins.credentials.openaiAdminKey,
     OPENAI_BASE_URL: `${standins.openai.url}/v1`,
+    ...anthropicStandinEnv(standins),
     ...litellmStandinEnv(standins),
     ...awsStandinEnv(standins),
   };
 }
+
+/** The Anthropic Admin API stand-in's address and admin key, as ANTHROPIC_BASE_URL and ANTHROPIC_ADMIN_KEY. */
+export const anthropicStandinEnv = (standins: Pick<ScenarioStandins, "anthropic" | "credentials">) => ({
+  [EnvNames.anthropicBaseUrl]: standins.anthropic.url,
+  [SecretNames.anthropicAdminKey]: standins.credentials.anthropicAdminKey,
+});
 
 /** The LLM gateway stand-in's address and master key, as LITELLM_BASE_URL and LITELLM_MASTER_KEY. */
 export const litellmStandinEnv = (standins: Pick<ScenarioStandins, "litellm" | "credentials">) => ({

@@ -1,6 +1,7 @@
 /**
- * OpenAI shows a key only redacted (a prefix, an ellipsis, the last characters). A leaked secret matches a
- * redacted value when it starts with the prefix and ends with the suffix.
+ * Providers show a key only redacted: a prefix, an ellipsis, the last characters (OpenAI's `redacted_value`,
+ * Anthropic's `partial_key_hint`). A leaked secret matches a redacted value when it starts with the prefix and
+ * ends with the suffix; a hint too short to tell keys apart matches nothing.
  */
 export function matchesRedacted(secret: string, redacted: string): boolean {
   const parts = redacted.split(/\.{3}|\u2026|\*{3,}/);
