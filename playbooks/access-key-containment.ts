@@ -8,6 +8,8 @@ export interface AccessKeyContainment {
   readonly source: string;
   /** Where the alert says what kind of principal acted (`IAMUser` is the only kind with a key to deactivate). */
   readonly principalTypePath: string;
+  /** Where the alert names the role of an assumed-role session (its ARN, null when unknown). */
+  readonly roleArnPath: string;
   /** The facts every card shows (read from the state, escaped when rendered). */
   readonly facts: Readonly<Record<string, string>>;
   /** The approval before the key is deactivated: who decides, and what the card says. */
@@ -22,10 +24,12 @@ export interface AccessKeyContainment {
 }
 
 /**
- * The steps shared by playbooks that contain a leaked or abused IAM user access key: only a long-term key
- * (`AKIA…`) of an IAM user, named by an alert from the expected source, is deactivated, after approval
- * (reversible: it can be set Active again). Temporary session keys (`ASIA…`), roles, root, an alert without a
- * user or key, or one from another source go to a human who contains it by hand and confirms.
+ * The steps shared by playbooks that contain a leaked or abused AWS credential, named by an alert from the expected
+ * source: a long-term key (`AKIA…`) of an IAM user is deactivated after approval (undo sets it Active again);
+ * temporary credentials (`ASIA…`) of an assumed role are cut off by revoking every session of the role issued
+ * before now, under four eyes when the asset is (or may be) production (undo removes the deny policy). Root, a
+ * user's session token, an alert without a key or role, or one from another source go to a human who contains it
+ * by hand and confirms.
  */
 export function accessKeyContainmentSteps(spec: AccessKeyContainment): Record<string, AuthoredStep> {
   const manual = (plan: string[], facts: Readonly<Record<string, string>>): AuthoredStep => ({
@@ -46,13 +50,43 @@ export function accessKeyContainmentSteps(spec: AccessKeyContainment): Record<st
     containable: {
       type: "choice",
       choices: [
-        { when: { path: "$.alert.details.userName", isNull: true }, next: "confirmManualContainment" },
         { when: { path: "$.alert.details.accessKeyId", isNull: true }, next: "confirmManualContainment" },
         // Temporary credentials (an assumed role, or a user's session token) are not IAM user access keys.
-        { when: { path: "$.alert.details.accessKeyId", matches: "ASIA*" }, next: "confirmManualContainment" },
+        { when: { path: "$.alert.details.accessKeyId", matches: "ASIA*" }, next: "assumedRole" },
+        { when: { path: "$.alert.details.userName", isNull: true }, next: "confirmManualContainment" },
         { when: { path: spec.principalTypePath, equals: "IAMUser" }, next: "approveDeactivation" },
       ],
       otherwise: "confirmManualContainment",
+    },
+    assumedRole: {
+      type: "choice",
+      choices: [{ when: { path: spec.principalTypePath, equals: "AssumedRole" }, next: "roleKnown" }],
+      otherwise: "confirmManualContainment",
+    },
+    roleKnown: {
+      type: "choice",
+      choices: [{ when: { path: spec.roleArnPath, isNull: true }, next: "confirmManualContainment" }],
+      otherwise: "approveSessionRevocation",
+    },
+    approveSessionRevocation: {
+      type: "approval",
+      policy: "one",
+      fourEyesWhen: "$.asset.treatAsProduction",
+      title: "Revoke every current session of the role behind these temporary credentials",
+      plan: [
+        "Attach an inline policy to the role shown below denying every action to sessions issued before now (aws:TokenIssueTime): the stolen temporary key stops at once.",
+        "Every current session of this role stops too, the application's own included; new sessions work, so services that assume the role again recover.",
+        "Undo removes exactly this policy. Find how the credentials were taken (the instance, function or pipeline behind the session).",
+      ],
+      facts: { ...spec.facts, Role: spec.roleArnPath },
+      timeoutSeconds: DAY,
+      onApprove: "revokeSessions",
+    },
+    revokeSessions: {
+      type: "action",
+      action: "aws.revoke-role-sessions",
+      input: { roleArn: { path: spec.roleArnPath }, incidentId: { path: "$.incidentId" } },
+      next: "sessionsRevoked",
     },
     approveDeactivation: {
       type: "approval",
@@ -74,8 +108,8 @@ export function accessKeyContainmentSteps(spec: AccessKeyContainment): Record<st
     },
     confirmManualContainment: manual(
       [
-        "Quell deactivates only long-term IAM user access keys; this alert names none (see the principal and Access key).",
-        "Contain by hand: revoke the role's active sessions, or deactivate the key, in the IAM console; then Approve to record it.",
+        "Quell contains an IAM user's long-term access key or an assumed role's sessions; this alert names neither (see the principal and Access key).",
+        "Contain by hand: revoke the sessions, or deactivate the key, in the IAM console; then Approve to record it.",
       ],
       spec.facts,
     ),
@@ -87,6 +121,11 @@ export function accessKeyContainmentSteps(spec: AccessKeyContainment): Record<st
       { Source: "$.alert.source", Alert: "$.alert.title" },
     ),
     mitigated: { type: "succeed", outcome: "mitigated", summary: spec.mitigated },
+    sessionsRevoked: {
+      type: "succeed",
+      outcome: "mitigated",
+      summary: "Every session of the role issued before the containment is denied.",
+    },
     mitigatedByHand: {
       type: "succeed",
       outcome: "mitigated",

@@ -16,6 +16,7 @@ export const containGuardrailTampering = definePlaybook({
   startAt: "fromExpectedSource",
   steps: accessKeyContainmentSteps({
     source: "aws.bedrock",
+    roleArnPath: "$.alert.details.roleArn",
     principalTypePath: "$.alert.details.principalType",
     facts: {
       Change: "$.alert.details.eventName",

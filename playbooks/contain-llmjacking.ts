@@ -15,10 +15,11 @@ const keyFacts = {
 } as const;
 
 /**
- * LLMjacking: a GuardDuty finding (AnomalousModelInvocation, CostHarvesting) says an IAM user's access key
- * is being used to run models it should not. Ask a human, then deactivate that key (reversible: it can be set
- * Active again). Only a long-term IAM user key named by a GuardDuty finding is deactivated: temporary session
- * keys (ASIA…), roles, root and alerts without a user or key go to a human who contains it by hand.
+ * LLMjacking: a GuardDuty finding (AnomalousModelInvocation, CostHarvesting) says AWS credentials are being used
+ * to run models they should not. An IAM user's long-term key is deactivated after approval (undo sets it Active
+ * again); an assumed role's temporary key (ASIA…, stolen from an instance or a pipeline) is cut off by revoking the
+ * role's sessions issued before now, under four eyes in production. Root, a user's session token and alerts without
+ * a key or role go to a human who contains it by hand.
  */
 export const containLlmjacking = definePlaybook({
   name: "contain-llmjacking",
@@ -27,6 +28,7 @@ export const containLlmjacking = definePlaybook({
   startAt: "fromExpectedSource",
   steps: accessKeyContainmentSteps({
     source: "aws.guardduty",
+    roleArnPath: "$.alert.details.principalArn",
     principalTypePath: "$.alert.details.userType",
     facts: keyFacts,
     approval: {

@@ -4,6 +4,7 @@ import { deactivateAwsAccessKey } from "./aws-deactivate-access-key/action.js";
 import { deactivateBedrockApiKey } from "./aws-deactivate-bedrock-api-key/action.js";
 import { findLeakedBedrockApiKey } from "./aws-find-bedrock-api-key/action.js";
 import { findLeakedAwsAccessKey } from "./aws-find-leaked-access-key/action.js";
+import { revokeRoleSessions } from "./aws-revoke-role-sessions/action.js";
 import { findAgentAliasRollbackTarget } from "./bedrock-agent-find-alias-target/action.js";
 import { pauseAgentAlias } from "./bedrock-agent-pause-alias/action.js";
 import { routeAgentAliasToVersion } from "./bedrock-agent-route-alias/action.js";
@@ -35,6 +36,7 @@ export const actions = {
   [deactivateAnthropicKey.name]: { definition: deactivateAnthropicKey, folder: "anthropic-deactivate-key" },
   [findLeakedAwsAccessKey.name]: { definition: findLeakedAwsAccessKey, folder: "aws-find-leaked-access-key" },
   [deactivateAwsAccessKey.name]: { definition: deactivateAwsAccessKey, folder: "aws-deactivate-access-key" },
+  [revokeRoleSessions.name]: { definition: revokeRoleSessions, folder: "aws-revoke-role-sessions" },
   [findLeakedBedrockApiKey.name]: { definition: findLeakedBedrockApiKey, folder: "aws-find-bedrock-api-key" },
   [deactivateBedrockApiKey.name]: {
     definition: deactivateBedrockApiKey,

@@ -1,32 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentOfSession } from "../../functions/shared/action-session.js";
-import { LLMJACKED_KEY, LLMJACKED_USER } from "../../infra/local/standins/scenario.js";
+import { LLMJACKED_KEY, LLMJACKED_USER, SESSION_ROLE } from "../../infra/local/standins/scenario.js";
 import { ANOMALOUS_INVOCATION, awsSample, postEvents } from "./aws-events.js";
 import { APPROVER, approvalCardAfter, approvalIdIn, type Harness, startHarness } from "./harness.js";
 
-/** The GuardDuty finding for an assumed-role session: temporary ASIA… keys, which IAM cannot deactivate. */
-const assumedRoleFinding = () =>
+/**
+ * The GuardDuty finding for a session's temporary ASIA… key, which IAM cannot deactivate: an assumed role's
+ * (`AssumedRole`, the usual LLMjacking case from a compromised instance) or an IAM user's session token.
+ */
+const sessionFinding = (userType: "AssumedRole" | "IAMUser", id: string) =>
   awsSample(ANOMALOUS_INVOCATION, (event) => {
-    event.id = "0b7e5c1a-9d2f-4e63-8a41-5f0c9d2e7b18";
+    event.id = `0b7e5c1a-9d2f-4e63-8a41-5f0c9d2e7b${id}`;
     const detail = event.detail as {
       id: string;
       resource: { accessKeyDetails: Record<string, string> };
     };
-    detail.id = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    detail.id = `a1b2c3d4e5f60718293a4b5c6d7e8f${id}`;
     detail.resource.accessKeyDetails = {
-      accessKeyId: "ASIAEXAMPLEROLE7SESS",
-      principalId: "AROAEXAMPLE3KQ7Z2LLMJ:ci-session",
-      userName: "docs-indexer-ci",
-      userType: "AssumedRole",
+      accessKeyId: `ASIAEXAMPLEROLE7SE${id}`,
+      principalId: userType === "AssumedRole" ? `AROAEXAMPLE3KQ7Z2LLMJ:ci-session` : "AIDAEXAMPLE7HV2KQ3ZPX",
+      userName: userType === "AssumedRole" ? SESSION_ROLE : LLMJACKED_USER,
+      userType,
     };
   });
+const SECOND = "U0SECOND";
 
 describe("contain-llmjacking end to end (live)", () => {
   let harness: Harness;
   let incidentId: string;
   let cardAt: { channel: string; ts: string };
   beforeAll(async () => {
-    harness = await startHarness({ dryRun: false });
+    harness = await startHarness({ dryRun: false, approvers: [APPROVER, SECOND] });
   });
   const quell = (text: string, userId?: string) => harness.quell(text, userId);
   afterAll(async () => harness?.stop());
@@ -160,14 +164,72 @@ describe("contain-llmjacking end to end (live)", () => {
     expect(harness.standins.iam.requests.length).toBe(before);
   });
 
-  it("an assumed-role session (ASIA… key): a manual-containment card, and IAM is never called", async () => {
+  it("an assumed-role session (ASIA… key): four eyes, then one deny policy on the role's older sessions; undo removes it", async () => {
+    const iam = harness.standins.iam;
+    const keyUpdates = iam.updates.length;
+    const cards = harness.standins.slack.messages.length;
+    expect((await postEvents(harness, JSON.stringify(sessionFinding("AssumedRole", "18")))).status).toBe(202);
+    const card = await approvalCardAfter(harness, cards);
+    const blocks = JSON.stringify(card.blocks);
+    expect(blocks).toContain("Revoke every current session of the role");
+    expect(blocks).toContain(`arn:aws:iam::111122223333:role/${SESSION_ROLE}`);
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.approveSessionRevocation$/);
+    const sessionIncident = approvalId.split(".")[0] as string;
+    expect(iam.rolePolicyChanges).toEqual([]);
+
+    // The role is not in the inventory, so Quell cannot tell it is not production: two approvers.
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    await harness.incident(sessionIncident, (view) =>
+      view.timeline.some((event) => event.kind === "approval_vote"),
+    );
+    expect(iam.rolePolicyChanges).toEqual([]);
+    expect((await harness.click(approvalId, "approve", SECOND)).status).toBe(200);
+    const incident = await harness.incident(sessionIncident, (view) => view.status === "mitigated");
+    expect(incident.approvals[0]).toMatchObject({ status: "approved", approvedBy: [APPROVER, SECOND] });
+    expect(iam.rolePolicyChanges).toEqual([
+      expect.objectContaining({
+        roleName: SESSION_ROLE,
+        policyName: `QuellRevokeSessions-${sessionIncident}`,
+        change: "put",
+        document: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "QuellRevokeOlderSessions",
+              Effect: "Deny",
+              Action: ["*"],
+              Resource: ["*"],
+              Condition: {
+                DateLessThan: { "aws:TokenIssueTime": expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+              },
+            },
+          ],
+        },
+      }),
+    ]);
+    // No user's key was touched.
+    expect(iam.updates).toHaveLength(keyUpdates);
+
+    expect((await harness.click(`${sessionIncident}.revokeSessions`, "undo")).status).toBe(200);
+    await harness.incident(sessionIncident, (view) =>
+      view.timeline.some((event) => event.kind === "action_undone"),
+    );
+    expect(iam.rolePolicyChanges.map(({ change, policyName }) => ({ change, policyName }))).toEqual([
+      { change: "put", policyName: `QuellRevokeSessions-${sessionIncident}` },
+      { change: "delete", policyName: `QuellRevokeSessions-${sessionIncident}` },
+    ]);
+    expect(iam.rolePolicy(SESSION_ROLE, `QuellRevokeSessions-${sessionIncident}`)).toBeUndefined();
+  });
+
+  it("an IAM user's session token (ASIA… key of an IAMUser): a manual-containment card, and IAM is never called", async () => {
     const before = harness.standins.iam.requests.length;
     const cards = harness.standins.slack.messages.length;
-    expect((await postEvents(harness, JSON.stringify(assumedRoleFinding()))).status).toBe(202);
+    expect((await postEvents(harness, JSON.stringify(sessionFinding("IAMUser", "19")))).status).toBe(202);
     const card = await approvalCardAfter(harness, cards);
     const blocks = JSON.stringify(card.blocks);
     expect(blocks).toContain("contain these credentials by hand");
-    expect(blocks).toContain("ASIAEXAMPLEROLE7SESS");
+    expect(blocks).toContain("ASIAEXAMPLEROLE7SE19");
     const approvalId = approvalIdIn(card.blocks);
     expect(approvalId).toMatch(/\.confirmManualContainment$/);
 

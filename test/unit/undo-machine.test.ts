@@ -27,6 +27,7 @@ describe("the undo machine", () => {
       "anthropic.deactivate-key",
       "aws.deactivate-access-key",
       "aws.deactivate-bedrock-api-key",
+      "aws.revoke-role-sessions",
       "bedrock-agent.pause-alias",
       "bedrock-agent.route-alias-to-version",
       "bedrock.tighten-prompt-attack-filter",

@@ -7,7 +7,13 @@ import { type AnthropicKeySeed, type AnthropicStandin, startAnthropicStandin } f
 import { type BedrockStandin, type GuardrailSeed, startBedrockStandin } from "./bedrock.js";
 import { type AgentSeed, type BedrockAgentStandin, startBedrockAgentStandin } from "./bedrock-agent.js";
 import { type GitHubAlertSeed, type GitHubStandin, startGitHubStandin } from "./github.js";
-import { type IamStandin, type IamUserSeed, type ServiceCredentialSeed, startIamStandin } from "./iam.js";
+import {
+  type IamStandin,
+  type IamUserSeed,
+  type RoleSeed,
+  type ServiceCredentialSeed,
+  startIamStandin,
+} from "./iam.js";
 import {
   type LiteLLMCustomerSeed,
   type LiteLLMKeySeed,
@@ -180,6 +186,10 @@ export const iamUsersSeed = (): IamUserSeed[] => [
   { userName: LEAKED_AWS_USER, keys: [{ accessKeyId: LEAKED_AWS_KEY, status: "Active" }] },
 ];
 
+/** Roles whose sessions GuardDuty findings name: the docs indexer's CI role and the support chat app's role. */
+export const SESSION_ROLE = "docs-indexer-ci";
+export const iamRolesSeed = (): RoleSeed[] => [{ roleName: SESSION_ROLE }, { roleName: "support-chat-app-role" }];
+
 /**
  * The prompt-injection story: GuardDuty and the app's Bedrock guardrail check saw prompt attacks against the
  * support assistant (test/fixtures/aws/guardduty/ai-prompt-injection-direct-guardrail-intervened.json and
@@ -340,6 +350,7 @@ export async function startScenarioStandins(
   const iam = await startIamStandin({
     users: options.iamUsers ?? iamUsersSeed(),
     serviceCredentials: bedrockApiKeysSeed(),
+    roles: iamRolesSeed(),
   });
   const sts = await startStsStandin();
   const bedrock = await startBedrockStandin({
