@@ -188,7 +188,10 @@ export const iamUsersSeed = (): IamUserSeed[] => [
 
 /** Roles whose sessions GuardDuty findings name: the docs indexer's CI role and the support chat app's role. */
 export const SESSION_ROLE = "docs-indexer-ci";
-export const iamRolesSeed = (): RoleSeed[] => [{ roleName: SESSION_ROLE }, { roleName: "support-chat-app-role" }];
+export const iamRolesSeed = (): RoleSeed[] => [
+  { roleName: SESSION_ROLE },
+  { roleName: "support-chat-app-role" },
+];
 
 /**
  * The prompt-injection story: GuardDuty and the app's Bedrock guardrail check saw prompt attacks against the
