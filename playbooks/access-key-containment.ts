@@ -44,9 +44,42 @@ export function accessKeyContainmentSteps(spec: AccessKeyContainment): Record<st
   return {
     fromExpectedSource: {
       type: "choice",
-      choices: [{ when: { path: "$.alert.source", equals: spec.source }, next: "containable" }],
+      choices: [{ when: { path: "$.alert.source", equals: spec.source }, next: "checkProtected" }],
       otherwise: "confirmManualContainmentOther",
     },
+    checkProtected: {
+      type: "action",
+      action: "quell.check-protected",
+      input: {
+        userName: { path: "$.alert.details.userName" },
+        accessKeyId: { path: "$.alert.details.accessKeyId" },
+        principalArn: { path: "$.alert.details.principalArn" },
+        roleArn: { path: spec.roleArnPath },
+      },
+      quiet: true,
+      next: "protectedPrincipal",
+    },
+    protectedPrincipal: {
+      type: "choice",
+      choices: [
+        {
+          when: { path: "$.steps.checkProtected.output.protected", equals: true },
+          next: "confirmProtectedByHand",
+        },
+      ],
+      otherwise: "containable",
+    },
+    confirmProtectedByHand: manual(
+      [
+        "The principal shown below is protected (see Protected by): Quell never contains it, automatically or by approval.",
+        "If it must be contained, do it by hand (its owners first); then Approve to record it.",
+      ],
+      {
+        ...spec.facts,
+        "Protected principal": "$.steps.checkProtected.output.principal",
+        "Protected by": "$.steps.checkProtected.output.entry",
+      },
+    ),
     containable: {
       type: "choice",
       choices: [

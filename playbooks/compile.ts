@@ -5,6 +5,7 @@ import {
   ApprovalDenied,
   errorName,
   LambdaServiceErrors,
+  QuellPaused,
   StatesErrors,
   TransientError,
 } from "../functions/shared/errors.js";
@@ -56,6 +57,17 @@ export const LAMBDA_RETRY = {
   BackoffRate: 2,
   MaxDelaySeconds: 30,
   JitterStrategy: "FULL",
+};
+
+/**
+ * A step that writes, while Quell is paused (`/quell pause`), sent nothing: it checks again every 5 minutes for a
+ * day, and goes on by itself once Quell is resumed. After a day paused it fails like any failed step.
+ */
+export const PAUSED_RETRY = {
+  ErrorEquals: [errorName(QuellPaused)],
+  IntervalSeconds: 300,
+  MaxAttempts: 288,
+  BackoffRate: 1,
 };
 
 class Compiler {
@@ -186,7 +198,7 @@ class Compiler {
         TimeoutSeconds: contract.timeoutSeconds + 10,
         ResultSelector: ACTION_RESULT_SELECTOR,
         ResultPath: `$.steps.${id}`,
-        Retry: [LAMBDA_RETRY],
+        Retry: contract.blastRadius.maxWrites > 0 ? [PAUSED_RETRY, LAMBDA_RETRY] : [LAMBDA_RETRY],
         Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: failed }],
         // A quiet read (a wait loop's status check) goes straight on: its result is in the state, not the timeline.
         Next: step.quiet ? step.next : `${id}.record`,

@@ -77,6 +77,7 @@ export const leakedAiKey = definePlaybook({
     },
     ...keyPathSteps({
       ids: {
+        ...keyPathIds("OpenAi"),
         locate: "locateKey",
         found: "uniqueMatch",
         approve: "approveRevoke",

@@ -20,6 +20,10 @@ export const alertFacts = {
 export interface KeyPathIds {
   readonly locate: string;
   readonly found: string;
+  readonly checkProtected: string;
+  readonly isProtected: string;
+  readonly confirmProtected: string;
+  readonly resolveProtected: string;
   readonly approve: string;
   readonly disable: string;
   readonly confirmByHand: string;
@@ -30,6 +34,10 @@ export interface KeyPathIds {
 export const keyPathIds = (stem: string): KeyPathIds => ({
   locate: `locate${stem}Key`,
   found: `${stem.charAt(0).toLowerCase()}${stem.slice(1)}KeyFound`,
+  checkProtected: `check${stem}KeyProtected`,
+  isProtected: `${stem.charAt(0).toLowerCase()}${stem.slice(1)}KeyProtected`,
+  confirmProtected: `confirmProtected${stem}KeyByHand`,
+  resolveProtected: `resolveAlertAfterProtected${stem}KeyByHand`,
   approve: `approve${stem}Key`,
   disable: `disable${stem}Key`,
   confirmByHand: `confirm${stem}KeyByHand`,
@@ -64,14 +72,30 @@ export interface KeyPath {
 export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
   const { ids } = path;
   const output = `$.steps.${ids.locate}.output`;
+  const protection = `$.steps.${ids.checkProtected}.output`;
+  const disableInput = Object.fromEntries(
+    Object.entries(path.disableInput).map(([name, field]) => [name, { path: `${output}.${field}` }]),
+  );
   const fromOutput = (facts: Readonly<Record<string, string>>) =>
     Object.fromEntries(Object.entries(facts).map(([label, field]) => [label, `${output}.${field}`]));
   return {
     [ids.locate]: { type: "action", action: path.find, input: { ...githubAlert }, next: ids.found },
     [ids.found]: {
       type: "choice",
-      choices: [{ when: { path: `${output}.matchCount`, equals: 1 }, next: ids.approve }],
+      choices: [{ when: { path: `${output}.matchCount`, equals: 1 }, next: ids.checkProtected }],
       otherwise: ids.confirmByHand,
+    },
+    [ids.checkProtected]: {
+      type: "action",
+      action: "quell.check-protected",
+      input: disableInput,
+      quiet: true,
+      next: ids.isProtected,
+    },
+    [ids.isProtected]: {
+      type: "choice",
+      choices: [{ when: { path: `${protection}.protected`, equals: true }, next: ids.confirmProtected }],
+      otherwise: ids.approve,
     },
     [ids.approve]: {
       type: "approval",
@@ -85,12 +109,23 @@ export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
     [ids.disable]: {
       type: "action",
       action: path.disable,
-      input: Object.fromEntries(
-        Object.entries(path.disableInput).map(([name, field]) => [name, { path: `${output}.${field}` }]),
-      ),
+      input: disableInput,
       next: path.next,
     },
     ...confirmByHandSteps(ids, path.byHand.title, path.byHand.plan, fromOutput(path.byHand.facts)),
+    ...confirmByHandSteps(
+      { confirmByHand: ids.confirmProtected, resolveByHand: ids.resolveProtected },
+      "A protected key leaked: disable it by hand",
+      [
+        "The key shown below belongs to a protected principal (see Protected by): Quell never disables it, automatically or by approval.",
+        "Disable or rotate it by hand with its owners.",
+      ],
+      {
+        ...fromOutput(path.facts),
+        "Protected principal": `${protection}.principal`,
+        "Protected by": `${protection}.entry`,
+      },
+    ),
   };
 }
 

@@ -89,6 +89,14 @@ export interface ActionDefinition<Name extends string, Input extends z.ZodType, 
     readonly low: boolean;
   };
   readonly timeoutSeconds: number;
+  /**
+   * The principals and credentials the action's writes change (user and role names or ARNs, key ids), from its
+   * input and planned output: the runner refuses to send anything when one is protected (QUELL_PROTECTED_PRINCIPALS).
+   */
+  readonly changes?: (
+    input: z.infer<Input>,
+    output: z.infer<Output>,
+  ) => readonly (string | null | undefined)[];
   /** Reads what it needs and returns the exact writes it would make. Must not mutate anything itself. */
   readonly plan: (input: z.infer<Input>, context: ActionContext) => Promise<ActionPlan<z.infer<Output>>>;
   /**

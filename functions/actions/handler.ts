@@ -4,7 +4,7 @@ import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { actionSessionName } from "../shared/action-session.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
-import { ApprovalNotRecorded, AutoApprovalRefused, toQuellError } from "../shared/errors.js";
+import { ApprovalNotRecorded, AutoApprovalRefused, QuellPaused, toQuellError } from "../shared/errors.js";
 import { systemClock } from "../shared/ids.js";
 import { createTools, errorAttributes, instrumented } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
@@ -73,6 +73,20 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
       roleArn ? { roleArn, sessionName: actionSessionName(incidentId) } : undefined,
       clients,
     );
+  /** While Quell is paused nothing is written: the step is recorded as held (once per pause) and fails, to retry. */
+  const holdWhilePaused = async ({ incidentId, step, mode }: ActionEvent) => {
+    const pause = await store.pause.state();
+    if (!pause.paused) return;
+    const why = `Quell was paused by ${pause.by ?? "someone"} at ${pause.at ?? "?"}${pause.reason ? ` (${pause.reason})` : ""}`;
+    if (await store.pause.markHeld(incidentId, `${step}.${mode}`, pause)) {
+      await store.appendTimeline(incidentId, {
+        kind: "action_paused",
+        summary: `${action.name} at ${step} held its writes: ${why}; it goes on when Quell is resumed`,
+        detail: { step, action: action.name, mode, pausedBy: pause.by, pausedAt: pause.at },
+      });
+    }
+    throw new QuellPaused(`${action.name} sent nothing: ${why}. /quell resume lets it go on.`);
+  };
   const run = async (event: unknown): Promise<ActionResult> => {
     const parsed = ActionEvent.parse(event);
     logger.appendKeys({ incidentId: parsed.incidentId, step: parsed.step, mode: parsed.mode });
@@ -86,6 +100,7 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
       const approval =
         parsed.mode === "undo" ? undefined : await requireRecordedApproval(parsed, store, action.name);
       const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed, approval) };
+      if (!options.dryRun && action.blastRadius.maxWrites > 0) await holdWhilePaused(parsed);
       const result =
         parsed.mode === "undo"
           ? await runUndo(action, { input: parsed.input, output: parsed.output }, options)

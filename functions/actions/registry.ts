@@ -15,6 +15,7 @@ import { blockLitellmEndUser } from "./litellm-block-end-user/action.js";
 import { throttleLitellmVirtualKey } from "./litellm-throttle-virtual-key/action.js";
 import { findLeakedOpenAiKey } from "./openai-find-leaked-key/action.js";
 import { revokeOpenAiProjectKey } from "./openai-revoke-project-key/action.js";
+import { checkProtected } from "./quell-check-protected/action.js";
 import { endpointStatus } from "./sagemaker-endpoint-status/action.js";
 import { findEndpointRollbackTarget } from "./sagemaker-find-endpoint-target/action.js";
 import { rollbackEndpoint } from "./sagemaker-rollback-endpoint/action.js";
@@ -26,6 +27,7 @@ import { putParameterValue } from "./ssm-put-parameter-value/action.js";
  * `action.ts` and `handler.ts`, plus one line here. The catalog test checks they agree.
  */
 export const actions = {
+  [checkProtected.name]: { definition: checkProtected, folder: "quell-check-protected" },
   [findLeakedOpenAiKey.name]: { definition: findLeakedOpenAiKey, folder: "openai-find-leaked-key" },
   [revokeOpenAiProjectKey.name]: { definition: revokeOpenAiProjectKey, folder: "openai-revoke-project-key" },
   [resolveGitHubSecretAlert.name]: {

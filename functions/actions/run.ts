@@ -1,6 +1,17 @@
 import type { z } from "zod";
-import { BlastRadiusExceeded, NotReversible, ValidationError, VerificationFailed } from "../shared/errors.js";
+import {
+  BlastRadiusExceeded,
+  NotReversible,
+  ProtectedPrincipal,
+  ValidationError,
+  VerificationFailed,
+} from "../shared/errors.js";
 import { createHttpClient } from "../shared/http.js";
+import {
+  PROTECTED_PRINCIPALS_ENV,
+  protectedPrincipalsFrom,
+  protectionOf,
+} from "../shared/protected-principals.js";
 import type { ActionSession } from "./assume-role.js";
 import { type AwsClientClasses, awsClients } from "./aws-clients.js";
 import type { ActionContext, ActionJournal, AnyAction, Write, WriteDescription } from "./contract.js";
@@ -28,6 +39,7 @@ export async function runAction(
   if (!output.success) {
     throw new ValidationError(`${action.name} produced an invalid output`, issuesOf(output.error));
   }
+  refuseProtected(action, input, output.data, options.context.env);
   const result = await send(action, { input, output: output.data, writes: plan.writes }, options);
   if (result.mode !== "applied" || result.writes.length === 0 || !action.verify) return result;
   const verification = await action.verify(input, options.context);
@@ -37,6 +49,18 @@ export async function runAction(
     );
   }
   return { ...result, verified: verification.observed };
+}
+
+/** Nothing is sent, planned or undone for a protected principal, whoever approved it. */
+function refuseProtected(action: AnyAction, input: unknown, output: unknown, env: NodeJS.ProcessEnv): void {
+  if (!action.changes) return;
+  const protection = protectionOf(protectedPrincipalsFrom(env), action.changes(input, output));
+  if (protection) {
+    throw new ProtectedPrincipal(
+      `${protection.principal} is a protected principal (${protection.entry} in ${PROTECTED_PRINCIPALS_ENV}): ` +
+        `${action.name} never changes it; contain it by hand`,
+    );
+  }
 }
 
 /**

@@ -124,6 +124,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     plan: event.plan,
     facts: event.facts,
     dryRun: approval.dryRun,
+    pause: await deps.store.pause.state(),
   });
   const posted = await deps.slack.postMessage({ channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);

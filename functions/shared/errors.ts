@@ -91,6 +91,22 @@ export class ApprovalNotRecorded extends QuellError {
   override readonly safeForSlack = true;
 }
 
+/**
+ * The action would change a protected principal (QUELL_PROTECTED_PRINCIPALS): Quell never contains it, whatever
+ * was approved; a human does, by hand. Nothing is sent.
+ */
+export class ProtectedPrincipal extends QuellError {
+  override readonly safeForSlack = true;
+}
+
+/**
+ * Quell is paused (`/quell pause`): the action sent nothing. A playbook's writing step retries it until Quell is
+ * resumed (compile.ts), so the step goes on by itself then.
+ */
+export class QuellPaused extends QuellError {
+  override readonly safeForSlack = true;
+}
+
 /** Error names Step Functions itself raises. */
 export const StatesErrors = {
   all: "States.ALL",

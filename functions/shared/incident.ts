@@ -62,6 +62,8 @@ export const TimelineKind = z.enum([
   "action_applied",
   "action_verified",
   "action_failed",
+  /** A step that would write held its writes while Quell was paused (once per pause; it goes on when resumed). */
+  "action_paused",
   /** A write about to be sent, then how it ended (functions/actions/journal.ts). */
   "write_attempted",
   "write_settled",

@@ -25,6 +25,7 @@ import {
 import { queryIncidentPartition } from "./incident-partition.js";
 import { InterruptionStore } from "./interruptions.js";
 import { decodeCursor, encodeCursor, type Page, type PageOf } from "./page-cursor.js";
+import { PauseSwitch } from "./pause.js";
 import { type RefusalTally, type Rejection, type RejectionEntry, RejectionStore } from "./rejections.js";
 import { retryTransactionConflicts, writeTransaction } from "./transactions.js";
 
@@ -61,6 +62,8 @@ export class IncidentStore {
   readonly interruptions: InterruptionStore;
   /** Refused requests: authenticated ones one by one, unauthenticated ones counted per minute. */
   private readonly rejections: RejectionStore;
+  /** Quell's kill switch (`/quell pause`, `/quell resume`). */
+  readonly pause: PauseSwitch;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -70,6 +73,7 @@ export class IncidentStore {
     this.actionRuns = new ActionRunStore(db, tableName, clock);
     this.interruptions = new InterruptionStore(db, tableName, clock);
     this.rejections = new RejectionStore(db, tableName, clock);
+    this.pause = new PauseSwitch(db, tableName, clock);
   }
 
   private now = () => this.clock().toISOString();

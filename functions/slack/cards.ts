@@ -2,6 +2,7 @@ import type { ActionRun } from "../shared/action-runs.js";
 import { applicableExclusions } from "../shared/exclusions.js";
 import { type Approval, INTERRUPTED_BY, type Incident } from "../shared/incident.js";
 import { escapeMrkdwn, plainText } from "../shared/mrkdwn.js";
+import type { PauseState } from "../shared/pause.js";
 import { SlackActionIds } from "./ids.js";
 import { runProgress, undoBlock } from "./run-status.js";
 
@@ -19,6 +20,8 @@ export interface ApprovalCardInput {
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;
   readonly dryRun: boolean;
+  /** Quell's kill switch when the card was drawn: a paused Quell writes nothing, whatever is approved. */
+  readonly pause?: PauseState;
   /**
    * For an approved step that leads straight to an action: that action's run, and whether the incident ended
    * (then a missing run did not complete). The decided card then shows the run's progress and Undo.
@@ -100,6 +103,9 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
   const notes = [
     input.dryRun
       ? ":test_tube: *Dry run*: Quell will record what it would send and change nothing."
+      : undefined,
+    input.pause?.paused
+      ? `:double_vertical_bar: *Quell is paused* (by ${input.pause.by ? `<@${escapeMrkdwn(input.pause.by, 30)}>` : "someone"}): a decision is recorded, but nothing is written until \`/quell resume\`.`
       : undefined,
     approval.policy === "two"
       ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.${commentsOf(approval)}`

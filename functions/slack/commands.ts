@@ -16,6 +16,8 @@ export const HELP = [
   "• `ack <incident>`: say you are on it (recorded)",
   "• `resolve <incident> <reason>`: close it as resolved (not while an approval is pending)",
   "• `rerun <incident>`: start an interrupted incident's playbook again (its approvals ask again)",
+  "• `pause [reason]`: stop every action from writing until `resume` (approvals are still asked; steps wait)",
+  "• `resume`: let paused steps go on",
   "• `dry-run <playbook> <alert-id>`: rehearse a playbook on a stored alert; actions plan and send nothing",
   "• `undo <action-run>`: restore what an applied action changed (run ids are in the incident's thread)",
   "• `help`: this text",
@@ -80,12 +82,33 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
       if (!target || !INCIDENT_ID.test(target))
         return "Usage: `/quell rerun <incident>` (ids are in `/quell list`).";
       return rerunIncident(target, userId, deps);
+    case "pause":
+    case "resume":
+      if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
+      return setPause(verb.toLowerCase() === "pause", userId, [target, ...rest].join(" "), deps);
     case "dry-run":
       if (!(await isAuthorised(userId, deps))) return NOT_A_RESPONDER;
       return startDryRun(target, rest[0], userId, deps);
     default:
       return HELP;
   }
+}
+
+/** The kill switch: who paused or resumed, and why, is kept with it and said to whoever asks again. */
+async function setPause(paused: boolean, userId: string, reason: string, deps: CommandDeps): Promise<string> {
+  const why = reason.trim().slice(0, 280) || null;
+  const before = await deps.store.pause.set(paused, userId, why);
+  if (before.paused === paused) {
+    const since = before.by
+      ? ` (since ${escapeMrkdwn(before.at ?? "?")}, by <@${escapeMrkdwn(before.by, 30)}>)`
+      : "";
+    return paused
+      ? `Quell was already paused${since}; still paused.`
+      : "Quell was not paused; nothing changed.";
+  }
+  return paused
+    ? ":double_vertical_bar: Quell is paused: no action writes anything until `/quell resume`. Approvals are still asked; steps that would write wait and are recorded as paused."
+    : ":arrow_forward: Quell is resumed: paused steps go on at their next check (within 5 minutes).";
 }
 
 async function changeIncident(

@@ -22,6 +22,8 @@ export interface QuellConfig {
    * Empty: nobody is allow-listed, so every UpdateGuardrail and DeleteGuardrail is guardrail tampering.
    */
   readonly guardrailAdmins: readonly string[];
+  /** What no action ever contains (QUELL_PROTECTED_PRINCIPALS on every action function); see team-config.ts. */
+  readonly protectedPrincipals: readonly string[];
   /**
    * The LiteLLM proxy (LLM gateway) the litellm.* actions manage, e.g. https://llm-gateway.internal.example.com.
    * Unset: those actions fail with ConfigurationError (a self-hosted gateway has no default address).

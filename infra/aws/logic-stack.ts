@@ -45,6 +45,7 @@ export class LogicStack extends Stack {
       secretLookup,
       dryRun: config.dryRun,
       environmentName: config.environmentName,
+      protectedPrincipals: config.protectedPrincipals,
       providerUrls: config.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: config.litellmBaseUrl } : {},
     });
     this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });

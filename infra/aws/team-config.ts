@@ -52,6 +52,23 @@ export const TeamSettings = z.strictObject({
     .default(7 * 86400),
   /** IAM principals allowed to change Bedrock guardrails; empty: every change is flagged as tampering. */
   guardrailAdmins: z.array(IamPrincipalArn).max(100).default([]),
+  /**
+   * Principals, roles and keys Quell never contains, automatically or by approval (a release pipeline's role, a
+   * break-glass user): IAM ARNs, user or role names, key or credential ids; `*` matches any run of characters.
+   */
+  protectedPrincipals: z
+    .array(
+      z
+        .string()
+        .regex(/^[\w+=,.@:/*-]{1,2048}$/, {
+          message: "an IAM ARN, a user or role name, or a key id (letters, digits and +=,.@:/*-_)",
+        })
+        .refine((entry) => entry.replaceAll("*", "").length > 0, {
+          message: "a lone * would protect everything",
+        }),
+    )
+    .max(200)
+    .default([]),
   /** The LiteLLM proxy the litellm.* actions manage (throttle-abuser). */
   litellmBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** CloudWatch alarms outside the AI namespaces Quell still takes, by alarm name prefix. */
@@ -178,6 +195,7 @@ export function quellConfigFrom({ settings, triage }: TeamConfig): QuellConfig {
     approvers: settings.approvers,
     dedupWindowSeconds: settings.dedupWindowSeconds,
     guardrailAdmins: [...new Set(settings.guardrailAdmins)],
+    protectedPrincipals: [...new Set(settings.protectedPrincipals)],
     cloudwatchAlarmNamePrefixes: settings.cloudwatchAlarmNamePrefixes,
     alarmEmails: settings.alarmEmails,
     ingestReservedConcurrency: settings.ingestReservedConcurrency,

@@ -1,4 +1,5 @@
 import { EnvNames } from "../../functions/shared/env.js";
+import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
 import { GUARDRAIL_ADMINS_ENV } from "../../functions/sources/aws/bedrock.js";
 import { EXAMPLE_CONFIG_PATH, readTeamConfigFile, type TeamSettings } from "../aws/team-config.js";
 
@@ -44,6 +45,9 @@ export function settingsEnv(
     [EnvNames.dedupWindowSeconds]: String(settings.dedupWindowSeconds),
     ...(settings.guardrailAdmins.length > 0
       ? { [GUARDRAIL_ADMINS_ENV]: settings.guardrailAdmins.join(",") }
+      : {}),
+    ...(settings.protectedPrincipals.length > 0
+      ? { [PROTECTED_PRINCIPALS_ENV]: settings.protectedPrincipals.join(",") }
       : {}),
     ...(settings.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: settings.litellmBaseUrl } : {}),
     ...(settings.slackApiUrl ? { [EnvNames.slackApiUrl]: settings.slackApiUrl } : {}),

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvNames, SecretNames, secretParameterVariable } from "../../functions/shared/env.js";
+import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
 import { GUARDRAIL_ADMINS_ENV } from "../../functions/sources/aws/bedrock.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -14,6 +15,8 @@ const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const LITERAL_ENV_READS: readonly { readonly name: string; readonly file: string }[] = [
   // The guardrail-admin allow-list, read by the aws.bedrock adapter: `guardrailAdminsFrom(process.env)`.
   { name: GUARDRAIL_ADMINS_ENV, file: "functions/sources/aws/bedrock.ts" },
+  // What no action ever contains, read by every action's runner and by quell.check-protected.
+  { name: PROTECTED_PRINCIPALS_ENV, file: "functions/shared/protected-principals.ts" },
 ];
 
 /** The handler file and every repository file it imports, transitively (relative `.js` imports of `.ts`). */

@@ -13,6 +13,7 @@ import {
   SecretNames,
   secretParameterVariable,
 } from "../../functions/shared/env.js";
+import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import {
   GUARDRAIL_ADMINS_ENV,
@@ -220,6 +221,8 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.litellmBaseUrl,
   // Unset means nobody is allow-listed (every guardrail change is flagged); set only when configured.
   GUARDRAIL_ADMINS_ENV,
+  // Unset means nothing is protected; set on every action only when the settings name protected principals.
+  PROTECTED_PRINCIPALS_ENV,
   // Local only: the team file (or a triage-only file) instead of AppConfig, and how often it is looked at again.
   EnvNames.configFile,
   EnvNames.triageConfigFile,

@@ -52,6 +52,26 @@ describe("the approval in front of an action step", () => {
     expect(actionPayloads(leakedAiKey)).toEqual({
       resolveInactiveKeyAlert: { approvalStep: "closeInactiveKeyAlert", approval: "auto" },
       locateKey: { approvalStep: undefined, approval: undefined },
+      checkOpenAiKeyProtected: { approvalStep: undefined, approval: undefined },
+      resolveAlertAfterProtectedOpenAiKeyByHand: {
+        approvalStep: "confirmProtectedOpenAiKeyByHand",
+        approval: undefined,
+      },
+      checkAnthropicKeyProtected: { approvalStep: undefined, approval: undefined },
+      resolveAlertAfterProtectedAnthropicKeyByHand: {
+        approvalStep: "confirmProtectedAnthropicKeyByHand",
+        approval: undefined,
+      },
+      checkAwsKeyProtected: { approvalStep: undefined, approval: undefined },
+      resolveAlertAfterProtectedAwsKeyByHand: {
+        approvalStep: "confirmProtectedAwsKeyByHand",
+        approval: undefined,
+      },
+      checkBedrockKeyProtected: { approvalStep: undefined, approval: undefined },
+      resolveAlertAfterProtectedBedrockKeyByHand: {
+        approvalStep: "confirmProtectedBedrockKeyByHand",
+        approval: undefined,
+      },
       revokeKey: { approvalStep: "approveRevoke", approval: undefined },
       // After the gated revoke, not behind an approval of its own.
       resolveAlert: { approvalStep: undefined, approval: undefined },

@@ -54,7 +54,12 @@ function handlers() {
         action: ref.action,
         mode: "applied",
         input: {},
-        output: ref.action === "openai.find-leaked-key" ? { matchCount: 1, match } : {},
+        output:
+          ref.action === "openai.find-leaked-key"
+            ? { matchCount: 1, match }
+            : ref.action === "quell.check-protected"
+              ? { protected: false, principal: null, entry: null }
+              : {},
         writes: [],
         verified: null,
       };

@@ -29,6 +29,7 @@ export const deactivateAnthropicKey = defineAction({
   // Not low: whatever still uses this key stops working until someone sets it active again.
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
+  changes: (input, output) => [input.keyId, output.keyName],
   async plan(input, context) {
     const key = await anthropicKey(input.keyId, context);
     if (!key) throw new ValidationError(`Anthropic has no API key ${input.keyId}`);

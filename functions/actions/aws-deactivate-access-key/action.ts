@@ -45,6 +45,7 @@ export const deactivateAwsAccessKey = defineAction({
   // Not low: whatever still runs on this key stops working until someone sets it Active again.
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
+  changes: (input) => [input.userName, input.accessKeyId],
   async plan(input, context) {
     const key = await keyOf(context, input);
     if (!key?.Status) {

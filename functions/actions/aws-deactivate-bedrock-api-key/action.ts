@@ -31,6 +31,7 @@ export const deactivateBedrockApiKey = defineAction({
   // Not low: whatever still calls Bedrock with this key stops until someone sets it Active again.
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
+  changes: (input) => [input.userName, input.credentialId],
   async plan(input, context) {
     const key = await keyOf(context, input);
     if (!key?.Status) {

@@ -61,9 +61,9 @@ async function revokedBefore(context: ActionContext, input: Input): Promise<stri
       .send(
         new GetRolePolicyCommand({ RoleName: roleNameOf(input.roleArn), PolicyName: policyNameOf(input) }),
       );
+    if (!found.PolicyDocument) return null;
     // IAM returns the document URL-encoded (RFC 3986); the SDK leaves it so.
-    const document = JSON.parse(decodeURIComponent(found.PolicyDocument ?? ""));
-    const parsed = RevocationPolicy.safeParse(document);
+    const parsed = RevocationPolicy.safeParse(JSON.parse(decodeURIComponent(found.PolicyDocument)));
     return parsed.success
       ? (parsed.data.Statement[0]?.Condition.DateLessThan["aws:TokenIssueTime"] ?? null)
       : null;
@@ -101,6 +101,7 @@ export const revokeRoleSessions = defineAction({
   // Not low: every current session of the role stops, the application's own included.
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
+  changes: (input) => [input.roleArn, roleNameOf(input.roleArn)],
   async plan(input, context) {
     const roleName = roleNameOf(input.roleArn);
     try {

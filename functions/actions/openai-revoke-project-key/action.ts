@@ -24,6 +24,7 @@ export const revokeOpenAiProjectKey = defineAction({
   reversible: false,
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
+  changes: (input) => [input.keyId, input.projectId],
   async plan(input, context) {
     const { http, secret, env } = context;
     const bearer = await secret(SecretNames.openaiAdminKey);

@@ -6,6 +6,7 @@ import type { IamNeed } from "../../../functions/actions/contract.js";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames, type SecretName, SecretNames } from "../../../functions/shared/env.js";
+import { PROTECTED_PRINCIPALS_ENV } from "../../../functions/shared/protected-principals.js";
 import { actionEntry } from "../catalog.js";
 import { acknowledge, wildcardResourceFinding } from "../nag.js";
 import { pascal } from "../paths.js";
@@ -25,16 +26,31 @@ export const IDEMPOTENCY_ACTIONS = [
  */
 export const INCIDENT_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"] as const;
 
+/** Quell's own roles: its actions' (`quell-action-…`) and its stacks' functions' (`Quell-<env>-…`). */
+const QUELL_ROLES = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that contractResource fills per stack.
+  "arn:${Partition}:iam::${Account}:role/quell-*",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that contractResource fills per stack.
+  "arn:${Partition}:iam::${Account}:role/Quell-*",
+];
+
 /**
  * Why a contract may name a wildcard resource, per resource exactly as the contract writes it.
  * A wildcard with no entry here fails synth (cdk-nag AwsSolutions-IAM5): explain it or narrow it.
  */
 const contractWildcards: Readonly<Record<string, string>> = {
   "arn:${Partition}:iam::${Account}:user/*":
-    "The IAM user whose access key leaked is named by the alert at run time, so the role cannot list it " +
-    "in advance. The grant is limited to IAM users of this account (no roles, groups or other accounts) " +
-    "and to iam:ListAccessKeys and iam:UpdateAccessKey only, from the action's IAM contract; the " +
-    "playbook asks a human before the update and the action can undo it.",
+    "The IAM user whose access key or Bedrock API key leaked is named by the alert (or found from the key) at " +
+    "run time, so the role cannot list it in advance. The grant is limited to IAM users of this account (no " +
+    "roles, groups or other accounts) and to each action's own calls from its IAM contract (list and update " +
+    "access keys or service-specific credentials, GetAccessKeyLastUsed); the playbook asks a human before any " +
+    "update, protected principals are refused, and the action can undo it.",
+  "arn:${Partition}:iam::${Account}:role/*":
+    "The role whose temporary credentials were abused is named by the alert at run time, so the role cannot " +
+    "list it in advance. The grant is limited to roles of this account and to reading a role and putting, " +
+    "reading or deleting the action's own inline policy (QuellRevokeSessions-<incident>); Quell's own roles " +
+    "are denied explicitly, a human approves (four eyes in production), protected principals are refused, and " +
+    "undo deletes exactly that policy.",
   "arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*":
     "The Bedrock guardrail to tighten is named by the prompt-injection alert at run time, so the role " +
     "cannot list it in advance. The grant is limited to guardrails of this account and region and to " +
@@ -104,6 +120,8 @@ export interface ActionFunctionsProps {
   readonly environmentName: string;
   /** Self-hosted providers' addresses, by variable (`LITELLM_BASE_URL`); unset ones are left out. */
   readonly providerUrls: Readonly<Record<string, string>>;
+  /** What no action ever contains; set on every action function when the settings name any. */
+  readonly protectedPrincipals: readonly string[];
 }
 
 /**
@@ -130,6 +148,9 @@ export class ActionFunctions extends Construct {
           [EnvNames.tableName]: props.incidentsTable.tableName,
           [EnvNames.dryRun]: String(props.dryRun),
           ...providerUrlsFor(definition.secrets, props.providerUrls),
+          ...(props.protectedPrincipals.length > 0
+            ? { [PROTECTED_PRINCIPALS_ENV]: props.protectedPrincipals.join(",") }
+            : {}),
         },
         secrets: definition.secrets,
         secretLookup: props.secretLookup,
@@ -171,6 +192,16 @@ export class ActionFunctions extends Construct {
               effect: Effect.DENY,
               actions: ["ssm:*"],
               resources: [contractResource(stack, QUELL_PARAMETERS)],
+            }),
+          );
+        }
+        if (definition.iam.some((need: IamNeed) => need.resources.some((r) => r.includes(":role/")))) {
+          // An action that may change roles' policies never changes Quell's own (its functions' and actions' roles).
+          role.addToPolicy(
+            new PolicyStatement({
+              effect: Effect.DENY,
+              actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+              resources: QUELL_ROLES.map((resource) => contractResource(stack, resource)),
             }),
           );
         }
