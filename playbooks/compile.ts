@@ -225,6 +225,14 @@ class Compiler {
    * same approval: the first times out after `afterSeconds` into the escalation (the card re-posted with a
    * mention), then a second wait, with a fresh task token on the same pending approval, for the rest.
    */
+  /** Whether approving leads straight to an action whose contract says its effect is not contained. */
+  private containsOnApprove(onApprove: string): boolean {
+    const next = this.stepsById.get(onApprove);
+    return (
+      next?.type === "action" && isActionName(next.action) && !actions[next.action].definition.blastRadius.low
+    );
+  }
+
   private approval(id: string, step: Extract<Step, { type: "approval" }>): Record<string, AslState> {
     const facts = Object.fromEntries(Object.entries(step.facts).map(([label, path]) => [`${label}.$`, path]));
     if (step.policy === "auto") return this.autoApproval(id, step, facts);
@@ -266,6 +274,8 @@ class Compiler {
           facts,
           "dryRun.$": DRY_RUN_PATH,
           ...(this.stepsById.get(step.onApprove)?.type === "action" ? { actionStep: step.onApprove } : {}),
+          // A containment (an action whose effect is not contained) counts against the containment budget.
+          ...(this.containsOnApprove(step.onApprove) ? { containment: true } : {}),
           timeoutSeconds: step.timeoutSeconds,
           ...(step.approvers ? { approvers: step.approvers } : {}),
           ...(escalation ? { escalation } : {}),

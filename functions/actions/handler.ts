@@ -105,6 +105,12 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
         parsed.mode === "undo"
           ? await runUndo(action, { input: parsed.input, output: parsed.output }, options)
           : await runAction(action, parsed.input, options);
+      if (result.mode === "applied" && result.writes.length > 0 && !action.blastRadius.low) {
+        // Counted against the containment budget; the write went out either way, so a failure to count is logged.
+        await store.containments
+          .record({ incidentId: parsed.incidentId, step: parsed.step, action: action.name })
+          .catch((error) => logger.error("containment not counted", { error: errorAttributes(error) }));
+      }
       logger.info("action finished", {
         action: action.name,
         mode: result.mode,

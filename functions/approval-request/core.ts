@@ -19,6 +19,8 @@ export const ApprovalRequestEvent = z.object({
    * inventory lists in production, or does not list). It raises the policy, never lowers it.
    */
   fourEyes: z.boolean().optional(),
+  /** Approving leads to a containment: it counts against the containment budget (QUELL_CONTAINMENTS_PER_HOUR). */
+  containment: z.boolean().optional(),
   /** The action step `onApprove` leads straight to, when it does: the decided card follows its run. */
   actionStep: z.string().min(1).optional(),
   /** A rehearsal execution (`/quell dry-run`): the card says so, and the actions plan without sending. */
@@ -53,12 +55,22 @@ export interface ApprovalRequestDeps {
   readonly defaultApprovers: readonly string[];
   readonly dryRun: boolean;
   readonly clock: Clock;
+  /** At most this many containments an hour before each further one needs a second approver; null: no budget. */
+  readonly containmentsPerHour?: number | null;
 }
 
 /** Who asked for the rerun this approval belongs to (its execution is the rerun's), if it does. */
 function rerunRequester(incident: Incident, event: ApprovalRequestEvent): string | undefined {
   const rerun = incident.rerun;
   return rerun && event.executionId.endsWith(`:${rerun.executionName}`) ? rerun.requestedBy : undefined;
+}
+
+/** The containments of the last hour and the budget, when the budget is set and spent. */
+async function budgetSpent(deps: ApprovalRequestDeps) {
+  const limit = deps.containmentsPerHour ?? null;
+  if (limit === null) return undefined;
+  const used = await deps.store.containments.lastHour();
+  return used >= limit ? { used, limit } : undefined;
 }
 
 /**
@@ -71,7 +83,10 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
   const now = deps.clock();
   // Triage's routing may send the card to the owning team and ask for more approvers, never fewer.
   const channel = incident.route?.channel ?? deps.channel;
-  const policy = incident.route?.approvalPolicy === "two" || event.fourEyes === true ? "two" : event.policy;
+  // Over the containment budget, a containment needs a second approver (the card says why).
+  const overBudget = event.containment ? await budgetSpent(deps) : undefined;
+  const policy =
+    incident.route?.approvalPolicy === "two" || event.fourEyes === true || overBudget ? "two" : event.policy;
   // A rehearsal or a rerun was asked for by someone: they may not also approve it under four eyes.
   const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy ?? rerunRequester(incident, event);
   const approval: Approval = {
@@ -90,6 +105,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     timeoutAt: new Date(now.getTime() + event.timeoutSeconds * 1000).toISOString(),
     ...(event.escalation ? { escalation: event.escalation } : {}),
     ...(event.actionStep ? { actionStep: event.actionStep } : {}),
+    ...(overBudget ? { overBudget } : {}),
     // Four eyes exclusions: the requester and the alert's subjects (which apply per policy: decide.ts).
     ...(requestedBy ? { requestedBy } : {}),
     excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),

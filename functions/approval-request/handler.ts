@@ -1,4 +1,5 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { containmentBudgetFrom } from "../shared/containment-budget.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
 import { createTools, instrumented } from "../shared/powertools.js";
@@ -70,7 +71,11 @@ export const handler = instrumented(tools, async (event: unknown) => {
   const request = ApprovalRequestEvent.parse(event);
   logger.info("approval requested", { incidentId: request.incidentId, step: request.step });
   metrics.addMetric("ApprovalRequested", "Count", 1);
-  return requestApproval(request, { ...(await cardDeps()), defaultApprovers: env[EnvNames.approvers] });
+  return requestApproval(request, {
+    ...(await cardDeps()),
+    defaultApprovers: env[EnvNames.approvers],
+    containmentsPerHour: containmentBudgetFrom(process.env),
+  });
 });
 
 /** What posting an approval card needs, whichever the policy. */

@@ -235,6 +235,8 @@ export interface Approval {
   readonly requestedBy?: string;
   /** Who may not decide this approval, and why (see functions/shared/exclusions.ts for what applies when). */
   readonly excludedApprovers?: readonly ApproverExclusion[];
+  /** Asked when the containment budget was spent (`used` containments in the last hour, of `limit`): four eyes. */
+  readonly overBudget?: { readonly used: number; readonly limit: number };
 }
 
 /** A person excluded from deciding an approval: the subject of the alert, or the requester of the run. */

@@ -11,6 +11,7 @@ import {
 import { ACTION_RUN_PREFIX, ActionRunStore, withoutKeys as actionRunOf } from "./action-runs.js";
 import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
 import { alertAttributes, alertOfItem } from "./alert-record.js";
+import { ContainmentLedger } from "./containment-ledger.js";
 import { isConditionFailure, setExpression } from "./dynamo-expressions.js";
 import { TransientError } from "./errors.js";
 import type { Clock } from "./ids.js";
@@ -64,6 +65,8 @@ export class IncidentStore {
   private readonly rejections: RejectionStore;
   /** Quell's kill switch (`/quell pause`, `/quell resume`). */
   readonly pause: PauseSwitch;
+  /** The containments applied in the last hour, against the containment budget. */
+  readonly containments: ContainmentLedger;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -74,6 +77,7 @@ export class IncidentStore {
     this.interruptions = new InterruptionStore(db, tableName, clock);
     this.rejections = new RejectionStore(db, tableName, clock);
     this.pause = new PauseSwitch(db, tableName, clock);
+    this.containments = new ContainmentLedger(db, tableName, clock);
   }
 
   private now = () => this.clock().toISOString();

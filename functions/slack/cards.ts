@@ -15,7 +15,10 @@ export interface ApprovalCardInput {
     "approvalId" | "title" | "timeoutAt" | "status" | "policy" | "approvedBy"
   > &
     Partial<
-      Pick<Approval, "decidedBy" | "decidedAt" | "reason" | "comment" | "voteComments" | "excludedApprovers">
+      Pick<
+        Approval,
+        "decidedBy" | "decidedAt" | "reason" | "comment" | "voteComments" | "excludedApprovers" | "overBudget"
+      >
     >;
   readonly plan: readonly string[];
   readonly facts: Readonly<Record<string, unknown>>;
@@ -107,6 +110,9 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
     input.pause?.paused
       ? `:double_vertical_bar: *Quell is paused* (by ${input.pause.by ? `<@${escapeMrkdwn(input.pause.by, 30)}>` : "someone"}): a decision is recorded, but nothing is written until \`/quell resume\`.`
       : undefined,
+    approval.overBudget
+      ? `:chart_with_upwards_trend: *Containment budget spent*: ${approval.overBudget.used} containments in the last hour (budget ${approval.overBudget.limit}), so this one needs a second approver.`
+      : undefined,
     approval.policy === "two"
       ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.${commentsOf(approval)}`
       : undefined,
@@ -114,7 +120,8 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
     `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
   ].filter(Boolean);
   return {
-    text: `Approval needed: ${plainText(approval.title)}`,
+    // A critical incident (a key leaked publicly, say) notifies the whole channel at once, not only whoever looks.
+    text: `${input.incident.severity === "critical" ? "<!here> " : ""}Approval needed: ${plainText(approval.title)}`,
     blocks: [
       ...bodyBlocks(input),
       { type: "context", elements: notes.map((text) => ({ type: "mrkdwn", text })) },

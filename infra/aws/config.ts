@@ -24,6 +24,8 @@ export interface QuellConfig {
   readonly guardrailAdmins: readonly string[];
   /** What no action ever contains (QUELL_PROTECTED_PRINCIPALS on every action function); see team-config.ts. */
   readonly protectedPrincipals: readonly string[];
+  /** At most this many containments an hour before each further one needs a second approver; unset: no budget. */
+  readonly containmentsPerHour?: number;
   /**
    * The LiteLLM proxy (LLM gateway) the litellm.* actions manage, e.g. https://llm-gateway.internal.example.com.
    * Unset: those actions fail with ConfigurationError (a self-hosted gateway has no default address).

@@ -69,6 +69,11 @@ export const TeamSettings = z.strictObject({
     )
     .max(200)
     .default([]),
+  /**
+   * At most this many containments (actions whose effect is not contained) across Quell in any hour; past it,
+   * every further containment needs a second approver. Unset: no budget.
+   */
+  containmentsPerHour: z.number().int().min(1).max(10_000).optional(),
   /** The LiteLLM proxy the litellm.* actions manage (throttle-abuser). */
   litellmBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** CloudWatch alarms outside the AI namespaces Quell still takes, by alarm name prefix. */
@@ -202,6 +207,7 @@ export function quellConfigFrom({ settings, triage }: TeamConfig): QuellConfig {
     slackReservedConcurrency: settings.slackReservedConcurrency,
     ...(settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {}),
     ...(settings.litellmBaseUrl ? { litellmBaseUrl: settings.litellmBaseUrl } : {}),
+    ...(settings.containmentsPerHour ? { containmentsPerHour: settings.containmentsPerHour } : {}),
     triage,
   };
 }

@@ -1,3 +1,4 @@
+import { CONTAINMENT_BUDGET_ENV } from "../../functions/shared/containment-budget.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
 import { GUARDRAIL_ADMINS_ENV } from "../../functions/sources/aws/bedrock.js";
@@ -48,6 +49,9 @@ export function settingsEnv(
       : {}),
     ...(settings.protectedPrincipals.length > 0
       ? { [PROTECTED_PRINCIPALS_ENV]: settings.protectedPrincipals.join(",") }
+      : {}),
+    ...(settings.containmentsPerHour
+      ? { [CONTAINMENT_BUDGET_ENV]: String(settings.containmentsPerHour) }
       : {}),
     ...(settings.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: settings.litellmBaseUrl } : {}),
     ...(settings.slackApiUrl ? { [EnvNames.slackApiUrl]: settings.slackApiUrl } : {}),

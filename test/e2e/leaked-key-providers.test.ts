@@ -42,11 +42,13 @@ describe("leaked keys of every provider (live mode against the loopback stand-in
   afterAll(async () => harness?.stop());
 
   it("Anthropic, publicly leaked: critical, the key found by its hint, one deactivation, GitHub resolved, undo", async () => {
-    const { approvalId, incidentId, shown } = await cardFor(
+    const { card, approvalId, incidentId, shown } = await cardFor(
       harness,
       fixture("secret-scanning-alert-publicly-leaked-anthropic-key"),
     );
     expect(approvalId).toBe(`${incidentId}.approveAnthropicKey`);
+    // Publicly leaked is critical: the whole channel is notified at once.
+    expect(card.text).toMatch(/^<!here> Approval needed: /);
     expect(shown).toContain("Deactivate the leaked Anthropic key");
     expect(shown).toContain("sk-ant-api03-EVA...57AA");
     expect(shown).not.toContain(LEAKED_ANTHROPIC_SECRET);
@@ -83,11 +85,12 @@ describe("leaked keys of every provider (live mode against the loopback stand-in
   });
 
   it("an AWS access key: IAM names its user, one UpdateAccessKey to Inactive, GitHub resolved", async () => {
-    const { approvalId, shown } = await cardFor(
+    const { card, approvalId, shown } = await cardFor(
       harness,
       fixture("secret-scanning-alert-created-aws-access-key"),
     );
     expect(approvalId).toMatch(/\.approveAwsKey$/);
+    expect(card.text).toMatch(/^Approval needed: /);
     expect(shown).toContain(LEAKED_AWS_USER);
     expect(shown).toContain(LEAKED_AWS_KEY);
 

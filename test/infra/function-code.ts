@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONTAINMENT_BUDGET_ENV } from "../../functions/shared/containment-budget.js";
 import { EnvNames, SecretNames, secretParameterVariable } from "../../functions/shared/env.js";
 import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
 import { GUARDRAIL_ADMINS_ENV } from "../../functions/sources/aws/bedrock.js";
@@ -17,6 +18,8 @@ export const LITERAL_ENV_READS: readonly { readonly name: string; readonly file:
   { name: GUARDRAIL_ADMINS_ENV, file: "functions/sources/aws/bedrock.ts" },
   // What no action ever contains, read by every action's runner and by quell.check-protected.
   { name: PROTECTED_PRINCIPALS_ENV, file: "functions/shared/protected-principals.ts" },
+  // The containment budget, read by approval-request before it asks.
+  { name: CONTAINMENT_BUDGET_ENV, file: "functions/shared/containment-budget.ts" },
 ];
 
 /** The handler file and every repository file it imports, transitively (relative `.js` imports of `.ts`). */

@@ -18,6 +18,7 @@ export const TEST_CONFIG: QuellConfig = {
   approvers: ["U0APPROVER1", "U0APPROVER2"],
   dedupWindowSeconds: 3600,
   guardrailAdmins: [],
+  containmentsPerHour: 10,
   protectedPrincipals: ["arn:aws:iam::123456789012:role/release-pipeline", "break-glass-*"],
   litellmBaseUrl: "https://llm-gateway.test.example.com",
   cloudwatchAlarmNamePrefixes: ["support-chat-"],

@@ -1,6 +1,7 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
+import { CONTAINMENT_BUDGET_ENV } from "../../../functions/shared/containment-budget.js";
 import { EnvNames } from "../../../functions/shared/env.js";
 import { coreFunctions } from "../catalog.js";
 import type { QuellConfig } from "../config.js";
@@ -30,6 +31,9 @@ export class PlaybookTasks extends Construct {
         [EnvNames.dryRun]: String(config.dryRun),
         ...(config.slackChannel ? { [EnvNames.slackChannel]: config.slackChannel } : {}),
         ...(config.slackApiUrl ? { [EnvNames.slackApiUrl]: config.slackApiUrl } : {}),
+        ...(config.containmentsPerHour
+          ? { [CONTAINMENT_BUDGET_ENV]: String(config.containmentsPerHour) }
+          : {}),
       },
       secrets: approval.secrets,
       secretLookup,
