@@ -263,7 +263,13 @@ const coreFunctions = () =>
     approvalRequest: {
       fn: quell.logic.tasks.approvalRequest,
       secrets: ["SLACK_BOT_TOKEN"],
-      env: ["QUELL_APPROVERS", "QUELL_DRY_RUN", "QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
+      env: [
+        "QUELL_APPROVERS",
+        "QUELL_CONTAINMENTS_PER_HOUR",
+        "QUELL_DRY_RUN",
+        "QUELL_SLACK_CHANNEL",
+        "QUELL_TABLE_NAME",
+      ],
     },
     recorder: {
       fn: quell.logic.tasks.recorder,
@@ -1198,5 +1204,33 @@ describe("cdk-nag (AwsSolutions)", () => {
       ).toBe(true);
       expect(reason.length, `${path}: ${id}`).toBeGreaterThan(80);
     }
+  });
+});
+
+describe("protected principals and Quell's own roles", () => {
+  it("gives every action function the protected principals of the settings", () => {
+    for (const name of actionNames) {
+      expect(environmentOf(actionFunction(name))[PROTECTED_PRINCIPALS_ENV], name).toBe(
+        TEST_CONFIG.protectedPrincipals.join(","),
+      );
+    }
+  });
+
+  it("denies aws.revoke-role-sessions any change to Quell's own roles", () => {
+    const role = quell.logic.actions.actionRoles.get("aws.revoke-role-sessions");
+    expect(role).toBeDefined();
+    const roleId = logicalIdOf(role as NonNullable<typeof role>);
+    const denies = Object.values(quell.raw.logic.Resources)
+      .filter((candidate) => candidate.Type === "AWS::IAM::Policy")
+      .filter((policy) =>
+        list(policy.Properties?.Roles as { Ref: string }[]).some((roleRef) => roleRef.Ref === roleId),
+      )
+      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => statement.Effect === "Deny");
+    expect(denies).toHaveLength(1);
+    expect(denies[0]?.Action).toEqual(["iam:PutRolePolicy", "iam:DeleteRolePolicy"]);
+    const resources = JSON.stringify(denies[0]?.Resource);
+    expect(resources).toContain(":role/quell-*");
+    expect(resources).toContain(":role/Quell-*");
   });
 });
