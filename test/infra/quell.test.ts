@@ -1225,7 +1225,10 @@ describe("protected principals and Quell's own roles", () => {
       .filter((policy) =>
         list(policy.Properties?.Roles as { Ref: string }[]).some((roleRef) => roleRef.Ref === roleId),
       )
-      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap(
+        (policy) =>
+          (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+      )
       .filter((statement) => statement.Effect === "Deny");
     expect(denies).toHaveLength(1);
     expect(denies[0]?.Action).toEqual(["iam:PutRolePolicy", "iam:DeleteRolePolicy"]);
