@@ -1,5 +1,13 @@
 import { definePlaybook } from "./define.js";
-import { alertFacts, confirmByHandSteps, githubAlert, keyPathIds, keyPathSteps } from "./leaked-key-paths.js";
+import {
+  alertFacts,
+  confirmByHandSteps,
+  genericAlertSide,
+  githubAlert,
+  type KeyPath,
+  keyPathIds,
+  keyPathSteps,
+} from "./leaked-key-paths.js";
 
 /** GitHub secret types Quell disables itself, and the step each starts at; any other type goes to a human. */
 const PROVIDER_PATHS = [
@@ -14,12 +22,64 @@ const PROVIDER_PATHS = [
   ["aws_api_key", "locateBedrockKey"],
 ] as const;
 
+/** How an Anthropic key is found and deactivated, from a GitHub alert or a generic one naming the key. */
+const anthropicPath = {
+  find: "anthropic.find-leaked-key",
+  disable: "anthropic.deactivate-key",
+  disableInput: { keyId: "match.keyId" },
+  approval: {
+    title: "Deactivate the leaked Anthropic key",
+    plan: [
+      "Set the Anthropic API key shown below inactive (Admin API): every request made with it fails at once.",
+      "The Admin API cannot delete keys: undo (or the Console) sets it active again.",
+    ],
+  },
+  facts: {
+    Key: "match.partialKeyHint",
+    "Key name": "match.keyName",
+    Workspace: "match.workspaceId",
+    "Status now": "match.status",
+  },
+  byHand: {
+    title: "No single Anthropic key matches: deactivate it by hand",
+    plan: [
+      "Quell found no unique Anthropic API key for this secret (see Matches) and will not guess.",
+      "Deactivate the key by hand in the Claude Console (Settings, API keys).",
+    ],
+    facts: { Matches: "matchCount" },
+  },
+} as const satisfies Omit<KeyPath, "ids" | "next">;
+
+/** How an IAM user's access key is found and deactivated, from a GitHub alert or a generic one naming the key. */
+const awsKeyPath = {
+  find: "aws.find-leaked-access-key",
+  disable: "aws.deactivate-access-key",
+  disableInput: { userName: "match.userName", accessKeyId: "match.accessKeyId" },
+  approval: {
+    title: "Deactivate the leaked AWS access key",
+    plan: [
+      "Set the IAM user's access key shown below to Inactive (iam:UpdateAccessKey): every call signed with it fails at once.",
+      "The key is not deleted: undo (or the IAM console) sets it Active again. Rotate it for its owner afterwards.",
+    ],
+  },
+  facts: { "IAM user": "match.userName", "Access key": "match.accessKeyId" },
+  byHand: {
+    title: "AWS key not deactivated: contain it by hand",
+    plan: [
+      "Quell deactivates only long-term access keys of an IAM user of this account, and this one is not (see Why).",
+      "Contain it by hand: deactivate the key in its account, or revoke the role's sessions for a temporary key.",
+    ],
+    facts: { "Access key": "accessKeyId", Kind: "keyKind", Why: "reason" },
+  },
+} as const satisfies Omit<KeyPath, "ids" | "next">;
+
 /**
  * A provider API key leaked to a repository. Work as a responder would: read the alert from GitHub, find the exact
  * key at its provider (chosen by GitHub's secret type: OpenAI, Anthropic, an AWS access key, an Amazon Bedrock API
  * key), ask a human, disable it, and close the GitHub alert as revoked. When no single key matches, or the provider
  * is one Quell cannot reach, Quell does not guess and never asks another provider: a human disables it by hand and
- * confirms, and the card says why.
+ * confirms, and the card says why. A generic emitter's alert that names the key itself (an Anthropic key id, an AWS
+ * access key id) takes the same Anthropic and AWS paths; any other source goes to a human.
  */
 export const leakedAiKey = definePlaybook({
   name: "leaked-ai-key",
@@ -29,7 +89,22 @@ export const leakedAiKey = definePlaybook({
   steps: {
     fromGitHub: {
       type: "choice",
-      choices: [{ when: { path: "$.alert.source", equals: "github" }, next: "keyStillValid" }],
+      choices: [
+        { when: { path: "$.alert.source", equals: "github" }, next: "keyStillValid" },
+        { when: { path: "$.alert.source", equals: "generic" }, next: "genericProvider" },
+      ],
+      otherwise: "confirmOtherSourceByHand",
+    },
+    // A generic emitter names the key itself (principal id) and its provider: the same paths, found by id.
+    genericProvider: {
+      type: "choice",
+      choices: [
+        {
+          when: { path: "$.alert.details.principalProvider", equals: "anthropic" },
+          next: "locateGenericAnthropicKey",
+        },
+        { when: { path: "$.alert.details.principalProvider", equals: "aws" }, next: "locateGenericAwsKey" },
+      ],
       otherwise: "confirmOtherSourceByHand",
     },
     // GitHub checks a leaked key with its provider: one already inactive has nothing left to revoke, so Quell
@@ -92,7 +167,6 @@ export const leakedAiKey = definePlaybook({
         title: "Revoke the leaked OpenAI key",
         plan: [
           "Delete the OpenAI project API key shown below (it stops working at once and cannot be restored).",
-          "Resolve the GitHub secret-scanning alert as revoked.",
         ],
       },
       facts: {
@@ -110,35 +184,7 @@ export const leakedAiKey = definePlaybook({
       },
       next: "resolveAlert",
     }),
-    ...keyPathSteps({
-      ids: keyPathIds("Anthropic"),
-      find: "anthropic.find-leaked-key",
-      disable: "anthropic.deactivate-key",
-      disableInput: { keyId: "match.keyId" },
-      approval: {
-        title: "Deactivate the leaked Anthropic key",
-        plan: [
-          "Set the Anthropic API key shown below inactive (Admin API): every request made with it fails at once.",
-          "The Admin API cannot delete keys: undo (or the Console) sets it active again.",
-          "Resolve the GitHub secret-scanning alert as revoked.",
-        ],
-      },
-      facts: {
-        Key: "match.partialKeyHint",
-        "Key name": "match.keyName",
-        Workspace: "match.workspaceId",
-        "Status now": "match.status",
-      },
-      byHand: {
-        title: "No single Anthropic key matches: deactivate it by hand",
-        plan: [
-          "Quell found no unique Anthropic API key for this secret (see Matches) and will not guess.",
-          "Deactivate the key by hand in the Claude Console (Settings, API keys).",
-        ],
-        facts: { Matches: "matchCount" },
-      },
-      next: "resolveAlert",
-    }),
+    ...keyPathSteps({ ...anthropicPath, ids: keyPathIds("Anthropic"), next: "resolveAlert" }),
     ...confirmByHandSteps(
       {
         confirmByHand: "confirmAnthropicAdminKeyByHand",
@@ -149,32 +195,9 @@ export const leakedAiKey = definePlaybook({
         "Admin keys cannot be disabled through Anthropic's Admin API, so Quell cannot do it.",
         "An organisation admin deletes this admin key in the Claude Console (Settings, Admin keys) now: it can manage every key and member.",
       ],
-      {},
+      { ...alertFacts },
     ),
-    ...keyPathSteps({
-      ids: keyPathIds("Aws"),
-      find: "aws.find-leaked-access-key",
-      disable: "aws.deactivate-access-key",
-      disableInput: { userName: "match.userName", accessKeyId: "match.accessKeyId" },
-      approval: {
-        title: "Deactivate the leaked AWS access key",
-        plan: [
-          "Set the IAM user's access key shown below to Inactive (iam:UpdateAccessKey): every call signed with it fails at once.",
-          "The key is not deleted: undo (or the IAM console) sets it Active again. Rotate it for its owner afterwards.",
-          "Resolve the GitHub secret-scanning alert as revoked.",
-        ],
-      },
-      facts: { "IAM user": "match.userName", "Access key": "match.accessKeyId" },
-      byHand: {
-        title: "AWS key not deactivated: contain it by hand",
-        plan: [
-          "Quell deactivates only long-term access keys of an IAM user of this account, and this one is not (see Why).",
-          "Contain it by hand: deactivate the key in its account, or revoke the role's sessions for a temporary key.",
-        ],
-        facts: { "Access key": "accessKeyId", Kind: "keyKind", Why: "reason" },
-      },
-      next: "resolveAlert",
-    }),
+    ...keyPathSteps({ ...awsKeyPath, ids: keyPathIds("Aws"), next: "resolveAlert" }),
     ...keyPathSteps({
       ids: keyPathIds("Bedrock"),
       find: "aws.find-bedrock-api-key",
@@ -185,7 +208,6 @@ export const leakedAiKey = definePlaybook({
         plan: [
           "Set the Bedrock long-term API key shown below to Inactive (iam:UpdateServiceSpecificCredential): Bedrock refuses it at once.",
           "The key is not deleted: undo (or the IAM console) sets it Active again.",
-          "Resolve the GitHub secret-scanning alert as revoked.",
         ],
       },
       facts: {
@@ -214,8 +236,20 @@ export const leakedAiKey = definePlaybook({
         "Quell disables OpenAI, Anthropic, AWS access key and Bedrock API keys; this secret type is none of them (see Secret type).",
         "Revoke or rotate the key by hand at its provider.",
       ],
-      { Provider: "$.alert.details.provider" },
+      { ...alertFacts, Provider: "$.alert.details.provider" },
     ),
+    ...keyPathSteps({
+      ...anthropicPath,
+      ids: keyPathIds("GenericAnthropic"),
+      alert: genericAlertSide({ keyId: { path: "$.alert.details.principalId" } }),
+      next: "disabledOutsideGitHub",
+    }),
+    ...keyPathSteps({
+      ...awsKeyPath,
+      ids: keyPathIds("GenericAws"),
+      alert: genericAlertSide({ accessKeyId: { path: "$.alert.details.principalId" } }),
+      next: "disabledOutsideGitHub",
+    }),
     resolveAlert: {
       type: "action",
       action: "github.resolve-secret-scanning-alert",
@@ -227,7 +261,7 @@ export const leakedAiKey = definePlaybook({
       policy: "one",
       title: "A leaked key reported outside GitHub: revoke it by hand",
       plan: [
-        "Quell finds and disables leaked keys from GitHub secret-scanning alerts; this one came from another source (see Source).",
+        "Quell disables leaked keys named by GitHub secret-scanning alerts, or by generic alerts naming an Anthropic key id or an AWS access key id; this alert is neither (see Source).",
         "Revoke or rotate the key by hand at its provider, then Approve to record it. Deny records that nothing was revoked.",
       ],
       facts: { Source: "$.alert.source", Alert: "$.alert.title", Severity: "$.alert.severity" },
@@ -243,6 +277,11 @@ export const leakedAiKey = definePlaybook({
       type: "succeed",
       outcome: "mitigated",
       summary: "Key revoked by hand; GitHub alert resolved.",
+    },
+    disabledOutsideGitHub: {
+      type: "succeed",
+      outcome: "mitigated",
+      summary: "Leaked key disabled at its provider.",
     },
     revokedByHandElsewhere: {
       type: "succeed",

@@ -1,5 +1,6 @@
 import type { ActionName } from "../functions/actions/registry.js";
 import type { AuthoredStep } from "./define.js";
+import type { InputValue } from "./dsl.js";
 
 const DAY = 24 * 3600;
 
@@ -15,6 +16,58 @@ export const alertFacts = {
   "GitHub alert": "$.alert.details.htmlUrl",
   "Secret type": "$.alert.details.secretTypeDisplayName",
 } as const;
+
+/** Where a path's alert comes from: how the finder is asked, what every card shows, what a by-hand card leads to. */
+export interface AlertSide {
+  readonly locateInput: Readonly<Record<string, InputValue>>;
+  /** What an approval card says happens after the key is disabled. */
+  readonly afterDisable: readonly string[];
+  readonly facts: Readonly<Record<string, string>>;
+  /** The by-hand card (and what its Approve does) for a key Quell will not disable itself. */
+  readonly byHand: (
+    ids: Pick<KeyPathIds, "confirmByHand" | "resolveByHand">,
+    title: string,
+    plan: readonly string[],
+    facts: Readonly<Record<string, string>>,
+  ) => Record<string, AuthoredStep>;
+}
+
+/** A GitHub secret-scanning alert: finders read the secret from it; a key revoked by hand resolves it. */
+export const gitHubAlertSide: AlertSide = {
+  locateInput: githubAlert,
+  afterDisable: ["Resolve the GitHub secret-scanning alert as revoked."],
+  facts: alertFacts,
+  byHand: (ids, title, plan, facts) => confirmByHandSteps(ids, title, plan, { ...alertFacts, ...facts }),
+};
+
+/**
+ * A generic alert naming the key itself (`principal.id`: an Anthropic key id, an AWS access key id): nothing to
+ * resolve elsewhere, so a key revoked by hand is only recorded.
+ */
+export const genericAlertSide = (locateInput: Readonly<Record<string, InputValue>>): AlertSide => {
+  const facts = {
+    Alert: "$.alert.title",
+    Emitter: "$.alert.details.emitter",
+    Principal: "$.alert.details.principalId",
+    Provider: "$.alert.details.principalProvider",
+  };
+  return {
+    locateInput,
+    afterDisable: [],
+    facts,
+    byHand: (ids, title, plan, more) => ({
+      [ids.confirmByHand]: {
+        type: "approval",
+        policy: "one",
+        title,
+        plan: [...plan, "Approve once it is done, to record it. Deny records that nothing was revoked."],
+        facts: { ...facts, ...more },
+        timeoutSeconds: DAY,
+        onApprove: "revokedByHandElsewhere",
+      },
+    }),
+  };
+};
 
 /** The step ids of one provider's path. */
 export interface KeyPathIds {
@@ -44,9 +97,11 @@ export const keyPathIds = (stem: string): KeyPathIds => ({
   resolveByHand: `resolveAlertAfter${stem}KeyByHand`,
 });
 
-/** One provider's way from a GitHub alert to a disabled key. Paths in `match` are under the finder's `match`. */
+/** One provider's way from an alert to a disabled key. Paths in `match` are under the finder's `match`. */
 export interface KeyPath {
   readonly ids: KeyPathIds;
+  /** Where the alert comes from (default: a GitHub secret-scanning alert). */
+  readonly alert?: AlertSide;
   /** The read-only finder: its output has `matchCount` and `match` (null unless exactly one key matched). */
   readonly find: ActionName;
   /** The action that disables the key, and its input: `match.<field>` names a field of the finder's match. */
@@ -71,6 +126,7 @@ export interface KeyPath {
  */
 export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
   const { ids } = path;
+  const side = path.alert ?? gitHubAlertSide;
   const output = `$.steps.${ids.locate}.output`;
   const protection = `$.steps.${ids.checkProtected}.output`;
   const disableInput = Object.fromEntries(
@@ -79,7 +135,7 @@ export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
   const fromOutput = (facts: Readonly<Record<string, string>>) =>
     Object.fromEntries(Object.entries(facts).map(([label, field]) => [label, `${output}.${field}`]));
   return {
-    [ids.locate]: { type: "action", action: path.find, input: { ...githubAlert }, next: ids.found },
+    [ids.locate]: { type: "action", action: path.find, input: { ...side.locateInput }, next: ids.found },
     [ids.found]: {
       type: "choice",
       choices: [{ when: { path: `${output}.matchCount`, equals: 1 }, next: ids.checkProtected }],
@@ -101,8 +157,8 @@ export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
       type: "approval",
       policy: "one",
       title: path.approval.title,
-      plan: [...path.approval.plan],
-      facts: { ...alertFacts, ...fromOutput(path.facts) },
+      plan: [...path.approval.plan, ...side.afterDisable],
+      facts: { ...side.facts, ...fromOutput(path.facts) },
       timeoutSeconds: DAY,
       onApprove: ids.disable,
     },
@@ -112,8 +168,8 @@ export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
       input: disableInput,
       next: path.next,
     },
-    ...confirmByHandSteps(ids, path.byHand.title, path.byHand.plan, fromOutput(path.byHand.facts)),
-    ...confirmByHandSteps(
+    ...side.byHand(ids, path.byHand.title, path.byHand.plan, fromOutput(path.byHand.facts)),
+    ...side.byHand(
       { confirmByHand: ids.confirmProtected, resolveByHand: ids.resolveProtected },
       "A protected key leaked: disable it by hand",
       [
@@ -131,7 +187,7 @@ export function keyPathSteps(path: KeyPath): Record<string, AuthoredStep> {
 
 /**
  * A card asking a human to disable the key by hand and confirm; Approve resolves the GitHub alert as revoked,
- * Deny leaves it open. Also for keys no path can reach (admin keys, unknown providers).
+ * Deny leaves it open. Also for keys no path can reach (admin keys, unknown providers). `facts` are all it shows.
  */
 export function confirmByHandSteps(
   ids: Pick<KeyPathIds, "confirmByHand" | "resolveByHand">,
@@ -148,7 +204,7 @@ export function confirmByHandSteps(
         ...plan,
         "Approve once it is done: Quell resolves the GitHub alert as revoked. Deny leaves the GitHub alert open.",
       ],
-      facts: { ...alertFacts, ...facts },
+      facts: { ...facts },
       timeoutSeconds: DAY,
       onApprove: ids.resolveByHand,
     },

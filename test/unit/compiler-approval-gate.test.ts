@@ -89,6 +89,12 @@ describe("the approval in front of an action step", () => {
       locateBedrockKey: { approvalStep: undefined, approval: undefined },
       disableBedrockKey: { approvalStep: "approveBedrockKey", approval: undefined },
       resolveAlertAfterBedrockKeyByHand: { approvalStep: "confirmBedrockKeyByHand", approval: undefined },
+      locateGenericAnthropicKey: { approvalStep: undefined, approval: undefined },
+      checkGenericAnthropicKeyProtected: { approvalStep: undefined, approval: undefined },
+      disableGenericAnthropicKey: { approvalStep: "approveGenericAnthropicKey", approval: undefined },
+      locateGenericAwsKey: { approvalStep: undefined, approval: undefined },
+      checkGenericAwsKeyProtected: { approvalStep: undefined, approval: undefined },
+      disableGenericAwsKey: { approvalStep: "approveGenericAwsKey", approval: undefined },
       resolveAlertAfterUnsupportedKeyByHand: {
         approvalStep: "confirmUnsupportedKeyByHand",
         approval: undefined,
