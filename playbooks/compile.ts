@@ -1,4 +1,4 @@
-import type { AnyAction } from "../functions/actions/contract.js";
+import { type AnyAction, isContainment, writes } from "../functions/actions/contract.js";
 import { actions, isActionName } from "../functions/actions/registry.js";
 import { ApprovalModes } from "../functions/approval-request/events.js";
 import {
@@ -198,7 +198,7 @@ class Compiler {
         TimeoutSeconds: contract.timeoutSeconds + 10,
         ResultSelector: ACTION_RESULT_SELECTOR,
         ResultPath: `$.steps.${id}`,
-        Retry: contract.blastRadius.maxWrites > 0 ? [PAUSED_RETRY, LAMBDA_RETRY] : [LAMBDA_RETRY],
+        Retry: writes(contract) ? [PAUSED_RETRY, LAMBDA_RETRY] : [LAMBDA_RETRY],
         Catch: [{ ErrorEquals: [StatesErrors.all], ResultPath: "$.error", Next: failed }],
         // A quiet read (a wait loop's status check) goes straight on: its result is in the state, not the timeline.
         Next: step.quiet ? step.next : `${id}.record`,
@@ -229,7 +229,7 @@ class Compiler {
   private containsOnApprove(onApprove: string): boolean {
     const next = this.stepsById.get(onApprove);
     return (
-      next?.type === "action" && isActionName(next.action) && !actions[next.action].definition.blastRadius.low
+      next?.type === "action" && isActionName(next.action) && isContainment(actions[next.action].definition)
     );
   }
 

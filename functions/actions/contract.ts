@@ -122,6 +122,15 @@ export interface AppliedRun<Output> {
   readonly output: Output;
 }
 
+/** Whether an action sends writes at all (a read-only one has a write budget of 0). */
+export const writes = (action: AnyAction): boolean => action.blastRadius.maxWrites > 0;
+
+/**
+ * Whether an action contains something (its effect is not contained to one low-impact target): what the
+ * containment budget counts, and what the compiler marks an approval in front of.
+ */
+export const isContainment = (action: AnyAction): boolean => !action.blastRadius.low;
+
 /** Whether an action may run with no human first (the `auto` policy): reversible, undoable, low blast radius. */
 export const isAutoApprovable = (action: AnyAction): boolean =>
   action.reversible && action.undo !== undefined && action.blastRadius.low;

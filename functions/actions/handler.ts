@@ -10,7 +10,7 @@ import { createTools, errorAttributes, instrumented } from "../shared/powertools
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { type GivenApproval, requireRecordedApproval } from "./approval-gate.js";
 import type { AwsClientClasses } from "./aws-clients.js";
-import { type AnyAction, isAutoApprovable } from "./contract.js";
+import { type AnyAction, isAutoApprovable, isContainment, writes } from "./contract.js";
 import { timelineJournal, writeLabel } from "./journal.js";
 import { type ActionResult, createActionContext, runAction, runUndo } from "./run.js";
 
@@ -52,6 +52,8 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
   const dryRun = env[EnvNames.dryRun];
   const roleArn = env[EnvNames.actionRoles][action.name];
   const tools = createTools(`action-${action.name}`);
+  // Read-only: nothing to hold while paused, nothing a retry could send twice (see the end).
+  const readOnly = !writes(action);
   const { logger, metrics } = tools;
   const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock);
   // Per invocation: the role session is named after the incident this run serves, the journal writes to it.
@@ -100,12 +102,12 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
       const approval =
         parsed.mode === "undo" ? undefined : await requireRecordedApproval(parsed, store, action.name);
       const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed, approval) };
-      if (!options.dryRun && action.blastRadius.maxWrites > 0) await holdWhilePaused(parsed);
+      if (!options.dryRun && !readOnly) await holdWhilePaused(parsed);
       const result =
         parsed.mode === "undo"
           ? await runUndo(action, { input: parsed.input, output: parsed.output }, options)
           : await runAction(action, parsed.input, options);
-      if (result.mode === "applied" && result.writes.length > 0 && !action.blastRadius.low) {
+      if (result.mode === "applied" && result.writes.length > 0 && isContainment(action)) {
         // Counted against the containment budget; the write went out either way, so a failure to count is logged.
         await store.containments
           .record({ incidentId: parsed.incidentId, step: parsed.step, action: action.name })
@@ -141,7 +143,6 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
   });
   // A read-only action sends nothing a retry could send twice: it reads afresh each time, as a wait loop's
   // status check must (the same step, polled, would otherwise get its first answer back forever).
-  const readOnly = action.blastRadius.maxWrites === 0;
   return instrumented(tools, async (event: unknown, lambdaContext?: Context) => {
     if (readOnly) return run(event);
     if (lambdaContext) config.registerLambdaContext(lambdaContext);

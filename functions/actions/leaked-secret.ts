@@ -32,3 +32,12 @@ export async function leakedSecretOf(
   );
   return { secret: alert.secret, secretType: alert.secret_type };
 }
+
+/**
+ * What a finder found: how many keys matched, and the match only when exactly one did (a playbook acts on
+ * nothing else: with none or several, Quell does not guess).
+ */
+export const uniqueMatch = <T>(candidates: readonly T[]): { matchCount: number; match: T | null } => ({
+  matchCount: candidates.length,
+  match: candidates.length === 1 ? (candidates[0] ?? null) : null,
+});

@@ -10,7 +10,7 @@ import {
   apiKeysUrl,
 } from "../anthropic-admin.js";
 import { defineAction } from "../contract.js";
-import { GitHubAlertRef, leakedSecretOf } from "../leaked-secret.js";
+import { GitHubAlertRef, leakedSecretOf, uniqueMatch } from "../leaked-secret.js";
 import { listAllPages } from "../paged-list.js";
 import { matchesRedacted } from "../redaction.js";
 
@@ -62,13 +62,12 @@ export const findLeakedAnthropicKey = defineAction({
   async plan(input, context) {
     if ("keyId" in input) {
       const key = await anthropicKey(input.keyId, context);
-      const match = key ? candidateOf(key, key.partial_key_hint ?? "") : null;
+      const candidates = key ? [candidateOf(key, key.partial_key_hint ?? "")] : [];
       return {
         writes: [],
         output: {
-          matchCount: match ? 1 : 0,
-          match,
-          candidates: match ? [match] : [],
+          ...uniqueMatch(candidates),
+          candidates,
           adminKey: false,
           fingerprint: null,
           secretType: null,
@@ -94,8 +93,7 @@ export const findLeakedAnthropicKey = defineAction({
     return {
       writes: [],
       output: {
-        matchCount: candidates.length,
-        match: candidates.length === 1 ? (candidates[0] ?? null) : null,
+        ...uniqueMatch(candidates),
         candidates: candidates.slice(0, 10),
         adminKey: false,
         ...found,

@@ -3,7 +3,7 @@ import { SecretNames } from "../../shared/env.js";
 import { fingerprintSecret } from "../../shared/hash.js";
 import { bedrockKeyIam, bedrockKeyOf, listBedrockApiKeys } from "../bedrock-api-keys.js";
 import { defineAction } from "../contract.js";
-import { GitHubAlertRef, leakedSecretOf } from "../leaked-secret.js";
+import { GitHubAlertRef, leakedSecretOf, uniqueMatch } from "../leaked-secret.js";
 
 const Candidate = z.object({
   userName: z.string(),
@@ -50,8 +50,7 @@ export const findLeakedBedrockApiKey = defineAction({
     return {
       writes: [],
       output: {
-        matchCount: candidates.length,
-        match: candidates.length === 1 ? (candidates[0] ?? null) : null,
+        ...uniqueMatch(candidates),
         ...found,
       },
     };

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { SecretNames } from "../../shared/env.js";
 import { fingerprintSecret } from "../../shared/hash.js";
 import { defineAction } from "../contract.js";
-import { GitHubAlertRef, leakedSecretOf } from "../leaked-secret.js";
+import { GitHubAlertRef, leakedSecretOf, uniqueMatch } from "../leaked-secret.js";
 import { listAllPages } from "../paged-list.js";
 import { openaiBaseUrl } from "../providers.js";
 import { matchesRedacted } from "../redaction.js";
@@ -71,8 +71,7 @@ export const findLeakedOpenAiKey = defineAction({
     return {
       writes: [],
       output: {
-        matchCount: candidates.length,
-        match: candidates.length === 1 ? (candidates[0] ?? null) : null,
+        ...uniqueMatch(candidates),
         candidates: candidates.slice(0, 10),
         fingerprint: fingerprintSecret(alert.secret),
         secretType: alert.secretType,
