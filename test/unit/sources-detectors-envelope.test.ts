@@ -4,6 +4,11 @@ import { CanonicalAlert } from "../../functions/shared/alert.js";
 import { sha256Hex } from "../../functions/shared/hash.js";
 import { canonicalJson } from "../../functions/sources/detectors/envelope.js";
 import { llmGuard } from "../../functions/sources/detectors/llm-guard.js";
+import { sourceByName } from "../../functions/sources/index.js";
+
+const ACCEPTED =
+  "requestId, observedAt, environment, modelId, guardrailIdentifier, guardrailVersion, source, scanMode, " +
+  "operation, awsAccountId, region, endpoint, apiVersion, projectId, llmGuardVersion, documentRefs, messageRoles";
 
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are edited freely in tests.
 const fixture = (): Record<string, any> =>
@@ -43,7 +48,7 @@ describe("the detector envelope {detector?, app, principal, context?, result}", 
       "principal.sourceIp: must be an IPv4 or IPv6 address",
       'principal: Unrecognized key: "role"',
       "context.awsAccountId: must be a 12-digit AWS account id",
-      'context: Unrecognized key: "traceparent"',
+      `context: unknown key "traceparent"; context takes only ${ACCEPTED}`,
       '(root): Unrecognized key: "extra"',
     ]);
   });
@@ -104,5 +109,58 @@ describe("the detector envelope {detector?, app, principal, context?, result}", 
     body.principal = { type: "service_account", id: "svc-1", provider: "app" };
     expect(normalise(body).entities[0]).toEqual({ kind: "principal", id: "svc-1", provider: "app" });
     expect(normalise(body).title).toContain("for service account svc-1 in code-review-bot");
+  });
+});
+
+describe("context.documentRefs and context.messageRoles, on every detector route", () => {
+  const FIXTURES: [string, string][] = [
+    ["bedrock-guardrails", "applyguardrail-intervened-prompt-attack-and-pii.json"],
+    ["lakera", "guard-not-flagged.json"],
+    ["prompt-shields", "no-attack-detected.json"],
+    ["llm-guard", "analyze-prompt-injection-detected.json"],
+  ];
+  // biome-ignore lint/suspicious/noExplicitAny: fixtures are edited freely in tests.
+  const routeFixture = (route: string, name: string): Record<string, any> =>
+    JSON.parse(readFileSync(new URL(`../fixtures/${route}/${name}`, import.meta.url), "utf8"));
+
+  it.each(FIXTURES)("%s accepts messageRoles and keeps them as one ordered detail", (route, name) => {
+    const adapter = sourceByName(route);
+    if (!adapter) throw new Error(`no adapter ${route}`);
+    const body = routeFixture(route, name);
+    body.context.messageRoles = ["system", "developer", "user", "assistant", "tool", "document", "user"];
+    const alert = CanonicalAlert.parse(adapter.normalize(adapter.schema.parse(body), receipt)[0]);
+    expect(alert.details.messageRoles).toBe("system,developer,user,assistant,tool,document,user");
+  });
+
+  it("bounds the list details: 100 references of 1024 characters are a 2048-character detail and a count", () => {
+    const body = fixture();
+    const refs = Array.from(
+      { length: 100 },
+      (_, i) => `s3://support-kb-docs/kb/${String(i).padStart(1000, "0")}`,
+    );
+    body.context.documentRefs = refs;
+    body.context.messageRoles = Array.from({ length: 500 }, () => "document");
+    const alert = normalise(body);
+    expect(alert.details.documentRefCount).toBe(100);
+    expect(alert.details.documentRefs).toHaveLength(2048);
+    expect(alert.details.documentRefs).toBe(`${refs.join(",").slice(0, 2047)}…`);
+    expect(alert.details.messageRoles).toBe(`${Array(500).fill("document").join(",").slice(0, 2047)}…`);
+  });
+
+  it("refuses a misspelt context key by name, listing the accepted ones; at most 5 named, each clipped", () => {
+    const body = fixture();
+    body.context.documentRef = ["s3://support-kb-docs/kb/a.html"];
+    expect(issues(body)).toEqual([`context: unknown key "documentRef"; context takes only ${ACCEPTED}`]);
+    const many = fixture();
+    for (const key of ["a", "b", "c", "d", "e", "f"]) many.context[key] = 1;
+    many.context["k".repeat(100)] = 1;
+    expect(issues(many)).toEqual([
+      `context: unknown keys "a", "b", "c", "d", "e" and 2 more; context takes only ${ACCEPTED}`,
+    ]);
+    const long = fixture();
+    long.context["k".repeat(100)] = 1;
+    expect(issues(long)).toEqual([
+      `context: unknown key "${"k".repeat(63)}…"; context takes only ${ACCEPTED}`,
+    ]);
   });
 });

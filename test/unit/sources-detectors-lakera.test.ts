@@ -164,3 +164,171 @@ describe("Lakera refusals name the field", () => {
     ]);
   });
 });
+
+describe("Lakera with context.messageRoles: a prompt attack in a tool or document message is indirect", () => {
+  const IN_TOOL = "guard-flagged-prompt-attack-in-tool-message.json";
+  const REVIEW = "s3://support-kb-docs/kb/hotel-reviews/review-0142.html";
+
+  it("prompt_attack on message 2 (tool): prompt_injection high, naming the message and its document", () => {
+    const alert = normalise(fixture(IN_TOOL));
+    expect(alert).toMatchObject({
+      type: "prompt_injection",
+      severity: "high",
+      title:
+        "Indirect prompt injection in a tool message flagged by Lakera Guard for end user usr_8c41f2 in support-chat",
+      dedupKey: "lakera:8e3a1f52-6b0d-4c97-a2e4-5d1f0b7c9a36",
+      tags: { owasp: ["LLM01:2025"], atlas: ["AML.T0051"] },
+    });
+    expect(alert.details).toMatchObject({
+      messageRoles: "system,user,tool",
+      documentRefs: REVIEW,
+      documentRefCount: 1,
+      attackedMessageIds: "2",
+      attackedMessageRoles: "tool",
+      poisonedDocument: REVIEW,
+      poisonedDocuments: REVIEW,
+      detectorTypes: "prompt_attack",
+    });
+    expect(alert.details).not.toHaveProperty("secondary_type");
+  });
+
+  it("the k-th reference belongs to the k-th tool or document message", () => {
+    const body = fixture(IN_TOOL);
+    body.context.messageRoles = ["system", "document", "user", "assistant", "tool"];
+    body.context.documentRefs = ["s3://support-kb-docs/kb/faq/refunds.html", REVIEW];
+    body.result.breakdown[0].message_id = 4;
+    expect(normalise(body).details).toMatchObject({
+      attackedMessageIds: "4",
+      attackedMessageRoles: "tool",
+      poisonedDocument: REVIEW,
+      poisonedDocuments: REVIEW,
+    });
+    body.result.breakdown[0].message_id = 1;
+    expect(normalise(body)).toMatchObject({
+      severity: "high",
+      title: expect.stringMatching(
+        /^Indirect prompt injection in a document message flagged by Lakera Guard/,
+      ),
+      details: {
+        poisonedDocument: "s3://support-kb-docs/kb/faq/refunds.html",
+        attackedMessageRoles: "document",
+      },
+    });
+    // Both, and the user too: every attacked message in the facts, the documents in message order.
+    body.result.breakdown[1] = { ...body.result.breakdown[0], detector_type: "prompt_attack", message_id: 4 };
+    body.result.breakdown[2] = { ...body.result.breakdown[0], detector_type: "prompt_attack", message_id: 2 };
+    expect(normalise(body)).toMatchObject({
+      severity: "high",
+      title: expect.stringMatching(
+        /^Indirect prompt injection in 2 document and tool messages flagged by Lakera/,
+      ),
+      details: {
+        attackedMessageIds: "1,2,4",
+        attackedMessageRoles: "document,user,tool",
+        poisonedDocument: "s3://support-kb-docs/kb/faq/refunds.html",
+        poisonedDocuments: `s3://support-kb-docs/kb/faq/refunds.html,${REVIEW}`,
+      },
+    });
+  });
+
+  it("without documentRefs, the role alone makes it indirect; nothing is named", () => {
+    const body = fixture(IN_TOOL);
+    delete body.context.documentRefs;
+    const alert = normalise(body);
+    expect(alert).toMatchObject({ type: "prompt_injection", severity: "high" });
+    expect(alert.details).not.toHaveProperty("poisonedDocument");
+    expect(alert.details).not.toHaveProperty("poisonedDocuments");
+  });
+
+  it("a prompt attack on a user message stays a medium prompt attack, with the message named", () => {
+    const body = fixture(IN_TOOL);
+    body.result.breakdown[0].message_id = 1;
+    const alert = normalise(body);
+    expect(alert).toMatchObject({
+      type: "prompt_injection",
+      severity: "medium",
+      title: "Prompt attack flagged by Lakera Guard for end user usr_8c41f2 in support-chat",
+      details: { attackedMessageIds: "1", attackedMessageRoles: "user", documentRefs: REVIEW },
+    });
+    expect(alert.details).not.toHaveProperty("poisonedDocument");
+    // PII next to it stays a secondary label, on the indirect case too.
+    body.result.breakdown[0].message_id = 2;
+    body.result.breakdown[2].detected = true;
+    expect(normalise(body)).toMatchObject({
+      severity: "high",
+      details: { secondary_type: "sensitive_data_leak" },
+    });
+  });
+
+  it("without messageRoles nothing changes: a prompt attack is medium, with no message facts", () => {
+    const body = fixture(IN_TOOL);
+    delete body.context.messageRoles;
+    delete body.context.documentRefs;
+    const alert = normalise(body);
+    expect(alert).toMatchObject({
+      severity: "medium",
+      title: expect.stringMatching(/^Prompt attack flagged/),
+    });
+    for (const key of ["attackedMessageIds", "attackedMessageRoles", "messageRoles", "poisonedDocument"])
+      expect(alert.details).not.toHaveProperty(key);
+  });
+
+  it("refuses a message_id beyond messageRoles, naming both", () => {
+    expect(issues(fixture("bad-message-id-beyond-message-roles.json"))).toEqual([
+      "result.breakdown.0.message_id: message_id 3 is beyond context.messageRoles, which has 3 roles (message_id counts from 0): send the role of every message sent to Lakera Guard, in order",
+    ]);
+    // Any breakdown entry counts, detected or not; the first one beyond is named.
+    const body = fixture(IN_TOOL);
+    body.context.messageRoles = ["tool"];
+    body.result.breakdown[1].message_id = 0;
+    body.result.breakdown[0].detected = false;
+    expect(issues(body)).toEqual([
+      "result.breakdown.0.message_id: message_id 2 is beyond context.messageRoles, which has 1 role (message_id counts from 0): send the role of every message sent to Lakera Guard, in order",
+    ]);
+  });
+
+  it("refuses documentRefs that are not one per tool or document message, and documentRefs without roles", () => {
+    const body = fixture(IN_TOOL);
+    body.context.documentRefs = [REVIEW, "s3://support-kb-docs/kb/hotel-reviews/review-0143.html"];
+    expect(issues(body)).toEqual([
+      "context.documentRefs: context.documentRefs has 2 references but context.messageRoles has 1 tool or document message: send one reference per tool or document message, in the order of the messages",
+    ]);
+    body.context.messageRoles = ["system", "user"];
+    body.result.breakdown.forEach((item: { message_id: number }) => {
+      item.message_id = 1;
+    });
+    expect(issues(body)).toEqual([
+      "context.documentRefs: context.documentRefs has 2 references but context.messageRoles has 0 tool or document messages: send one reference per tool or document message, in the order of the messages",
+    ]);
+    delete body.context.messageRoles;
+    expect(issues(body)).toEqual([
+      "context.documentRefs: context.documentRefs needs context.messageRoles on this route: the k-th reference belongs to the k-th message whose role is tool or document",
+    ]);
+  });
+
+  it("refuses unknown roles, more than 500 roles, none, and roles that are not a list", () => {
+    const body = fixture(IN_TOOL);
+    body.context.messageRoles = ["system", "function", "tool"];
+    expect(issues(body)).toEqual([
+      "context.messageRoles.1: must be system, developer, user, assistant, tool or document (the role of each message the detector saw)",
+    ]);
+    body.context.messageRoles = Array.from({ length: 501 }, (_, i) => (i === 2 ? "tool" : "user"));
+    expect(issues(body)).toEqual([
+      "context.messageRoles: at most 500 message roles (one per message sent to the detector)",
+    ]);
+    body.context.messageRoles = body.context.messageRoles.slice(0, 500);
+    expect(normalise(body).severity).toBe("high");
+    body.context.messageRoles = [];
+    expect(issues(body)).toEqual([
+      "context.messageRoles: send at least one message role, or leave messageRoles out",
+    ]);
+    body.context.messageRoles = "system,user,tool";
+    expect(issues(body)).toEqual(["context.messageRoles: Invalid input: expected array, received string"]);
+  });
+
+  it("keeps a reference with Slack mrkdwn verbatim in poisonedDocument", () => {
+    const body = fixture(IN_TOOL);
+    body.context.documentRefs = ["<!channel> *bold* s3://support-kb-docs/kb/x.html"];
+    expect(normalise(body).details.poisonedDocument).toBe("<!channel> *bold* s3://support-kb-docs/kb/x.html");
+  });
+});

@@ -1,5 +1,5 @@
 import type { AlertType, Entity } from "../../shared/alert.js";
-import { principalEntityKind } from "../generic.js";
+import { clip, principalEntityKind } from "../generic.js";
 import type { Receipt } from "../source.js";
 import type {
   DetailValue,
@@ -38,7 +38,14 @@ export function entitiesOf(
   return entities;
 }
 
-/** Every context field (`source` as `scanDirection`); the verdict's facts last, overriding same-named ones. */
+/** A list as one fact, in its own order (duplicates kept): joined with "," and clipped to 2048 characters. */
+export const orderedListFact = (items: Iterable<string>): string => clip([...items].join(","), 2048);
+
+/**
+ * Every context field (`source` as `scanDirection`; the lists `documentRefs` and `messageRoles` as ordered
+ * list facts, and `documentRefCount` next to the references, which may be clipped); the verdict's facts last,
+ * overriding same-named ones.
+ */
 export function detailsOf<Result>(name: string, payload: DetectorEnvelope<Result>, verdict: Verdict) {
   const { principal, context } = payload;
   const details: Record<string, DetailValue> = {
@@ -55,7 +62,11 @@ export function detailsOf<Result>(name: string, payload: DetectorEnvelope<Result
   if (context) {
     for (const field of Object.keys(context)) {
       const value = context[field as keyof DetectorContext];
-      if (value !== undefined) details[field === "source" ? "scanDirection" : field] = value;
+      if (value === undefined) continue;
+      if (Array.isArray(value)) {
+        details[field] = orderedListFact(value);
+        if (field === "documentRefs") details.documentRefCount = value.length;
+      } else details[field === "source" ? "scanDirection" : field] = value;
     }
   }
   if (verdict.guardrail) details.guardrail = verdict.guardrail.id;

@@ -18,7 +18,9 @@ import {
   uniqueEntities,
 } from "../generic.js";
 import { alertIdFor, type SourceAdapter } from "../source.js";
-import { detailsOf, entitiesOf, sourceIdsOf } from "./alert-parts.js";
+import { detailsOf, entitiesOf, orderedListFact, sourceIdsOf } from "./alert-parts.js";
+
+export { orderedListFact } from "./alert-parts.js";
 
 /**
  * The envelope every inline-detector route takes: an app forwards its detector's verdict as
@@ -41,8 +43,20 @@ export const DetectorPrincipal = z.strictObject({
 });
 export type DetectorPrincipal = z.infer<typeof DetectorPrincipal>;
 
-/** What the app knows that the native result does not say: when, which request, guardrail and model. */
-export const DetectorContext = z.strictObject({
+/** The role of a message a detector saw: the chat roles, and `document` for retrieved text sent as a message. */
+export const MessageRole = z.enum(["system", "developer", "user", "assistant", "tool", "document"], {
+  error:
+    "must be system, developer, user, assistant, tool or document (the role of each message the detector saw)",
+});
+export type MessageRole = z.infer<typeof MessageRole>;
+
+/** Roles whose content the app fetched rather than a person typed: an attack there is an indirect injection. */
+export const isRetrievedRole = (role: MessageRole): boolean => role === "tool" || role === "document";
+
+export const MAX_DOCUMENT_REFS = 100;
+export const MAX_MESSAGE_ROLES = 500;
+
+const CONTEXT_FIELDS = {
   requestId: printableAscii(128).optional(),
   observedAt: recentTimestamp({ utcOnly: false }).optional(),
   environment: Environment.optional(),
@@ -69,6 +83,51 @@ export const DetectorContext = z.strictObject({
   apiVersion: identifier(32).optional(),
   projectId: identifier(128).optional(),
   llmGuardVersion: identifier(32).optional(),
+  /**
+   * The screened documents, in the order the detector saw them: an S3 URI, a URL or the app's own document
+   * id (identifier rules: at most 1024 characters, no control, bidi or zero-width characters). Prompt Shields:
+   * one per `documentsAnalysis[]` entry; Lakera: one per `tool`/`document` message (see lakera.ts).
+   */
+  documentRefs: z
+    .array(identifier(1024))
+    .min(1, { error: "send at least one document reference, or leave documentRefs out" })
+    .max(MAX_DOCUMENT_REFS, {
+      error: `at most ${MAX_DOCUMENT_REFS} document references (one per screened document)`,
+    })
+    .optional(),
+  /** The roles of the messages the detector saw, in order (Lakera's `message_id` indexes them). */
+  messageRoles: z
+    .array(MessageRole)
+    .min(1, { error: "send at least one message role, or leave messageRoles out" })
+    .max(MAX_MESSAGE_ROLES, {
+      error: `at most ${MAX_MESSAGE_ROLES} message roles (one per message sent to the detector)`,
+    })
+    .optional(),
+};
+
+const CONTEXT_KEYS = Object.keys(CONTEXT_FIELDS).join(", ");
+
+/** A refusal that names the unknown keys (quoted, clipped, at most 5) and lists the ones `context` takes. */
+export function unknownContextKeys(keys: readonly string[]): string {
+  const named = keys
+    .slice(0, 5)
+    .map((key) => JSON.stringify(clip(key, 64)))
+    .join(", ");
+  const more = keys.length > 5 ? ` and ${keys.length - 5} more` : "";
+  return `unknown key${keys.length === 1 ? "" : "s"} ${named}${more}; context takes only ${CONTEXT_KEYS}`;
+}
+
+/**
+ * What the app knows that the native result does not say: when, which request, guardrail and model, and
+ * which documents and messages the detector screened.
+ *
+ * Unknown keys are refused (422 naming the key and listing the accepted ones), not kept: every context field
+ * becomes an incident detail that playbooks branch on and cards show, so a misspelt key accepted silently
+ * (`documentRef`, `environmnet`) would send an alert down the wrong path with nobody the wiser, while a 422
+ * tells the app's developer at once.
+ */
+export const DetectorContext = z.strictObject(CONTEXT_FIELDS, {
+  error: (issue) => (issue.code === "unrecognized_keys" ? unknownContextKeys(issue.keys) : undefined),
 });
 export type DetectorContext = z.infer<typeof DetectorContext>;
 
@@ -81,6 +140,12 @@ export interface DetectorEnvelope<Result> {
 }
 
 export type DetailValue = CanonicalAlert["details"][string];
+
+/** A problem a route's cross-field check finds: where in the envelope, and what to send instead. */
+export interface EnvelopeIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
 
 /** What one detector's native result means, in Quell's terms (rules R1 and R3 of the samples README). */
 export interface Verdict {
@@ -171,9 +236,14 @@ export function detectorAdapter<Result>(options: {
   aliases: readonly [string, ...string[]];
   result: z.ZodType<Result>;
   verdict: (envelope: DetectorEnvelope<Result>) => Verdict;
+  /**
+   * Rules across `context` and `result` (one document reference per analysis...), run once the rest of the
+   * envelope is valid: each problem is refused like a schema issue (422, with its path).
+   */
+  check?: (envelope: DetectorEnvelope<Result>) => readonly EnvelopeIssue[];
 }): SourceAdapter<DetectorEnvelope<Result>> {
-  const { name, aliases } = options;
-  const envelope = z.strictObject({
+  const { name, aliases, check } = options;
+  const fields = z.strictObject({
     detector: z
       .enum(aliases, {
         error: `this route takes ${aliases.map((alias) => `"${alias}"`).join(" or ")} results; post other detectors to their own route`,
@@ -184,6 +254,16 @@ export function detectorAdapter<Result>(options: {
     context: DetectorContext.optional(),
     result: options.result,
   });
+  // Only on an otherwise valid envelope: a list refused for its size is not also miscounted.
+  const envelope = check
+    ? fields.superRefine(
+        (payload, ctx) => {
+          for (const issue of check(payload))
+            ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+        },
+        { when: (parsed) => parsed.issues.length === 0 },
+      )
+    : fields;
   return {
     name,
     secretName: SecretNames.webhookSecret,
@@ -218,3 +298,23 @@ export function detectorAdapter<Result>(options: {
 
 /** A list of names as one fact: sorted, unique, bounded. */
 export const listFact = (names: Iterable<string>): string => clip([...new Set(names)].sort().join(","), 2048);
+
+/** "1 reference", "3 references": a count with its noun, for refusals and titles. */
+export const counted = (count: number, one: string, many: string): string =>
+  `${count} ${count === 1 ? one : many}`;
+
+/**
+ * The facts naming the poisoned documents, given the references of the attacked ones in the order the
+ * detector saw them: `poisonedDocument` is the first, verbatim (one reference, at most 1024 characters: a
+ * playbook tests it with `isPresent` and matches it with `s3://*`, an action parses it); `poisonedDocuments`
+ * is every one, in that order, duplicates dropped, joined with "," and clipped to 2048 characters. Only
+ * `poisonedDocument` is exact: a reference may itself hold a comma.
+ */
+export function addPoisonedDocuments(facts: Record<string, DetailValue>, refs: readonly string[]): void {
+  if (refs.length === 0) return;
+  facts.poisonedDocument = refs[0] as string;
+  facts.poisonedDocuments = orderedListFact(new Set(refs));
+}
+
+/** A poisoned document as the start of a title says it: clipped, so the principal and app still fit. */
+export const documentInTitle = (ref: string): string => clip(ref, 120);
