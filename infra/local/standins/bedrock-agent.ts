@@ -1,102 +1,84 @@
 /**
- * Local stand-in for Agents for Amazon Bedrock's build-time API (not AWS): the two REST JSON operations Quell's
- * `bedrock-agent.*` alias actions send, as the AWS SDK v3 BedrockAgentClient sends them and as documented at
- * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent_GetAgentAlias.html and
- * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent_UpdateAgentAlias.html:
- *   GET /agents/{agentId}/agentaliases/{agentAliasId}/                     → 200 {agentAlias}
- *   PUT /agents/{agentId}/agentaliases/{agentAliasId}/  application/json   → 202 {agentAlias}
- * (trailing slash included, as the SDK sends it). Requests must carry a SigV4 Authorization scoped to the
- * `bedrock` signing service, the one BedrockAgentClient signs for (the signature itself is not checked).
- * Errors are REST JSON: the type in `x-amzn-ErrorType`, `{"message"}` in the body.
+ * Local stand-in for Agents for Amazon Bedrock's build-time API (not AWS): the REST JSON operations Quell sends
+ * through the AWS SDK v3 BedrockAgentClient, as that client sends them (trailing slashes as the SDK sends them):
+ *   GetAgentAlias           GET  /agents/{agentId}/agentaliases/{agentAliasId}/                  → 200 {agentAlias}
+ *   UpdateAgentAlias        PUT  /agents/{agentId}/agentaliases/{agentAliasId}/                  → 202 {agentAlias}
+ *   GetAgent                GET  /agents/{agentId}/                                              → 200 {agent}
+ *   PrepareAgent            POST /agents/{agentId}/                                              → 202
+ *   GetAgentVersion         GET  /agents/{agentId}/agentversions/{agentVersion}/                 → 200
+ *   ListAgentActionGroups   POST /agents/{agentId}/agentversions/{agentVersion}/actiongroups/    → 200
+ *   GetAgentActionGroup     GET  /agents/{agentId}/agentversions/{agentVersion}/actiongroups/{id}/ → 200
+ *   UpdateAgentActionGroup  PUT  /agents/{agentId}/agentversions/DRAFT/actiongroups/{id}/        → 200
+ *   ListKnowledgeBases      POST /knowledgebases/                                                → 200
+ *   ListDataSources         POST /knowledgebases/{kb}/datasources/                               → 200
+ *   GetDataSource           GET  /knowledgebases/{kb}/datasources/{ds}                           → 200
+ *   StartIngestionJob       PUT  /knowledgebases/{kb}/datasources/{ds}/ingestionjobs/            → 202
+ *   GetIngestionJob         GET  /knowledgebases/{kb}/datasources/{ds}/ingestionjobs/{job}       → 200
+ *   ListIngestionJobs       POST /knowledgebases/{kb}/datasources/{ds}/ingestionjobs/            → 200
+ * Agents, versions and action groups are in bedrock-agent-action-groups.ts, knowledge bases in
+ * bedrock-knowledge-bases.ts (each with its documentation URLs); the aliases are here, as documented at
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent_GetAgentAlias.html,
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent_UpdateAgentAlias.html and
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/deploy-agent.html. Requests must carry a SigV4
+ * Authorization scoped to the `bedrock` signing service, the one BedrockAgentClient signs for (the signature itself
+ * is not checked). Errors are REST JSON: the type in `x-amzn-ErrorType`, `{"message"}` in the body.
  *
  * Each alias keeps its history as the service does (`agentAliasHistoryEvents`, oldest first here, at most 10):
  * a change of routing ends the open event (endDate) and opens one for the new routing. After an UpdateAgentAlias
  * the alias reads UPDATING for `updatingReads` reads (default 1: the service applies an update asynchronously),
- * then PREPARED. A PUT routed to a version the agent does not have is a 400 ValidationException. The stand-in is
- * stricter than the service where the service's behaviour is not documented: it refuses a PUT without
- * routingConfiguration and one with members UpdateAgentAlias does not have. Reach it with
- * `AWS_ENDPOINT_URL_BEDROCK_AGENT`.
+ * then PREPARED. A PUT routed to a version the agent does not have is a 400 ValidationException. A PUT without
+ * routingConfiguration creates a new version, as the deployment guide says: the highest version number plus one,
+ * a snapshot of the prepared draft (its fields and action groups, every field frozen), and routes the alias to
+ * it; the draft must be PREPARED (NOT_PREPARED → 400 ValidationException, PREPARING → 409 ConflictException; the
+ * service documents neither message nor status). The stand-in is stricter than the service where the service's
+ * behaviour is not documented: it refuses an empty routingConfiguration (omit it to create a version) and members
+ * UpdateAgentAlias does not have. Reach it with `AWS_ENDPOINT_URL_BEDROCK_AGENT`.
  */
-import { randomUUID } from "node:crypto";
+import {
+  type AgentState,
+  actionGroupView,
+  agentRoutes,
+  agentView,
+  createAgentState,
+  createVersion,
+  setActionGroupStateByHand,
+  updateDraftByHand,
+} from "./bedrock-agent-action-groups.js";
+import {
+  type ActionGroupState,
+  type AgentAliasSeed,
+  type AgentFieldsSeed,
+  type AgentSeed,
+  type AliasRouting,
+  BEDROCK_AGENT_ACCOUNT,
+  BEDROCK_AGENT_REGION,
+  bedrockAgentSeed,
+  bedrockKnowledgeBaseSeed,
+  type InvocationState,
+  type KnowledgeBaseSeed,
+} from "./bedrock-agent-seed.js";
+import {
+  type AgentRoute,
+  agentError,
+  constraint,
+  invalid,
+  jsonBody,
+  NAME,
+  notFound,
+  paramProblem,
+  SIGV4_BEDROCK,
+  VERSION,
+} from "./bedrock-agent-shared.js";
+import { type DocumentsOf, type IngestionJobRecord, knowledgeBases } from "./bedrock-knowledge-bases.js";
 import { isRecord, matchPath, type Standin, type StandinResponse, startStandin } from "./server.js";
 
-export type InvocationState = "ACCEPT_INVOCATIONS" | "REJECT_INVOCATIONS";
-
-export interface AliasRouting {
-  agentVersion: string;
-  provisionedThroughput?: string;
-}
-
-export interface AliasHistoryEvent {
-  routingConfiguration: AliasRouting[];
-  /** ISO 8601. */
-  startDate: string;
-  /** ISO 8601; absent for the routing that is live now. */
-  endDate?: string;
-}
-
-export interface AgentAliasSeed {
-  agentAliasId: string;
-  agentAliasName: string;
-  description?: string;
-  routingConfiguration: AliasRouting[];
-  aliasInvocationState?: InvocationState;
-  createdAt: string;
-  updatedAt: string;
-  history: AliasHistoryEvent[];
-}
-
-export interface AgentSeed {
-  agentId: string;
-  agentName: string;
-  /** The numbered versions the agent has (DRAFT it always has). */
-  versions: string[];
-  aliases: AgentAliasSeed[];
-}
-
-export const BEDROCK_AGENT_ACCOUNT = "111122223333";
-export const BEDROCK_AGENT_REGION = "us-east-1";
-export const BEDROCK_AGENT_ID = "AGT7EXAMPL";
-export const BEDROCK_AGENT_ALIAS_ID = "ALS4EXAMPL";
-export const BEDROCK_AGENT_ALIAS_ARN = `arn:aws:bedrock:${BEDROCK_AGENT_REGION}:${BEDROCK_AGENT_ACCOUNT}:agent-alias/${BEDROCK_AGENT_ID}/${BEDROCK_AGENT_ALIAS_ID}`;
-
-/**
- * The support chat agent with versions 1 to 3 and its alias "live", on version 3 since 2026-11-28 (after 1 and
- * 2), with `aliasChanges` applied to the alias (another routing, no history, paused, …).
- */
-export function bedrockAgentSeed(aliasChanges: Partial<AgentAliasSeed> = {}): AgentSeed {
-  const v = (agentVersion: string) => [{ agentVersion }];
-  return {
-    agentId: BEDROCK_AGENT_ID,
-    agentName: "support-chat-agent",
-    versions: ["1", "2", "3"],
-    aliases: [
-      {
-        agentAliasId: BEDROCK_AGENT_ALIAS_ID,
-        agentAliasName: "live",
-        description: "Production alias of the support chat agent",
-        routingConfiguration: v("3"),
-        aliasInvocationState: "ACCEPT_INVOCATIONS",
-        createdAt: "2026-06-01T00:00:00.000Z",
-        updatedAt: "2026-11-28T00:00:00.000Z",
-        history: [
-          {
-            routingConfiguration: v("1"),
-            startDate: "2026-06-01T00:00:00.000Z",
-            endDate: "2026-09-15T00:00:00.000Z",
-          },
-          {
-            routingConfiguration: v("2"),
-            startDate: "2026-09-15T00:00:00.000Z",
-            endDate: "2026-11-28T00:00:00.000Z",
-          },
-          { routingConfiguration: v("3"), startDate: "2026-11-28T00:00:00.000Z" },
-        ],
-        ...aliasChanges,
-      },
-    ],
-  };
-}
+export * from "./bedrock-agent-seed.js";
+export type {
+  DocumentsOf,
+  IngestionJobRecord,
+  IngestionJobStatus,
+  IngestionStatistics,
+} from "./bedrock-knowledge-bases.js";
 
 export interface BedrockAgentStandinOptions {
   accountId?: string;
@@ -105,6 +87,14 @@ export interface BedrockAgentStandinOptions {
   agents?: AgentSeed[];
   /** How many reads after an UpdateAgentAlias see UPDATING before PREPARED; default 1. */
   updatingReads?: number;
+  /** How many GetAgent reads after a PrepareAgent see PREPARING before PREPARED; default 1. */
+  preparingReads?: number;
+  /** Default: [bedrockKnowledgeBaseSeed()]. */
+  knowledgeBases?: KnowledgeBaseSeed[];
+  /** How many GetIngestionJob reads see STARTING, then IN_PROGRESS, before COMPLETE; default 1 each. */
+  ingestionReads?: number;
+  /** The documents a data source holds when an ingestion job completes; default: those indexed already. */
+  documentsOf?: DocumentsOf;
   port?: number;
 }
 
@@ -121,12 +111,28 @@ export interface BedrockAgentStandin extends Standin {
   alias(agentId: string, agentAliasId: string): Record<string, unknown> | undefined;
   /** Every UpdateAgentAlias applied, in order. */
   updates: AliasUpdate[];
-  /** The operations received (`GetAgentAlias`, `UpdateAgentAlias`, or the method and path), refused ones included. */
+  /** The operations received (`GetAgentAlias`, `GetAgent`, …, or the method and path), refused ones included. */
   operations(): string[];
   /** Route the alias to `version` as a human would in the console (history kept, PREPARED at once). */
   routeByHand(agentId: string, agentAliasId: string, version: string): void;
   /** Pause or resume the alias as a human would in the console. */
   setInvocationStateByHand(agentId: string, agentAliasId: string, state: InvocationState): void;
+  /** The agent (its draft) as GetAgent would return it now (without using up a PREPARING read), or undefined. */
+  agent(agentId: string): Record<string, unknown> | undefined;
+  /** The action group of `version` ("DRAFT" or a number) as GetAgentActionGroup would return it, or undefined. */
+  actionGroup(agentId: string, version: string, actionGroupId: string): Record<string, unknown> | undefined;
+  /** The agent's numbered versions, in order of creation. */
+  agentVersions(agentId: string): string[];
+  /** A human edits the draft's fields in the console: a new updatedAt, NOT_PREPARED. */
+  updateDraftByHand(agentId: string, changes: AgentFieldsSeed): void;
+  /** A human enables or disables an action group of the draft in the console: NOT_PREPARED. */
+  setActionGroupStateByHand(agentId: string, actionGroupId: string, state: ActionGroupState): void;
+  /** Every ingestion job started, in order, with the clientToken that started it. */
+  ingestionJobs(): IngestionJobRecord[];
+  /** The documents (`s3://bucket/key`) the knowledge base indexes from the data source now. */
+  indexedDocuments(knowledgeBaseId: string, dataSourceId: string): string[];
+  /** Let every running ingestion job complete now (documentsOf is called), as if enough reads had happened. */
+  completeIngestionJobs(): Promise<void>;
 }
 
 interface StoredAlias {
@@ -135,11 +141,12 @@ interface StoredAlias {
   updatingReads: number;
 }
 
+interface StoredAgent {
+  state: AgentState;
+  aliases: Map<string, StoredAlias>;
+}
+
 const ALIAS_PATH = "/agents/:agentId/agentaliases/:agentAliasId/";
-const AGENT_ID = /^[0-9a-zA-Z]{10}$/;
-const AGENT_ALIAS_ID = /^(?=.{10}$)(\bTSTALIASID\b|[0-9a-zA-Z]+)$/;
-const ALIAS_NAME = /^([0-9a-zA-Z][_-]?){1,100}$/;
-const VERSION = /^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$/;
 const PROVISIONED_THROUGHPUT =
   /^((([0-9a-zA-Z][_-]?){1,63})|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:provisioned-model\/[a-z0-9]{12}))$/;
 const UPDATE_MEMBERS = new Set([
@@ -149,36 +156,14 @@ const UPDATE_MEMBERS = new Set([
   "aliasInvocationState",
 ]);
 const MAX_HISTORY = 10;
-/** `AWS4-HMAC-SHA256 Credential=<id>/<date>/<region>/bedrock/aws4_request, SignedHeaders=…, Signature=…` */
-const SIGV4_BEDROCK =
-  /^AWS4-HMAC-SHA256 Credential=[^/\s]+\/\d{8}\/[a-z0-9-]+\/bedrock\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/;
-
-function agentError(status: number, type: string, message: string): StandinResponse {
-  return {
-    status,
-    body: { message },
-    headers: { "x-amzn-errortype": type, "x-amzn-requestid": randomUUID() },
-  };
-}
-
-const invalid = (message: string) => agentError(400, "ValidationException", message);
-
-const operationOf = (method: string, path: string) =>
-  !matchPath(ALIAS_PATH, path)
-    ? `${method} ${path}`
-    : method === "GET"
-      ? "GetAgentAlias"
-      : method === "PUT"
-        ? "UpdateAgentAlias"
-        : `${method} ${path}`;
 
 /** What is wrong with an UpdateAgentAlias body for an agent with `versions`, or undefined. */
 function updateProblem(body: Record<string, unknown>, versions: readonly string[]): string | undefined {
   const unknown = Object.keys(body).filter((member) => !UPDATE_MEMBERS.has(member));
   if (unknown.length > 0) return `UpdateAgentAlias has no member ${unknown.join(", ")}`;
   const { agentAliasName, description, routingConfiguration, aliasInvocationState } = body;
-  if (typeof agentAliasName !== "string" || !ALIAS_NAME.test(agentAliasName))
-    return `Value '${String(agentAliasName)}' at 'agentAliasName' failed to satisfy constraint: ${ALIAS_NAME.source}`;
+  if (typeof agentAliasName !== "string" || !NAME.test(agentAliasName))
+    return constraint("agentAliasName", agentAliasName, NAME.source);
   if (description !== undefined && (typeof description !== "string" || !/^.{1,200}$/s.test(description)))
     return "Value at 'description' failed to satisfy constraint: length between 1 and 200";
   if (
@@ -186,11 +171,16 @@ function updateProblem(body: Record<string, unknown>, versions: readonly string[
     aliasInvocationState !== "ACCEPT_INVOCATIONS" &&
     aliasInvocationState !== "REJECT_INVOCATIONS"
   )
-    return `Value '${String(aliasInvocationState)}' at 'aliasInvocationState' failed to satisfy constraint: ACCEPT_INVOCATIONS | REJECT_INVOCATIONS`;
-  if (routingConfiguration === undefined)
-    return "this stand-in requires routingConfiguration on UpdateAgentAlias";
+    return constraint(
+      "aliasInvocationState",
+      aliasInvocationState,
+      "ACCEPT_INVOCATIONS | REJECT_INVOCATIONS",
+    );
+  if (routingConfiguration === undefined) return undefined;
   if (!Array.isArray(routingConfiguration) || routingConfiguration.length > 1)
     return "Value at 'routingConfiguration' failed to satisfy constraint: at most 1 item";
+  if (routingConfiguration.length === 0)
+    return "this stand-in refuses an empty routingConfiguration: omit it to create a version from the draft";
   for (const item of routingConfiguration as unknown[]) {
     if (!isRecord(item) || typeof item.agentVersion !== "string" || !VERSION.test(item.agentVersion))
       return `Value at 'routingConfiguration.1.member.agentVersion' failed to satisfy constraint: ${VERSION.source}`;
@@ -237,20 +227,31 @@ export async function startBedrockAgentStandin(
   const accountId = options.accountId ?? BEDROCK_AGENT_ACCOUNT;
   const region = options.region ?? BEDROCK_AGENT_REGION;
   const updatingReads = options.updatingReads ?? 1;
-  const agents = new Map(
+  const agents = new Map<string, StoredAgent>(
     (options.agents ?? [bedrockAgentSeed()]).map((seed) => {
       const aliases = new Map<string, StoredAlias>(
         seed.aliases.map((alias) => [alias.agentAliasId, { seed: structuredClone(alias), updatingReads: 0 }]),
       );
-      return [seed.agentId, { versions: [...seed.versions], aliases }];
+      const state = createAgentState(seed, accountId, region, options.preparingReads ?? 1);
+      return [seed.agentId, { state, aliases }];
     }),
   );
+  const kb = knowledgeBases({
+    knowledgeBases: options.knowledgeBases ?? [bedrockKnowledgeBaseSeed()],
+    ingestionReads: options.ingestionReads ?? 1,
+    ...(options.documentsOf ? { documentsOf: options.documentsOf } : {}),
+  });
   const updates: AliasUpdate[] = [];
   const find = (agentId: string, agentAliasId: string) => agents.get(agentId)?.aliases.get(agentAliasId);
   const found = (agentId: string, agentAliasId: string) => {
     const stored = find(agentId, agentAliasId);
     if (!stored) throw new Error(`no alias ${agentId}/${agentAliasId} in the Bedrock Agent stand-in`);
     return stored;
+  };
+  const agentFound = (agentId: string) => {
+    const stored = agents.get(agentId);
+    if (!stored) throw new Error(`no agent ${agentId} in the Bedrock Agent stand-in`);
+    return stored.state;
   };
 
   const view = (agentId: string, stored: StoredAlias, status: string) => {
@@ -276,18 +277,96 @@ export async function startBedrockAgentStandin(
     return view(agentId, stored, updating ? "UPDATING" : "PREPARED");
   };
 
+  const aliasOf = (
+    params: Record<string, string>,
+  ): { agent: StoredAgent; stored: StoredAlias } | { error: StandinResponse } => {
+    const agent = agents.get(params.agentId ?? "");
+    if (!agent) return { error: notFound(`Agent ${params.agentId} was not found.`) };
+    const stored = agent.aliases.get(params.agentAliasId ?? "");
+    if (!stored)
+      return {
+        error: notFound(`Agent alias ${params.agentAliasId} of agent ${params.agentId} was not found.`),
+      };
+    return { agent, stored };
+  };
+
+  function updateAlias(params: Record<string, string>, body: Record<string, unknown>): StandinResponse {
+    const located = aliasOf(params);
+    if ("error" in located) return located.error;
+    const { agent, stored } = located;
+    const problem = updateProblem(body, [...agent.state.versions.keys()]);
+    if (problem) return invalid(problem);
+    const at = new Date();
+    let routing = body.routingConfiguration as unknown[] | undefined;
+    if (routing === undefined) {
+      const created = createVersion(agent.state, at.toISOString());
+      if ("error" in created) return created.error;
+      routing = [{ agentVersion: created.version }];
+    }
+    const { seed } = stored;
+    seed.agentAliasName = String(body.agentAliasName);
+    if (typeof body.description === "string") seed.description = body.description;
+    else delete seed.description;
+    if (body.aliasInvocationState) seed.aliasInvocationState = body.aliasInvocationState as InvocationState;
+    reroute(seed, routingFrom(routing), at.toISOString());
+    seed.updatedAt = at.toISOString();
+    stored.updatingReads = updatingReads;
+    updates.push({
+      agentId: agent.state.agentId,
+      agentAliasId: seed.agentAliasId,
+      body: structuredClone(body),
+      at,
+    });
+    const agentAlias = view(agent.state.agentId, stored, updatingReads > 0 ? "UPDATING" : "PREPARED");
+    return { status: 202, body: { agentAlias } };
+  }
+
+  const routes: AgentRoute[] = [
+    {
+      operation: "GetAgentAlias",
+      method: "GET",
+      path: ALIAS_PATH,
+      handle(params) {
+        const located = aliasOf(params);
+        if ("error" in located) return located.error;
+        return { status: 200, body: { agentAlias: read(located.agent.state.agentId, located.stored) } };
+      },
+    },
+    {
+      operation: "UpdateAgentAlias",
+      method: "PUT",
+      path: ALIAS_PATH,
+      handle(params, request) {
+        const located = aliasOf(params);
+        if ("error" in located) return located.error;
+        const parsed = jsonBody(request);
+        return "error" in parsed ? parsed.error : updateAlias(params, parsed.body);
+      },
+    },
+    ...agentRoutes((agentId) => agents.get(agentId)?.state),
+    ...kb.routes,
+  ];
+  const routeOf = (method: string, path: string) => {
+    for (const route of routes) {
+      if (route.method !== method) continue;
+      const params = matchPath(route.path, path);
+      if (params) return { route, params };
+    }
+    return undefined;
+  };
+
   const standin = await startStandin({
     name: "Agents for Amazon Bedrock",
     faultResponse: (status) =>
       status === 429
         ? agentError(429, "ThrottlingException", "Rate exceeded")
         : status === 409
-          ? agentError(409, "ConflictException", "The alias is being updated.")
+          ? agentError(409, "ConflictException", "A conflicting operation is in progress on the resource.")
           : agentError(status, "InternalServerException", "Internal server error. Try again later."),
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle(request) {
-      const params = matchPath(ALIAS_PATH, request.path);
-      if (!params || (request.method !== "GET" && request.method !== "PUT"))
+      const matched = routeOf(request.method, request.path);
+      if (!matched)
         return agentError(
           404,
           "UnknownOperationException",
@@ -301,45 +380,7 @@ export async function startBedrockAgentStandin(
           "IncompleteSignatureException",
           "The request signature is not a SigV4 signature for bedrock",
         );
-      const agentId = params.agentId ?? "";
-      const agentAliasId = params.agentAliasId ?? "";
-      if (!AGENT_ID.test(agentId))
-        return invalid(`Value '${agentId}' at 'agentId' failed to satisfy constraint: ${AGENT_ID.source}`);
-      if (!AGENT_ALIAS_ID.test(agentAliasId))
-        return invalid(
-          `Value '${agentAliasId}' at 'agentAliasId' failed to satisfy constraint: ${AGENT_ALIAS_ID.source}`,
-        );
-      const agent = agents.get(agentId);
-      if (!agent) return agentError(404, "ResourceNotFoundException", `Agent ${agentId} was not found.`);
-      const stored = agent.aliases.get(agentAliasId);
-      if (!stored)
-        return agentError(
-          404,
-          "ResourceNotFoundException",
-          `Agent alias ${agentAliasId} of agent ${agentId} was not found.`,
-        );
-
-      if (request.method === "GET") return { status: 200, body: { agentAlias: read(agentId, stored) } };
-
-      if (request.bodyParseError || !isRecord(request.body))
-        return agentError(400, "SerializationException", "The request body is not a JSON object.");
-      const problem = updateProblem(request.body, agent.versions);
-      if (problem) return invalid(problem);
-      const body = request.body;
-      const at = new Date();
-      const { seed } = stored;
-      seed.agentAliasName = String(body.agentAliasName);
-      if (typeof body.description === "string") seed.description = body.description;
-      else delete seed.description;
-      if (body.aliasInvocationState) seed.aliasInvocationState = body.aliasInvocationState as InvocationState;
-      reroute(seed, routingFrom(body.routingConfiguration as unknown[]), at.toISOString());
-      seed.updatedAt = at.toISOString();
-      stored.updatingReads = updatingReads;
-      updates.push({ agentId, agentAliasId, body: structuredClone(body), at });
-      return {
-        status: 202,
-        body: { agentAlias: view(agentId, stored, updatingReads > 0 ? "UPDATING" : "PREPARED") },
-      };
+      return paramProblem(matched.route, matched.params) ?? matched.route.handle(matched.params, request);
     },
   });
 
@@ -350,7 +391,10 @@ export async function startBedrockAgentStandin(
       return stored ? view(agentId, stored, stored.updatingReads > 0 ? "UPDATING" : "PREPARED") : undefined;
     },
     operations() {
-      return standin.requests.map((request) => operationOf(request.method, request.path));
+      return standin.requests.map(
+        (request) =>
+          routeOf(request.method, request.path)?.route.operation ?? `${request.method} ${request.path}`,
+      );
     },
     routeByHand(agentId: string, agentAliasId: string, version: string) {
       const { seed } = found(agentId, agentAliasId);
@@ -363,5 +407,25 @@ export async function startBedrockAgentStandin(
       seed.aliasInvocationState = state;
       seed.updatedAt = new Date().toISOString();
     },
+    agent(agentId: string) {
+      const stored = agents.get(agentId);
+      return stored ? agentView(stored.state, false) : undefined;
+    },
+    actionGroup(agentId: string, version: string, actionGroupId: string) {
+      const stored = agents.get(agentId);
+      return stored ? actionGroupView(stored.state, version, actionGroupId) : undefined;
+    },
+    agentVersions(agentId: string) {
+      return [...agentFound(agentId).versions.keys()];
+    },
+    updateDraftByHand(agentId: string, changes: AgentFieldsSeed) {
+      updateDraftByHand(agentFound(agentId), changes);
+    },
+    setActionGroupStateByHand(agentId: string, actionGroupId: string, state: ActionGroupState) {
+      setActionGroupStateByHand(agentFound(agentId), actionGroupId, state);
+    },
+    ingestionJobs: kb.ingestionJobs,
+    indexedDocuments: kb.indexedDocuments,
+    completeIngestionJobs: kb.completeIngestionJobs,
   });
 }

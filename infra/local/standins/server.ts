@@ -36,13 +36,18 @@ export interface RecordedRequest {
 export interface StandinRequest extends RecordedRequest {
   headers: IncomingHttpHeaders;
   rawBody: string;
+  /** The body's bytes exactly as received (`rawBody` is them decoded as UTF-8). */
+  rawBytes: Buffer;
   /** True when the content type said JSON but the body did not parse (body is then the raw text). */
   bodyParseError: boolean;
 }
 
 export interface StandinResponse {
   status: number;
-  /** Serialised as JSON unless it is a string (sent as text/plain) or undefined (empty body). */
+  /**
+   * Serialised as JSON unless it is a string (sent as text/plain), a Buffer (sent as is, as
+   * application/octet-stream) or undefined (empty body).
+   */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -121,16 +126,19 @@ function parseBody(raw: string, contentType: string | undefined): { body: unknow
   return { body: raw, error: false };
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 function send(response: ServerResponse, result: StandinResponse): void {
   const headers: Record<string, string> = {};
-  let payload = "";
-  if (typeof result.body === "string") {
+  let payload: string | Buffer = "";
+  if (Buffer.isBuffer(result.body)) {
+    headers["content-type"] = "application/octet-stream";
+    payload = result.body;
+  } else if (typeof result.body === "string") {
     headers["content-type"] = "text/plain; charset=utf-8";
     payload = result.body;
   } else if (result.body !== undefined) {
@@ -154,7 +162,8 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   const server = createServer((req, res) => {
     const at = new Date();
     void (async () => {
-      const rawBody = await readBody(req);
+      const rawBytes = await readBody(req);
+      const rawBody = rawBytes.toString("utf8");
       const url = new URL(req.url ?? "/", `http://${HOST}`);
       const contentType = headerValue(req.headers["content-type"]);
       const parsed = parseBody(rawBody, contentType);
@@ -168,6 +177,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
         at,
         headers: req.headers,
         rawBody,
+        rawBytes,
         bodyParseError: parsed.error,
       };
       if (options.refineBody) request.body = options.refineBody(request.body, request);
