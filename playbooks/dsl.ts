@@ -202,6 +202,15 @@ export const PlaybookDefinition = z
     description: z.string().min(1).max(500),
     /** The alert types this playbook answers. */
     handles: z.array(AlertType).min(1),
+    /**
+     * Only for alerts that carry this detail (present and not null): an alert of a handled type without it goes to
+     * the next playbook that handles the type. How a specialised playbook (a poisoned document) goes before the
+     * general one (any prompt injection) without a route in every team's configuration.
+     */
+    onlyWithDetail: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "a detail name such as poisonedDocument")
+      .optional(),
     startAt: StepId,
     steps: z.record(StepId, Step),
   })

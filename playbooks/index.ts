@@ -1,7 +1,10 @@
+import { containAgentTool } from "./contain-agent-tool.js";
 import { containGuardrailTampering } from "./contain-guardrail-tampering.js";
 import { containLlmjacking } from "./contain-llmjacking.js";
 import { leakedAiKey } from "./leaked-ai-key.js";
+import { quarantinePoisonedDocument } from "./quarantine-poisoned-document.js";
 import { rollbackModel } from "./rollback-model.js";
+import { stopSensitiveOutput } from "./stop-sensitive-output.js";
 import { throttleAbuser } from "./throttle-abuser.js";
 import { tightenGuardrail } from "./tighten-guardrail.js";
 
@@ -14,9 +17,12 @@ export const playbooks = [
   leakedAiKey,
   containLlmjacking,
   containGuardrailTampering,
+  quarantinePoisonedDocument,
   tightenGuardrail,
   throttleAbuser,
   rollbackModel,
+  containAgentTool,
+  stopSensitiveOutput,
 ] as const;
 
 export type PlaybookName = (typeof playbooks)[number]["name"];

@@ -7,10 +7,13 @@ export const playbookFacts = [
   { name: "leaked-ai-key", handles: ["leaked_api_key"] },
   { name: "contain-llmjacking", handles: ["llmjacking"] },
   { name: "contain-guardrail-tampering", handles: ["guardrail_tampering"] },
+  { name: "quarantine-poisoned-document", handles: ["prompt_injection"], onlyWithDetail: "poisonedDocument" },
   { name: "tighten-guardrail", handles: ["prompt_injection"] },
   { name: "throttle-abuser", handles: ["jailbreak", "model_extraction", "token_spend_anomaly"] },
   {
     name: "rollback-model",
     handles: ["model_integrity_change", "model_poisoning", "malicious_model_artifact"],
   },
+  { name: "contain-agent-tool", handles: ["agent_tool_misuse"] },
+  { name: "stop-sensitive-output", handles: ["sensitive_data_leak", "system_prompt_leak"] },
 ] as const satisfies readonly PlaybookFacts[];

@@ -48,5 +48,6 @@ export function awsClients(classes: AwsClientClasses, session?: ActionSession): 
     bedrockAgent: () => client("bedrockAgent"),
     sagemaker: () => client("sagemaker"),
     ssm: () => client("ssm"),
+    s3: () => client("s3"),
   };
 }

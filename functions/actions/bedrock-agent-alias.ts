@@ -165,3 +165,19 @@ export const updateAlias = (context: ActionContext, request: UpdateAgentAliasReq
   description: { kind: "aws", service: "bedrock-agent", operation: "UpdateAgentAlias", input: request },
   send: () => context.aws.bedrockAgent().send(new UpdateAgentAliasCommand(request)),
 });
+
+/**
+ * The UpdateAgentAlias request with no routing: Bedrock then makes a new numbered version from the prepared
+ * working draft and routes the alias to it (https://docs.aws.amazon.com/bedrock/latest/userguide/deploy-agent.html).
+ * Name, description and invocation state are kept.
+ */
+export function publishDraftRequest(alias: AgentAlias, ref: AliasRef): UpdateAgentAliasRequest {
+  const { description, aliasInvocationState } = alias;
+  return {
+    agentId: ref.agentId,
+    agentAliasId: ref.agentAliasId,
+    agentAliasName: alias.agentAliasName,
+    ...(description !== undefined ? { description } : {}),
+    ...(aliasInvocationState ? { aliasInvocationState } : {}),
+  };
+}

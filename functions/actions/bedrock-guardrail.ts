@@ -1,24 +1,51 @@
-import type {
-  GetGuardrailResponse,
-  GuardrailContentFilter,
-  GuardrailContentPolicy,
-  GuardrailContentPolicyConfig,
-  GuardrailContextualGroundingPolicy,
-  GuardrailContextualGroundingPolicyConfig,
-  GuardrailSensitiveInformationPolicy,
-  GuardrailSensitiveInformationPolicyConfig,
-  GuardrailTopicPolicy,
-  GuardrailTopicPolicyConfig,
-  GuardrailWordPolicy,
-  GuardrailWordPolicyConfig,
-  UpdateGuardrailRequest,
+import {
+  GetGuardrailCommand,
+  type GetGuardrailResponse,
+  type GuardrailContentFilter,
+  type GuardrailContentPolicy,
+  type GuardrailContentPolicyConfig,
+  type GuardrailContextualGroundingPolicy,
+  type GuardrailContextualGroundingPolicyConfig,
+  type GuardrailSensitiveInformationPolicy,
+  type GuardrailSensitiveInformationPolicyConfig,
+  type GuardrailTopicPolicy,
+  type GuardrailTopicPolicyConfig,
+  type GuardrailWordPolicy,
+  type GuardrailWordPolicyConfig,
+  UpdateGuardrailCommand,
+  type UpdateGuardrailRequest,
 } from "@aws-sdk/client-bedrock";
+import type { ActionContext, IamNeed, Write } from "./contract.js";
 
 /**
- * A guardrail's configuration as GetGuardrail reads it, turned into the UpdateGuardrail request that writes it
- * back. UpdateGuardrail replaces the whole configuration (a policy left out is removed), so every policy the
- * guardrail has is carried over field for field; only the PROMPT_ATTACK content filter is changed.
+ * A Bedrock guardrail's working draft as GetGuardrail reads it, turned into the UpdateGuardrail request that
+ * writes it back. UpdateGuardrail replaces the whole configuration (a policy left out is removed), so every policy
+ * the guardrail has is carried over field for field; an action changes one policy (the PROMPT_ATTACK content
+ * filter, the sensitive-information entities) and nothing else.
  */
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that infra fills per stack.
+const GUARDRAIL_RESOURCE = "arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*";
+
+/** Reading a guardrail's draft; and reading it then writing it back. */
+export const readGuardrailIam: IamNeed = {
+  actions: ["bedrock:GetGuardrail"],
+  resources: [GUARDRAIL_RESOURCE],
+};
+export const updateGuardrailIam: IamNeed = {
+  actions: ["bedrock:GetGuardrail", "bedrock:UpdateGuardrail"],
+  resources: [GUARDRAIL_RESOURCE],
+};
+
+/** The guardrail's working draft: the version UpdateGuardrail changes (numbered versions never change). */
+export const readDraft = (context: ActionContext, guardrailIdentifier: string) =>
+  context.aws.bedrock().send(new GetGuardrailCommand({ guardrailIdentifier, guardrailVersion: "DRAFT" }));
+
+/** The write of a whole guardrail configuration. */
+export const updateGuardrail = (context: ActionContext, request: UpdateGuardrailRequest): Write => ({
+  description: { kind: "aws", service: "bedrock", operation: "UpdateGuardrail", input: request },
+  send: () => context.aws.bedrock().send(new UpdateGuardrailCommand(request)),
+});
 
 export const FILTER_STRENGTHS = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
 export type FilterStrength = (typeof FILTER_STRENGTHS)[number];
@@ -40,7 +67,7 @@ export const promptAttackInputStrength = (guardrail: GetGuardrailResponse): Filt
  * The content filters with PROMPT_ATTACK at `inputStrength` on prompts (and NONE on responses, the only
  * strength the API accepts for it), in place, or appended when the guardrail has none; removed for null.
  */
-function withPromptAttack(
+export function withPromptAttack(
   policy: GuardrailContentPolicy | undefined,
   inputStrength: FilterStrength | null,
 ): GuardrailContentPolicyConfig | undefined {
@@ -60,6 +87,14 @@ function withPromptAttack(
   return { filtersConfig, ...(policy?.tier ? { tierConfig: policy.tier } : {}) };
 }
 
+/** The content policy as UpdateGuardrail takes it, unchanged. */
+const contentPolicyConfigOf = (
+  policy: GuardrailContentPolicy | undefined,
+): GuardrailContentPolicyConfig | undefined =>
+  policy?.filters && policy.filters.length > 0
+    ? { filtersConfig: policy.filters, ...(policy.tier ? { tierConfig: policy.tier } : {}) }
+    : undefined;
+
 const topicPolicyConfig = ({ topics, tier }: GuardrailTopicPolicy): GuardrailTopicPolicyConfig => ({
   // DENY is the only topic type; GetGuardrail always says it, UpdateGuardrail requires it.
   topicsConfig: (topics ?? []).map((topic) => ({ ...topic, type: topic.type ?? "DENY" })),
@@ -71,14 +106,6 @@ const wordPolicyConfig = ({ words, managedWordLists }: GuardrailWordPolicy): Gua
   ...(managedWordLists ? { managedWordListsConfig: managedWordLists } : {}),
 });
 
-const sensitiveInformationPolicyConfig = ({
-  piiEntities,
-  regexes,
-}: GuardrailSensitiveInformationPolicy): GuardrailSensitiveInformationPolicyConfig => ({
-  ...(piiEntities ? { piiEntitiesConfig: piiEntities } : {}),
-  ...(regexes ? { regexesConfig: regexes } : {}),
-});
-
 const contextualGroundingPolicyConfig = ({
   filters,
   tier,
@@ -87,19 +114,40 @@ const contextualGroundingPolicyConfig = ({
   ...(tier ? { tierConfig: tier } : {}),
 });
 
+/** The policies one action changes; every other one is written back as the draft has it. */
+export interface PolicyChanges {
+  /** The content policy to write instead (undefined: the policy is removed). */
+  readonly contentPolicyConfig?: GuardrailContentPolicyConfig | undefined;
+  readonly sensitiveInformationPolicyConfig?: GuardrailSensitiveInformationPolicyConfig | undefined;
+}
+
+/** The sensitive-information policy as UpdateGuardrail takes it, from what GetGuardrail read. */
+export const sensitiveInformationPolicyConfig = ({
+  piiEntities,
+  regexes,
+}: GuardrailSensitiveInformationPolicy): GuardrailSensitiveInformationPolicyConfig => ({
+  ...(piiEntities ? { piiEntitiesConfig: piiEntities } : {}),
+  ...(regexes ? { regexesConfig: regexes } : {}),
+});
+
 /**
- * The UpdateGuardrail request for `identifier` that keeps everything `guardrail` has except the PROMPT_ATTACK
- * filter, which is set to `promptAttack` on prompts (or removed, for null).
+ * The UpdateGuardrail request for `identifier` that keeps everything `guardrail` has except the policies named
+ * in `changes` (a key present with undefined removes that policy).
  */
 export function updateKeepingAllBut(
   guardrail: GetGuardrailResponse,
   identifier: string,
-  promptAttack: FilterStrength | null,
+  changes: PolicyChanges,
 ): UpdateGuardrailRequest {
   const { description, topicPolicy, wordPolicy, sensitiveInformationPolicy, contextualGroundingPolicy } =
     guardrail;
-  const { automatedReasoningPolicy, crossRegionDetails, kmsKeyArn } = guardrail;
-  const contentPolicyConfig = withPromptAttack(guardrail.contentPolicy, promptAttack);
+  const { automatedReasoningPolicy, crossRegionDetails, kmsKeyArn, contentPolicy } = guardrail;
+  const contentPolicyConfig =
+    "contentPolicyConfig" in changes ? changes.contentPolicyConfig : contentPolicyConfigOf(contentPolicy);
+  const sensitiveConfig =
+    "sensitiveInformationPolicyConfig" in changes
+      ? changes.sensitiveInformationPolicyConfig
+      : sensitiveInformationPolicy && sensitiveInformationPolicyConfig(sensitiveInformationPolicy);
   const crossRegionProfile =
     crossRegionDetails?.guardrailProfileArn ?? crossRegionDetails?.guardrailProfileId;
   return {
@@ -109,9 +157,7 @@ export function updateKeepingAllBut(
     ...(topicPolicy ? { topicPolicyConfig: topicPolicyConfig(topicPolicy) } : {}),
     ...(contentPolicyConfig ? { contentPolicyConfig } : {}),
     ...(wordPolicy ? { wordPolicyConfig: wordPolicyConfig(wordPolicy) } : {}),
-    ...(sensitiveInformationPolicy
-      ? { sensitiveInformationPolicyConfig: sensitiveInformationPolicyConfig(sensitiveInformationPolicy) }
-      : {}),
+    ...(sensitiveConfig ? { sensitiveInformationPolicyConfig: sensitiveConfig } : {}),
     ...(contextualGroundingPolicy
       ? { contextualGroundingPolicyConfig: contextualGroundingPolicyConfig(contextualGroundingPolicy) }
       : {}),

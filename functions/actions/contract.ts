@@ -61,6 +61,8 @@ export interface AwsClients {
   readonly sagemaker: () => import("@aws-sdk/client-sagemaker").SageMakerClient;
   /** Systems Manager Parameter Store, for parameters an application reads (its model id, say). */
   readonly ssm: () => import("@aws-sdk/client-ssm").SSMClient;
+  /** Amazon S3, for documents a knowledge base ingests. */
+  readonly s3: () => import("@aws-sdk/client-s3").S3Client;
 }
 
 export interface ActionPlan<Output> {

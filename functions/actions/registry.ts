@@ -5,10 +5,17 @@ import { deactivateBedrockApiKey } from "./aws-deactivate-bedrock-api-key/action
 import { findLeakedBedrockApiKey } from "./aws-find-bedrock-api-key/action.js";
 import { findLeakedAwsAccessKey } from "./aws-find-leaked-access-key/action.js";
 import { revokeRoleSessions } from "./aws-revoke-role-sessions/action.js";
+import { disableActionGroup } from "./bedrock-agent-disable-action-group/action.js";
+import { findMisusedActionGroup } from "./bedrock-agent-find-action-group/action.js";
 import { findAgentAliasRollbackTarget } from "./bedrock-agent-find-alias-target/action.js";
 import { pauseAgentAlias } from "./bedrock-agent-pause-alias/action.js";
 import { routeAgentAliasToVersion } from "./bedrock-agent-route-alias/action.js";
+import { findLeakGuardrail } from "./bedrock-find-leak-guardrail/action.js";
+import { findDocumentSource } from "./bedrock-kb-find-document-source/action.js";
+import { ingestionStatus } from "./bedrock-kb-ingestion-status/action.js";
+import { quarantineDocument } from "./bedrock-kb-quarantine-document/action.js";
 import { tightenPromptAttackFilter } from "./bedrock-tighten-prompt-attack-filter/action.js";
+import { tightenSensitiveInformation } from "./bedrock-tighten-sensitive-information/action.js";
 import type { AnyAction } from "./contract.js";
 import { resolveGitHubSecretAlert } from "./github-resolve-secret-alert/action.js";
 import { blockLitellmEndUser } from "./litellm-block-end-user/action.js";
@@ -48,11 +55,24 @@ export const actions = {
     definition: tightenPromptAttackFilter,
     folder: "bedrock-tighten-prompt-attack-filter",
   },
+  [findLeakGuardrail.name]: { definition: findLeakGuardrail, folder: "bedrock-find-leak-guardrail" },
+  [tightenSensitiveInformation.name]: {
+    definition: tightenSensitiveInformation,
+    folder: "bedrock-tighten-sensitive-information",
+  },
   [throttleLitellmVirtualKey.name]: {
     definition: throttleLitellmVirtualKey,
     folder: "litellm-throttle-virtual-key",
   },
   [blockLitellmEndUser.name]: { definition: blockLitellmEndUser, folder: "litellm-block-end-user" },
+  [findMisusedActionGroup.name]: {
+    definition: findMisusedActionGroup,
+    folder: "bedrock-agent-find-action-group",
+  },
+  [disableActionGroup.name]: { definition: disableActionGroup, folder: "bedrock-agent-disable-action-group" },
+  [findDocumentSource.name]: { definition: findDocumentSource, folder: "bedrock-kb-find-document-source" },
+  [quarantineDocument.name]: { definition: quarantineDocument, folder: "bedrock-kb-quarantine-document" },
+  [ingestionStatus.name]: { definition: ingestionStatus, folder: "bedrock-kb-ingestion-status" },
   [findAgentAliasRollbackTarget.name]: {
     definition: findAgentAliasRollbackTarget,
     folder: "bedrock-agent-find-alias-target",

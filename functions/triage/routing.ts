@@ -1,4 +1,5 @@
 import { playbookFacts } from "../../playbooks/playbook-facts.generated.js";
+import type { PlaybookFacts } from "../../playbooks/playbook-facts.js";
 import { type AlertType, type CanonicalAlert, severityRank } from "../shared/alert.js";
 import type { IncidentRoute, Risk } from "../shared/incident.js";
 import type { AlertMatch, SuppressionRule, TriageConfig } from "./config.js";
@@ -15,9 +16,19 @@ export interface AssessedAlert {
 /** What routing decided: the playbook (or none), where its card goes and how many must approve. */
 export type Route = IncidentRoute;
 
-/** The first playbook that handles the alert's type (from the playbooks' facts, not their definitions). */
-export const playbookForType = (type: AlertType): string | undefined =>
-  playbookFacts.find((playbook) => (playbook.handles as readonly string[]).includes(type))?.name;
+/**
+ * The first playbook that handles the alert's type and takes an alert with these details (a playbook with
+ * `onlyWithDetail` takes only alerts carrying that detail), from the playbooks' facts, not their definitions.
+ */
+export const playbookForType = (
+  type: AlertType,
+  details: CanonicalAlert["details"] = {},
+): string | undefined =>
+  playbookFacts.find((playbook: PlaybookFacts) => {
+    if (!(playbook.handles as readonly string[]).includes(type)) return false;
+    const needed = playbook.onlyWithDetail;
+    return needed === undefined || (details[needed] !== undefined && details[needed] !== null);
+  })?.name;
 
 /** Whether the alert names this entity. */
 function names(alert: CanonicalAlert, wanted: NonNullable<AlertMatch["entity"]>): boolean {
@@ -66,7 +77,9 @@ export function route(config: TriageConfig, assessed: AssessedAlert): Route {
   );
   const ownerChannel = assessed.enrichment.assets.find((asset) => asset.slackChannel)?.slackChannel;
   const playbook =
-    rule?.playbook === undefined ? (playbookForType(assessed.alert.type) ?? null) : rule.playbook;
+    rule?.playbook === undefined
+      ? (playbookForType(assessed.alert.type, assessed.alert.details) ?? null)
+      : rule.playbook;
   const channel = rule?.channel ?? ownerChannel;
   // Written out, not spread: V8 builds `{ ...a, ...b }` on a slow path, and this runs for every alert.
   const decided: { -readonly [K in keyof Route]: Route[K] } = { playbook, rule: rule?.id ?? "default" };

@@ -26,6 +26,8 @@ export interface QuellConfig {
   readonly protectedPrincipals: readonly string[];
   /** At most this many containments an hour before each further one needs a second approver; unset: no budget. */
   readonly containmentsPerHour?: number;
+  /** Where poisoned documents are quarantined; unset: a quell-quarantine/ prefix of their own bucket. */
+  readonly documentQuarantineBucket?: string;
   /**
    * The LiteLLM proxy (LLM gateway) the litellm.* actions manage, e.g. https://llm-gateway.internal.example.com.
    * Unset: those actions fail with ConfigurationError (a self-hosted gateway has no default address).

@@ -46,6 +46,7 @@ export class LogicStack extends Stack {
       dryRun: config.dryRun,
       environmentName: config.environmentName,
       protectedPrincipals: config.protectedPrincipals,
+      documentQuarantineBucket: config.documentQuarantineBucket,
       providerUrls: config.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: config.litellmBaseUrl } : {},
     });
     this.tasks = new PlaybookTasks(this, "PlaybookTasks", { table, secretLookup, config });

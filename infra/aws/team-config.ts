@@ -74,6 +74,15 @@ export const TeamSettings = z.strictObject({
    * every further containment needs a second approver. Unset: no budget.
    */
   containmentsPerHour: z.number().int().min(1).max(10_000).optional(),
+  /**
+   * The S3 bucket poisoned documents are quarantined to (quarantine-poisoned-document). Unset: a
+   * `quell-quarantine/` prefix of the document's own bucket, which works only when no data source ingests the
+   * whole bucket.
+   */
+  documentQuarantineBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" })
+    .optional(),
   /** The LiteLLM proxy the litellm.* actions manage (throttle-abuser). */
   litellmBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** CloudWatch alarms outside the AI namespaces Quell still takes, by alarm name prefix. */
@@ -208,6 +217,9 @@ export function quellConfigFrom({ settings, triage }: TeamConfig): QuellConfig {
     ...(settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {}),
     ...(settings.litellmBaseUrl ? { litellmBaseUrl: settings.litellmBaseUrl } : {}),
     ...(settings.containmentsPerHour ? { containmentsPerHour: settings.containmentsPerHour } : {}),
+    ...(settings.documentQuarantineBucket
+      ? { documentQuarantineBucket: settings.documentQuarantineBucket }
+      : {}),
     triage,
   };
 }

@@ -106,7 +106,10 @@ async function main(): Promise<void> {
     );
     lines.push(`  Bedrock  LOCAL STAND-IN at ${standins.bedrock.url} (tighten-guardrail's guardrail update)`);
     lines.push(
-      `  Bedrock Agent LOCAL STAND-IN at ${standins.bedrockAgent.url} (rollback-model's agent alias AGT7EXAMPL/ALS4EXAMPL)`,
+      `  Bedrock Agent LOCAL STAND-IN at ${standins.bedrockAgent.url} (agent AGT7EXAMPL: rollback-model's alias, contain-agent-tool's action groups; knowledge base KB12EXAMPL)`,
+    );
+    lines.push(
+      `  Amazon S3 LOCAL STAND-IN at ${standins.s3.url} (bucket support-kb-docs: quarantine-poisoned-document)`,
     );
     lines.push(
       `  SageMaker LOCAL STAND-IN at ${standins.sagemaker.url} (rollback-model's endpoint support-chat-ranker)`,

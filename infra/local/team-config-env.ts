@@ -1,3 +1,4 @@
+import { DOCUMENT_QUARANTINE_BUCKET_ENV } from "../../functions/actions/knowledge-base-documents.js";
 import { CONTAINMENT_BUDGET_ENV } from "../../functions/shared/containment-budget.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
@@ -54,6 +55,9 @@ export function settingsEnv(
       ? { [CONTAINMENT_BUDGET_ENV]: String(settings.containmentsPerHour) }
       : {}),
     ...(settings.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: settings.litellmBaseUrl } : {}),
+    ...(settings.documentQuarantineBucket
+      ? { [DOCUMENT_QUARANTINE_BUCKET_ENV]: settings.documentQuarantineBucket }
+      : {}),
     ...(settings.slackApiUrl ? { [EnvNames.slackApiUrl]: settings.slackApiUrl } : {}),
   };
   return Object.fromEntries(Object.entries(all).filter(([name]) => !env[name]));

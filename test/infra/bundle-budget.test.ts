@@ -110,6 +110,7 @@ describe("function bundles", () => {
         "@aws-sdk/client-bedrock",
         "@aws-sdk/client-bedrock-agent",
         "@aws-sdk/client-iam",
+        "@aws-sdk/client-s3",
         "@aws-sdk/client-sagemaker",
         "@aws-sdk/client-ssm",
       ]),

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DOCUMENT_QUARANTINE_BUCKET_ENV } from "../../functions/actions/knowledge-base-documents.js";
 import { CONTAINMENT_BUDGET_ENV } from "../../functions/shared/containment-budget.js";
 import { EnvNames, SecretNames, secretParameterVariable } from "../../functions/shared/env.js";
 import { PROTECTED_PRINCIPALS_ENV } from "../../functions/shared/protected-principals.js";
@@ -20,6 +21,8 @@ export const LITERAL_ENV_READS: readonly { readonly name: string; readonly file:
   { name: PROTECTED_PRINCIPALS_ENV, file: "functions/shared/protected-principals.ts" },
   // The containment budget, read by approval-request before it asks.
   { name: CONTAINMENT_BUDGET_ENV, file: "functions/shared/containment-budget.ts" },
+  // Where the knowledge base actions quarantine poisoned documents (settings.documentQuarantineBucket).
+  { name: DOCUMENT_QUARANTINE_BUCKET_ENV, file: "functions/actions/knowledge-base-documents.ts" },
 ];
 
 /** The handler file and every repository file it imports, transitively (relative `.js` imports of `.ts`). */

@@ -21,6 +21,7 @@ export const TEST_CONFIG: QuellConfig = {
   containmentsPerHour: 10,
   protectedPrincipals: ["arn:aws:iam::123456789012:role/release-pipeline", "break-glass-*"],
   litellmBaseUrl: "https://llm-gateway.test.example.com",
+  documentQuarantineBucket: "quell-test-document-quarantine",
   cloudwatchAlarmNamePrefixes: ["support-chat-"],
   alarmEmails: ["secops@example.com"],
   ingestReservedConcurrency: 20,

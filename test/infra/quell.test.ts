@@ -5,6 +5,7 @@ import { Runtime } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DOCUMENT_QUARANTINE_BUCKET_ENV } from "../../functions/actions/knowledge-base-documents.js";
 import { actionNames, actions } from "../../functions/actions/registry.js";
 import {
   EnvNames,
@@ -223,6 +224,8 @@ const OPTIONAL_ENV: readonly string[] = [
   GUARDRAIL_ADMINS_ENV,
   // Unset means nothing is protected; set on every action only when the settings name protected principals.
   PROTECTED_PRINCIPALS_ENV,
+  // Unset means a quell-quarantine/ prefix of the document's own bucket; set on bedrock-kb.* when configured.
+  DOCUMENT_QUARANTINE_BUCKET_ENV,
   // Local only: the team file (or a triage-only file) instead of AppConfig, and how often it is looked at again.
   EnvNames.configFile,
   EnvNames.triageConfigFile,
@@ -1203,6 +1206,16 @@ describe("cdk-nag (AwsSolutions)", () => {
         `${path}: ${id}`,
       ).toBe(true);
       expect(reason.length, `${path}: ${id}`).toBeGreaterThan(80);
+    }
+  });
+});
+
+describe("document quarantine bucket", () => {
+  it("is given to the knowledge base actions only, as the settings name it", () => {
+    for (const name of actionNames) {
+      expect(environmentOf(actionFunction(name))[DOCUMENT_QUARANTINE_BUCKET_ENV], name).toBe(
+        name.startsWith("bedrock-kb.") ? TEST_CONFIG.documentQuarantineBucket : undefined,
+      );
     }
   });
 });

@@ -41,7 +41,7 @@ export function contextWith(
   clients: Clients = {},
   journal: ActionJournal = recordingJournal().journal,
 ): ActionContext {
-  const { iam, bedrock, bedrockAgent, sagemaker, ssm } = clients;
+  const { iam, bedrock, bedrockAgent, sagemaker, ssm, s3 } = clients;
   return {
     http: async () => unavailable("HTTP")(),
     secret: async () => unavailable("secrets")(),
@@ -51,6 +51,7 @@ export function contextWith(
       bedrockAgent: bedrockAgent ? () => bedrockAgent : unavailable("Bedrock Agent"),
       sagemaker: sagemaker ? () => sagemaker : unavailable("SageMaker"),
       ssm: ssm ? () => ssm : unavailable("SSM"),
+      s3: s3 ? () => s3 : unavailable("S3"),
     },
     env: {},
     journal,

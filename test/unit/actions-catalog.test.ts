@@ -6,6 +6,8 @@ import { SecretNames } from "../../functions/shared/env.js";
 const ACTIONS_DIR = new URL("../../functions/actions/", import.meta.url);
 const entries = Object.entries(actions);
 const ALLOWED_PLACEHOLDERS = new Set(["Partition", "Region", "Account"]);
+/** Actions that take no resource (Service Authorization Reference): the only ones granted on `*`. */
+const RESOURCELESS_ACTIONS = ["bedrock:ListKnowledgeBases"];
 
 describe("action catalog (functions/actions/registry.ts)", () => {
   it("registers every action folder, and only those", () => {
@@ -41,6 +43,11 @@ describe("action catalog (functions/actions/registry.ts)", () => {
       for (const need of definition.iam) {
         expect(need.actions.length).toBeGreaterThan(0);
         for (const resource of need.resources) {
+          // `*` only for actions the Service Authorization Reference lists with no resource type.
+          if (resource === "*") {
+            for (const action of need.actions) expect(RESOURCELESS_ACTIONS).toContain(action);
+            continue;
+          }
           expect(resource.startsWith(`arn:\${Partition}:`)).toBe(true);
           const placeholders = [...resource.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]);
           for (const placeholder of placeholders) expect(ALLOWED_PLACEHOLDERS).toContain(placeholder);

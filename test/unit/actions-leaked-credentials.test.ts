@@ -103,6 +103,9 @@ describe("finding and disabling leaked credentials (real HTTP and the AWS SDK ag
         ssm: () => {
           throw new Error("no SSM");
         },
+        s3: () => {
+          throw new Error("no S3");
+        },
       },
       env: { GITHUB_API_URL: github.url, ANTHROPIC_BASE_URL: `${anthropic.url}/v1` },
       journal: recordingJournal().journal,

@@ -46,8 +46,18 @@ describe("the playbook facts triage routes by", () => {
 
   it("give routing the first playbook that handles each type, and the names routes may give", () => {
     for (const type of AlertType.options) {
-      expect(playbookForType(type), type).toBe(playbooks.find((p) => p.handles.includes(type))?.name);
+      const general = playbooks.find((p) => p.handles.includes(type) && !("onlyWithDetail" in p));
+      expect(playbookForType(type), type).toBe(general?.name);
     }
     expect(playbookNames).toEqual(playbooks.map((playbook) => playbook.name));
+  });
+
+  it("give an alert carrying a playbook's onlyWithDetail to that playbook, and one without it (or null) to the next", () => {
+    const poisoned = { poisonedDocument: "s3://support-kb-docs/kb/hotel-reviews/review-0142.html" };
+    expect(playbookForType("prompt_injection", poisoned)).toBe("quarantine-poisoned-document");
+    expect(playbookForType("prompt_injection", {})).toBe("tighten-guardrail");
+    expect(playbookForType("prompt_injection", { poisonedDocument: null })).toBe("tighten-guardrail");
+    expect(playbookForType("jailbreak", poisoned)).toBe("throttle-abuser");
+    expect(playbookFactsModule(playbooks)).toContain('onlyWithDetail: "poisonedDocument"');
   });
 });

@@ -1,34 +1,27 @@
-import {
-  GetGuardrailCommand,
-  UpdateGuardrailCommand,
-  type UpdateGuardrailRequest,
-} from "@aws-sdk/client-bedrock";
+import type { GetGuardrailResponse } from "@aws-sdk/client-bedrock";
 import * as z from "zod";
 import { TargetChanged } from "../../shared/errors.js";
-import { type ActionContext, defineAction, type Write } from "../contract.js";
 import {
   FILTER_STRENGTHS,
+  type FilterStrength,
   GUARDRAIL_IDENTIFIER,
   PROMPT_ATTACK,
   promptAttackInputStrength,
+  readDraft,
+  updateGuardrail,
+  updateGuardrailIam,
   updateKeepingAllBut,
-} from "./guardrail-config.js";
+  withPromptAttack,
+} from "../bedrock-guardrail.js";
+import { defineAction } from "../contract.js";
 
 const Input = z.object({ guardrailIdentifier: z.string().max(2048).regex(GUARDRAIL_IDENTIFIER) });
-type Input = z.infer<typeof Input>;
 
-/** The guardrail's working draft: the version UpdateGuardrail changes (numbered versions never change). */
-const readDraft = (context: ActionContext, input: Input) =>
-  context.aws
-    .bedrock()
-    .send(
-      new GetGuardrailCommand({ guardrailIdentifier: input.guardrailIdentifier, guardrailVersion: "DRAFT" }),
-    );
-
-const updateGuardrail = (context: ActionContext, request: UpdateGuardrailRequest): Write => ({
-  description: { kind: "aws", service: "bedrock", operation: "UpdateGuardrail", input: request },
-  send: () => context.aws.bedrock().send(new UpdateGuardrailCommand(request)),
-});
+/** The draft written back with PROMPT_ATTACK at `strength` on prompts (removed for null). */
+const withStrength = (guardrail: GetGuardrailResponse, identifier: string, strength: FilterStrength | null) =>
+  updateKeepingAllBut(guardrail, identifier, {
+    contentPolicyConfig: withPromptAttack(guardrail.contentPolicy, strength),
+  });
 
 const strengthText = (strength: string | null) => strength ?? "not set (no PROMPT_ATTACK filter)";
 
@@ -55,19 +48,13 @@ export const tightenPromptAttackFilter = defineAction({
     previousInputStrength: z.enum(FILTER_STRENGTHS).nullable(),
   }),
   secrets: [],
-  iam: [
-    {
-      actions: ["bedrock:GetGuardrail", "bedrock:UpdateGuardrail"],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that infra fills per stack.
-      resources: ["arn:${Partition}:bedrock:${Region}:${Account}:guardrail/*"],
-    },
-  ],
+  iam: [updateGuardrailIam],
   reversible: true,
   // Not low: a stricter filter can block legitimate prompts of every app that uses the guardrail.
   blastRadius: { maxWrites: 1, low: false },
   timeoutSeconds: 30,
   async plan(input, context) {
-    const guardrail = await readDraft(context, input);
+    const guardrail = await readDraft(context, input.guardrailIdentifier);
     const previous = promptAttackInputStrength(guardrail);
     const output = {
       guardrailId: guardrail.guardrailId ?? "",
@@ -78,18 +65,18 @@ export const tightenPromptAttackFilter = defineAction({
     if (previous === "HIGH") return { output, writes: [] };
     return {
       output,
-      writes: [updateGuardrail(context, updateKeepingAllBut(guardrail, input.guardrailIdentifier, "HIGH"))],
+      writes: [updateGuardrail(context, withStrength(guardrail, input.guardrailIdentifier, "HIGH"))],
     };
   },
   async verify(input, context) {
-    const strength = promptAttackInputStrength(await readDraft(context, input));
+    const strength = promptAttackInputStrength(await readDraft(context, input.guardrailIdentifier));
     return {
       verified: strength === "HIGH",
       observed: `guardrail ${input.guardrailIdentifier} DRAFT: ${PROMPT_ATTACK} input strength ${strengthText(strength)}`,
     };
   },
   async undo(input, context, { output }) {
-    const guardrail = await readDraft(context, input);
+    const guardrail = await readDraft(context, input.guardrailIdentifier);
     const current = promptAttackInputStrength(guardrail);
     // Someone already put it back: nothing left to restore.
     if (current === output.previousInputStrength) return [];
@@ -99,7 +86,7 @@ export const tightenPromptAttackFilter = defineAction({
           `not the HIGH Quell set: someone changed it since, and Quell does not overwrite that (restore by hand)`,
       );
     }
-    const restore = updateKeepingAllBut(guardrail, input.guardrailIdentifier, output.previousInputStrength);
+    const restore = withStrength(guardrail, input.guardrailIdentifier, output.previousInputStrength);
     return [updateGuardrail(context, restore)];
   },
 });

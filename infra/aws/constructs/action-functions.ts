@@ -3,6 +3,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { ArnPrincipal, Effect, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import type { IamNeed } from "../../../functions/actions/contract.js";
+import { DOCUMENT_QUARANTINE_BUCKET_ENV } from "../../../functions/actions/knowledge-base-documents.js";
 import { actions } from "../../../functions/actions/registry.js";
 import { actionRoleName } from "../../../functions/shared/action-session.js";
 import { EnvNames, type SecretName, SecretNames } from "../../../functions/shared/env.js";
@@ -61,6 +62,26 @@ const contractWildcards: Readonly<Record<string, string>> = {
     "list it in advance. The grant is limited to agent aliases of this account and region and to the " +
     "action's own GetAgentAlias/UpdateAgentAlias calls from its IAM contract; a human approves every update " +
     "and the action can undo it.",
+  "arn:${Partition}:bedrock:${Region}:${Account}:agent/*":
+    "The Bedrock agent whose tool was misused is named by the alert at run time, so the role cannot list it in " +
+    "advance. The grant is limited to agents of this account and region and to reading them and their action " +
+    "groups, and, for the containing action only, UpdateAgentActionGroup and PrepareAgent from its IAM " +
+    "contract; a human approves, and undo enables the tool again.",
+  "arn:${Partition}:bedrock:${Region}:${Account}:knowledge-base/*":
+    "The knowledge bases that ingest a poisoned document are found at run time from the document the alert " +
+    "names. The grant is limited to knowledge bases of this account and region and to listing their data " +
+    "sources and ingestion jobs and starting an ingestion job; a human approves the quarantine.",
+  "*":
+    "bedrock:ListKnowledgeBases takes no resource (the Service Authorization Reference lists none for it): " +
+    "the action lists the region's knowledge bases to find which ones ingest a poisoned document, read-only.",
+  "arn:${Partition}:s3:::*/*":
+    "The poisoned document, and the bucket its knowledge base reads, are named at run time. The grant is " +
+    "limited to reading, copying (with tags) and deleting objects; the action only touches the document a " +
+    "human approved for quarantine and its copy under quell-quarantine/, and it deletes the original only " +
+    "after checking the copy (undo moves it back).",
+  "arn:${Partition}:s3:::*":
+    "s3:ListBucket lets a read of a missing object answer 404 rather than 403, which is how the quarantine " +
+    "tells an object already moved apart from one it may not read; it lists no bucket's contents itself.",
   "arn:${Partition}:sagemaker:${Region}:${Account}:endpoint/*":
     "The SageMaker endpoint to roll back is named by the alert at run time, so the role cannot list it in " +
     "advance. The grant is limited to endpoints of this account and region and to the action's own " +
@@ -122,6 +143,8 @@ export interface ActionFunctionsProps {
   readonly providerUrls: Readonly<Record<string, string>>;
   /** What no action ever contains; set on every action function when the settings name any. */
   readonly protectedPrincipals: readonly string[];
+  /** Where the knowledge base actions quarantine poisoned documents (settings.documentQuarantineBucket). */
+  readonly documentQuarantineBucket?: string | undefined;
 }
 
 /**
@@ -150,6 +173,9 @@ export class ActionFunctions extends Construct {
           ...providerUrlsFor(definition.secrets, props.providerUrls),
           ...(props.protectedPrincipals.length > 0
             ? { [PROTECTED_PRINCIPALS_ENV]: props.protectedPrincipals.join(",") }
+            : {}),
+          ...(props.documentQuarantineBucket && name.startsWith("bedrock-kb.")
+            ? { [DOCUMENT_QUARANTINE_BUCKET_ENV]: props.documentQuarantineBucket }
             : {}),
         },
         secrets: definition.secrets,

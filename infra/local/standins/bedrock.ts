@@ -48,6 +48,8 @@ export interface BedrockStandin extends Standin {
   updates: GuardrailUpdate[];
   /** The operations received (`GetGuardrail`, `UpdateGuardrail`, or the method and path), refused ones included. */
   operations(): string[];
+  /** Change a guardrail's DRAFT as a human would in the console: `change` edits its policies in place. */
+  updateByHand(guardrailId: string, change: (policies: Json) => void): void;
 }
 
 interface StoredGuardrail {
@@ -226,6 +228,12 @@ export async function startBedrockStandin(options: BedrockStandinOptions): Promi
     },
     operations() {
       return standin.requests.map((request) => operationOf(request.method, request.path));
+    },
+    updateByHand(guardrailId: string, change: (policies: Json) => void) {
+      const stored = guardrails.get(guardrailId);
+      if (!stored) throw new Error(`no guardrail ${guardrailId} in the Bedrock stand-in`);
+      change(stored.seed.policies as Json);
+      stored.updatedAt = new Date();
     },
   });
 }

@@ -21,6 +21,7 @@ import {
   startLiteLLMStandin,
 } from "./litellm.js";
 import { type OpenAIProjectSeed, type OpenAIStandin, startOpenAIStandin } from "./openai.js";
+import { type S3BucketSeed, type S3Standin, s3KnowledgeBaseSeed, startS3Standin } from "./s3.js";
 import { type SageMakerStandin, startSageMakerStandin } from "./sagemaker.js";
 import { type SlackStandin, startSlackStandin } from "./slack.js";
 import { type SsmStandin, startSsmStandin } from "./ssm.js";
@@ -302,6 +303,8 @@ export interface ScenarioStandins {
   readonly sagemaker: SageMakerStandin;
   /** SSM Parameter Store: the model pin rollback-model puts back to its previous value. */
   readonly ssm: SsmStandin;
+  /** Amazon S3: the knowledge base's documents, from which quarantine-poisoned-document moves one. */
+  readonly s3: S3Standin;
   /** The LLM gateway's admin API (LiteLLM proxy): virtual-key limits and blocked end users. */
   readonly litellm: LiteLLMStandin;
   readonly slack: SlackStandin;
@@ -326,6 +329,7 @@ export async function startScenarioStandins(
     iamUsers?: IamUserSeed[];
     guardrails?: GuardrailSeed[];
     agents?: AgentSeed[];
+    buckets?: S3BucketSeed[];
     litellmKeys?: LiteLLMKeySeed[];
     litellmCustomers?: LiteLLMCustomerSeed[];
   } = {},
@@ -361,7 +365,18 @@ export async function startScenarioStandins(
     region: GUARDRAIL_REGION,
     guardrails: options.guardrails ?? [guardrailSeed()],
   });
-  const bedrockAgent = await startBedrockAgentStandin(options.agents ? { agents: options.agents } : {});
+  const s3 = await startS3Standin({ buckets: options.buckets ?? [s3KnowledgeBaseSeed()] });
+  // The knowledge base indexes what its bucket holds when an ingestion job completes.
+  const bedrockAgent = await startBedrockAgentStandin({
+    ...(options.agents ? { agents: options.agents } : {}),
+    documentsOf: (bucketArn, prefixes) => {
+      const bucket = bucketArn.replace(/^arn:aws[a-z-]*:s3:::/, "");
+      const keys = (prefixes?.length ? prefixes : [""]).flatMap((prefix) => s3.keys(bucket, prefix));
+      return [...new Set(keys)]
+        .filter((key) => !key.endsWith(".metadata.json"))
+        .map((key) => `s3://${bucket}/${key}`);
+    },
+  });
   const sagemaker = await startSageMakerStandin();
   const ssm = await startSsmStandin();
   const litellm = await startLiteLLMStandin({
@@ -383,6 +398,7 @@ export async function startScenarioStandins(
     bedrockAgent,
     sagemaker,
     ssm,
+    s3,
     litellm,
     slack,
     credentials,
@@ -397,6 +413,7 @@ export async function startScenarioStandins(
         bedrockAgent.close(),
         sagemaker.close(),
         ssm.close(),
+        s3.close(),
         litellm.close(),
         slack.close(),
       ]);
@@ -441,7 +458,7 @@ export const litellmStandinEnv = (standins: Pick<ScenarioStandins, "litellm" | "
  * assume `quell-action-local-<action>` in a session named after the incident before they call IAM or Bedrock.
  */
 export function awsStandinEnv(
-  standins: Pick<ScenarioStandins, "iam" | "sts" | "bedrock" | "bedrockAgent" | "sagemaker" | "ssm">,
+  standins: Pick<ScenarioStandins, "iam" | "sts" | "bedrock" | "bedrockAgent" | "sagemaker" | "ssm" | "s3">,
 ): Record<string, string> {
   const roles = Object.fromEntries(
     Object.entries(actions).map(([name, { folder }]) => [
@@ -456,6 +473,7 @@ export function awsStandinEnv(
     AWS_ENDPOINT_URL_BEDROCK_AGENT: standins.bedrockAgent.url,
     AWS_ENDPOINT_URL_SAGEMAKER: standins.sagemaker.url,
     AWS_ENDPOINT_URL_SSM: standins.ssm.url,
+    AWS_ENDPOINT_URL_S3: standins.s3.url,
     [EnvNames.actionRoles]: JSON.stringify(roles),
   };
 }

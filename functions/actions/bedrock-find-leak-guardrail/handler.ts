@@ -1,0 +1,5 @@
+import { BedrockClient } from "@aws-sdk/client-bedrock";
+import { createActionHandler } from "../handler.js";
+import { findLeakGuardrail } from "./action.js";
+
+export const handler = createActionHandler(findLeakGuardrail, { bedrock: BedrockClient });
