@@ -15,7 +15,7 @@ export const PII_TYPES = new Set<string>(Object.values(GuardrailPiiEntityType));
  * anything else (custom regexes, other words) is ignored.
  */
 export const piiEntityTypesIn = (text: string): string[] => {
-  const words = new Set(text.split(/[^A-Z0-9_]+/));
+  const words = new Set(text.split(/[^A-Za-z0-9_]+/));
   return [...PII_TYPES].filter((type) => words.has(type)).sort();
 };
 

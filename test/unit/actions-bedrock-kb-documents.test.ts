@@ -194,6 +194,27 @@ describe("bedrock-kb.find-document-source", () => {
     expect(setup.s3.requests).toEqual([]);
   });
 
+  it("is not quarantinable into a quarantine bucket that a knowledge base reads as well", async () => {
+    const readsQuarantine: DataSourceSeed = {
+      dataSourceId: "DS56EXAMPL",
+      name: "quarantine-reader",
+      s3Configuration: { bucketArn: `arn:aws:s3:::${QUARANTINE_BUCKET}` },
+      createdAt: "2026-06-01T00:00:00.000Z",
+      updatedAt: "2026-06-01T00:00:00.000Z",
+    };
+    const found = await find(
+      await knowledgeBase({
+        extraSources: [readsQuarantine],
+        env: { QUELL_DOCUMENT_QUARANTINE_BUCKET: QUARANTINE_BUCKET },
+      }),
+      POISONED,
+    );
+    expect(found).toMatchObject({ found: true, quarantinable: false });
+    expect(found.why).toContain(
+      `would ingest the quarantined copy at s3://${QUARANTINE_BUCKET}/support-kb-docs/`,
+    );
+  });
+
   it("is not quarantinable in place when a data source ingests the whole bucket; it is with a quarantine bucket", async () => {
     const wholeBucket: DataSourceSeed = {
       dataSourceId: "DS34EXAMPL",
@@ -217,7 +238,7 @@ describe("bedrock-kb.find-document-source", () => {
       found: true,
       quarantinable: false,
       why:
-        "data source support-kb-everything ingests the whole bucket support-kb-docs, quarantine prefix included: " +
+        "data source support-kb-everything would ingest the quarantined copy at s3://support-kb-docs/quell-quarantine/: " +
         "set settings.documentQuarantineBucket to a bucket no knowledge base reads",
       dataSources: both,
       dataSourceNames: names,

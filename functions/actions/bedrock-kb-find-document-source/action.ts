@@ -1,10 +1,9 @@
 import * as z from "zod";
 import { defineAction } from "../contract.js";
 import {
-  DOCUMENT_QUARANTINE_BUCKET_ENV,
   IngestingSource,
   ingests,
-  QUARANTINE_PREFIX,
+  quarantineOf,
   readKnowledgeBasesIam,
   s3DataSources,
   s3Document,
@@ -80,10 +79,9 @@ export const findDocumentSource = defineAction({
         writes: [],
       };
     }
-    const quarantineBucket = context.env[DOCUMENT_QUARANTINE_BUCKET_ENV]?.trim() || document.bucket;
-    const probe = { bucket: quarantineBucket, key: `${QUARANTINE_PREFIX}probe` };
-    const overQuarantine =
-      quarantineBucket === document.bucket ? all.filter((source) => ingests(source, probe)) : [];
+    // Where this document would go (the incident part of the key is not known yet; a prefix cannot end in it).
+    const probe = quarantineOf(document, context.env, "inc_0000000000");
+    const overQuarantine = all.filter((source) => ingests(source, probe));
     const names = ingesting
       .map((source) => `${source.knowledgeBaseName}/${source.dataSourceName}`)
       .join(", ");
@@ -93,8 +91,8 @@ export const findDocumentSource = defineAction({
           found: true,
           quarantinable: false,
           why:
-            `data source ${overQuarantine[0]?.dataSourceName} ingests the whole bucket ${document.bucket}, quarantine ` +
-            "prefix included: set settings.documentQuarantineBucket to a bucket no knowledge base reads",
+            `data source ${overQuarantine[0]?.dataSourceName} would ingest the quarantined copy at s3://${probe.bucket}/` +
+            `${probe.key.split("/inc_")[0]}/: set settings.documentQuarantineBucket to a bucket no knowledge base reads`,
           dataSources: ingesting,
           dataSourceNames: names,
         },

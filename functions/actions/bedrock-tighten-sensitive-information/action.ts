@@ -72,7 +72,12 @@ function withEntities(
   });
 }
 
-const sameConfig = (a: EntityConfig, b: EntityConfig) => JSON.stringify(a) === JSON.stringify(b);
+/** The same configuration, whatever order its fields come in. */
+const sameConfig = (a: EntityConfig, b: EntityConfig) => {
+  const sorted = (entity: EntityConfig) =>
+    entity && JSON.stringify(Object.entries(entity).sort(([x], [y]) => x.localeCompare(y)));
+  return sorted(a) === sorted(b);
+};
 
 /**
  * Make a Bedrock guardrail mask (ANONYMIZE) or block (BLOCK) responses that contain the PII entity types an alert
