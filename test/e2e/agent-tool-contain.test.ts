@@ -34,6 +34,8 @@ describe("contain-agent-tool end to end (live)", () => {
   });
   afterAll(async () => harness?.stop());
   const agent = () => harness.standins.bedrockAgent;
+  /** The draft's instruction before a test changes it by hand. */
+  let instruction = "";
 
   it("cuts the misused tool: DRAFT disabled with every field kept, prepared, published as version 4; undo routes back and re-enables", async () => {
     const before = agent().actionGroup(AGENT_ID, "DRAFT", PAYMENTS);
@@ -75,6 +77,7 @@ describe("contain-agent-tool end to end (live)", () => {
   });
 
   it("a draft with unreleased changes is not published: the card offers to pause the alias instead", async () => {
+    instruction = String(agent().agent(AGENT_ID)?.instruction);
     agent().updateDraftByHand(AGENT_ID, {
       instruction: "You are the support agent. New unreleased wording.",
     });
@@ -121,5 +124,26 @@ describe("contain-agent-tool end to end (live)", () => {
         .slice(before)
         .filter((op) => op.startsWith("Update")),
     ).toEqual([]);
+  });
+
+  it("an alias moved since the card is not touched: the step fails TargetChanged and nothing is written", async () => {
+    agent().updateDraftByHand(AGENT_ID, { instruction });
+    expect((await postSigned(harness, "generic", misuse("CCCC"))).status).toBe(202);
+    const card = await approvalCardAfter(harness, 3);
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.approveCutTool$/);
+    // Someone rolls the alias back to version 2 by hand while the card waits.
+    agent().routeByHand(AGENT_ID, ALIAS_ID, "2");
+    const writes = agent().updates.length;
+    expect((await harness.click(approvalId, "approve")).status).toBe(200);
+    expect((await harness.click(approvalId, "approve", SECOND)).status).toBe(200);
+    const incident = await harness.incident(
+      approvalId.split(".")[0] as string,
+      (view) => view.status === "failed",
+    );
+    expect(JSON.stringify(incident.timeline)).toContain("TargetChanged");
+    expect(agent().updates.length).toBe(writes);
+    expect(agent().actionGroup(AGENT_ID, "DRAFT", PAYMENTS)?.actionGroupState).toBe("ENABLED");
+    expect(agent().alias(AGENT_ID, ALIAS_ID)?.routingConfiguration).toEqual([{ agentVersion: "2" }]);
   });
 });

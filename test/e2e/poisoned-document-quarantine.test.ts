@@ -173,4 +173,69 @@ describe("quarantine-poisoned-document end to end (live)", () => {
     expect(s3().object(BUCKET, key)).toBeUndefined();
     expect(kb().indexedDocuments(KNOWLEDGE_BASE, DATA_SOURCE)).not.toContain(`s3://${BUCKET}/${key}`);
   });
+
+  it("a delete applied but answered 500 is retried from what S3 holds: nothing copied or deleted twice", async () => {
+    const key = "kb/faq/refunds.md";
+    s3().faults.next({
+      method: "DELETE",
+      path: new RegExp(`/${BUCKET}/kb/faq/refunds\\.md$`),
+      status: 500,
+      applied: true,
+    });
+    const body = documentAttack("req_doc_attack_5", (payload) => {
+      const context = payload.context as { documentRefs: string[] };
+      context.documentRefs = [
+        "s3://support-kb-docs/kb/faq/check-in.md",
+        `s3://${BUCKET}/${key}`,
+        "s3://support-kb-docs/kb/faq/check-in.md",
+      ];
+    });
+    const before = s3().operations().length;
+    expect((await postSigned(harness, "prompt-shields", body)).status).toBe(202);
+    const card = await approvalCardAfter(harness, 4);
+    const incident = await harness.approveAndSettle(approvalIdIn(card.blocks));
+    const sent = s3().operations().slice(before);
+    // The document and its .metadata.json: one copy and one delete each, the failed-but-applied delete included.
+    expect(sent.filter((operation) => operation === "CopyObject")).toHaveLength(2);
+    expect(sent.filter((operation) => operation === "DeleteObject")).toHaveLength(2);
+    expect(s3().object(BUCKET, key)).toBeUndefined();
+    expect(s3().object(BUCKET, `${key}.metadata.json`)).toBeUndefined();
+    expect(s3().object(BUCKET, `quell-quarantine/${incident.id}/${key}.metadata.json`)).toBeDefined();
+    const journal = incident.timeline
+      .filter((event) => event.kind === "write_settled")
+      .map((event) => event.summary);
+    expect(journal.some((summary) => summary.includes("DeleteObject failed (500)"))).toBe(true);
+  });
+
+  it("Deny moves nothing", async () => {
+    const body = documentAttack("req_doc_attack_6", (payload) => {
+      const context = payload.context as { documentRefs: string[] };
+      context.documentRefs = [
+        "s3://support-kb-docs/kb/faq/refunds.md",
+        POISONED_URI,
+        "s3://support-kb-docs/kb/faq/check-in.md",
+      ];
+      (payload.result as { documentsAnalysis: { attackDetected: boolean }[] }).documentsAnalysis = [
+        { attackDetected: false },
+        { attackDetected: true },
+        { attackDetected: false },
+      ];
+    });
+    const before = s3()
+      .operations()
+      .filter((operation) => operation !== "HeadObject").length;
+    expect((await postSigned(harness, "prompt-shields", body)).status).toBe(202);
+    const card = await approvalCardAfter(harness, 5);
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.approveQuarantine$/);
+    expect((await harness.click(approvalId, "deny")).status).toBe(200);
+    expect((await harness.submitDenyReason(approvalId, "Known test document")).status).toBe(200);
+    await harness.incident(approvalId.split(".")[0] as string, (view) => view.status === "denied");
+    expect(
+      s3()
+        .operations()
+        .filter((operation) => operation !== "HeadObject"),
+    ).toHaveLength(before);
+    expect(s3().object(BUCKET, POISONED)).toBeDefined();
+  });
 });

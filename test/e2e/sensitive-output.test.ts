@@ -138,4 +138,28 @@ describe("stop-sensitive-output end to end (live)", () => {
         .filter((operation) => operation === "UpdateGuardrail"),
     ).toHaveLength(updates);
   });
+
+  it("PII in output flagged by Lakera with no Bedrock guardrail named goes to a human, and nothing is written", async () => {
+    const body = JSON.parse(freshSample("lakera", "guard-flagged-prompt-attack.json"));
+    body.context.source = "OUTPUT";
+    body.context.requestId = "req_lakera_pii_output_1";
+    body.result.metadata.request_uuid = "0f6d5c4b-3a29-4e18-9d07-c6b5a4938272";
+    for (const item of body.result.breakdown) item.detected = item.detector_type === "pii/email";
+    const updates = bedrock()
+      .operations()
+      .filter((operation) => operation === "UpdateGuardrail").length;
+    expect((await postSigned(harness, "lakera", JSON.stringify(body))).status).toBe(202);
+    const card = await approvalCardAfter(harness, 3);
+    const blocks = JSON.stringify(card.blocks);
+    expect(blocks).toContain("review it by hand");
+    expect(blocks).toContain("names no Amazon Bedrock guardrail");
+    const approvalId = approvalIdIn(card.blocks);
+    expect(approvalId).toMatch(/\.reviewByHand$/);
+    await harness.approveAndSettle(approvalId);
+    expect(
+      bedrock()
+        .operations()
+        .filter((operation) => operation === "UpdateGuardrail"),
+    ).toHaveLength(updates);
+  });
 });

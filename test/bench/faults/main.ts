@@ -1,5 +1,5 @@
 /**
- * `npm run bench:faults -- <runs> <seed> [--run <n>[,<m>…]] [--concurrency <c>] [--scenario a,b] [--code-root <dir>]
+ * `npm run bench:faults -- <runs> <seed> [--run <n>[,<m>…|<n>-<m>]] [--concurrency <c>] [--scenario a,b] [--code-root <dir>]
  *  [--verbose]`
  *
  * Drives the local runtime (a child process, QUELL_DRY_RUN=false, against loopback stand-ins) through `runs`
@@ -48,8 +48,16 @@ const runs = Number(runsText);
 const seed = Number(seedText);
 if (!Number.isInteger(runs) || runs < 1) usage(`runs must be a positive whole number, got ${runsText}`);
 if (!Number.isInteger(seed) || seed < 0) usage(`seed must be a whole number, got ${seedText}`);
-if (only !== undefined && !/^\d+(,\d+)*$/.test(only))
-  usage(`--run takes run numbers (17 or 3,5,6), got ${only}`);
+if (only !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(only))
+  usage(`--run takes run numbers and ranges (17, 3,5,6 or 1-2500), got ${only}`);
+
+/** `3,5-7` → [3, 5, 6, 7]: a range lets a long run (10000 1) be done in parts that add up to it. */
+const runNumbers = (list: string): number[] =>
+  list.split(",").flatMap((part) => {
+    const [first = 0, last = first] = part.split("-").map(Number);
+    if (last < first) usage(`--run range ${part} ends before it starts`);
+    return Array.from({ length: last - first + 1 }, (_, index) => first + index);
+  });
 const scenarios = scenarioList?.split(",").map((name) => name.trim()) ?? [];
 for (const name of scenarios) {
   if (!SCENARIO_NAMES.includes(name as ScenarioName)) usage(`unknown scenario ${name}; --list shows them`);
@@ -59,7 +67,7 @@ let done = 0;
 const report = await runFaultBench({
   runs,
   seed,
-  ...(only !== undefined ? { only: only.split(",").map(Number) } : {}),
+  ...(only !== undefined ? { only: runNumbers(only) } : {}),
   ...(concurrency ? { concurrency: Number(concurrency) } : {}),
   ...(scenarios.length ? { scenarios: scenarios as ScenarioName[] } : {}),
   ...(codeRoot ? { codeRoot } : {}),
