@@ -2,16 +2,28 @@
  * Playbook tooling: `npm run compile-playbooks -- <command>`.
  *
  *   compile [name]  print the compiled ASL (one playbook, or every playbook keyed by name)
- *   golden          write test/golden/<playbook>.asl.json for every playbook, and the facts triage routes by
- *                   (playbooks/playbook-facts.generated.ts)
- *   validate        check every playbook (DSL, compiler, ASL validator, placeholders) and that the facts are
- *                   current; exit 1 on problems
+ *   golden          write test/golden/<playbook>.asl.json for every playbook, the facts triage routes by
+ *                   (playbooks/playbook-facts.generated.ts), and the diagrams: docs/playbooks/<playbook>.md,
+ *                   docs/playbooks/README.md and the one README.md shows
+ *   validate        check every playbook (DSL, compiler, ASL validator, placeholders) and that the facts and the
+ *                   diagrams are current; exit 1 on problems
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Asl, CompiledPlaybook } from "./compile.js";
 import type { Playbook } from "./define.js";
+import {
+  DIAGRAM_DIR,
+  DIAGRAM_INDEX,
+  diagramPagePath,
+  mermaidOf,
+  playbookIndexPage,
+  playbookPage,
+  README_DIAGRAM_PLAYBOOK,
+  readmeDiagram,
+  withReadmeDiagram,
+} from "./diagram.js";
 import { PLAYBOOK_FACTS_FILE, playbookFactsModule } from "./playbook-facts.js";
 
 type AslValidator = (
@@ -58,6 +70,35 @@ export function problemsOf(compiled: CompiledPlaybook): string[] {
   return problems;
 }
 
+/** Every diagram file `golden` writes, by path from the repository root, with the text it should hold. */
+export function diagramFiles(
+  playbooks: readonly Playbook[],
+  compilePlaybook: (playbook: Playbook) => CompiledPlaybook,
+): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const playbook of playbooks)
+    files.set(diagramPagePath(playbook.name), playbookPage(playbook, compilePlaybook(playbook).definition));
+  files.set(DIAGRAM_INDEX, playbookIndexPage(playbooks));
+  return files;
+}
+
+/** The diagram README.md shows inline: the one of README_DIAGRAM_PLAYBOOK, when there is such a playbook. */
+function readmeDiagramOf(
+  playbooks: readonly Playbook[],
+  compilePlaybook: (playbook: Playbook) => CompiledPlaybook,
+): string | undefined {
+  const playbook = playbooks.find((candidate) => candidate.name === README_DIAGRAM_PLAYBOOK);
+  return playbook && mermaidOf(playbook.name, compilePlaybook(playbook).definition);
+}
+
+const readIfAny = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+
 async function load(): Promise<{
   playbooks: readonly Playbook[];
   compilePlaybook: (playbook: Playbook) => CompiledPlaybook;
@@ -98,6 +139,17 @@ async function main(argv: readonly string[]): Promise<number> {
     const factsPath = fromRoot(PLAYBOOK_FACTS_FILE);
     writeFileSync(factsPath, playbookFactsModule(playbooks));
     process.stdout.write(`wrote ${factsPath}\n`);
+    mkdirSync(fromRoot(DIAGRAM_DIR), { recursive: true });
+    for (const [file, text] of diagramFiles(playbooks, compilePlaybook)) {
+      writeFileSync(fromRoot(file), text);
+      process.stdout.write(`wrote ${fromRoot(file)}\n`);
+    }
+    const readme = readFileSync(fromRoot("README.md"), "utf8");
+    const diagram = readmeDiagramOf(playbooks, compilePlaybook);
+    if (diagram !== undefined && readmeDiagram(readme) !== undefined && readmeDiagram(readme) !== diagram) {
+      writeFileSync(fromRoot("README.md"), withReadmeDiagram(readme, diagram));
+      process.stdout.write(`updated the ${README_DIAGRAM_PLAYBOOK} diagram in ${fromRoot("README.md")}\n`);
+    }
     return 0;
   }
   if (command === "validate") {
@@ -115,6 +167,31 @@ async function main(argv: readonly string[]): Promise<number> {
       failed++;
       process.stderr.write(
         `✕ ${PLAYBOOK_FACTS_FILE} no longer matches the playbooks: run \`npm run compile-playbooks -- golden\`\n`,
+      );
+    }
+    const stale: string[] = [];
+    try {
+      for (const [file, text] of diagramFiles(loaded.playbooks, loaded.compilePlaybook)) {
+        if (readIfAny(fromRoot(file)) !== text) stale.push(file);
+      }
+      const diagram = readmeDiagramOf(loaded.playbooks, loaded.compilePlaybook);
+      const shown = readmeDiagram(readFileSync(fromRoot("README.md"), "utf8"));
+      if (diagram !== undefined && shown === undefined) {
+        failed++;
+        process.stderr.write('✕ README.md has no ```mermaid block under "## Playbook diagrams"\n');
+      } else if (diagram !== undefined && shown !== diagram) {
+        stale.push(`README.md (its ${README_DIAGRAM_PLAYBOOK} diagram under "Playbook diagrams")`);
+      }
+    } catch (error) {
+      // A playbook that does not compile is reported below, by name.
+      process.stderr.write(`✕ the diagrams could not be drawn: ${(error as Error).message}\n`);
+      failed++;
+    }
+    if (stale.length > 0) {
+      failed++;
+      process.stderr.write(
+        `✕ diagrams no longer match the playbooks: run \`npm run compile-playbooks -- golden\`\n` +
+          stale.map((file) => `  - ${file}\n`).join(""),
       );
     }
     for (const playbook of loaded.playbooks) {

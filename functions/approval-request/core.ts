@@ -57,6 +57,15 @@ export interface ApprovalRequestDeps {
   readonly clock: Clock;
   /** At most this many containments an hour before each further one needs a second approver; null: no budget. */
   readonly containmentsPerHour?: number | null;
+  /** Where the playbooks' diagram pages are published (`<url>/<playbook>.md`); unset: cards name the file. */
+  readonly playbookDocsUrl?: string | undefined;
+}
+
+/** The playbook's diagram page under the published docs, for an http(s) base URL only (it goes in a Slack link). */
+export function diagramUrlFor(playbook: string, base: string | undefined): string | undefined {
+  if (!base || !/^https?:\/\/[^\s<>|]+$/.test(base) || !/^[a-z][a-z0-9-]{2,62}$/.test(playbook))
+    return undefined;
+  return `${base.replace(/\/+$/, "")}/${playbook}.md`;
 }
 
 /** Who asked for the rerun this approval belongs to (its execution is the rerun's), if it does. */
@@ -89,6 +98,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     incident.route?.approvalPolicy === "two" || event.fourEyes === true || overBudget ? "two" : event.policy;
   // A rehearsal or a rerun was asked for by someone: they may not also approve it under four eyes.
   const requestedBy = event.requestedBy ?? incident.rehearsal?.requestedBy ?? rerunRequester(incident, event);
+  const diagramUrl = diagramUrlFor(event.playbook, deps.playbookDocsUrl);
   const approval: Approval = {
     approvalId: approvalIdFor(event.incidentId, event.step),
     incidentId: event.incidentId,
@@ -106,6 +116,7 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     ...(event.escalation ? { escalation: event.escalation } : {}),
     ...(event.actionStep ? { actionStep: event.actionStep } : {}),
     ...(overBudget ? { overBudget } : {}),
+    ...(diagramUrl ? { diagramUrl } : {}),
     // Four eyes exclusions: the requester and the alert's subjects (which apply per policy: decide.ts).
     ...(requestedBy ? { requestedBy } : {}),
     excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),

@@ -81,6 +81,7 @@ export const handler = instrumented(tools, async (event: unknown) => {
 /** What posting an approval card needs, whichever the policy. */
 const cardDeps = async () => ({
   store,
+  playbookDocsUrl: process.env[EnvNames.playbookDocsUrl],
   slack: await slackPoster(),
   channel: env[EnvNames.slackChannel],
   dryRun: env[EnvNames.dryRun],

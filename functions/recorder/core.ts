@@ -1,4 +1,5 @@
 import { PLAYBOOK_ENDED_BY } from "../shared/incident.js";
+import { countsTowardsMetrics, incidentTimes, responseMetricsEmf } from "../shared/response-metrics.js";
 import type { IncidentStore } from "../shared/store.js";
 import { recordAction, recordActionFailed } from "./action.js";
 import type { RecordEvent } from "./events.js";
@@ -11,7 +12,8 @@ export type { RecorderDeps };
  * Write what a playbook step did (or how the playbook ended) to the incident and its timeline, then tell
  * the bus so Slack can follow without slowing the playbook down.
  */
-export async function record(event: RecordEvent, { store, events }: RecorderDeps): Promise<void> {
+export async function record(event: RecordEvent, deps: RecorderDeps): Promise<void> {
+  const { store, events } = deps;
   if (event.kind === "undo" || event.kind === "undo_failed") return recordUndo(event, { store, events });
   if (event.kind === "action_failed") return recordActionFailed(event, { store, events });
   if (event.kind === "action") return recordAction(event, { store, events });
@@ -45,7 +47,7 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     },
   });
   // Unanswered approvals are settled before the final status, so whoever sees the status sees them settled.
-  await expireUnanswered(store, event.incidentId);
+  const incident = await expireUnanswered(store, event.incidentId);
   await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
   await events.publish({
     incidentId: event.incidentId,
@@ -55,13 +57,31 @@ export async function record(event: RecordEvent, { store, events }: RecorderDeps
     approvalStep: event.step,
     at,
   });
+  // Last, so an attempt that failed before it (and is retried) made none: one line per closing that succeeded.
+  if (incident && deps.emitMetrics) emitResponseMetrics(incident, at, deps.emitMetrics);
 }
+
+/**
+ * The incident's times to acknowledge, contain and resolve as one EMF line, from the incident as read when its
+ * `closed` entry was already written (expireUnanswered's read: no read of its own). Rehearsals make none.
+ */
+function emitResponseMetrics(incident: IncidentDetail, closedAt: string, emit: (line: string) => void): void {
+  if (!countsTowardsMetrics(incident)) return;
+  const line = responseMetricsEmf(incidentTimes(incident), Date.parse(closedAt));
+  if (line) emit(line);
+}
+
+type IncidentDetail = NonNullable<Awaited<ReturnType<IncidentStore["getIncidentDetail"]>>>;
 
 /**
  * The playbook has ended, so no approval of it can still be answered: one left pending (its card never posted
  * because Slack failed, say) is recorded expired instead of offering a decision that could change nothing.
+ * Returns the incident as read (its timeline holds the `closed` entry just written).
  */
-async function expireUnanswered(store: IncidentStore, incidentId: string): Promise<void> {
+async function expireUnanswered(
+  store: IncidentStore,
+  incidentId: string,
+): Promise<IncidentDetail | undefined> {
   const detail = await store.getIncidentDetail(incidentId);
   for (const approval of detail?.approvals ?? []) {
     if (approval.status !== "pending") continue;
@@ -71,4 +91,5 @@ async function expireUnanswered(store: IncidentStore, incidentId: string): Promi
       reason: "the playbook ended before this approval was answered",
     });
   }
+  return detail;
 }

@@ -13,9 +13,26 @@ const env = readEnv({
 });
 const tools = createTools("recorder");
 const { logger, metrics } = tools;
+
+/**
+ * Whether Powertools metrics are off, by Powertools' own rule (Metrics.setDisabled): POWERTOOLS_METRICS_DISABLED
+ * when set, else POWERTOOLS_DEV. Off locally (infra/local/runtime.ts) and in tests.
+ */
+const truthy = (value: string | undefined) =>
+  ["1", "y", "yes", "t", "true", "on"].includes(value?.toLowerCase() ?? "");
+const metricsOff =
+  process.env.POWERTOOLS_METRICS_DISABLED !== undefined
+    ? truthy(process.env.POWERTOOLS_METRICS_DISABLED)
+    : truthy(process.env.POWERTOOLS_DEV);
+
 const deps = {
   store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
   events: createEventPublisher(env[EnvNames.eventBusName]),
+  // Response metrics are an EMF line of their own (dimensions Playbook and AlertType, without Powertools' `service`),
+  // written straight to stdout as Powertools writes its own, so Lambda's console prefix never breaks the JSON.
+  emitMetrics: (line: string) => {
+    if (!metricsOff) process.stdout.write(`${line}\n`);
+  },
 };
 
 /** Invoked by playbook state machines after each action and at each ending. */

@@ -5,6 +5,11 @@ import type { IncidentStore } from "../shared/store.js";
 export interface RecorderDeps {
   readonly store: IncidentStore;
   readonly events: QuellEventPublisher;
+  /**
+   * Takes the closed incident's response metrics, one Embedded Metric Format line (on AWS: written to stdout,
+   * where CloudWatch reads it). Absent: none are made.
+   */
+  readonly emitMetrics?: (line: string) => void;
 }
 
 /**

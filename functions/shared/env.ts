@@ -24,6 +24,8 @@ export const EnvNames = {
   /** How long a read triage configuration is used before it is looked at again (AppConfig or the file). */
   configMaxAgeSeconds: "QUELL_CONFIG_MAX_AGE_SECONDS",
   slackApiUrl: "SLACK_API_URL",
+  /** Where the playbooks' diagram pages are published (docs/playbooks/ of your repository); cards link to them. */
+  playbookDocsUrl: "QUELL_PLAYBOOK_DOCS_URL",
   slackChannel: "QUELL_SLACK_CHANNEL",
   approvers: "QUELL_APPROVERS",
   openaiBaseUrl: "OPENAI_BASE_URL",

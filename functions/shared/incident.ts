@@ -237,6 +237,8 @@ export interface Approval {
   readonly excludedApprovers?: readonly ApproverExclusion[];
   /** Asked when the containment budget was spent (`used` containments in the last hour, of `limit`): four eyes. */
   readonly overBudget?: { readonly used: number; readonly limit: number };
+  /** The playbook's diagram page the card links to (QUELL_PLAYBOOK_DOCS_URL), when one is published. */
+  readonly diagramUrl?: string;
 }
 
 /** A person excluded from deciding an approval: the subject of the alert, or the requester of the run. */

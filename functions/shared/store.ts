@@ -383,6 +383,12 @@ export class IncidentStore {
     };
   }
 
+  /** An incident's timeline alone (no alerts, approvals or runs), in key order: what response metrics read. */
+  async getTimeline(id: string): Promise<TimelineEvent[]> {
+    const items = await queryIncidentPartition(this.db, this.tableName, id, "EVT#");
+    return items.map((item) => stripKeys<TimelineEvent>(item));
+  }
+
   /** Store a pending approval and its task token. A retried request for the same step refreshes the token. */
   async putApproval(approval: Approval, taskToken: string): Promise<void> {
     await this.db.send(

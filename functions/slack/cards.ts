@@ -17,7 +17,14 @@ export interface ApprovalCardInput {
     Partial<
       Pick<
         Approval,
-        "decidedBy" | "decidedAt" | "reason" | "comment" | "voteComments" | "excludedApprovers" | "overBudget"
+        | "decidedBy"
+        | "decidedAt"
+        | "reason"
+        | "comment"
+        | "voteComments"
+        | "excludedApprovers"
+        | "overBudget"
+        | "diagramUrl"
       >
     >;
   readonly plan: readonly string[];
@@ -100,6 +107,16 @@ function triageLines(incident: ApprovalCardInput["incident"]): string {
   return lines.map((line) => `\n${line}`).join("");
 }
 
+/**
+ * The playbook by name, linked to its diagram page when one is published (QUELL_PLAYBOOK_DOCS_URL), else with the
+ * page's path in the repository (docs/playbooks/<name>.md, written by `npm run compile-playbooks -- golden`).
+ */
+function playbookLink(input: ApprovalCardInput): string {
+  const name = escapeMrkdwn(input.incident.playbook);
+  const url = input.approval.diagramUrl;
+  return url ? `<${url}|\`${name}\`> (diagram)` : `\`${name}\` (diagram: docs/playbooks/${name}.md)`;
+}
+
 /** The card while the decision is pending: facts, plan, and Approve / Deny buttons carrying the approval id. */
 export function pendingApprovalCard(input: ApprovalCardInput): { text: string; blocks: Block[] } {
   const { approval } = input;
@@ -117,7 +134,7 @@ export function pendingApprovalCard(input: ApprovalCardInput): { text: string; b
       ? `:busts_in_silhouette: *Four eyes*: needs two different approvers. Approved so far: ${votersOf(approval)}.${commentsOf(approval)}`
       : undefined,
     notEligible(approval),
-    `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook \`${escapeMrkdwn(input.incident.playbook)}\`.`,
+    `Expires ${escapeMrkdwn(approval.timeoutAt)} if nobody decides (expired is not denied). Playbook ${playbookLink(input)}.`,
   ].filter(Boolean);
   return {
     // A critical incident (a key leaked publicly, say) notifies the whole channel at once, not only whoever looks.

@@ -7,6 +7,7 @@ import type { IncidentStore } from "../shared/store.js";
 import { startDryRun } from "./dry-run.js";
 import { SLACK_USER_ID } from "./ids.js";
 import { rerunIncident } from "./rerun.js";
+import { statsCommand } from "./stats.js";
 import { requestUndo } from "./undo.js";
 
 export const HELP = [
@@ -14,6 +15,7 @@ export const HELP = [
   "• `list`: open incidents",
   "• `status <incident>`: where an incident stands, with its latest steps",
   "• `ack <incident>`: say you are on it (recorded)",
+  "• `stats [days]`: times to acknowledge, contain and resolve over the last days (default 7)",
   "• `resolve <incident> <reason>`: close it as resolved (not while an approval is pending)",
   "• `rerun <incident>`: start an interrupted incident's playbook again (its approvals ask again)",
   "• `pause [reason]`: stop every action from writing until `resume` (approvals are still asked; steps wait)",
@@ -72,6 +74,9 @@ export async function runCommand(text: string, userId: string, deps: CommandDeps
         ...recent,
       ].join("\n");
     }
+    case "stats":
+      // A read, like list and status: anyone who may use /quell.
+      return statsCommand(target, deps);
     case "ack":
     case "resolve":
       return changeIncident(verb.toLowerCase() as "ack" | "resolve", target, rest.join(" "), userId, deps);

@@ -26,6 +26,8 @@ export interface QuellConfig {
   readonly protectedPrincipals: readonly string[];
   /** At most this many containments an hour before each further one needs a second approver; unset: no budget. */
   readonly containmentsPerHour?: number;
+  /** Where docs/playbooks/ is published; approval cards link each playbook's diagram there. */
+  readonly playbookDocsUrl?: string;
   /** Where poisoned documents are quarantined; unset: a quell-quarantine/ prefix of their own bucket. */
   readonly documentQuarantineBucket?: string;
   /**

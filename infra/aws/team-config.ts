@@ -83,6 +83,11 @@ export const TeamSettings = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" })
     .optional(),
+  /**
+   * Where your repository's docs/playbooks/ pages are published (e.g.
+   * https://github.com/acme/quell/blob/main/docs/playbooks): approval cards link each playbook's diagram there.
+   */
+  playbookDocsUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The LiteLLM proxy the litellm.* actions manage (throttle-abuser). */
   litellmBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** CloudWatch alarms outside the AI namespaces Quell still takes, by alarm name prefix. */
@@ -220,6 +225,7 @@ export function quellConfigFrom({ settings, triage }: TeamConfig): QuellConfig {
     ...(settings.documentQuarantineBucket
       ? { documentQuarantineBucket: settings.documentQuarantineBucket }
       : {}),
+    ...(settings.playbookDocsUrl ? { playbookDocsUrl: settings.playbookDocsUrl } : {}),
     triage,
   };
 }

@@ -5,11 +5,14 @@ import { DeadLettersClient, deadLetterCommand } from "./dead-letters-client.js";
 import { LOCAL_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
 import { smokeCommand } from "./smoke.js";
 import { webhookBody } from "./standins/scenario.js";
+import { statsCommand } from "./stats.js";
 
 const HELP = `Usage: npm run quell -- <command>
 
   incidents [--limit <n>] [--cursor <c>]  list incidents, newest first, a page at a time (default 50)
   incident <incident-id>                 show an incident and its timeline
+  stats [days]                           times to acknowledge, contain and resolve of the incidents opened in
+                                         the last days (default 7), per playbook and per alert type
   approve <approval-id> [--comment "<note>"] [--as <user>]
                                          approve through the signed Slack interaction path
   deny <approval-id> --reason "<why>" [--as <user>]
@@ -86,6 +89,11 @@ async function main(): Promise<number> {
         );
       }
       return 0;
+    }
+    case "stats": {
+      const { code, output } = await statsCommand(client, argument);
+      (code === 0 ? console.log : console.error)(output);
+      return code;
     }
     case "approve":
     case "deny": {

@@ -55,6 +55,7 @@ export function settingsEnv(
       ? { [CONTAINMENT_BUDGET_ENV]: String(settings.containmentsPerHour) }
       : {}),
     ...(settings.litellmBaseUrl ? { [EnvNames.litellmBaseUrl]: settings.litellmBaseUrl } : {}),
+    ...(settings.playbookDocsUrl ? { [EnvNames.playbookDocsUrl]: settings.playbookDocsUrl } : {}),
     ...(settings.documentQuarantineBucket
       ? { [DOCUMENT_QUARANTINE_BUCKET_ENV]: settings.documentQuarantineBucket }
       : {}),

@@ -22,6 +22,7 @@ export const TEST_CONFIG: QuellConfig = {
   protectedPrincipals: ["arn:aws:iam::123456789012:role/release-pipeline", "break-glass-*"],
   litellmBaseUrl: "https://llm-gateway.test.example.com",
   documentQuarantineBucket: "quell-test-document-quarantine",
+  playbookDocsUrl: "https://github.com/example-corp/quell/blob/main/docs/playbooks",
   cloudwatchAlarmNamePrefixes: ["support-chat-"],
   alarmEmails: ["secops@example.com"],
   ingestReservedConcurrency: 20,

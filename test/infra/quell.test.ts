@@ -218,6 +218,8 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.anthropicBaseUrl,
   EnvNames.githubApiUrl,
   EnvNames.slackApiUrl,
+  // Where docs/playbooks/ is published: set on approval-request only when configured (cards then link diagrams).
+  EnvNames.playbookDocsUrl,
   // A self-hosted gateway's address: set on the actions holding its credential when the deployment has one.
   EnvNames.litellmBaseUrl,
   // Unset means nobody is allow-listed (every guardrail change is flagged); set only when configured.
@@ -232,6 +234,9 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.configMaxAgeSeconds,
   // Set only for actions that call AWS (their role to assume); the others have none.
   EnvNames.actionRoles,
+  // Powertools' own switches (unset on AWS: metrics on); the recorder's EMF line follows them.
+  "POWERTOOLS_METRICS_DISABLED",
+  "POWERTOOLS_DEV",
 ];
 
 /** Where triage and ingest find the triage configuration in AppConfig (TriageConfiguration.grantRead). */
@@ -270,6 +275,7 @@ const coreFunctions = () =>
         "QUELL_APPROVERS",
         "QUELL_CONTAINMENTS_PER_HOUR",
         "QUELL_DRY_RUN",
+        "QUELL_PLAYBOOK_DOCS_URL",
         "QUELL_SLACK_CHANNEL",
         "QUELL_TABLE_NAME",
       ],

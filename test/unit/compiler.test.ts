@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as errors from "../../functions/shared/errors.js";
 import { assertJsonPathOnly, type CompiledPlaybook, compilePlaybook } from "../../playbooks/compile.js";
 import { definePlaybook } from "../../playbooks/define.js";
+import { diagramPagePath, playbookPage } from "../../playbooks/diagram.js";
 import { playbooks } from "../../playbooks/index.js";
 import { leakedAiKey } from "../../playbooks/leaked-ai-key.js";
 
@@ -25,7 +26,7 @@ function allStates(scope: Scope): [string, State][] {
 
 describe("every playbook", () => {
   it.each(playbooks.map((playbook) => [playbook.name, playbook] as const))(
-    "%s equals its reviewed golden file and is valid ASL",
+    "%s equals its reviewed golden file, is valid ASL and its diagram is current",
     (name, playbook) => {
       const definition = compilePlaybook(playbook).definition;
       const golden: unknown = JSON.parse(
@@ -38,6 +39,12 @@ describe("every playbook", () => {
       ).toStrictEqual(golden);
       const verdict = validate(definition);
       expect(verdict.isValid, verdict.errorsText("\n")).toBe(true);
+      // The diagram page is drawn from this same ASL (test/unit/playbook-diagrams.test.ts checks it closely).
+      expect(
+        readFileSync(new URL(`../../${diagramPagePath(name)}`, import.meta.url), "utf8"),
+        `${diagramPagePath(name)} no longer matches the compiled ASL: run ` +
+          "`npm run compile-playbooks -- golden` and review the diff of the diagram before committing.",
+      ).toBe(playbookPage(playbook, definition));
     },
   );
 });

@@ -34,6 +34,7 @@ export class PlaybookTasks extends Construct {
         ...(config.containmentsPerHour
           ? { [CONTAINMENT_BUDGET_ENV]: String(config.containmentsPerHour) }
           : {}),
+        ...(config.playbookDocsUrl ? { [EnvNames.playbookDocsUrl]: config.playbookDocsUrl } : {}),
       },
       secrets: approval.secrets,
       secretLookup,
