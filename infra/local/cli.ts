@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { awsRedriveCommand } from "./aws-redrive.js";
 import { formatTimeline, QuellClient } from "./client.js";
 import { DeadLettersClient, deadLetterCommand } from "./dead-letters-client.js";
-import { LOCAL_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
+import { LOCAL_RESPONDER, LOCAL_SECOND_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
 import { smokeCommand } from "./smoke.js";
 import { webhookBody } from "./standins/scenario.js";
 import { statsCommand } from "./stats.js";
@@ -116,6 +116,13 @@ async function main(): Promise<number> {
       if (!approval) {
         console.error(`no approval ${argument}`);
         return 1;
+      }
+      if (approval.status === "pending" && (approval.approvedBy ?? []).includes(values.as)) {
+        console.log(
+          `approval ${argument}: first approval by ${values.as} recorded; four eyes: a second, different approver ` +
+            `decides it (e.g. --as ${values.as === LOCAL_SECOND_RESPONDER ? LOCAL_RESPONDER : LOCAL_SECOND_RESPONDER})`,
+        );
+        return 0;
       }
       if (approval.status === "pending") {
         console.error(

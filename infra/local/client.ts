@@ -123,7 +123,14 @@ export interface IncidentPage {
 }
 
 export interface IncidentDetail extends IncidentSummary {
-  approvals: { approvalId: string; status: string; title: string; decidedBy?: string; decidedAt?: string }[];
+  approvals: {
+    approvalId: string;
+    status: string;
+    title: string;
+    decidedBy?: string;
+    decidedAt?: string;
+    approvedBy?: string[];
+  }[];
   timeline: { at: string; kind: string; summary: string; actor?: string; detail?: Record<string, unknown> }[];
 }
 

@@ -24,6 +24,8 @@ export const GENERATED_SECRETS = [
 export const DEFAULT_PORT = 8787;
 export const DATA_DIR = ".quell";
 export const LOCAL_RESPONDER = "U0LOCALRESPONDER";
+/** The example configuration's second approver: four-eyes approvals need two different people. */
+export const LOCAL_SECOND_RESPONDER = "U0LOCALSECOND";
 export const LOCAL_CHANNEL = "C0QUELLLOCAL";
 
 export const localSecretsFile = (dataDir = DATA_DIR) => join(dataDir, "local-secrets.json");

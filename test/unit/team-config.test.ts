@@ -25,7 +25,10 @@ const problemsOf = (input: unknown): readonly string[] => {
 describe("the team configuration file", () => {
   it("accepts the example, filling the defaults", () => {
     const config = readTeamConfigFile(EXAMPLE_CONFIG_PATH);
-    expect(config.settings).toMatchObject({ slackChannel: "C0QUELLLOCAL", approvers: ["U0LOCALRESPONDER"] });
+    expect(config.settings).toMatchObject({
+      slackChannel: "C0QUELLLOCAL",
+      approvers: ["U0LOCALRESPONDER", "U0LOCALSECOND"],
+    });
     expect(config.triage.routes.map((route) => route.id)).toContain("gateway-abuse");
     expect(quellConfigFrom(config)).toMatchObject({
       environmentName: "dev",
