@@ -19,3 +19,17 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** A secret is never stored; its fingerprint is. */
 export const fingerprintSecret = (secret: string): string => `sha256:${sha256Hex(secret)}`;
+
+/** JSON with object keys sorted at every level: the same payload always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CanonicalAlert } from "../../functions/shared/alert.js";
-import { sha256Hex } from "../../functions/shared/hash.js";
-import { canonicalJson } from "../../functions/sources/detectors/envelope.js";
+import { canonicalJson, sha256Hex } from "../../functions/shared/hash.js";
 import { llmGuard } from "../../functions/sources/detectors/llm-guard.js";
 import { sourceByName } from "../../functions/sources/index.js";
 

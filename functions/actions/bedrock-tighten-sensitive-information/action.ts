@@ -5,6 +5,7 @@ import type {
 } from "@aws-sdk/client-bedrock";
 import * as z from "zod";
 import { TargetChanged, ValidationError } from "../../shared/errors.js";
+import { canonicalJson } from "../../shared/hash.js";
 import {
   GUARDRAIL_IDENTIFIER,
   readDraft,
@@ -73,11 +74,7 @@ function withEntities(
 }
 
 /** The same configuration, whatever order its fields come in. */
-const sameConfig = (a: EntityConfig, b: EntityConfig) => {
-  const sorted = (entity: EntityConfig) =>
-    entity && JSON.stringify(Object.entries(entity).sort(([x], [y]) => x.localeCompare(y)));
-  return sorted(a) === sorted(b);
-};
+const sameConfig = (a: EntityConfig, b: EntityConfig) => canonicalJson(a) === canonicalJson(b);
 
 /**
  * Make a Bedrock guardrail mask (ANONYMIZE) or block (BLOCK) responses that contain the PII entity types an alert

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { type AlertType, type CanonicalAlert, type Severity, tagsFor } from "../../shared/alert.js";
 import { SecretNames } from "../../shared/env.js";
-import { sha256Hex } from "../../shared/hash.js";
+import { canonicalJson, sha256Hex } from "../../shared/hash.js";
 import { quellReplay, quellSignature } from "../auth.js";
 import {
   clip,
@@ -181,20 +181,6 @@ export const nothingDetected = (finding: string, facts: Readonly<Record<string, 
   finding,
   facts,
 });
-
-/** JSON with object keys sorted at every level: the same payload always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-    return `{${members.join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 const hostOf = (url: string | undefined): string | undefined => {
   if (!url) return undefined;
