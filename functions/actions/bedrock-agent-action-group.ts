@@ -11,7 +11,9 @@ import {
   type UpdateAgentActionGroupRequest,
 } from "@aws-sdk/client-bedrock-agent";
 import { QuellError, TransientError } from "../shared/errors.js";
+import { AGENT_SETTLE_WAITS_MS } from "./bedrock-agent-alias.js";
 import type { ActionContext, IamNeed, Write } from "./contract.js";
+import { listAllTokenPages } from "./paged-list.js";
 
 /**
  * What the excessive-agency actions share: reading an agent's action groups in its working draft and in the
@@ -40,28 +42,17 @@ export const updateAgentIam: IamNeed = {
 };
 
 /** Every action group of `agentVersion` (DRAFT or a number), every page. */
-export async function listActionGroups(
+export const listActionGroups = (
   context: ActionContext,
   agentId: string,
   agentVersion: string,
-): Promise<ActionGroupSummary[]> {
-  const groups: ActionGroupSummary[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 50; page += 1) {
-    const answer = await context.aws.bedrockAgent().send(
-      new ListAgentActionGroupsCommand({
-        agentId,
-        agentVersion,
-        maxResults: 100,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    groups.push(...(answer.actionGroupSummaries ?? []));
-    nextToken = answer.nextToken;
-    if (!nextToken) return groups;
-  }
-  throw new QuellError(`ListAgentActionGroups ${agentId}/${agentVersion} did not end after 50 pages`);
-}
+): Promise<ActionGroupSummary[]> =>
+  listAllTokenPages(async (from) => {
+    const answer = await context.aws
+      .bedrockAgent()
+      .send(new ListAgentActionGroupsCommand({ agentId, agentVersion, maxResults: 100, ...from }));
+    return { items: answer.actionGroupSummaries, nextToken: answer.nextToken };
+  }, `ListAgentActionGroups ${agentId}/${agentVersion}`);
 
 export async function readActionGroup(
   context: ActionContext,
@@ -107,32 +98,42 @@ const pick = (record: object | undefined) =>
 const groupLine = (group: ActionGroupSummary) =>
   `${group.actionGroupName ?? ""}:${group.actionGroupState ?? ""}:${group.description ?? ""}`;
 
+type Listed = readonly ActionGroupSummary[] | Promise<readonly ActionGroupSummary[]>;
+
+/** The action groups of the draft and of the version compared with it, as the caller read (or is reading) them. */
+export interface ComparedGroups {
+  draft: Listed;
+  version: Listed;
+}
+
 /**
  * The differences between the working draft and `version`, other than the action group being cut: settings
  * (model, instruction, guardrail, prompts, memory, role) and the action groups' names, states and descriptions.
  * Empty when publishing the draft would change nothing but that group. Knowledge base associations and the
- * groups' schemas are not compared (each would cost a read per item); the card says so.
+ * groups' schemas are not compared (each would cost a read per item); the card says so. The groups come from
+ * the caller, who reads them for its own checks too, so each list is read once.
  */
 export async function unreleasedDraftChanges(
   context: ActionContext,
   agentId: string,
   version: string,
+  groups: ComparedGroups,
   exceptGroupId: string,
 ): Promise<string[]> {
   const client = context.aws.bedrockAgent();
   const [{ agent }, { agentVersion }, draftGroups, versionGroups] = await Promise.all([
     client.send(new GetAgentCommand({ agentId })),
     client.send(new GetAgentVersionCommand({ agentId, agentVersion: version })),
-    listActionGroups(context, agentId, "DRAFT"),
-    listActionGroups(context, agentId, version),
+    groups.draft,
+    groups.version,
   ]);
   const changes: string[] = [];
   if (pick(agent) !== pick(agentVersion))
     changes.push(
       `the agent's settings (model, instruction, guardrail, prompts or role) differ from version ${version}`,
     );
-  const lines = (groups: ActionGroupSummary[]) =>
-    groups
+  const lines = (listed: readonly ActionGroupSummary[]) =>
+    listed
       .filter((group) => group.actionGroupId !== exceptGroupId)
       .map(groupLine)
       .sort()
@@ -172,16 +173,14 @@ export const updateActionGroup = (context: ActionContext, request: UpdateAgentAc
   send: () => context.aws.bedrockAgent().send(new UpdateAgentActionGroupCommand(request)),
 });
 
-/** PrepareAgent works asynchronously: wait (about 28 s at most) until the draft reads PREPARED. */
-const PREPARE_WAITS_MS = [250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000];
-
+/** PrepareAgent works asynchronously: wait (AGENT_SETTLE_WAITS_MS) until the draft reads PREPARED. */
 export const prepareAgent = (context: ActionContext, agentId: string): Write => ({
   description: { kind: "aws", service: "bedrock-agent", operation: "PrepareAgent", input: { agentId } },
   async send() {
     const client = context.aws.bedrockAgent();
     const answer = await client.send(new PrepareAgentCommand({ agentId }));
     let status = answer.agentStatus;
-    for (const wait of PREPARE_WAITS_MS) {
+    for (const wait of AGENT_SETTLE_WAITS_MS) {
       if (status === "PREPARED") return answer;
       if (status === "FAILED" || status === "NOT_PREPARED")
         throw new QuellError(`PrepareAgent ${agentId} ended ${status}: the draft was not prepared`);

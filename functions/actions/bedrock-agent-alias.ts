@@ -87,14 +87,16 @@ export async function readAlias(context: ActionContext, ref: AliasRef): Promise<
 }
 
 /**
- * UpdateAgentAlias applies asynchronously: the alias reads UPDATING for a moment, then PREPARED (or FAILED).
- * A read-back waits that out (about 28 s at most, inside the actions' timeout) before judging the result.
+ * The waits between reads while an agent change Bedrock applies asynchronously settles (about 28 s in all, inside
+ * the actions' timeout): an alias update (UPDATING, then PREPARED or FAILED) and PrepareAgent on the draft
+ * (PREPARING, then PREPARED).
  */
-const SETTLE_WAITS_MS = [250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000];
+export const AGENT_SETTLE_WAITS_MS = [250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000] as const;
 
+/** UpdateAgentAlias applies asynchronously: a read-back waits out UPDATING before judging the result. */
 export async function readSettledAlias(context: ActionContext, ref: AliasRef): Promise<AgentAlias> {
   let alias = await readAlias(context, ref);
-  for (const wait of SETTLE_WAITS_MS) {
+  for (const wait of AGENT_SETTLE_WAITS_MS) {
     if (alias.agentAliasStatus !== "UPDATING") break;
     await sleep(wait);
     alias = await readAlias(context, ref);

@@ -9,8 +9,9 @@ import {
   StartIngestionJobCommand,
 } from "@aws-sdk/client-bedrock-agent";
 import * as z from "zod";
-import { QuellError, TransientError, ValidationError } from "../shared/errors.js";
+import { TransientError, ValidationError } from "../shared/errors.js";
 import type { ActionContext, IamNeed, Write } from "./contract.js";
+import { listAllTokenPages } from "./paged-list.js";
 
 /**
  * What the poisoned-document actions share: the S3 document an alert names, the Bedrock knowledge base data
@@ -72,23 +73,6 @@ export const ingestIam: IamNeed = {
   resources: [KB_RESOURCE],
 };
 
-async function allPages<Item>(
-  read: (
-    nextToken: string | undefined,
-  ) => Promise<{ items: Item[] | undefined; nextToken?: string | undefined }>,
-  what: string,
-): Promise<Item[]> {
-  const items: Item[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 50; page += 1) {
-    const answer = await read(nextToken);
-    items.push(...(answer.items ?? []));
-    nextToken = answer.nextToken;
-    if (!nextToken) return items;
-  }
-  throw new QuellError(`${what} did not end after 50 pages`);
-}
-
 const bucketOf = (bucketArn: string) => /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(bucketArn)?.[1];
 
 /** Whether a data source over `bucketArn` with these inclusion prefixes takes `key` (no prefix: the whole bucket). */
@@ -103,18 +87,16 @@ export const ingests = (
 /** Every S3 data source of every knowledge base in the region (ListKnowledgeBases, ListDataSources, GetDataSource). */
 export async function s3DataSources(context: ActionContext): Promise<IngestingSource[]> {
   const client = context.aws.bedrockAgent();
-  const bases = await allPages(async (nextToken) => {
-    const answer = await client.send(
-      new ListKnowledgeBasesCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
-    );
+  const bases = await listAllTokenPages(async (from) => {
+    const answer = await client.send(new ListKnowledgeBasesCommand({ maxResults: 100, ...from }));
     return { items: answer.knowledgeBaseSummaries, nextToken: answer.nextToken };
   }, "ListKnowledgeBases");
   const sources: IngestingSource[] = [];
   for (const base of bases) {
     const knowledgeBaseId = base.knowledgeBaseId ?? "";
-    const summaries = await allPages(async (nextToken) => {
+    const summaries = await listAllTokenPages(async (from) => {
       const answer = await client.send(
-        new ListDataSourcesCommand({ knowledgeBaseId, maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
+        new ListDataSourcesCommand({ knowledgeBaseId, maxResults: 100, ...from }),
       );
       return { items: answer.dataSourceSummaries, nextToken: answer.nextToken };
     }, `ListDataSources ${knowledgeBaseId}`);

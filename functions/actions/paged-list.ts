@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { QuellError } from "../shared/errors.js";
 import type { HttpClient, HttpRequest } from "../shared/http.js";
 
 /** Past this many pages a listing stops: a provider that never says "no more" cannot keep an action running. */
@@ -35,4 +36,29 @@ export async function listAllPages<T extends z.ZodType>(
     after = parsed.last_id;
   }
   return items;
+}
+
+/** One page of an AWS listing: its items and, unless it is the last, the token of the next page. */
+export interface TokenPage<Item> {
+  items: readonly Item[] | undefined;
+  nextToken?: string | undefined;
+}
+
+/**
+ * Every item of an AWS listing paged by `nextToken`. `read` sends one request, spreading `from` into it (empty
+ * for the first page). A listing that has not ended after MAX_PAGES pages is an error naming `what`.
+ */
+export async function listAllTokenPages<Item>(
+  read: (from: { nextToken?: string }) => Promise<TokenPage<Item>>,
+  what: string,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await read(nextToken ? { nextToken } : {});
+    items.push(...(answer.items ?? []));
+    nextToken = answer.nextToken;
+    if (!nextToken) return items;
+  }
+  throw new QuellError(`${what} did not end after ${MAX_PAGES} pages`);
 }

@@ -5,8 +5,9 @@ import { ConfigurationError, TransientError } from "../shared/errors.js";
 import { jsonResponse, lowerCaseHeaders, rawBodyOf } from "../shared/function-url.js";
 import { newId, systemClock } from "../shared/ids.js";
 import { createLogger, createMetrics, errorAttributes, instrumented } from "../shared/powertools.js";
+import { type Rejection, RejectionStore } from "../shared/rejections.js";
 import { refreshSecret, resolveSecret } from "../shared/secrets.js";
-import { createDocumentClient, IncidentStore, type Rejection } from "../shared/store.js";
+import { createDocumentClient } from "../shared/store.js";
 import { createTracer, traced, tracedHandler } from "../shared/tracing.js";
 import type { Admission } from "../sources/github-allow.js";
 import type { TriageConfig } from "../triage/config.js";
@@ -64,10 +65,12 @@ const metrics = createMetrics("ingest");
 // X-Ray: ingest is the hot path, so its calls to the table and the bus are subsegments of each trace.
 const tracer = createTracer("ingest");
 const db = traced(tracer, createDocumentClient());
-const store = new IncidentStore(db, env[EnvNames.tableName], systemClock);
+// Ingest keeps only refused requests in the table (the rest goes on the bus): the rejections' store, not all of
+// IncidentStore, whose incidents, approvals and action runs would weigh on the bundle of the hot path for nothing.
+const rejections = new RejectionStore(db, env[EnvNames.tableName], systemClock);
 // Unauthenticated refusals are counted per source, reason and minute: a flood costs at most one write a second.
 const refusals = new RefusalCounter(
-  (tally) => store.countRefusals(tally),
+  (tally) => rejections.count(tally),
   systemClock,
   (error) => logger.error("could not write a tally of refused requests", { error: errorAttributes(error) }),
 );
@@ -112,7 +115,7 @@ const deps: IngestDeps = {
     }),
   refreshSecret: (name: SecretName, rejected: string) => refreshSecret(name, rejected),
   publish,
-  recordRejection: (rejection: Rejection) => store.recordRejection(rejection),
+  recordRejection: (rejection: Rejection) => rejections.record(rejection),
   countRefusal,
   admit: (source, payload) => admit?.(source, payload) ?? (source === "github" ? UNREADABLE : ADMITTED),
   deliveries: new DynamoSeenDeliveries(db, env[EnvNames.tableName], systemClock),

@@ -14,24 +14,14 @@ const env = readEnv({
 const tools = createTools("recorder");
 const { logger, metrics } = tools;
 
-/**
- * Whether Powertools metrics are off, by Powertools' own rule (Metrics.setDisabled): POWERTOOLS_METRICS_DISABLED
- * when set, else POWERTOOLS_DEV. Off locally (infra/local/runtime.ts) and in tests.
- */
-const truthy = (value: string | undefined) =>
-  ["1", "y", "yes", "t", "true", "on"].includes(value?.toLowerCase() ?? "");
-const metricsOff =
-  process.env.POWERTOOLS_METRICS_DISABLED !== undefined
-    ? truthy(process.env.POWERTOOLS_METRICS_DISABLED)
-    : truthy(process.env.POWERTOOLS_DEV);
-
 const deps = {
   store: new IncidentStore(createDocumentClient(), env[EnvNames.tableName], systemClock),
   events: createEventPublisher(env[EnvNames.eventBusName]),
   // Response metrics are an EMF line of their own (dimensions Playbook and AlertType, without Powertools' `service`),
-  // written straight to stdout as Powertools writes its own, so Lambda's console prefix never breaks the JSON.
+  // written straight to stdout as Powertools writes its own, so Lambda's console prefix never breaks the JSON; and
+  // only where Powertools writes its own (off locally, infra/local/runtime.ts, and in tests).
   emitMetrics: (line: string) => {
-    if (!metricsOff) process.stdout.write(`${line}\n`);
+    if (!metrics.isDisabled()) process.stdout.write(`${line}\n`);
   },
 };
 

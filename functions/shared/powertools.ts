@@ -6,8 +6,18 @@ import { QuellError, TransientError, toQuellError } from "./errors.js";
 /** One logger and one metrics emitter per function, named after it. Alert text is never a log message. */
 export const createLogger = (serviceName: string) => new Logger({ serviceName: `quell-${serviceName}` });
 
+/**
+ * Powertools' Metrics, its on/off switch made public for EMF lines a function writes itself: off by Powertools'
+ * own rule, decided when it is made (POWERTOOLS_METRICS_DISABLED when set, else POWERTOOLS_DEV).
+ */
+export class FunctionMetrics extends Metrics {
+  public override isDisabled(): boolean {
+    return super.isDisabled();
+  }
+}
+
 export const createMetrics = (serviceName: string) =>
-  new Metrics({ namespace: "Quell", serviceName: `quell-${serviceName}` });
+  new FunctionMetrics({ namespace: "Quell", serviceName: `quell-${serviceName}` });
 
 /**
  * An error as a log attribute: `{ error: errorAttributes(error) }`. Powertools reserves `message` for the log
@@ -21,7 +31,7 @@ export const errorAttributes = (error: unknown): { name: string; message: string
 /** A function's logger and metrics emitter, as `instrumented` takes them. */
 export interface FunctionTools {
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  readonly metrics: FunctionMetrics;
 }
 
 export const createTools = (serviceName: string): FunctionTools => ({

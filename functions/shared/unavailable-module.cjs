@@ -1,8 +1,9 @@
 "use strict";
 /**
  * Stands in, inside Lambda bundles only, for a module Quell's dependencies require but Lambda never runs
- * (LAMBDA_UNUSED_MODULES in infra/aws/bundling.ts: Bolt's Express, Socket Mode and OAuth). Requiring it costs
- * nothing; calling or constructing anything from it throws, naming what happened, instead of misbehaving.
+ * (LAMBDA_UNUSED_MODULES in infra/aws/bundling.ts: Bolt's Express, Socket Mode and OAuth; X-Ray's semver).
+ * Requiring it costs nothing; calling or constructing anything from it throws, naming what happened, instead of
+ * misbehaving.
  */
 const message = (path) =>
   `${path} is not bundled for Lambda: Quell replaces it with a stub (LAMBDA_UNUSED_MODULES in infra/aws/bundling.ts)`;

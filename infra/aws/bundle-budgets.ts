@@ -31,8 +31,8 @@ export const overBudget: Partial<
   ingest: {
     ceilingBytes: 400 * KB,
     reason:
-      "Powertools Tracer brings aws-xray-sdk-core with semver and cls-hooked (~115 KB, measured 2026-12-06) " +
-      "on top of every webhook source and zod's classic API (~100 KB)",
+      "Powertools Tracer brings aws-xray-sdk-core and cls-hooked (~82 KB, measured 2026-12-07; semver stubbed, " +
+      "LAMBDA_UNUSED_MODULES) on top of every webhook source and zod's classic API (~100 KB)",
   },
 };
 

@@ -15,9 +15,17 @@ const LAMBDA_NODE_MAJOR = 24;
 /**
  * Modules the functions' dependencies require but Lambda never runs, replaced by a stub that throws when
  * used (functions/shared/unavailable-module.cjs). Bolt's index and App require its Express, Socket Mode and
- * OAuth receivers at load; the Slack handler serves requests through AwsLambdaReceiver only.
+ * OAuth receivers at load; the Slack handler serves requests through AwsLambdaReceiver only. X-Ray's AWS SDK v2
+ * patcher (aws-xray-sdk-core's aws_p, loaded with Powertools Tracer in ingest) requires semver (29 KB) for
+ * `captureAWS` alone, which Quell never calls: its clients are SDK v3 (`captureAWSv3Client`).
  */
-export const LAMBDA_UNUSED_MODULES = ["express", "@slack/socket-mode", "@slack/oauth", "raw-body"] as const;
+export const LAMBDA_UNUSED_MODULES = [
+  "express",
+  "@slack/socket-mode",
+  "@slack/oauth",
+  "raw-body",
+  "semver",
+] as const;
 
 const UNAVAILABLE_MODULE = "./functions/shared/unavailable-module.cjs";
 

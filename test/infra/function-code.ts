@@ -23,10 +23,6 @@ export const LITERAL_ENV_READS: readonly { readonly name: string; readonly file:
   { name: CONTAINMENT_BUDGET_ENV, file: "functions/shared/containment-budget.ts" },
   // Where the knowledge base actions quarantine poisoned documents (settings.documentQuarantineBucket).
   { name: DOCUMENT_QUARANTINE_BUCKET_ENV, file: "functions/actions/knowledge-base-documents.ts" },
-  // Powertools' own switches, read by the recorder to write its response-metrics EMF line only where Powertools
-  // metrics are on (off locally and in tests).
-  { name: "POWERTOOLS_METRICS_DISABLED", file: "functions/recorder/handler.ts" },
-  { name: "POWERTOOLS_DEV", file: "functions/recorder/handler.ts" },
 ];
 
 /** The handler file and every repository file it imports, transitively (relative `.js` imports of `.ts`). */

@@ -330,15 +330,14 @@ describe("bedrock-agent.disable-action-group", () => {
     const result = await runAction(disableActionGroup, cutInput, { dryRun: false, context });
 
     const operations = standin.operations();
-    // The four reads comparing the draft with version 3 go out together (Promise.all): their order is not fixed.
+    // The three reads comparing the draft with version 3 go out together (Promise.all): their order is not fixed.
     expect(operations.slice(0, 3)).toEqual(["GetAgentAlias", "GetAgentActionGroup", "ListAgentActionGroups"]);
-    expect([...operations.slice(3, 7)].sort()).toEqual([
+    expect([...operations.slice(3, 6)].sort()).toEqual([
       "GetAgent",
       "GetAgentVersion",
       "ListAgentActionGroups",
-      "ListAgentActionGroups",
     ]);
-    expect(operations.slice(7)).toEqual([
+    expect(operations.slice(6)).toEqual([
       "UpdateAgentActionGroup",
       "PrepareAgent",
       // PrepareAgent answers PREPARING; the draft reads PREPARING once more, then PREPARED.

@@ -109,8 +109,17 @@ export const disableActionGroup = defineAction({
           "approval showed: nothing was written (look again before cutting the tool)",
       );
     }
-    if ((await stateIn(context, ref, live, input.actionGroupId)) !== "ENABLED") return { output, writes: [] };
-    const changes = await unreleasedDraftChanges(context, ref.agentId, live, input.actionGroupId);
+    const liveGroups = await listActionGroups(context, ref.agentId, live);
+    if (findGroup(liveGroups, input.actionGroupId)?.actionGroupState !== "ENABLED")
+      return { output, writes: [] };
+    // The draft's groups are read together with the agent and its version (in unreleasedDraftChanges).
+    const changes = await unreleasedDraftChanges(
+      context,
+      ref.agentId,
+      live,
+      { draft: listActionGroups(context, ref.agentId, "DRAFT"), version: liveGroups },
+      input.actionGroupId,
+    );
     if (changes.length > 0) {
       throw new TargetChanged(
         `the agent's draft holds changes version ${live} does not have (${changes.join("; ")}): publishing it ` +

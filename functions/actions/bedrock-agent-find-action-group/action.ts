@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { AlertDetails, alertText } from "../alert-details.js";
 import {
   findGroup,
   listActionGroups,
@@ -14,11 +15,7 @@ const AGENT_ARN =
 const ALIAS_ID = /^[0-9A-Z]{10}$/;
 const GROUP_NAME = /^[0-9A-Za-z_.-]{1,100}$/;
 
-type Details = Record<string, unknown>;
-const text = (details: Details, key: string) => {
-  const value = details[key];
-  return typeof value === "string" && value.length <= 2048 ? value : undefined;
-};
+const text = alertText(2048);
 
 interface Named {
   partition: string;
@@ -29,7 +26,7 @@ interface Named {
 }
 
 /** The agent the alert names: its asset (the tool or the agent), else its principal, else evidence.agentArn. */
-function namedAgent(details: Details): Named | undefined {
+function namedAgent(details: AlertDetails): Named | undefined {
   for (const key of ["assetId", "principalId", "evidence.agentArn"]) {
     const match = AGENT_ARN.exec(text(details, key) ?? "");
     if (match) {
@@ -67,7 +64,7 @@ export const findMisusedActionGroup = defineAction({
   description:
     "Find the Amazon Bedrock agent action group an alert names, the version its alias serves, and whether the " +
     "agent's draft holds unreleased changes (bedrock:GetAgent, ListAgentActionGroups, GetAgentAlias; read-only).",
-  input: z.object({ details: z.record(z.string(), z.unknown()) }),
+  input: z.object({ details: AlertDetails }),
   output: z.object({
     found: z.boolean(),
     why: z.string(),
@@ -138,11 +135,15 @@ export const findMisusedActionGroup = defineAction({
         ),
         writes: [],
       };
-    const liveGroup = findGroup(
-      await listActionGroups(context, agent.agentId, liveVersion),
+    const liveGroups = await listActionGroups(context, agent.agentId, liveVersion);
+    const liveGroup = findGroup(liveGroups, group.actionGroupId);
+    const changes = await unreleasedDraftChanges(
+      context,
+      agent.agentId,
+      liveVersion,
+      { draft: draftGroups, version: liveGroups },
       group.actionGroupId,
     );
-    const changes = await unreleasedDraftChanges(context, agent.agentId, liveVersion, group.actionGroupId);
     const alreadyCut = liveGroup === undefined || liveGroup.actionGroupState === "DISABLED";
     return {
       output: {

@@ -1,14 +1,10 @@
 import * as z from "zod";
+import { AlertDetails, alertText } from "../alert-details.js";
 import { GUARDRAIL_IDENTIFIER, readDraft, readGuardrailIam } from "../bedrock-guardrail.js";
 import { configOf, OutputAction, piiEntityTypesIn, strictEnough } from "../bedrock-guardrail-pii.js";
 import { defineAction } from "../contract.js";
 
-type Details = Record<string, unknown>;
-
-const text = (details: Details, key: string) => {
-  const value = details[key];
-  return typeof value === "string" && value.length <= 8192 ? value : undefined;
-};
+const text = alertText(8192);
 
 /** Where sources name the guardrail that screened the output: the detector's context, else the emitter's evidence. */
 const GUARDRAIL_KEYS = [
@@ -40,7 +36,7 @@ const LAKERA_PII: Record<string, string> = {
 };
 
 /** Every Bedrock PII entity type the alert names, wherever its source put it. */
-export function leakedTypesOf(details: Details): string[] {
+export function leakedTypesOf(details: AlertDetails): string[] {
   const named = LEAK_KEYS.map((key) => text(details, key) ?? "").join(" ");
   const lakera = named
     .split(/[\s,]+/)
@@ -49,7 +45,7 @@ export function leakedTypesOf(details: Details): string[] {
   return [...new Set([...piiEntityTypesIn(named), ...lakera])].sort();
 }
 
-const notFound = (why: string, details: Details) => ({
+const notFound = (why: string, details: AlertDetails) => ({
   found: false,
   why,
   guardrailIdentifier: null,
@@ -60,7 +56,7 @@ const notFound = (why: string, details: Details) => ({
   promptSecrets: promptSecretsOf(details),
 });
 
-const promptSecretsOf = (details: Details) =>
+const promptSecretsOf = (details: AlertDetails) =>
   SECRET_KEYS.map((key) => text(details, key))
     .filter((value) => value !== undefined)
     .join(" ") || "none named in the alert";
@@ -77,7 +73,7 @@ export const findLeakGuardrail = defineAction({
   description:
     "Find the Amazon Bedrock guardrail behind leaked sensitive output and the PII types it does not yet mask on " +
     "responses (bedrock:GetGuardrail; read-only).",
-  input: z.object({ details: z.record(z.string(), z.unknown()), outputAction: OutputAction }),
+  input: z.object({ details: AlertDetails, outputAction: OutputAction }),
   output: z.object({
     found: z.boolean(),
     why: z.string(),
