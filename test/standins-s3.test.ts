@@ -12,6 +12,8 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -704,6 +706,240 @@ describe("S3 stand-in, through the AWS SDK's S3 client", () => {
     );
     expect([first.CommonPrefixes, first.IsTruncated]).toEqual([[{ Prefix: "kb/faq/" }], true]);
     expect([second.CommonPrefixes, second.IsTruncated]).toEqual([[{ Prefix: "kb/hotel-reviews/" }], false]);
+  });
+
+  it("ListObjectVersions lists versions and delete markers: keys ascending, newest first, interleaved as S3 does", async () => {
+    await s3.send(new DeleteObjectCommand({ Bucket: S3_KB_BUCKET, Key: S3_POISONED_KEY }));
+    const [clean, poisoned, marker] = standin.versions(S3_KB_BUCKET, S3_POISONED_KEY);
+    const [other] = standin.versions(S3_KB_BUCKET, "kb/hotel-reviews/review-0141.html");
+    if (clean?.deleteMarker !== false || poisoned?.deleteMarker !== false || marker?.deleteMarker !== true)
+      throw new Error("bad seed");
+    if (other?.deleteMarker !== false) throw new Error("bad seed");
+
+    const listed = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: S3_KB_BUCKET, Prefix: "kb/hotel-reviews/" }),
+    );
+    expect(listed).toMatchObject({
+      Name: S3_KB_BUCKET,
+      Prefix: "kb/hotel-reviews/",
+      MaxKeys: 1000,
+      IsTruncated: false,
+    });
+    expect(listed.NextKeyMarker).toBeUndefined();
+    expect(listed.Versions).toEqual(
+      [other, poisoned, clean].map((version) => ({
+        Key: version.key,
+        VersionId: version.versionId,
+        IsLatest: version === other,
+        LastModified: version.lastModified,
+        ETag: md5(version.body),
+        Size: version.size,
+        StorageClass: "STANDARD",
+      })),
+    );
+    expect(listed.DeleteMarkers).toEqual([
+      {
+        Key: S3_POISONED_KEY,
+        VersionId: marker.versionId,
+        IsLatest: true,
+        LastModified: marker.lastModified,
+      },
+    ]);
+
+    // On the wire: one list in S3's order, each entry's elements in S3's order.
+    const raw = await signedFetch(
+      `/${S3_KB_BUCKET}?versions&prefix=${encodeURIComponent("kb/hotel-reviews/")}`,
+    );
+    expect(raw.status).toBe(200);
+    const xml = await raw.text();
+    expect(xml).toMatch(
+      /^<\?xml [^>]*\?>\n<ListVersionsResult xmlns="http:\/\/s3\.amazonaws\.com\/doc\/2006-03-01\/"><Name>support-kb-docs<\/Name><Prefix>kb\/hotel-reviews\/<\/Prefix><KeyMarker><\/KeyMarker><VersionIdMarker><\/VersionIdMarker><MaxKeys>1000<\/MaxKeys><IsTruncated>false<\/IsTruncated><Version>/,
+    );
+    expect(
+      [...xml.matchAll(/<(Version|DeleteMarker)><Key>[^<]*<\/Key><VersionId>([^<]*)<\/VersionId>/g)].map(
+        (m) => [m[1], m[2]],
+      ),
+    ).toEqual([
+      ["Version", other.versionId],
+      ["DeleteMarker", marker.versionId],
+      ["Version", poisoned.versionId],
+      ["Version", clean.versionId],
+    ]);
+    expect(xml).toContain(
+      `<Version><Key>${S3_POISONED_KEY}</Key><VersionId>${clean.versionId}</VersionId><IsLatest>false</IsLatest><LastModified>2026-11-20T08:12:05.000Z</LastModified><ETag>&quot;`,
+    );
+
+    // An unversioned bucket's objects are version "null".
+    const scratch = await s3.send(new ListObjectVersionsCommand({ Bucket: SCRATCH }));
+    expect(scratch.Versions?.map((version) => [version.Key, version.VersionId, version.IsLatest])).toEqual([
+      ["notes/keep.txt", "null", true],
+    ]);
+    expect(scratch.DeleteMarkers).toBeUndefined();
+    expect(standin.operations()).toEqual([
+      "DeleteObject",
+      "ListObjectVersions",
+      "ListObjectVersions",
+      "ListObjectVersions",
+    ]);
+  });
+
+  it("ListObjectVersions pages by max-keys with key and version-id markers, a page ending inside a key", async () => {
+    await s3.send(new DeleteObjectCommand({ Bucket: S3_KB_BUCKET, Key: S3_POISONED_KEY }));
+    const entry = (version: { Key?: string; VersionId?: string; LastModified?: Date }) =>
+      `${version.Key}@${version.VersionId}`;
+    const inOrder = (page: Pick<ListObjectVersionsCommandOutput, "Versions" | "DeleteMarkers">) =>
+      [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+        .sort(
+          (a, b) =>
+            Buffer.compare(Buffer.from(a.Key ?? ""), Buffer.from(b.Key ?? "")) ||
+            (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0),
+        )
+        .map(entry);
+    const expected = standin
+      .keys(S3_KB_BUCKET, S3_KB_PREFIX)
+      .concat(S3_POISONED_KEY)
+      .filter((key, index, keys) => keys.indexOf(key) === index)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .flatMap((key) =>
+        standin
+          .versions(S3_KB_BUCKET, key)
+          .reverse()
+          .map((version) => `${key}@${version.versionId}`),
+      );
+    expect(expected).toHaveLength(7);
+
+    const pages: ListObjectVersionsCommandOutput[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: S3_KB_BUCKET,
+          Prefix: S3_KB_PREFIX,
+          MaxKeys: 2,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      pages.push(page);
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    expect(pages.map((page) => inOrder(page).length)).toEqual([2, 2, 2, 1]);
+    expect(pages.map((page) => page.IsTruncated)).toEqual([true, true, true, false]);
+    // The pages are in S3's order within and across pages (the DeleteMarker of a key comes before its versions).
+    expect(pages.flatMap(inOrder)).toEqual(expected);
+    const [, , third, fourth] = pages;
+    expect([third?.NextKeyMarker, third?.NextVersionIdMarker]).toEqual([
+      S3_POISONED_KEY,
+      standin.versions(S3_KB_BUCKET, S3_POISONED_KEY)[1]?.versionId,
+    ]);
+    expect([fourth?.KeyMarker, fourth?.VersionIdMarker]).toEqual([
+      third?.NextKeyMarker,
+      third?.NextVersionIdMarker,
+    ]);
+    expect(inOrder(fourth ?? {})).toEqual(expected.slice(6));
+
+    // A key marker alone lists the keys after it.
+    const after = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: S3_KB_BUCKET, KeyMarker: "kb/hotel-reviews/review-0141.html" }),
+    );
+    expect(inOrder(after)).toEqual(expected.slice(4));
+    await expect(
+      s3.send(new ListObjectVersionsCommand({ Bucket: S3_KB_BUCKET, VersionIdMarker: "abc" })),
+    ).rejects.toMatchObject({ name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+    await expect(
+      s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: S3_KB_BUCKET,
+          KeyMarker: S3_POISONED_KEY,
+          VersionIdMarker: "not-a-version",
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+  });
+
+  it("PutObject with If-None-Match: * writes once: 412 PreconditionFailed while the key exists, again after a delete marker", async () => {
+    const key = "audit/heads/0000000001.json";
+    const put = (body: string, IfNoneMatch = "*") =>
+      s3.send(new PutObjectCommand({ Bucket: S3_KB_BUCKET, Key: key, Body: body, IfNoneMatch }));
+    const first = await put("first");
+    expect(first.VersionId).toBe(standin.object(S3_KB_BUCKET, key)?.versionId);
+    await expect(put("second")).rejects.toMatchObject({
+      name: "PreconditionFailed",
+      $metadata: { httpStatusCode: 412 },
+    });
+    expect(standin.object(S3_KB_BUCKET, key)?.body.toString()).toBe("first");
+    expect(standin.versions(S3_KB_BUCKET, key)).toHaveLength(1);
+
+    const refused = await signedFetch(`/${S3_KB_BUCKET}/${key}`, {
+      method: "PUT",
+      body: "third",
+      headers: { "if-none-match": "*" },
+    });
+    expect(refused.status).toBe(412);
+    expect(await refused.text()).toMatch(
+      /^<\?xml [^>]*\?>\n<Error><Code>PreconditionFailed<\/Code><Message>At least one of the pre-conditions you specified did not hold<\/Message><Condition>If-None-Match<\/Condition><RequestId>/,
+    );
+    // S3 takes `*` only; an ETag is a conditional request this stand-in does not implement.
+    await expect(put("fourth", md5("first"))).rejects.toMatchObject({
+      name: "NotImplemented",
+      $metadata: { httpStatusCode: 501 },
+    });
+
+    await s3.send(new DeleteObjectCommand({ Bucket: S3_KB_BUCKET, Key: key }));
+    const again = await put("after the delete marker");
+    expect(standin.versions(S3_KB_BUCKET, key).map((version) => version.deleteMarker)).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    expect(standin.object(S3_KB_BUCKET, key)).toMatchObject({
+      versionId: again.VersionId,
+      body: Buffer.from("after the delete marker"),
+    });
+
+    // An unversioned bucket too.
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: SCRATCH, Key: "notes/keep.txt", Body: "x", IfNoneMatch: "*" })),
+    ).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+    expect(standin.object(SCRATCH, "notes/keep.txt")?.body.toString()).toBe("keep me");
+    expect(standin.answered.map((answer) => answer.status)).toEqual([200, 412, 412, 501, 204, 200, 412]);
+  });
+
+  it("GetObject by versionId reads an older version under a newer one, each with its own ETag and version", async () => {
+    const older = standin.object(S3_KB_BUCKET, S3_REFUNDS_KEY);
+    if (!older) throw new Error("bad seed");
+    const newer = await s3.send(
+      new PutObjectCommand({ Bucket: S3_KB_BUCKET, Key: S3_REFUNDS_KEY, Body: "# Refunds\n\nRewritten.\n" }),
+    );
+    const read = async (VersionId?: string) => {
+      const got = await s3.send(
+        new GetObjectCommand({ Bucket: S3_KB_BUCKET, Key: S3_REFUNDS_KEY, VersionId }),
+      );
+      return { VersionId: got.VersionId, ETag: got.ETag, body: (await bytesOf(got)).toString("utf8") };
+    };
+    expect(await read()).toEqual({
+      VersionId: newer.VersionId,
+      ETag: md5("# Refunds\n\nRewritten.\n"),
+      body: "# Refunds\n\nRewritten.\n",
+    });
+    expect(await read(older.versionId)).toEqual({
+      VersionId: older.versionId,
+      ETag: older.etag,
+      body: older.body.toString("utf8"),
+    });
+    expect(await read(newer.VersionId)).toMatchObject({ VersionId: newer.VersionId });
+    await expect(read("no-such-version")).rejects.toMatchObject({
+      name: "NoSuchVersion",
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(standin.requests.slice(1).map((request) => request.query.versionId)).toEqual([
+      undefined,
+      older.versionId,
+      newer.VersionId,
+      "no-such-version",
+    ]);
   });
 
   it("refuses an unsigned request, or one signed for another service, with S3's 403 AccessDenied XML", async () => {

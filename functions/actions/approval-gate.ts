@@ -1,5 +1,5 @@
 import { ApprovalNotRecorded, TransientError } from "../shared/errors.js";
-import { type Approval, approvalIdFor } from "../shared/incident.js";
+import { type Approval, approvalIdFor, SHADOW_APPROVER } from "../shared/incident.js";
 
 /**
  * What the gate reads, the stored approval, read consistently (IncidentStore.getApproval), and writes: the
@@ -7,7 +7,7 @@ import { type Approval, approvalIdFor } from "../shared/incident.js";
  */
 export interface ApprovalReader {
   getApproval(incidentId: string, step: string): Promise<Approval | undefined>;
-  recordDecision(approval: Approval, options: { overwrite: false }): Promise<void>;
+  recordDecision(approval: Approval): Promise<void>;
 }
 
 /** What an action task says about the approval in front of it (compiled by playbooks/compile.ts). */
@@ -17,6 +17,11 @@ export interface ApprovalGate {
   readonly approvalStep?: string | undefined;
   /** The step runs under the `auto` policy: its stored approval must be one given by policy. */
   readonly approval?: "auto" | undefined;
+  /**
+   * This run plans its writes and sends none (deployment or execution dry run, or a shadow incident). Only such a
+   * run may go ahead on an approval a shadow run recorded as would-ask; absent means it would send.
+   */
+  readonly planOnly?: boolean | undefined;
 }
 
 /** The recorded decision a gated run went ahead on: kept with each write it journals. */
@@ -55,16 +60,16 @@ export async function requireRecordedApproval(
       cause: error,
     });
   });
-  const problem = problemWith(approval, gate.approval === "auto");
+  const problem = problemWith(approval, gate.approval === "auto", gate.planOnly === true);
   if (problem || !approval) {
     throw new ApprovalNotRecorded(
       `${action} refused to run: approval ${approvalId} ${problem}; nothing was sent`,
     );
   }
-  if (approval.policy !== "auto") {
+  if (approval.policy !== "auto" && !isShadowApproval(approval)) {
     // The click that decided writes `approval_decided` once its decision took effect; if that write failed (the
     // database throttled just then), the timeline gets it here, before anything is sent. Written already: no-op.
-    await reader.recordDecision(approval, { overwrite: false }).catch((error: unknown) => {
+    await reader.recordDecision(approval).catch((error: unknown) => {
       throw new TransientError(
         `${action} could not record approval ${approvalId} on the timeline: ${String(error)}`,
         {
@@ -82,9 +87,20 @@ export async function requireRecordedApproval(
   };
 }
 
+/** An approval a shadow run recorded in place of asking: by its mark, or by its decider's name. */
+const isShadowApproval = (approval: Approval) =>
+  approval.shadow === true ||
+  approval.decidedBy === SHADOW_APPROVER ||
+  approval.approvedBy.includes(SHADOW_APPROVER);
+
 /** Why this stored approval does not allow the step to run, or undefined when it does. */
-function problemWith(approval: Approval | undefined, auto: boolean): string | undefined {
+function problemWith(approval: Approval | undefined, auto: boolean, planOnly: boolean): string | undefined {
   if (!approval) return "is not recorded";
+  // Nobody was asked: it stands in for a decision only where nothing is sent, whatever else it claims.
+  if (isShadowApproval(approval)) {
+    if (!planOnly) return "was recorded by a shadow run (nobody was asked), and this run would send writes";
+    return approval.status === "approved" ? undefined : `is ${approval.status}, not approved`;
+  }
   if (approval.status !== "approved") return `is ${approval.status}, not approved`;
   if (auto)
     return approval.policy === "auto" ? undefined : `is a ${approval.policy} approval, not policy auto`;

@@ -4,7 +4,13 @@ import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { actionSessionName } from "../shared/action-session.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
-import { ApprovalNotRecorded, AutoApprovalRefused, QuellPaused, toQuellError } from "../shared/errors.js";
+import {
+  ApprovalNotRecorded,
+  AutoApprovalRefused,
+  QuellPaused,
+  TransientError,
+  toQuellError,
+} from "../shared/errors.js";
 import { systemClock } from "../shared/ids.js";
 import { createTools, errorAttributes, instrumented } from "../shared/powertools.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
@@ -75,6 +81,14 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
       roleArn ? { roleArn, sessionName: actionSessionName(incidentId) } : undefined,
       clients,
     );
+  const shadowIncident = async (incidentId: string) =>
+    (
+      await store.getIncident(incidentId).catch((error: unknown) => {
+        throw new TransientError(`${action.name} could not read incident ${incidentId}: ${String(error)}`, {
+          cause: error,
+        });
+      })
+    )?.shadow === true;
   /** While Quell is paused nothing is written: the step is recorded as held (once per pause) and fails, to retry. */
   const holdWhilePaused = async ({ incidentId, step, mode }: ActionEvent) => {
     const pause = await store.pause.state();
@@ -98,10 +112,16 @@ export function createActionHandler(action: AnyAction, clients: AwsClientClasses
           `${action.name} may not run without a human: only reversible, low-blast-radius actions may (auto policy)`,
         );
       }
+      // Plan-only: the deployment's dry run, this execution's, or a shadow incident's (checked here again, whatever
+      // the execution says, for a step that writes or is gated: a shadow incident never sends a write).
+      const checksShadow = !readOnly || parsed.approvalStep !== undefined;
+      const planOnly = dryRun || parsed.dryRun || (checksShadow && (await shadowIncident(parsed.incidentId)));
       // An undo's own authorisation is its claim on the applied run (action-runs.ts), not the approval.
       const approval =
-        parsed.mode === "undo" ? undefined : await requireRecordedApproval(parsed, store, action.name);
-      const options = { dryRun: dryRun || parsed.dryRun, context: contextFor(parsed, approval) };
+        parsed.mode === "undo"
+          ? undefined
+          : await requireRecordedApproval({ ...parsed, planOnly }, store, action.name);
+      const options = { dryRun: planOnly, context: contextFor(parsed, approval) };
       if (!options.dryRun && !readOnly) await holdWhilePaused(parsed);
       const result =
         parsed.mode === "undo"

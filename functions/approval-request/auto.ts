@@ -47,7 +47,7 @@ export async function approveByPolicy(event: AutoApprovalEvent, deps: AutoApprov
     policy: "auto",
     actionStep: event.actionStep,
     approvedBy: [],
-    dryRun: deps.dryRun || event.dryRun,
+    dryRun: deps.dryRun || event.dryRun || incident.shadow === true,
     title: event.title,
     plan: event.plan,
     facts: event.facts,
@@ -60,7 +60,7 @@ export async function approveByPolicy(event: AutoApprovalEvent, deps: AutoApprov
   if (approval.messageTs) return { approvalId: approval.approvalId, channel: approval.channel };
   await deps.store.appendTimeline(event.incidentId, {
     kind: "approval_decided",
-    summary: `approved by policy auto (reversible, low blast radius): ${event.title}`,
+    summary: `approved by policy auto (reversible, low blast radius): ${event.title}${incident.shadow ? "; shadow: no card posted" : ""}`,
     actor: AUTO_APPROVER,
     detail: {
       approvalId: approval.approvalId,
@@ -69,6 +69,8 @@ export async function approveByPolicy(event: AutoApprovalEvent, deps: AutoApprov
       actionStep: event.actionStep,
     },
   });
+  // A shadow run tells nobody: the digest and the shadow report say what it would have done. Nor does a replay.
+  if (incident.shadow || incident.rehearsal?.quiet) return { approvalId: approval.approvalId, channel };
   const card = autoApprovalCard({ incident, approval, run: undefined });
   const posted = await deps.slack.postMessage({ channel, ...card });
   await deps.store.setApprovalMessage(event.incidentId, event.step, posted.channel, posted.ts);

@@ -3,8 +3,10 @@ import { excludedApproversFor } from "../shared/exclusions.js";
 import type { Clock } from "../shared/ids.js";
 import { type Approval, approvalIdFor, type Incident } from "../shared/incident.js";
 import type { IncidentStore } from "../shared/store.js";
+import type { TaskSettler } from "../shared/task-settler.js";
 import { pendingApprovalCard } from "../slack/cards.js";
 import { EscalationPlan } from "./events.js";
+import { recordWouldAsk } from "./shadow.js";
 
 /** What a compiled approval step sends (see playbooks/compile.ts). */
 export const ApprovalRequestEvent = z.object({
@@ -59,6 +61,8 @@ export interface ApprovalRequestDeps {
   readonly containmentsPerHour?: number | null;
   /** Where the playbooks' diagram pages are published (`<url>/<playbook>.md`); unset: cards name the file. */
   readonly playbookDocsUrl?: string | undefined;
+  /** Answers a shadow run's wait itself (shadow.ts): nobody is asked, so nobody else would. */
+  readonly tasks?: TaskSettler;
 }
 
 /** The playbook's diagram page under the published docs, for an http(s) base URL only (it goes in a Slack link). */
@@ -121,6 +125,10 @@ export async function requestApproval(event: ApprovalRequestEvent, deps: Approva
     ...(requestedBy ? { requestedBy } : {}),
     excludedApprovers: excludedApproversFor(requestedBy, incident.subjectSlackUsers),
   };
+  // A shadow playbook, or a quiet rehearsal (replay), records whom it would have asked, asks nobody and goes on.
+  if (incident.shadow || incident.rehearsal?.quiet) {
+    return recordWouldAsk({ approval, channel, taskToken: event.taskToken }, { ...deps, tasks: deps.tasks });
+  }
   // A retried request (the first failed after posting, say, while the database throttled) gets a new task token:
   // the stored approval takes it and keeps the card already posted, so nobody sees two cards for one approval.
   const earlier = await deps.store.getApproval(event.incidentId, event.step);

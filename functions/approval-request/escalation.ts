@@ -1,18 +1,13 @@
 import { ApprovalDenied, errorName } from "../shared/errors.js";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import type { SlackMessagePoster } from "../shared/slack-client.js";
 import type { IncidentStore } from "../shared/store.js";
 import type { TaskSettler } from "../shared/task-settler.js";
 import { pendingApprovalCard } from "../slack/cards.js";
 import type { EscalateEvent, ExtendEvent } from "./events.js";
 
-export interface ThreadedSlackPoster {
-  postMessage(message: {
-    channel: string;
-    text: string;
-    blocks: unknown[];
-    thread_ts?: string;
-  }): Promise<{ channel: string; ts: string }>;
-}
+/** Posts a card, or a message in a card's thread. */
+export type ThreadedSlackPoster = SlackMessagePoster;
 
 export interface EscalationDeps {
   readonly store: IncidentStore;

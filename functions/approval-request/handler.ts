@@ -3,7 +3,7 @@ import { containmentBudgetFrom } from "../shared/containment-budget.js";
 import { EnvNames, envSchemas, readEnv } from "../shared/env.js";
 import { systemClock } from "../shared/ids.js";
 import { createTools, instrumented } from "../shared/powertools.js";
-import { slackCallFailure, slackWebClient } from "../shared/slack-client.js";
+import { slackMessagePoster } from "../shared/slack-client.js";
 import { createDocumentClient, IncidentStore } from "../shared/store.js";
 import { stepFunctionsTaskSettler } from "../shared/task-settler.js";
 import { AutoApprovalEvent, approveByPolicy } from "./auto.js";
@@ -23,21 +23,7 @@ const store = new IncidentStore(createDocumentClient(), env[EnvNames.tableName],
 
 const tasks = stepFunctionsTaskSettler(new SFNClient({}));
 
-async function slackPoster(): Promise<ThreadedSlackPoster> {
-  const slack = await slackWebClient();
-  return {
-    async postMessage(message) {
-      const posted = await slack.chat
-        .postMessage({ ...message, unfurl_links: false, unfurl_media: false })
-        .catch((error: unknown) => {
-          throw slackCallFailure(error);
-        });
-      if (!posted.channel || !posted.ts)
-        throw new Error("Slack did not return the posted message's channel and ts");
-      return { channel: posted.channel, ts: posted.ts };
-    },
-  };
-}
+const slackPoster: () => Promise<ThreadedSlackPoster> = slackMessagePoster;
 
 /**
  * Invoked by a `.waitForTaskToken` approval step (store the token, post the card, return) and, for an
@@ -73,6 +59,7 @@ export const handler = instrumented(tools, async (event: unknown) => {
   metrics.addMetric("ApprovalRequested", "Count", 1);
   return requestApproval(request, {
     ...(await cardDeps()),
+    tasks,
     defaultApprovers: env[EnvNames.approvers],
     containmentsPerHour: containmentBudgetFrom(process.env),
   });

@@ -77,7 +77,8 @@ export async function notify(event: IncidentTimelineEvent, deps: NotifierDeps): 
   await refreshRunCards(event, deps);
 
   const incident = await store.getIncident(event.incidentId);
-  if (!incident) return;
+  // A shadow run posts nothing as it goes: the daily digest says what it would have done. Nor does a replay.
+  if (!incident || incident.shadow || incident.rehearsal?.quiet) return;
   const text = `${icon} ${escapeMrkdwn(event.summary, 600)}`;
   // Steps before the first card stay on the timeline only: the card says what they found. Events reach the
   // notifier in no particular order, so whether the thread exists yet does not decide; their times do.

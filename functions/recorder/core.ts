@@ -48,7 +48,13 @@ export async function record(event: RecordEvent, deps: RecorderDeps): Promise<vo
   });
   // Unanswered approvals are settled before the final status, so whoever sees the status sees them settled.
   const incident = await expireUnanswered(store, event.incidentId);
-  await store.updateIncident(event.incidentId, { status: event.outcome, outcome: event.summary });
+  // A shadow run ends `shadowed`, never as if it had mitigated anything: the outcome says how it would have ended.
+  await store.updateIncident(
+    event.incidentId,
+    incident?.shadow
+      ? { status: "shadowed", outcome: `shadow: would have ended ${summary}` }
+      : { status: event.outcome, outcome: event.summary },
+  );
   await events.publish({
     incidentId: event.incidentId,
     kind: "closed",

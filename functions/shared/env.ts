@@ -33,6 +33,8 @@ export const EnvNames = {
   githubApiUrl: "GITHUB_API_URL",
   /** The LiteLLM proxy (LLM gateway) whose admin API the litellm.* actions call; self-hosted, so no default. */
   litellmBaseUrl: "LITELLM_BASE_URL",
+  /** On AWS: the S3 bucket (Object Lock) the audit exporter writes chain heads to (functions/audit-export). */
+  auditBucket: "QUELL_AUDIT_BUCKET",
   /** JSON: action name → the IAM role its AWS calls assume, in a session named after the incident. */
   actionRoles: "QUELL_ACTION_ROLES",
 } as const;
@@ -85,6 +87,7 @@ export function readEnv<T extends z.ZodRawShape>(
 
 export const envSchemas = {
   tableName: z.string().min(1),
+  bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" }),
   /** QUELL_PLAYBOOK_ARNS: state machine ARNs by name (each playbook, and the undo machine), as JSON. */
   machineArns: z
     .string()

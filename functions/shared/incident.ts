@@ -20,6 +20,11 @@ export const IncidentStatus = z.enum([
    * any more. Not final: `/quell rerun` starts the playbook again, `/quell resolve` closes it.
    */
   "interrupted",
+  /**
+   * A shadow playbook's run ended (triage `playbooks.<name>.mode: shadow`): every write was planned, none sent, no
+   * one was asked. Final; the outcome says how the playbook would have ended.
+   */
+  "shadowed",
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
@@ -38,6 +43,7 @@ export const FINAL_STATUSES: readonly IncidentStatus[] = [
   "denied",
   "expired",
   "failed",
+  "shadowed",
 ];
 
 export const TimelineKind = z.enum([
@@ -52,6 +58,8 @@ export const TimelineKind = z.enum([
   "out_of_order",
   "own_action",
   "approval_requested",
+  /** A shadow run reached an approval: who would have been asked, where, under which policy; nobody was. */
+  "approval_would_ask",
   "escalated",
   "acknowledged",
   "approval_vote",
@@ -83,6 +91,10 @@ export interface TimelineEvent {
   readonly summary: string;
   readonly actor?: string;
   readonly detail?: Record<string, unknown>;
+  /** The entry's link in its incident's audit chain (audit-chain.ts), as stored; absent on entries not yet written. */
+  readonly seq?: number;
+  readonly prevHash?: string;
+  readonly hash?: string;
 }
 
 export interface Risk {
@@ -182,12 +194,26 @@ export interface Incident {
    * A rehearsal (`/quell dry-run`): its playbook plans every write and sends none. It names the incident
    * whose alert it replays and the Slack user who asked (excluded from four-eyes approvals of it).
    */
-  readonly rehearsal?: { readonly of: string; readonly alertId: string; readonly requestedBy: string };
+  readonly rehearsal?: {
+    readonly of: string;
+    readonly alertId: string;
+    readonly requestedBy: string;
+    /**
+     * A quiet rehearsal (`npm run quell -- replay`): its approvals are recorded as would-ask, as a shadow run's are
+     * (functions/approval-request/shadow.ts), and nothing of it reaches Slack.
+     */
+    readonly quiet?: boolean;
+  };
   /**
    * The latest `/quell rerun` of an interrupted run: its execution and who asked for it. Like a rehearsal's
    * requester, they may not also approve that run's steps under four eyes.
    */
   readonly rerun?: { readonly executionName: string; readonly requestedBy: string };
+  /**
+   * Its playbook runs in shadow mode (triage configuration): every action plans and sends nothing, approvals are
+   * recorded as would-ask, and response metrics leave it out.
+   */
+  readonly shadow?: boolean;
 }
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired"]);
@@ -239,7 +265,15 @@ export interface Approval {
   readonly overBudget?: { readonly used: number; readonly limit: number };
   /** The playbook's diagram page the card links to (QUELL_PLAYBOOK_DOCS_URL), when one is published. */
   readonly diagramUrl?: string;
+  /**
+   * Recorded by a shadow run in place of asking (`decidedBy` SHADOW_APPROVER): it lets a plan-only run go on and
+   * never a write (functions/actions/approval-gate.ts).
+   */
+  readonly shadow?: boolean;
 }
+
+/** Who `decidedBy` names on an approval a shadow run recorded as would-ask instead of asking anyone. */
+export const SHADOW_APPROVER = "quell:shadow";
 
 /** A person excluded from deciding an approval: the subject of the alert, or the requester of the run. */
 export interface ApproverExclusion {

@@ -49,6 +49,8 @@ export interface ListedIncident {
   readonly createdAt: string;
   /** Set on rehearsals (`/quell dry-run`, smoke tests). */
   readonly rehearsal?: unknown;
+  /** Set when its playbook ran in shadow mode: nothing was sent, nobody asked, so nothing to measure. */
+  readonly shadow?: unknown;
 }
 
 export interface ResponseIncident extends ListedIncident {
@@ -100,6 +102,8 @@ export interface ResponseReport {
   readonly incidents: number;
   /** Opened in the window but left out. */
   readonly rehearsals: number;
+  /** Shadow runs (triage `playbooks.<name>.mode: shadow`): they contained nothing. */
+  readonly shadows: number;
   readonly notStarted: number;
   readonly overall: GroupSummary;
   /** Most incidents first, then by name. */
@@ -122,9 +126,12 @@ export function parseStatsDays(text: string | undefined): number | undefined {
   return days >= 1 && days <= MAX_STATS_DAYS ? days : undefined;
 }
 
-/** Whether an incident is one response metrics count: not a rehearsal, and its playbook started. */
+/** Whether an incident is one response metrics count: not a rehearsal nor a shadow run, and its playbook started. */
 export const countsTowardsMetrics = (incident: ListedIncident): boolean =>
-  !incident.rehearsal && incident.playbook !== null && !NOTHING_STARTED.includes(incident.status);
+  !incident.rehearsal &&
+  !incident.shadow &&
+  incident.playbook !== null &&
+  !NOTHING_STARTED.includes(incident.status);
 
 const isPerson = (actor: unknown): boolean =>
   typeof actor === "string" && actor !== "" && !actor.startsWith("quell:");
@@ -257,12 +264,14 @@ export function summarize(incidents: readonly ResponseIncident[], since: Date, u
   const inWindow = incidents.filter((incident) => openedWithin(incident, since, until));
   const counted = inWindow.filter(countsTowardsMetrics);
   const rehearsals = inWindow.filter((incident) => Boolean(incident.rehearsal)).length;
+  const shadows = inWindow.filter((incident) => Boolean(incident.shadow) && !incident.rehearsal).length;
   const times = counted.map(incidentTimes);
   return {
     since: since.toISOString(),
     incidents: counted.length,
     rehearsals,
-    notStarted: inWindow.length - counted.length - rehearsals,
+    shadows,
+    notStarted: inWindow.length - counted.length - rehearsals - shadows,
     overall: summarizeGroup("all", times),
     byPlaybook: groupBy(times, (one) => one.playbook),
     byAlertType: groupBy(times, (one) => one.alertType),

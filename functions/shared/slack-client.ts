@@ -68,3 +68,30 @@ export function slackCallFailure(error: unknown): unknown {
     ...(status ? { status } : {}),
   });
 }
+
+/** Posts a message (in a thread when `thread_ts` is given) and answers where it went. */
+export interface SlackMessagePoster {
+  postMessage(message: {
+    channel: string;
+    text: string;
+    blocks: unknown[];
+    thread_ts?: string;
+  }): Promise<{ channel: string; ts: string }>;
+}
+
+/** chat.postMessage without link unfurls, a failure as Step Functions should see it (slackCallFailure). */
+export async function slackMessagePoster(): Promise<SlackMessagePoster> {
+  const slack = await slackWebClient();
+  return {
+    async postMessage(message) {
+      const posted = await slack.chat
+        .postMessage({ ...message, unfurl_links: false, unfurl_media: false })
+        .catch((error: unknown) => {
+          throw slackCallFailure(error);
+        });
+      if (!posted.channel || !posted.ts)
+        throw new Error("Slack did not return the posted message's channel and ts");
+      return { channel: posted.channel, ts: posted.ts };
+    },
+  };
+}

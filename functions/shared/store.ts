@@ -11,6 +11,7 @@ import {
 import { ACTION_RUN_PREFIX, ActionRunStore, withoutKeys as actionRunOf } from "./action-runs.js";
 import { type CanonicalAlert, type Severity, severityRank } from "./alert.js";
 import { alertAttributes, alertOfItem } from "./alert-record.js";
+import { CHAIN_HEAD_SORT_KEY, type ChainHead, chainEntry } from "./audit-chain.js";
 import { ContainmentLedger } from "./containment-ledger.js";
 import { isConditionFailure, setExpression } from "./dynamo-expressions.js";
 import { TransientError } from "./errors.js";
@@ -31,6 +32,8 @@ import { type RefusalTally, type Rejection, type RejectionEntry, RejectionStore 
 import { retryTransactionConflicts, writeTransaction } from "./transactions.js";
 
 const META = "META";
+/** Writers racing for one incident's chain head: each lost race is another writer's entry written. */
+const MAX_CHAIN_ATTEMPTS = 25;
 const incidentKey = (id: string) => ({ pk: `INC#${id}`, sk: META });
 /** One item per alert id on an incident: a redelivered alert finds its item there and is not counted again. */
 const alertKey = (incidentId: string, alertId: string) => ({
@@ -299,69 +302,104 @@ export class IncidentStore {
     return undefined;
   }
 
-  /** Put an entry on the timeline; returns its time (the one given, else now). */
+  /** Put an entry on the timeline, chained (audit-chain.ts); returns its time (the one given, else now). */
   async appendTimeline(
     incidentId: string,
     event: Omit<TimelineEvent, "at"> & { at?: string },
   ): Promise<string> {
     const at = event.at ?? this.now();
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `INC#${incidentId}`,
-          sk: `EVT#${at}#${randomBytes(4).toString("hex")}`,
-          entity: "event",
-          ...event,
-          at,
-        },
-      }),
+    // A key already taken (two entries in one millisecond drew the same suffix) is drawn again.
+    while (
+      !(await this.appendChained(incidentId, `EVT#${at}#${randomBytes(4).toString("hex")}`, { ...event, at }))
     );
     return at;
   }
 
   /**
    * The timeline's `approval_decided` for a decided approval, written from the approval item itself under a key of
-   * its own (one entry per decision, dated when it was decided), so writing it again changes nothing. Slack's click
-   * writes it once the decision took effect (`overwrite`, with what only the click knows); an action about to act
-   * on the decision writes it too, unless it is there already: no write is ever sent before the timeline has it.
+   * its own (one entry per decision, dated when it was decided), so writing it again changes nothing: the first
+   * writer's entry stays (a chained entry is never rewritten). Slack's click writes it once the decision took
+   * effect; an action about to act on the decision writes it too, unless it is there already: no write is ever
+   * sent before the timeline has it.
    */
-  async recordDecision(
-    approval: Approval,
-    options: { overwrite: boolean; detail?: Readonly<Record<string, unknown>> },
-  ): Promise<void> {
+  async recordDecision(approval: Approval, detail?: Readonly<Record<string, unknown>>): Promise<void> {
     const at = approval.decidedAt ?? this.now();
     const by = approval.decidedBy ?? "unknown";
-    try {
-      await this.db.send(
-        new PutCommand({
+    await this.appendChained(approval.incidentId, `EVT#${at}#decision-${approval.step}`, {
+      kind: "approval_decided",
+      summary: `${approval.status} by ${by}`,
+      actor: by,
+      at,
+      detail: {
+        approvalId: approval.approvalId,
+        decision: approval.status,
+        teamId: approval.decidedByTeam ?? null,
+        messageTs: approval.messageTs ?? null,
+        approvedBy: approval.approvedBy,
+        reason: approval.reason ?? null,
+        comment: approval.comment ?? null,
+        ...detail,
+      },
+    });
+  }
+
+  /**
+   * Write a timeline entry as the next link of its incident's chain, in one transaction with the chain's head,
+   * on the condition that the head is still the one read and no entry holds the key: a writer that lost the race
+   * for the head reads it again and links after the winner. Returns false, having written nothing, when an entry
+   * holds the key already (a decision written by another path).
+   */
+  private async appendChained(
+    incidentId: string,
+    sk: string,
+    entry: Record<string, unknown>,
+  ): Promise<boolean> {
+    const pk = `INC#${incidentId}`;
+    for (let attempt = 1; attempt <= MAX_CHAIN_ATTEMPTS; attempt++) {
+      const stored = await this.db.send(
+        new GetCommand({
           TableName: this.tableName,
-          Item: {
-            pk: `INC#${approval.incidentId}`,
-            sk: `EVT#${at}#decision-${approval.step}`,
-            entity: "event",
-            kind: "approval_decided",
-            summary: `${approval.status} by ${by}`,
-            actor: by,
-            at,
-            detail: {
-              approvalId: approval.approvalId,
-              decision: approval.status,
-              teamId: approval.decidedByTeam ?? null,
-              messageTs: approval.messageTs ?? null,
-              approvedBy: approval.approvedBy,
-              reason: approval.reason ?? null,
-              comment: approval.comment ?? null,
-              ...options.detail,
-            },
-          },
-          ...(options.overwrite ? {} : { ConditionExpression: "attribute_not_exists(pk)" }),
+          Key: { pk, sk: CHAIN_HEAD_SORT_KEY },
+          ConsistentRead: true,
         }),
       );
-    } catch (error) {
-      if (!options.overwrite && isConditionFailure(error)) return;
-      throw error;
+      const head = stored.Item as ChainHead | undefined;
+      const linked = chainEntry(incidentId, head, entry);
+      const result = await writeTransaction(this.db, [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk, entity: "event", ...linked },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              pk,
+              sk: CHAIN_HEAD_SORT_KEY,
+              entity: "chain",
+              seq: linked.seq,
+              hash: linked.hash,
+              at: this.now(),
+            },
+            ...(head
+              ? {
+                  ConditionExpression: "#seq = :seq",
+                  ExpressionAttributeNames: { "#seq": "seq" },
+                  ExpressionAttributeValues: { ":seq": head.seq },
+                }
+              : { ConditionExpression: "attribute_not_exists(pk)" }),
+          },
+        },
+      ]);
+      if (result.written) return true;
+      if (result.reasons[0] === "ConditionalCheckFailed") return false;
     }
+    throw new TransientError(
+      `incident ${incidentId}: the timeline's chain head moved under ${MAX_CHAIN_ATTEMPTS} writes in a row; the entry was not written`,
+    );
   }
 
   /** The incident with its timeline, approvals (without task tokens) and alerts. */
@@ -387,6 +425,25 @@ export class IncidentStore {
   async getTimeline(id: string): Promise<TimelineEvent[]> {
     const items = await queryIncidentPartition(this.db, this.tableName, id, "EVT#");
     return items.map((item) => stripKeys<TimelineEvent>(item));
+  }
+
+  /**
+   * An incident's timeline entries as stored (keys and links included, in key order) and its chain's head: what
+   * `verifyAuditChain` recomputes.
+   */
+  async auditChain(id: string): Promise<{ entries: Record<string, unknown>[]; head?: ChainHead }> {
+    const [entries, head] = await Promise.all([
+      queryIncidentPartition(this.db, this.tableName, id, "EVT#"),
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: `INC#${id}`, sk: CHAIN_HEAD_SORT_KEY },
+          ConsistentRead: true,
+        }),
+      ),
+    ]);
+    const item = head.Item;
+    return { entries, ...(item ? { head: { seq: Number(item.seq), hash: String(item.hash) } } : {}) };
   }
 
   /** Store a pending approval and its task token. A retried request for the same step refreshes the token. */

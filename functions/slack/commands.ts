@@ -46,7 +46,7 @@ const INCIDENT_ID = /^inc_[a-z0-9]{10,40}$/;
 const isOpen = (incident: Incident) =>
   !FINAL_STATUSES.includes(incident.status) && incident.status !== "no_playbook";
 const line = (incident: Incident) =>
-  `\`${incident.id}\`${incident.rehearsal ? " (dry run)" : ""} *${escapeMrkdwn(incident.status)}* ${escapeMrkdwn(incident.severity)} · ${escapeMrkdwn(incident.title, 200)}`;
+  `\`${incident.id}\`${incident.rehearsal ? " (dry run)" : incident.shadow ? " (shadow)" : ""} *${escapeMrkdwn(incident.status)}* ${escapeMrkdwn(incident.severity)} · ${escapeMrkdwn(incident.title, 200)}`;
 
 /** Answer `/quell <text>` for one user. Every answer is mrkdwn with incident text escaped. */
 export async function runCommand(text: string, userId: string, deps: CommandDeps): Promise<string> {

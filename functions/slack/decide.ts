@@ -180,18 +180,15 @@ async function announceDecision(
   decidedAt: string,
   deps: DecisionDeps,
 ): Promise<DecisionOutcome> {
-  await deps.store.recordDecision(
-    {
-      ...decided,
-      decidedAt,
-      decidedBy: request.userId,
-      ...(request.teamId ? { decidedByTeam: request.teamId } : {}),
-      ...(request.reason ? { reason: request.reason } : {}),
-      ...(request.comment ? { comment: request.comment } : {}),
-      ...(decided.messageTs || !request.message ? {} : { messageTs: request.message.ts }),
-    },
-    { overwrite: true },
-  );
+  await deps.store.recordDecision({
+    ...decided,
+    decidedAt,
+    decidedBy: request.userId,
+    ...(request.teamId ? { decidedByTeam: request.teamId } : {}),
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.comment ? { comment: request.comment } : {}),
+    ...(decided.messageTs || !request.message ? {} : { messageTs: request.message.ts }),
+  });
   if (request.decision === "approved") await deps.store.updateIncident(ids.incidentId, { status: "running" });
   await deps.events.publish({
     incidentId: ids.incidentId,

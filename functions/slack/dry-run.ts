@@ -1,6 +1,5 @@
-import { UNLISTED_ASSET } from "../shared/incident.js";
-import type { PlaybookInput } from "../shared/machine-starter.js";
 import { escapeMrkdwn } from "../shared/mrkdwn.js";
+import { startRehearsal } from "../shared/rehearsal.js";
 import type { CommandDeps } from "./commands.js";
 
 /**
@@ -25,36 +24,17 @@ export async function startDryRun(
   const original = found ? await deps.store.getIncident(found.incidentId) : undefined;
   if (!found || !original)
     return `No alert ${escapeMrkdwn(alertId, 64)}. \`/quell status <incident>\` lists an incident's alerts.`;
-  const now = deps.clock().toISOString();
-  const incidentId = deps.newId("inc");
   // Triage's findings (risk, owners, route, subjects) carry over; the thread and the outcome do not.
-  const { slackThread: _thread, outcome: _outcome, ...triaged } = original;
-  await deps.store.createIncident({
-    ...triaged,
-    id: incidentId,
-    status: "running",
-    title: `Dry run of ${playbook}: ${original.title}`.slice(0, 300),
-    dedupKey: `dry-run:${incidentId}`,
-    playbook,
-    executionName: incidentId,
-    alertCount: 1,
-    createdAt: now,
-    updatedAt: now,
-    rehearsal: { of: original.id, alertId, requestedBy: userId },
-  });
-  await deps.store.saveAlert(incidentId, found.alert);
-  await deps.store.appendTimeline(incidentId, {
-    kind: "playbook_started",
-    summary: `dry run of ${playbook} on alert ${alertId} (incident ${original.id}) requested by ${userId}`,
-    actor: userId,
-    detail: { playbook, executionName: incidentId, dryRun: true, rehearsalOf: original.id },
-  });
-  const input: PlaybookInput = {
-    incidentId,
-    alert: found.alert,
-    dryRun: true,
-    asset: { ...UNLISTED_ASSET, ...original.subjectAsset },
-  };
-  await deps.machines.start(playbook, incidentId, input);
+  const incidentId = await startRehearsal(
+    {
+      playbook,
+      alert: found.alert,
+      findings: original,
+      of: original.id,
+      requestedBy: userId,
+      quiet: false,
+    },
+    deps,
+  );
   return `Dry run \`${incidentId}\` of \`${escapeMrkdwn(playbook)}\` started on alert \`${escapeMrkdwn(alertId, 64)}\`: every action plans its writes and sends none; approvals still ask. \`/quell status ${incidentId}\` follows it.`;
 }

@@ -60,6 +60,7 @@ export function statsMrkdwn(
 ): string {
   const leftOut = [
     report.rehearsals > 0 ? `${report.rehearsals} rehearsal(s)` : "",
+    report.shadows > 0 ? `${report.shadows} shadow run(s)` : "",
     report.notStarted > 0 ? `${report.notStarted} where no playbook started` : "",
   ].filter(Boolean);
   const head = `*Response times, last ${days} day(s)* (incidents opened since ${escapeMrkdwn(report.since)}): ${report.incidents} counted${leftOut.length > 0 ? `; left out: ${leftOut.join(", ")}` : ""}.`;

@@ -101,6 +101,16 @@ export const Person = z.strictObject({
 });
 export type Person = z.infer<typeof Person>;
 
+/**
+ * How a playbook runs. `enforce` (the default): as written, approvals asked of people, writes sent (unless the
+ * deployment is in dry run). `shadow`: it runs in full on every incident it matches, every action plans and sends
+ * nothing, and each approval is recorded as who would have been asked, pinging nobody (functions/approval-request/
+ * shadow.ts); the daily digest and `shadow-report` show what it would have done. Promotion is this field.
+ */
+export const PlaybookMode = z.enum(["shadow", "enforce"]);
+export type PlaybookMode = z.infer<typeof PlaybookMode>;
+export const PlaybookSettings = z.strictObject({ mode: PlaybookMode.default("enforce") });
+
 /** How an identity is compared: exactly, except an email address, whose case does not matter. */
 export const identityKey = (identity: string) =>
   /^[^@\s:/]+@[^@\s:/]+$/.test(identity) ? identity.toLowerCase() : identity;
@@ -121,6 +131,8 @@ export const TriageConfig = z
       })
       .prefault({}),
     routes: z.array(RouteRule).max(500).default([]),
+    /** Per playbook (by name), how it runs; a playbook not named here is enforced. */
+    playbooks: z.record(Name, PlaybookSettings).default({}),
     suppressions: z.array(SuppressionRule).max(1000).default([]),
     /** People and the identities alerts know them by, for the four eyes subject exclusion. */
     people: z.array(Person).max(10_000).default([]),
@@ -219,6 +231,10 @@ export const TriageConfig = z
   });
 export type TriageConfig = z.infer<typeof TriageConfig>;
 export type TriageConfigInput = z.input<typeof TriageConfig>;
+
+/** How the configuration says a playbook runs (`enforce` unless it names the playbook). */
+export const playbookMode = (config: Pick<TriageConfig, "playbooks">, playbook: string): PlaybookMode =>
+  Object.hasOwn(config.playbooks, playbook) ? (config.playbooks[playbook]?.mode ?? "enforce") : "enforce";
 
 /** Validate a configuration, failing with every bad field's path. */
 export function defineTriageConfig(input: TriageConfigInput): TriageConfig {

@@ -91,7 +91,7 @@ export async function recentDeployments(
  */
 export async function playbookAssetOf(
   alert: CanonicalAlert,
-  deps: TriageDeps,
+  deps: Pick<TriageDeps, "inventory" | "triageStore">,
 ): Promise<SubjectAsset | undefined> {
   const listed = subjectAssetOf(alert, deps.inventory);
   const id = alert.details.assetId;

@@ -1,6 +1,7 @@
 import { type CanonicalAlert, severityRank } from "../shared/alert.js";
 import { type Incident, type IncidentStatus, type SubjectAsset, UNLISTED_ASSET } from "../shared/incident.js";
 import type { PlaybookInput } from "../shared/machine-starter.js";
+import { playbookMode } from "./config.js";
 import type { NotStartedReason, TriageDeps, TriageOutcome } from "./core.js";
 import { refreshEntities, takeInKeptAlerts } from "./correlate.js";
 import { playbookAssetOf } from "./deployment-history.js";
@@ -14,12 +15,12 @@ const DUPLICATE_SAMPLE = 100;
 /** Statuses in which triage decided that nothing runs: a later alert may still start the playbook. */
 export const NOTHING_STARTED: readonly IncidentStatus[] = ["no_playbook", "suppressed", "rate_limited"];
 
-type Decision =
+export type Decision =
   | { start: true; route: Route; playbook: string }
   | { start: false; route: Route; reason: NotStartedReason; detail: Record<string, unknown> };
 
 /** Suppression first, then routing: what should happen for this alert, before any rate limit. */
-function decide(assessed: AssessedAlert, deps: TriageDeps): Decision {
+export function decide(assessed: AssessedAlert, deps: Pick<TriageDeps, "config" | "clock">): Decision {
   const chosen = route(deps.config, assessed);
   const suppression = activeSuppression(deps.config, assessed, deps.clock());
   if (suppression) {
@@ -203,17 +204,25 @@ async function startPlaybook(
   deps: TriageDeps,
   options: PlaybookStart,
 ): Promise<TriageOutcome> {
+  // A shadow playbook runs in full, plan-only: its actions send nothing and its approvals ask nobody.
+  const shadow = playbookMode(deps.config, playbook) === "shadow";
   // Status and timeline first: once started, the playbook writes its own steps and must not be overtaken.
   if (options.announce) {
-    await deps.store.updateIncident(incidentId, { status: "running", playbook });
+    await deps.store.updateIncident(incidentId, {
+      status: "running",
+      playbook,
+      ...(shadow ? { shadow } : {}),
+    });
     await deps.store.appendTimeline(incidentId, {
       kind: "playbook_started",
-      summary: `playbook ${playbook} started`,
-      detail: { playbook, executionName: incidentId },
+      summary: shadow
+        ? `playbook ${playbook} started in shadow mode: every write is planned and none sent, nobody is asked`
+        : `playbook ${playbook} started`,
+      detail: { playbook, executionName: incidentId, ...(shadow ? { mode: "shadow", dryRun: true } : {}) },
     });
   }
   const asset = options.asset ?? UNLISTED_ASSET;
-  const input: PlaybookInput = { incidentId, alert, dryRun: false, asset };
+  const input: PlaybookInput = { incidentId, alert, dryRun: shadow, asset };
   await deps.starter.start(playbook, incidentId, input);
   await deps.store.updateIncident(incidentId, { executionName: incidentId });
   return { outcome: "started", incidentId, playbook };

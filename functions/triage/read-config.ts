@@ -24,24 +24,31 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], prefix?: string)
   });
 }
 
-/** Routes naming a playbook that does not exist, by index (`triage.routes.3.playbook: no playbook named x`). */
+/**
+ * Routes and playbook modes naming a playbook that does not exist, by path (`triage.routes.3.playbook: no playbook
+ * named x`, `triage.playbooks.x: no playbook named x`).
+ */
 export function unknownPlaybookProblems(
   input: unknown,
   knownPlaybooks: readonly string[],
   prefix?: string,
 ): string[] {
-  const routes = (input as { routes?: unknown } | null)?.routes;
-  if (!Array.isArray(routes)) return [];
   const known = new Set(knownPlaybooks);
-  const at = prefix ? `${prefix}.routes` : "routes";
-  return routes.flatMap((route: unknown, index) => {
+  const at = (path: string) => (prefix ? `${prefix}.${path}` : path);
+  const unknown = (path: string, playbook: string) =>
+    `${at(path)}: no playbook named ${JSON.stringify(playbook)} (known: ${[...known].join(", ")})`;
+  const { routes, playbooks } = (input ?? {}) as { routes?: unknown; playbooks?: unknown };
+  const routeProblems = (Array.isArray(routes) ? routes : []).flatMap((route: unknown, index) => {
     const playbook = (route as { playbook?: unknown } | null)?.playbook;
     return typeof playbook === "string" && !known.has(playbook)
-      ? [
-          `${at}.${index}.playbook: no playbook named ${JSON.stringify(playbook)} (known: ${[...known].join(", ")})`,
-        ]
+      ? [unknown(`routes.${index}.playbook`, playbook)]
       : [];
   });
+  const named = playbooks && typeof playbooks === "object" ? Object.keys(playbooks) : [];
+  const modeProblems = named
+    .filter((name) => !known.has(name))
+    .map((name) => unknown(`playbooks.${name}`, name));
+  return [...routeProblems, ...modeProblems];
 }
 
 /** Validate a triage configuration, reporting every bad field at once. */

@@ -29,7 +29,7 @@ export const overBudget: Partial<
   Record<keyof typeof coreFunctions, { ceilingBytes: number; reason: string }>
 > = {
   ingest: {
-    ceilingBytes: 400 * KB,
+    ceilingBytes: 360 * KB,
     reason:
       "Powertools Tracer brings aws-xray-sdk-core and cls-hooked (~82 KB, measured 2026-12-07; semver stubbed, " +
       "LAMBDA_UNUSED_MODULES) on top of every webhook source and zod's classic API (~100 KB)",

@@ -51,10 +51,22 @@ export const coreFunctions = {
     secrets: [SecretNames.slackBotToken],
     timeoutSeconds: 30,
   },
+  shadowDigest: {
+    entry: "functions/shadow-digest/handler.ts",
+    description: "Quell shadow digest: posts daily what shadow playbooks would have done, per incident",
+    secrets: [SecretNames.slackBotToken],
+    timeoutSeconds: 60,
+  },
   executionWatch: {
     entry: "functions/execution-watch/handler.ts",
     description:
       "Quell execution watch: marks an incident interrupted when its playbook execution fails, times out or is aborted",
+    secrets: [],
+    timeoutSeconds: 30,
+  },
+  auditExport: {
+    entry: "functions/audit-export/handler.ts",
+    description: "Quell audit exporter: copies incident audit chain heads to the Object Lock audit bucket",
     secrets: [],
     timeoutSeconds: 30,
   },

@@ -40,6 +40,8 @@ export interface QuellConfig {
    * an AI app's own metric, say). Alarms in the AI namespaces (AWS/Bedrock, AWS/SageMaker…) are always taken.
    */
   readonly cloudwatchAlarmNamePrefixes: readonly string[];
+  /** How long each exported audit chain head stays locked in the audit bucket (Object Lock, governance mode). */
+  readonly auditRetentionDays: number;
   /** Email addresses subscribed to Quell's own alarm topic (self-monitoring). Empty: nobody is told. */
   readonly alarmEmails: readonly string[];
   /**

@@ -5,11 +5,14 @@ import { UNDO_MACHINE } from "../../playbooks/undo.js";
 import type { QuellConfig } from "./config.js";
 import { ActionFunctions } from "./constructs/action-functions.js";
 import { AlertIntake } from "./constructs/alert-intake.js";
+import { auditBucketName } from "./constructs/audit-bucket.js";
+import { AuditExport } from "./constructs/audit-export.js";
 import { ExecutionWatch } from "./constructs/execution-watch.js";
 import { IncidentNotifier } from "./constructs/incident-notifier.js";
 import { PlaybookMachines } from "./constructs/playbook-machines.js";
 import { PlaybookTasks } from "./constructs/playbook-tasks.js";
 import { SelfMonitoring } from "./constructs/self-monitoring.js";
+import { ShadowDigest } from "./constructs/shadow-digest.js";
 import { SlackInteractions } from "./constructs/slack-interactions.js";
 import type { DataStack } from "./data-stack.js";
 import { pascal } from "./paths.js";
@@ -28,6 +31,8 @@ export class LogicStack extends Stack {
   readonly slack: SlackInteractions;
   readonly notifier: IncidentNotifier;
   readonly executionWatch: ExecutionWatch;
+  readonly shadowDigest: ShadowDigest;
+  readonly auditExport: AuditExport;
   readonly monitoring: SelfMonitoring;
 
   constructor(scope: Construct, id: string, props: LogicStackProps) {
@@ -74,6 +79,14 @@ export class LogicStack extends Stack {
     this.notifier = new IncidentNotifier(this, "Notifier", { table, secretLookup, config, bus });
     // An execution that ends outside its own failure handling leaves its incident interrupted, not running.
     this.executionWatch = new ExecutionWatch(this, "ExecutionWatch", { table, secretLookup, machines, bus });
+    // Once a day, what shadow playbooks would have done, in Slack.
+    this.shadowDigest = new ShadowDigest(this, "ShadowDigest", { table, secretLookup, config });
+    // Each incident's audit chain head, from the table's stream to the Object Lock bucket.
+    this.auditExport = new AuditExport(this, "AuditExport", {
+      table,
+      bucketName: auditBucketName(this, config.environmentName),
+      secretLookup,
+    });
     // Last: it finds every function, queue and state machine built above by walking the construct tree.
     this.monitoring = new SelfMonitoring(this, "Monitoring", { alarmEmails: config.alarmEmails });
 

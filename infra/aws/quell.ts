@@ -21,6 +21,7 @@ export function addQuell(app: App, config: QuellConfig, env?: Environment): Quel
     description: `Quell (${config.environmentName}): incident tables and secrets`,
     secretNames: secretsInUse(),
     environmentName: config.environmentName,
+    auditRetentionDays: config.auditRetentionDays,
   });
   const logic = new LogicStack(app, `${prefix}-Logic`, {
     env,

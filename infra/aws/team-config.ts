@@ -6,6 +6,9 @@ import { playbookNames } from "../../functions/triage/load-config.js";
 import { checkTriageConfig, problemsOf } from "../../functions/triage/read-config.js";
 import type { QuellConfig } from "./config.js";
 
+/** How long an exported audit chain head is locked when settings.auditRetentionDays does not say. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
 /**
  * The team's configuration file: one JSON document with the deploy `settings` and the `triage` part (inventory,
  * people, routes, suppressions, correlation, rate limits, model enumeration, GitHub allow-list, own actions).
@@ -83,6 +86,11 @@ export const TeamSettings = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" })
     .optional(),
+  /**
+   * How long each incident's audit chain head, exported to the audit bucket, is locked against change or removal
+   * (S3 Object Lock, governance mode). `verify-audit --aws --bucket` holds the chains to these heads.
+   */
+  auditRetentionDays: z.number().int().min(1).max(36_500).default(DEFAULT_AUDIT_RETENTION_DAYS),
   /**
    * Where your repository's docs/playbooks/ pages are published (e.g.
    * https://github.com/acme/quell/blob/main/docs/playbooks): approval cards link each playbook's diagram there.
@@ -217,6 +225,7 @@ export function quellConfigFrom({ settings, triage }: TeamConfig): QuellConfig {
     protectedPrincipals: [...new Set(settings.protectedPrincipals)],
     cloudwatchAlarmNamePrefixes: settings.cloudwatchAlarmNamePrefixes,
     alarmEmails: settings.alarmEmails,
+    auditRetentionDays: settings.auditRetentionDays,
     ingestReservedConcurrency: settings.ingestReservedConcurrency,
     slackReservedConcurrency: settings.slackReservedConcurrency,
     ...(settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {}),

@@ -121,6 +121,19 @@ export function failedDeliveryOf(message: Message): FailedDelivery {
       payload: JSON.stringify(record.requestPayload),
     };
   }
+  const streamBatch = objectOf(record?.DDBStreamBatchInfo);
+  if (streamBatch) {
+    // The audit exporter's stream records cannot be sent again (the stream keeps them 24 hours; the message holds
+    // only where they were); each incident's next head covers the heads they carried.
+    return {
+      kind: "unknown",
+      error: stringOf(context?.condition) ?? "no error recorded",
+      problem:
+        `a batch of the incident table's stream (${String(streamBatch.batchSize ?? "?")} records from ` +
+        `${String(streamBatch.startSequenceNumber ?? "?")}) the audit exporter gave up on; it cannot be delivered ` +
+        "again: check the chains with verify-audit --aws --bucket, then delete the message",
+    };
+  }
   return {
     kind: "unknown",
     error: "no error recorded",

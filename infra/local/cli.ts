@@ -3,9 +3,12 @@ import { awsRedriveCommand } from "./aws-redrive.js";
 import { formatTimeline, QuellClient } from "./client.js";
 import { DeadLettersClient, deadLetterCommand } from "./dead-letters-client.js";
 import { LOCAL_RESPONDER, LOCAL_SECOND_RESPONDER, loadLocalSecrets, quellUrl } from "./local-config.js";
+import { replayCommand } from "./replay.js";
+import { shadowReportCommand } from "./shadow-report.js";
 import { smokeCommand } from "./smoke.js";
 import { webhookBody } from "./standins/scenario.js";
 import { statsCommand } from "./stats.js";
+import { verifyAuditCommand } from "./verify-audit.js";
 
 const HELP = `Usage: npm run quell -- <command>
 
@@ -13,6 +16,16 @@ const HELP = `Usage: npm run quell -- <command>
   incident <incident-id>                 show an incident and its timeline
   stats [days]                           times to acknowledge, contain and resolve of the incidents opened in
                                          the last days (default 7), per playbook and per alert type
+  shadow-report [--days N]               what shadow playbooks would have done, per playbook and per incident,
+                                         over the last N days (default 1): steps, planned writes, would-asks
+  verify-audit [<incident-id>]           recompute every incident's audit chain (or one) and name the first
+                                         entry edited, inserted or removed; --aws --table <t> [--bucket <b>]
+                                         checks a deployed Quell and its exported heads (verify-audit --help)
+  replay --playbook <name> [--since 7d | --from <file>] [--limit 50] [--wait 120]
+                                         rehearse stored alerts (received within --since; their incident went to
+                                         the playbook or triage routes them there now) or a JSON/JSONL file of
+                                         canonical alerts: per alert the route now and then, steps, planned writes,
+                                         approvals it would ask, and the diff from the deployed run; sends nothing
   approve <approval-id> [--comment "<note>"] [--as <user>]
                                          approve through the signed Slack interaction path
   deny <approval-id> --reason "<why>" [--as <user>]
@@ -35,6 +48,8 @@ else those in .quell/local-secrets.json (reads send the read token, QUELL_READ_T
 async function main(): Promise<number> {
   // Its own options, and no local secrets unless it talks to the local runtime (smoke.ts).
   if (process.argv[2] === "smoke") return smokeCommand(process.argv.slice(3));
+  // Reads the local API, or a deployed table and audit bucket with --aws (verify-audit.ts).
+  if (process.argv[2] === "verify-audit") return verifyAuditCommand(process.argv.slice(3));
   // Talks to AWS with the usual credentials, never to the local runtime (aws-redrive.ts).
   if (process.argv[2] === "redrive" && process.argv.includes("--aws")) {
     return awsRedriveCommand(process.argv.slice(3));
@@ -49,6 +64,13 @@ async function main(): Promise<number> {
       cursor: { type: "string" },
       all: { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      // replay's (replay-input.ts checks them).
+      playbook: { type: "string" },
+      since: { type: "string" },
+      from: { type: "string" },
+      wait: { type: "string" },
+      // shadow-report's.
+      days: { type: "string" },
     },
   });
   const [command, argument] = positionals;
@@ -69,8 +91,9 @@ async function main(): Promise<number> {
         ...(values.cursor ? { cursor: values.cursor } : {}),
       });
       for (const incident of page.incidents) {
+        const mode = (incident as { shadow?: boolean }).shadow ? " [shadow]" : "";
         console.log(
-          `${incident.id}  ${incident.status.padEnd(17)} ${incident.severity.padEnd(8)} ${incident.title}`,
+          `${incident.id}  ${incident.status.padEnd(17)} ${incident.severity.padEnd(8)} ${incident.title}${mode}`,
         );
       }
       if (page.nextCursor) console.log(`more: npm run quell -- incidents --cursor ${page.nextCursor}`);
@@ -89,6 +112,16 @@ async function main(): Promise<number> {
         );
       }
       return 0;
+    }
+    case "replay": {
+      const { code, output } = await replayCommand(process.argv.slice(3), client);
+      (code === 0 ? console.log : console.error)(output);
+      return code;
+    }
+    case "shadow-report": {
+      const { code, output } = await shadowReportCommand(client, values.days);
+      (code === 0 ? console.log : console.error)(output);
+      return code;
     }
     case "stats": {
       const { code, output } = await statsCommand(client, argument);

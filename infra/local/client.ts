@@ -1,3 +1,4 @@
+import type { ShadowReport } from "../../functions/shadow-digest/report.js";
 import {
   approvalClickBody,
   approveCommentSubmissionBody,
@@ -6,6 +7,7 @@ import {
   slackSignatureHeaders,
   slashCommandBody,
 } from "./signing.js";
+import type { StoredChain } from "./verify-audit.js";
 
 /** What the demo and the CLI do over HTTP against a running Quell, through the same routes as any tool. */
 export class QuellClient {
@@ -88,6 +90,36 @@ export class QuellClient {
     return this.read<IncidentDetail>(`/incidents/${encodeURIComponent(id)}`);
   }
 
+  /** An incident's stored timeline links and chain head (GET /incidents/<id>/audit), for `verify-audit`. */
+  async auditChain(id: string): Promise<StoredChain | undefined> {
+    return this.read<StoredChain>(`/incidents/${encodeURIComponent(id)}/audit`);
+  }
+
+  /** What shadow playbooks would have done over the last `days` (GET /shadow-report), for `shadow-report`. */
+  async shadowReport(days: number): Promise<ShadowReport | undefined> {
+    return this.read<ShadowReport>(`/shadow-report?days=${days}`);
+  }
+
+  /**
+   * Start a quiet rehearsal (POST /rehearsals, with the read token): a stored alert by id, or an alert's body.
+   * The answer as sent; an error naming the cause for a refusal.
+   */
+  async rehearse(request: RehearsalRequestBody): Promise<RehearsalAnswer> {
+    const response = await fetch(`${this.url}/rehearsals`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.secrets.readToken}`, "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+    const body = (await response.json().catch(() => ({}))) as RehearsalAnswer & {
+      error?: { message?: string; issues?: { path: string; message: string }[] };
+    };
+    if (response.status === 200 || response.status === 202) return body;
+    const issues = (body.error?.issues ?? []).map((issue) => `; ${issue.path}: ${issue.message}`).join("");
+    throw new Error(
+      `POST /rehearsals answered ${response.status}: ${body.error?.message ?? response.statusText}${issues}`,
+    );
+  }
+
   /** Poll until the incident satisfies `done`, or fail after `timeoutMs`. */
   async waitFor(
     id: string,
@@ -103,6 +135,28 @@ export class QuellClient {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/** What POST /rehearsals takes: a playbook and a stored alert's id or an alert (infra/local/rehearsal-route.ts). */
+export type RehearsalRequestBody = { playbook: string; onlyIfRouted?: boolean } & (
+  | { alertId: string }
+  | { alert: unknown }
+);
+
+/** Where triage routes an alert now, or why it starts nothing (functions/triage/route-now.ts). */
+export interface RouteView {
+  playbook: string | null;
+  rule: string;
+  reason?: string;
+  shadow?: boolean;
+}
+
+export interface RehearsalAnswer {
+  started: boolean;
+  incidentId?: string;
+  route: RouteView;
+  /** The incident the alert belongs to, when it is stored. */
+  original?: { incidentId: string; status: string; playbook: string | null; route?: RouteView };
 }
 
 export interface IncidentSummary {

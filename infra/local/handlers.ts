@@ -17,6 +17,7 @@ export async function loadHandlers() {
   const recorder = (await import("../../functions/recorder/handler.js")).handler as PlainHandler;
   const notifier = (await import("../../functions/notifier/handler.js")).handler as PlainHandler;
   const executionWatch = (await import("../../functions/execution-watch/handler.js")).handler as PlainHandler;
+  const shadowDigest = (await import("../../functions/shadow-digest/handler.js")).handler as PlainHandler;
   const actionHandlers = new Map<string, LocalHandler>();
   for (const [name, entry] of Object.entries(actions)) {
     const module = (await import(`../../functions/actions/${entry.folder}/handler.ts`)) as {
@@ -38,6 +39,8 @@ export async function loadHandlers() {
     triage,
     notifier,
     executionWatch,
+    /** The daily shadow digest (on AWS a scheduled rule invokes it; locally a timer, or a test). */
+    shadowDigest,
     resolve(ref: FunctionRef): LocalHandler {
       if (ref.kind === "approvalRequest") return approvalRequest;
       if (ref.kind === "recorder") return recorder;

@@ -157,6 +157,18 @@ export function publicRoutes(deps: RouteDeps): readonly Route[] {
           : sendError(response, 404, { code: "not_found", message: `no incident ${params.id}` });
       },
     },
+    {
+      method: "GET",
+      path: /^\/incidents\/(?<id>[A-Za-z0-9_]{1,64})\/audit$/,
+      // The stored links and head, for `verify-audit` to recompute: whoever reads them checks them themselves.
+      serve: async ({ response, params }) => {
+        const id = params.id ?? "";
+        const chain = await deps.store.auditChain(id);
+        return chain.entries.length > 0 || chain.head
+          ? sendJson(response, 200, { incidentId: id, ...chain })
+          : sendError(response, 404, { code: "not_found", message: `no timeline for incident ${id}` });
+      },
+    },
     { method: "GET", path: /^\/rejections$/, serve: byDay("rejections") },
     { method: "GET", path: /^\/unmatched$/, serve: byDay("unmatched") },
   ];

@@ -3,12 +3,15 @@ import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { EXECUTION_STATUS_CHANGE } from "../../functions/execution-watch/event.js";
 import { ALERT_RECEIVED } from "../../functions/ingest/core.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { systemClock } from "../../functions/shared/ids.js";
+import { StepFunctionsStarter } from "../../functions/shared/machine-starter.js";
 import { QUELL_EVENT } from "../../functions/shared/quell-events.js";
 import { createDocumentClient, IncidentStore } from "../../functions/shared/store.js";
+import { triageConfigFor } from "../../functions/triage/load-config.js";
 import { TriageStore } from "../../functions/triage/triage-store.js";
 import { compiledMachines } from "../../playbooks/machines.js";
 import { closeServer, startInternalAwsEndpoint } from "./aws-endpoint.js";
@@ -24,8 +27,11 @@ import { LOCAL_DYNAMODB_KEY_ID, loadLocalSecrets, READ_TOKEN, randomSecret } fro
 import { claimPidFile, removePidFile } from "./pid-files.js";
 import { createPublicServer } from "./public-server.js";
 import { recoverExecutions } from "./recovery.js";
+import { rehearsalRoutes } from "./rehearsal-route.js";
 import { allowedHostNames } from "./request-guard.js";
 import { publicRoutes } from "./routes.js";
+import { startShadowDigestTimer } from "./shadow-digest-timer.js";
+import { shadowReportRoutes } from "./shadow-report-route.js";
 import { type SlackSocket, slackAppTokenFrom, startSlackSocket } from "./slack-socket.js";
 import { clearStaleInProgress } from "./stale-idempotency.js";
 import { type ExecutionRecord, LocalStepFunctions } from "./stepfunctions.js";
@@ -78,6 +84,8 @@ export interface LocalRuntime {
   readonly slackMode: "http" | "socket";
   /** Resolves once every delivery and execution started so far has finished. */
   idle(): Promise<void>;
+  /** Post the shadow digest now, as the daily timer does at 09:00 UTC (tests; the handler's result). */
+  shadowDigest(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -241,15 +249,30 @@ async function start(
     dryRun: process.env[EnvNames.dryRun] !== "false",
     clearStaleInProgress: () => clearStaleInProgress(db, LOCAL_TABLES[1].name),
   });
+  // As triage reads it: replay's rehearsals report the route under the configuration in force.
+  const triageConfig = triageConfigFor(process.env);
   publicServer.serve(
     withDurability(
-      publicRoutes({
-        handlers,
-        store,
-        triageStore,
-        ingestMaxBodyBytes: handlers.ingestMaxBodyBytes,
-        lambdaContext,
-      }),
+      [
+        ...publicRoutes({
+          handlers,
+          store,
+          triageStore,
+          ingestMaxBodyBytes: handlers.ingestMaxBodyBytes,
+          lambdaContext,
+        }),
+        // What shadow playbooks would have done (npm run quell -- shadow-report).
+        ...shadowReportRoutes({ store }),
+        // The operator's rehearsals (npm run quell -- replay): read token and loopback Host only.
+        ...rehearsalRoutes({
+          store,
+          triageStore,
+          readToken,
+          playbooks: machines.map((machine) => machine.name),
+          machines: new StepFunctionsStarter(new SFNClient({}), playbookArns),
+          config: () => triageConfig.get(),
+        }),
+      ],
       { database, bus, readToken },
     ),
     handlers.countRefusal,
@@ -262,6 +285,9 @@ async function start(
         `${recovered.interrupted.length} interrupted mid-step (see their incidents; /quell rerun starts them again)`,
     );
   }
+
+  const shadowDigest = () => handlers.shadowDigest({});
+  cleanups.push(startShadowDigestTimer(shadowDigest));
 
   let socket: SlackSocket | undefined;
   if (slackAppToken) {
@@ -289,6 +315,7 @@ async function start(
         await stepFunctions.drain();
       }
     },
+    shadowDigest,
     stop: cleanUp,
   };
 }

@@ -73,6 +73,7 @@ const DEFINITIONS = [
 export function formatStatsTable(report: ResponseReport, days: number): string {
   const leftOut = [
     report.rehearsals > 0 ? `${report.rehearsals} rehearsal(s)` : "",
+    report.shadows > 0 ? `${report.shadows} shadow run(s)` : "",
     report.notStarted > 0 ? `${report.notStarted} where no playbook started` : "",
   ].filter(Boolean);
   const head = `Response times of incidents opened since ${report.since} (last ${days} day(s)): ${report.incidents} counted${leftOut.length > 0 ? `; left out: ${leftOut.join(", ")}` : ""}`;
@@ -127,4 +128,4 @@ function metricRow(name: string, metric: MetricSummary, asked: boolean): string[
 
 /** A playbook or alert type as a terminal shows it: no control characters (escape sequences). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-const printable = (text: string) => text.replace(/[\u0000-\u001F\u007F-\u009F]/g, "");
+export const printable = (text: string) => text.replace(/[\u0000-\u001F\u007F-\u009F]/g, "");

@@ -67,7 +67,7 @@ describe("a playbook with an escalating approval, deployed", () => {
     return logicalIdOf(machine.stateMachine);
   };
 
-  it("lets the approval request answer task tokens of that machine only (its escalated wait)", () => {
+  it("lets the approval request deliver a denial to that machine only (its escalated wait)", () => {
     const statements = Object.values(template.Resources)
       .filter((r) => r.Type === "AWS::IAM::Policy")
       .filter((policy) =>
@@ -78,13 +78,14 @@ describe("a playbook with an escalating approval, deployed", () => {
           (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
       )
       .filter((statement) => [statement.Action].flat().some((action) => action.startsWith("states:")));
-    expect(statements).toHaveLength(1);
-    expect([statements[0]?.Action].flat().sort()).toEqual([
-      "states:SendTaskFailure",
-      "states:SendTaskSuccess",
-    ]);
-    expect(statements[0]?.Resource).toEqual({ Ref: machineOf("fixture-escalating-approval") });
-    expect(JSON.stringify(statements)).not.toContain(machineOf("leaked-ai-key"));
+    // Every machine with an approval wait may be answered with success (a shadow run's would-ask settles it).
+    const failing = statements.filter((statement) =>
+      [statement.Action].flat().includes("states:SendTaskFailure"),
+    );
+    expect(failing).toHaveLength(1);
+    expect([failing[0]?.Action].flat().sort()).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
+    expect(failing[0]?.Resource).toEqual({ Ref: machineOf("fixture-escalating-approval") });
+    expect(JSON.stringify(failing)).not.toContain(machineOf("leaked-ai-key"));
   });
 
   it("would see a dependency cycle (the check is really checking)", () => {

@@ -51,6 +51,11 @@ export const FREE_AT_IDLE: Readonly<Record<string, string>> = {
   "AWS::DynamoDB::Table":
     "on demand: per request and GB stored (PITR per GB); provisioned is priced (checked)",
   "AWS::DynamoDB::GlobalTable": "as AWS::DynamoDB::Table",
+  "AWS::S3::Bucket":
+    "per GB stored and per request: the audit bucket holds one small object per exported chain head (bytes each)",
+  "AWS::S3::BucketPolicy": "free",
+  "AWS::Lambda::EventSourceMapping":
+    "free: the audit exporter's DynamoDB stream reads are not billed to Lambda event source mappings",
   "AWS::SSM::Parameter": "standard tier free; advanced tier is priced (checked)",
   "AWS::KMS::Alias": "free",
   "AWS::CDK::Metadata": "not a resource",

@@ -25,6 +25,7 @@ export const TEST_CONFIG: QuellConfig = {
   playbookDocsUrl: "https://github.com/example-corp/quell/blob/main/docs/playbooks",
   cloudwatchAlarmNamePrefixes: ["support-chat-"],
   alarmEmails: ["secops@example.com"],
+  auditRetentionDays: 400,
   ingestReservedConcurrency: 20,
   slackReservedConcurrency: 10,
   // The example's triage part (playbooks/quell.example.json), deployed to AppConfig as the first version.

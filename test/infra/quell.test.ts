@@ -195,6 +195,8 @@ const coreConstructs = (logic: LogicStack) =>
     slack: logic.slack.slack,
     notifier: logic.notifier.notifier,
     executionWatch: logic.executionWatch.watch,
+    auditExport: logic.auditExport.exporter,
+    shadowDigest: logic.shadowDigest.digest,
   }) satisfies Record<keyof typeof catalogFunctions, QuellFunction>;
 
 /** Every function of a logic stack with its handler entry: core functions from the catalog, then actions. */
@@ -234,9 +236,6 @@ const OPTIONAL_ENV: readonly string[] = [
   EnvNames.configMaxAgeSeconds,
   // Set only for actions that call AWS (their role to assume); the others have none.
   EnvNames.actionRoles,
-  // Powertools' own switches (unset on AWS: metrics on); the recorder's EMF line follows them.
-  "POWERTOOLS_METRICS_DISABLED",
-  "POWERTOOLS_DEV",
 ];
 
 /** Where triage and ingest find the triage configuration in AppConfig (TriageConfiguration.grantRead). */
@@ -299,6 +298,16 @@ const coreFunctions = () =>
       fn: quell.logic.executionWatch.watch,
       secrets: [],
       env: ["QUELL_EVENT_BUS_NAME", "QUELL_PLAYBOOK_ARNS", "QUELL_TABLE_NAME"],
+    },
+    auditExport: {
+      fn: quell.logic.auditExport.exporter,
+      secrets: [],
+      env: ["QUELL_AUDIT_BUCKET"],
+    },
+    shadowDigest: {
+      fn: quell.logic.shadowDigest.digest,
+      secrets: ["SLACK_BOT_TOKEN"],
+      env: ["QUELL_SLACK_CHANNEL", "QUELL_TABLE_NAME"],
     },
   }) satisfies Record<string, { fn: QuellFunction; secrets: string[]; env: string[] }>;
 
@@ -727,10 +736,11 @@ describe("AWS event sources on the default bus", () => {
       ]),
     );
     expect(sorted(intake().awsEventRules.keys())).toEqual(sorted(registered));
-    // These, the watch's, and Quell's bus's two (Alert Received to triage, incident events to the notifier).
+    // These, the watch's, Quell's bus's two (Alert Received to triage, incident events to the notifier), and the
+    // shadow digest's daily schedule (test/infra/shadow-digest.test.ts).
     quell.logicTemplate.resourceCountIs(
       "AWS::Events::Rule",
-      registered.length + 3 + quell.logic.monitoring.executionRules.length,
+      registered.length + 4 + quell.logic.monitoring.executionRules.length,
     );
   });
 
@@ -911,7 +921,10 @@ describe("Quell's bus", () => {
 
   it("has two rules: accepted alerts to triage, incident events to the notifier", () => {
     const rules = Object.entries(quell.raw.logic.Resources).filter(
-      ([, r]) => r.Type === "AWS::Events::Rule" && flat(r.Properties?.EventBusName) === ref(bus()),
+      ([, r]) =>
+        r.Type === "AWS::Events::Rule" &&
+        r.Properties?.EventBusName !== undefined &&
+        flat(r.Properties.EventBusName) === ref(bus()),
     );
     expect(sorted(rules.map(([id]) => id))).toEqual(
       sorted([logicalIdOf(quell.logic.intake.triageRule), logicalIdOf(quell.logic.notifier.rule)]),
@@ -977,7 +990,7 @@ describe("Slack API URL override", () => {
         .filter(({ entry }) => envNamesReadBy(entry).has(EnvNames.slackApiUrl))
         .map(({ name }) => name),
     );
-    expect(sorted(talkers)).toEqual(["approvalRequest", "notifier", "slack"]);
+    expect(sorted(talkers)).toEqual(["approvalRequest", "notifier", "shadowDigest", "slack"]);
     for (const { name, fn } of functionsOf(overridden.logic)) {
       expect(environmentIn(overridden.raw.logic, fn).SLACK_API_URL, name).toBe(
         talkers.has(name) ? slackApiUrl : undefined,
@@ -1060,7 +1073,7 @@ describe("wildcards", () => {
   const wildcardStatements = (statements: Statement[]) =>
     statements.filter((statement) => list(statement.Resource).some((value) => flat(value).includes("*")));
 
-  it("appear in function roles only for X-Ray, SSM's decryption and the watch's DescribeExecution, and in action roles for contract ARNs", () => {
+  it("appear in function roles only for X-Ray, SSM's decryption, the watch's DescribeExecution and the audit heads, and in action roles for contract ARNs", () => {
     const contractArns = new Map(
       actionEntries().map(([name, definition]) => [
         logicalIdOf(actionFunction(name).role),
@@ -1075,7 +1088,13 @@ describe("wildcards", () => {
         const resources = list(statement.Resource).map(flat);
         if (resources.includes("*")) {
           expect(resources, roleId).toEqual(["*"]);
-          expect(sorted(list(statement.Action)), roleId).toEqual(sorted(X_RAY));
+          // Lambda's stream poller lists the table's streams: ListStreams takes no resource.
+          const resourceless =
+            roleId === logicalIdOf(quell.logic.auditExport.exporter.role) &&
+            list(statement.Action).includes("dynamodb:ListStreams");
+          expect(sorted(list(statement.Action)), roleId).toEqual(
+            resourceless ? ["dynamodb:ListStreams"] : sorted(X_RAY),
+          );
         } else if (list(statement.Action).includes("kms:Decrypt")) {
           // The aws/ssm key's id is not known at synth: bounded by kms:ViaService and the parameters' ARNs.
           expect(list(statement.Action), roleId).toEqual(["kms:Decrypt"]);
@@ -1086,6 +1105,12 @@ describe("wildcards", () => {
           // Any execution of one of Quell's machines (test/infra/execution-watch.test.ts checks which).
           expect(list(statement.Action), roleId).toEqual(["states:DescribeExecution"]);
           for (const arn of resources) expect(arn, roleId).toMatch(/:execution:<Playbooks\w+\.Name>:\*$/);
+        } else if (roleId === logicalIdOf(quell.logic.auditExport.exporter.role)) {
+          // The audit bucket's heads/ prefix (test/infra/audit-export.test.ts checks the statement).
+          expect(sorted(list(statement.Action)), roleId).toEqual(["s3:GetObject", "s3:PutObject"]);
+          expect(resources, roleId).toEqual([
+            `arn:<AWS::Partition>:s3:::quell-audit-${TEST_ENV.account}-${TEST_ENV.region}-test/heads/*`,
+          ]);
         } else {
           for (const arn of resources)
             expect(contractArns.get(roleId)?.has(arn), `${roleId}: ${arn}`).toBe(true);
@@ -1163,6 +1188,8 @@ describe("cdk-nag (AwsSolutions)", () => {
     // dead-letter store (test/infra/self-monitoring.test.ts).
     /^AwsSolutions-SNS2$/,
     /^AwsSolutions-SQS3$/,
+    // The audit bucket without server access logs: heads written once and locked (test/infra/audit-export.test.ts).
+    /^AwsSolutions-S1$/,
   ];
 
   const unacknowledged = (app: App) =>

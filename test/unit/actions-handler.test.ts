@@ -6,7 +6,7 @@ import { createActionHandler } from "../../functions/actions/handler.js";
 import { timelineJournal } from "../../functions/actions/journal.js";
 import { EnvNames } from "../../functions/shared/env.js";
 import { TransientError } from "../../functions/shared/errors.js";
-import type { Approval } from "../../functions/shared/incident.js";
+import { type Approval, SHADOW_APPROVER } from "../../functions/shared/incident.js";
 import type { IncidentStore } from "../../functions/shared/store.js";
 import { LOCAL_TABLES } from "../../infra/local/dynamodb.js";
 import { type LocalStore, startLocalStore } from "./local-store.js";
@@ -368,7 +368,7 @@ describe("action handler against DynamoDB Local", () => {
     const clicked = await gatedRun(approved("one"));
     const approval = await store.getApproval(clicked.incidentId, STEP);
     if (!approval) throw new Error("seeded approval missing");
-    await store.recordDecision(approval, { overwrite: true, detail: { comment: "from the click" } });
+    await store.recordDecision(approval, { comment: "from the click" });
     await clicked.handler({ ...clicked.event, approvalStep: STEP });
     const kept = (await timelineOf(clicked.incidentId)).filter((e) => e.kind === "approval_decided");
     expect(kept).toHaveLength(1);
@@ -388,6 +388,37 @@ describe("action handler against DynamoDB Local", () => {
       name: "TransientError",
       message: expect.stringContaining(`test.tag-target could not read approval inc_x.${STEP}`),
     });
+  });
+
+  it("plans only for a shadow incident, even on a live deployment and an execution that says it would send", async () => {
+    const shadowed = await seedPendingApproval(store, NOW, {
+      incident: { shadow: true },
+      approval: {
+        status: "approved",
+        shadow: true,
+        decidedBy: SHADOW_APPROVER,
+        decidedAt: NOW.toISOString(),
+      },
+    });
+    const tagging = taggingAction();
+    const handler = createActionHandler(tagging.action);
+    const event = {
+      incidentId: shadowed.incidentId,
+      step: ACTION_STEP,
+      input: { target: shadowed.incidentId },
+    };
+    await expect(handler({ ...event, approvalStep: STEP, dryRun: false })).resolves.toMatchObject({
+      mode: "planned",
+    });
+    expect(tagging.sent).toEqual([]);
+  });
+
+  it("refuses a shadow run's would-ask approval to a live run of a real incident: nothing is sent", async () => {
+    const run = await gatedRun({ status: "approved", shadow: true, decidedBy: SHADOW_APPROVER });
+    await expect(run.handler({ ...run.event, approvalStep: STEP })).rejects.toMatchObject({
+      name: "ApprovalNotRecorded",
+    });
+    expect(run.sent).toEqual([]);
   });
 
   describe("its log", () => {

@@ -315,6 +315,47 @@ describe("redrive --aws", () => {
     ]);
   });
 
+  it("keeps a stream batch the audit exporter gave up on, and says it cannot be sent again", async () => {
+    await sqs.close();
+    await lambda.close();
+    const batch = {
+      requestContext: {
+        requestId: "f2b1c0de-0000-4000-8000-000000000001",
+        functionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:Quell-test-Logic-AuditExportExporter`,
+        condition: "RetryAttemptsExhausted",
+        approximateInvokeCount: 11,
+      },
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      version: "1.0",
+      timestamp: "2026-12-01T10:00:00.000Z",
+      DDBStreamBatchInfo: {
+        shardId: "shardId-00000001700000000000-abcdef12",
+        startSequenceNumber: "4100000000000000000001",
+        endSequenceNumber: "4100000000000000000003",
+        approximateArrivalOfFirstRecord: "2026-12-01T09:59:58Z",
+        approximateArrivalOfLastRecord: "2026-12-01T09:59:59Z",
+        batchSize: 3,
+        streamArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/incidents/stream/2026-12-01T00:00:00.000`,
+      },
+    };
+    await start([
+      {
+        messageId: "s-1",
+        body: JSON.stringify(batch),
+        attributes: {},
+        sentAt: new Date("2026-12-01T10:00:00Z"),
+      },
+    ]);
+    const { code, lines } = await run(["--aws", "--queue", sqs.queueUrl(QUEUE)]);
+    expect(code).toBe(1);
+    expect(lambda.requests).toEqual([]);
+    expect(sqs.held(QUEUE)).toEqual(["s-1"]);
+    expect(lines[0]?.replace(/^.*not re-sent: /, "")).toBe(
+      "a batch of the incident table's stream (3 records from 4100000000000000000001) the audit exporter gave up " +
+        "on; it cannot be delivered again: check the chains with verify-audit --aws --bucket, then delete the message",
+    );
+  });
+
   it("never prints the control characters of hostile text (escape sequences, line breaks, bidi overrides)", async () => {
     await sqs.close();
     await lambda.close();

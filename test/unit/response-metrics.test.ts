@@ -345,6 +345,7 @@ describe("summarize", () => {
       since: at(-3600),
       incidents: 4,
       rehearsals: 1,
+      shadows: 0,
       notStarted: 2,
       overall: {
         key: "all",
@@ -376,6 +377,7 @@ describe("summarize", () => {
     expect(report).toMatchObject({
       incidents: 0,
       rehearsals: 0,
+      shadows: 0,
       notStarted: 0,
       byPlaybook: [],
       byAlertType: [],

@@ -171,6 +171,7 @@ describe("npm run quell -- stats", () => {
       since: NOW.toISOString(),
       incidents: 1,
       rehearsals: 0,
+      shadows: 0,
       notStarted: 0,
       overall: group("all"),
       byPlaybook: [group("evil\u001b[2Jname")],

@@ -35,6 +35,14 @@ const QUELL_ROLES = [
   "arn:${Partition}:iam::${Account}:role/Quell-*",
 ];
 
+/** Quell's audit buckets (`quell-audit-<account>-<region>-<env>`) and their objects. */
+const QUELL_AUDIT_BUCKETS = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that contractResource fills per stack.
+  "arn:${Partition}:s3:::quell-audit-*",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: placeholders that contractResource fills per stack.
+  "arn:${Partition}:s3:::quell-audit-*/*",
+];
+
 /**
  * Why a contract may name a wildcard resource, per resource exactly as the contract writes it.
  * A wildcard with no entry here fails synth (cdk-nag AwsSolutions-IAM5): explain it or narrow it.
@@ -218,6 +226,16 @@ export class ActionFunctions extends Construct {
               effect: Effect.DENY,
               actions: ["ssm:*"],
               resources: [contractResource(stack, QUELL_PARAMETERS)],
+            }),
+          );
+        }
+        if (definition.iam.some((need: IamNeed) => need.actions.some((action) => action.startsWith("s3:")))) {
+          // An action that may move documents in any bucket never touches Quell's audit buckets (audit-bucket.ts).
+          role.addToPolicy(
+            new PolicyStatement({
+              effect: Effect.DENY,
+              actions: ["s3:*"],
+              resources: QUELL_AUDIT_BUCKETS.map((resource) => contractResource(stack, resource)),
             }),
           );
         }

@@ -1,9 +1,10 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 
 /**
- * The incident table (incidents, timelines, approvals, dedup keys, rejects; `pk`/`sk`, TTL `expiresAt`) and
+ * The incident table (incidents, timelines, approvals, dedup keys, rejects; `pk`/`sk`, TTL `expiresAt`; a stream
+ * of new images for the audit exporter) and
  * the Powertools idempotency table of the actions (`id`, TTL `expiration`).
  */
 export class IncidentTables extends Construct {
@@ -19,6 +20,8 @@ export class IncidentTables extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: "expiresAt",
+      // The audit exporter reads the chain heads' new images (functions/audit-export).
+      stream: StreamViewType.NEW_IMAGE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -4,7 +4,11 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import type { CompiledPlaybook, FunctionRef } from "../../../playbooks/compile.js";
+import {
+  type CompiledPlaybook,
+  type FunctionRef,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+} from "../../../playbooks/compile.js";
 import { compiledMachines } from "../../../playbooks/machines.js";
 import { acknowledge } from "../nag.js";
 import { pascal } from "../paths.js";
@@ -31,6 +35,18 @@ const SFN_WILDCARD_REASON =
   "(xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets): " +
   "these CloudWatch Logs vended-delivery and X-Ray actions have no resource-level permissions. Lambda " +
   "invocation is granted on exact function ARNs; test/infra checks no other statement uses a wildcard.";
+
+/**
+ * What the approval request may answer of a machine's task tokens: success where an approval waits for a task
+ * token (a shadow run answers its own wait: any playbook may be set to shadow in AppConfig without a deploy), and
+ * failure too where an escalated wait may deliver a denial. Nothing where no approval waits.
+ */
+export function approvalSettleActions(compiled: CompiledPlaybook, definition: string): string[] {
+  if (!definition.includes(LAMBDA_INVOKE_WAIT_FOR_TOKEN)) return [];
+  return compiled.escalatingApprovals.length > 0
+    ? ["states:SendTaskSuccess", "states:SendTaskFailure"]
+    : ["states:SendTaskSuccess"];
+}
 
 /** Every placeholder `${Name}` a definition string still holds. */
 export const placeholdersIn = (definition: string): string[] =>
@@ -92,17 +108,16 @@ export class PlaybookMachines extends Construct {
         }),
       );
       acknowledge(stateMachine.role, "AwsSolutions-IAM5[Resource::*]", SFN_WILDCARD_REASON);
-      if (compiled.escalatingApprovals.length > 0) {
-        // An escalated wait delivers a decision made between its approval's two waits with its own task
-        // token: the approval request may answer this machine's tokens. A separate policy, not the
-        // function's default one, which the function (named in this machine's definition) depends on.
+      const settles = approvalSettleActions(compiled, definition);
+      if (settles.length > 0) {
+        // The approval request answers this machine's task tokens itself: a shadow run's approval (nobody is asked,
+        // the wait is settled as would-ask) and, for an escalating approval, a decision made between its two waits,
+        // delivered to the escalated wait. A separate policy, not the function's default one, which the function
+        // (named in this machine's definition) depends on.
         tasks.approvalRequest.role.attachInlinePolicy(
           new Policy(this, `${machineId}ApprovalSettle`, {
             statements: [
-              new PolicyStatement({
-                actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
-                resources: [stateMachine.stateMachineArn],
-              }),
+              new PolicyStatement({ actions: settles, resources: [stateMachine.stateMachineArn] }),
             ],
           }),
         );

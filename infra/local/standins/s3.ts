@@ -6,15 +6,21 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html,
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html and
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html and
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html:
  *   HEAD   /{bucket}/{key}[?versionId=]                 → 200, the object's headers, no body
  *   GET    /{bucket}/{key}[?versionId=]                 → 200, the bytes and the same headers
  *   PUT    /{bucket}/{key}                              → 200 ETag (PutObject)
+ *   PUT    /{bucket}/{key}  If-None-Match: *            → 200 ETag, or 412 PreconditionFailed when the key has a
+ *                                                         current version (a conditional write; a delete marker
+ *                                                         does not count)
  *   PUT    /{bucket}/{key}  x-amz-copy-source: …        → 200 <CopyObjectResult> (CopyObject)
  *   DELETE /{bucket}/{key}[?versionId=]                 → 204
  *   GET    /{bucket}/?list-type=2[&prefix=&delimiter=&start-after=&continuation-token=&max-keys=]
  *                                                       → 200 <ListBucketResult> (ListObjectsV2)
+ *   GET    /{bucket}/?versions[&prefix=&key-marker=&version-id-marker=&max-keys=]
+ *                                                       → 200 <ListVersionsResult> (ListObjectVersions)
  *   GET    /{bucket}/{key}?tagging[&versionId=]         → 200 <Tagging> (GetObjectTagging)
  * Path-style only (`/{bucket}/{key}`, the key percent-decoded; it may hold `/`, spaces and any Unicode). The
  * SDK chooses path-style by itself for an IP endpoint such as `http://127.0.0.1:<port>`; for a host name such as
@@ -46,6 +52,11 @@
  * delete marker (the object then reads 404 NoSuchKey with `x-amz-delete-marker: true`, a version still reads by
  * `?versionId=`, the marker's own id answers 405), and a DeleteObject with `?versionId=` removes that version for
  * good (removing the marker brings the object back). On an unversioned bucket a DeleteObject removes the object.
+ * ListObjectVersions lists every version and delete marker as S3 does: keys in UTF-8 byte order, each key's
+ * versions newest first, `<Version>` and `<DeleteMarker>` entries interleaved in that order (no `<Owner>`), at most
+ * max-keys (default and cap 1000) of them; a truncated page's NextKeyMarker and NextVersionIdMarker name its last
+ * entry, and a request with them as key-marker and version-id-marker lists what follows it (a key-marker alone
+ * lists the keys after it; an unversioned bucket's objects are version "null").
  * Deleting a missing key is a 204 either way, as in S3. CopyObject takes `x-amz-copy-source` as
  * `[/]{bucket}/{key}[?versionId=…]`, URL-encoded, with `x-amz-metadata-directive` and `x-amz-tagging-directive`
  * COPY (default) or REPLACE; copying an object onto itself with metadata COPY is 400 InvalidRequest, as in S3.
@@ -59,7 +70,8 @@
  *   - a request body on anything but PutObject;
  *   - a query parameter or sub-resource the operation does not have here (`?acl`, `encoding-type`, …): 405
  *     MethodNotAllowed, as for every other method and path; and headers asking for what it does not implement
- *     (Range, conditional requests, encryption, object lock, ACLs, storage classes…): 501 NotImplemented;
+ *     (Range, conditional requests but PutObject's `If-None-Match: *`, encryption, object lock, ACLs, storage
+ *     classes…): 501 NotImplemented;
  *   - a STREAMING-… `x-amz-content-sha256` without aws-chunked (and the reverse), a checksum trailer not named in
  *     `x-amz-trailer`, `x-amz-sdk-checksum-algorithm` naming another checksum than the one sent;
  *   - a continuation token it did not issue for that bucket (400 InvalidArgument).
@@ -135,6 +147,7 @@ export type S3Operation =
   | "CopyObject"
   | "DeleteObject"
   | "ListObjectsV2"
+  | "ListObjectVersions"
   | "GetObjectTagging";
 
 export interface S3Standin extends Standin {
@@ -341,11 +354,14 @@ const OPERATION_QUERY: Record<S3Operation, ReadonlySet<string>> = {
     "max-keys",
     "x-id",
   ]),
+  ListObjectVersions: new Set(["versions", "prefix", "key-marker", "version-id-marker", "max-keys", "x-id"]),
 };
 
-/** True for a request header asking for something this stand-in does not implement. */
-function unimplementedHeader(name: string, value: string): boolean {
+/** True for a request header asking for something this stand-in does not implement in that operation. */
+function unimplementedHeader(operation: S3Operation, name: string, value: string): boolean {
   if (name === "x-amz-storage-class") return value !== "STANDARD";
+  // S3's conditional write takes `*` only (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+  if (operation === "PutObject" && name === "if-none-match") return value !== "*";
   return (
     name === "range" ||
     name.startsWith("if-") ||
@@ -519,8 +535,10 @@ function operationOf(
   copy: boolean,
 ): S3Operation | undefined {
   let candidate: S3Operation | undefined;
-  if (key === "") candidate = method === "GET" && query["list-type"] === "2" ? "ListObjectsV2" : undefined;
-  else if (method === "HEAD") candidate = "HeadObject";
+  if (key === "") {
+    if (method === "GET" && query["list-type"] === "2") candidate = "ListObjectsV2";
+    else if (method === "GET" && "versions" in query) candidate = "ListObjectVersions";
+  } else if (method === "HEAD") candidate = "HeadObject";
   else if (method === "GET") candidate = "tagging" in query ? "GetObjectTagging" : "GetObject";
   else if (method === "PUT") candidate = copy ? "CopyObject" : "PutObject";
   else if (method === "DELETE") candidate = "DeleteObject";
@@ -966,6 +984,15 @@ export async function startS3Standin(options: S3StandinOptions = {}): Promise<S3
     if (isRefusal(attributes)) return attributes.refused;
     const tags = taggingOf(header(request, "x-amz-tagging"));
     if (isRefusal(tags)) return tags.refused;
+    if (header(request, "if-none-match") === "*" && latestLive(bucket, key))
+      return s3Error(
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        {
+          Condition: "If-None-Match",
+        },
+      );
     const version = store(bucket, key, { ...attributes, tags, body: bytes, etag: etagOf(bytes) }, new Date());
     return {
       status: 200,
@@ -1178,6 +1205,87 @@ export async function startS3Standin(options: S3StandinOptions = {}): Promise<S3
     );
   };
 
+  const listObjectVersions = (request: StandinRequest, bucket: StoredBucket): StandinResponse => {
+    const { query } = request;
+    const prefix = query.prefix ?? "";
+    const maxKeysText = query["max-keys"] ?? String(MAX_LIST_KEYS);
+    if (!/^\d{1,9}$/.test(maxKeysText))
+      return invalidArgument(
+        "Provided max-keys not an integer or within integer range",
+        "max-keys",
+        maxKeysText,
+      ).refused;
+    const maxKeys = Math.min(Number(maxKeysText), MAX_LIST_KEYS);
+    const keyMarker = query["key-marker"] ?? "";
+    const versionIdMarker = query["version-id-marker"] ?? "";
+    if (versionIdMarker !== "" && keyMarker === "")
+      return invalidArgument(
+        "A version-id marker cannot be specified without a key marker.",
+        "version-id-marker",
+        versionIdMarker,
+      ).refused;
+
+    // S3's order: keys in UTF-8 byte order, each key's versions newest first.
+    const entries = [...bucket.objects.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .sort(compareKeys)
+      .flatMap((key) => {
+        const history = bucket.objects.get(key) ?? [];
+        return history
+          .map((version, index) => ({ key, version, isLatest: index === history.length - 1 }))
+          .reverse();
+      });
+    let start = 0;
+    if (keyMarker !== "") {
+      start = entries.findIndex((entry) => compareKeys(entry.key, keyMarker) > 0);
+      if (start < 0) start = entries.length;
+      if (versionIdMarker !== "") {
+        const marker = entries.findIndex(
+          (entry) => entry.key === keyMarker && entry.version.versionId === versionIdMarker,
+        );
+        if (marker < 0)
+          return invalidArgument("Invalid version id specified", "version-id-marker", versionIdMarker)
+            .refused;
+        start = marker + 1;
+      }
+    }
+    const page = entries.slice(start, start + maxKeys);
+    const truncated = maxKeys > 0 && start + maxKeys < entries.length;
+    const last = page.at(-1);
+
+    const listed = page
+      .map(({ key, version, isLatest }) => {
+        const common = {
+          Key: key,
+          VersionId: version.versionId,
+          IsLatest: String(isLatest),
+          LastModified: version.lastModified.toISOString(),
+        };
+        return version.content
+          ? `<Version>${xmlElements({
+              ...common,
+              ETag: version.content.etag,
+              Size: String(version.content.body.length),
+              StorageClass: "STANDARD",
+            })}</Version>`
+          : `<DeleteMarker>${xmlElements(common)}</DeleteMarker>`;
+      })
+      .join("");
+    return xmlOk(
+      `<ListVersionsResult xmlns="${XMLNS}">${xmlElements({
+        Name: bucket.name,
+        Prefix: prefix,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionIdMarker,
+        ...(truncated && last
+          ? { NextKeyMarker: last.key, NextVersionIdMarker: last.version.versionId }
+          : {}),
+        MaxKeys: String(maxKeys),
+        IsTruncated: String(truncated),
+      })}${listed}</ListVersionsResult>`,
+    );
+  };
+
   const route = (request: StandinRequest): StandinResponse => {
     if (!request.authorization || !SIGV4_S3.test(request.authorization))
       return s3Error(
@@ -1211,7 +1319,7 @@ export async function startS3Standin(options: S3StandinOptions = {}): Promise<S3
     const owner = header(request, "x-amz-expected-bucket-owner");
     if (owner !== undefined && owner !== accountId) return s3Error(403, "AccessDenied", "Access Denied");
     for (const [name, value] of Object.entries(request.headers)) {
-      if (unimplementedHeader(name, String(value)))
+      if (unimplementedHeader(operation, name, String(value)))
         return s3Error(
           501,
           "NotImplemented",
@@ -1244,6 +1352,8 @@ export async function startS3Standin(options: S3StandinOptions = {}): Promise<S3
         return deleteObject(request, bucket, key);
       case "ListObjectsV2":
         return listObjectsV2(request, bucket);
+      case "ListObjectVersions":
+        return listObjectVersions(request, bucket);
     }
   };
 

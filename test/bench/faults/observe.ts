@@ -28,7 +28,8 @@ export async function allKept(
   incidents: readonly IncidentView[],
 ): Promise<boolean> {
   const stored = new Set(incidents.flatMap((incident) => incident.alerts.map((alert) => alert.id)));
-  for (const id of record.accepted) {
+  // A replay's answer names the first delivery's alert, which the run waits for like any other it was told of.
+  for (const id of new Set([...record.accepted, ...record.replays])) {
     if (!stored.has(id) && (await ctx.unmatched.reasonOf(id)) === undefined) return false;
   }
   return true;
